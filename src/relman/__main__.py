@@ -1,0 +1,3 @@
+from relman.cli import run
+
+run()

@@ -1,0 +1,79 @@
+"""Atomic file writes: a temporary file in the same folder, then os.replace."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["write_bytes", "write_many", "write_text"]
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
+    """Write ``text`` exactly (no newline translation) atomically."""
+    write_bytes(path, text.encode(encoding))
+
+
+def write_many(files: Mapping[Path, bytes]) -> None:
+    """Write several files so that either all change or none does.
+
+    Every new content is first written to a temporary file beside its
+    target; only when all are written are they moved into place. If a move
+    fails, the files already replaced are restored from their old content.
+    """
+    staged: list[tuple[Path, str]] = []
+    originals: dict[Path, bytes | None] = {}
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            originals[path] = path.read_bytes() if path.exists() else None
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            if path.exists():
+                with contextlib.suppress(OSError):
+                    os.chmod(tmp, path.stat().st_mode & 0o7777)
+            staged.append((path, tmp))
+    except BaseException:
+        for _, tmp in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    done: list[Path] = []
+    try:
+        for path, tmp in staged:
+            os.replace(tmp, path)
+            done.append(path)
+    except BaseException:
+        for path in done:
+            old = originals[path]
+            if old is None:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            else:
+                path.write_bytes(old)
+        for _, tmp in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise

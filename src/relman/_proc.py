@@ -1,0 +1,108 @@
+"""The single door to subprocesses.
+
+Every external program relman runs goes through :func:`run`: the program is
+resolved with :func:`shutil.which` (a missing tool is a :class:`ToolNotFound`
+with an install hint), ``cwd`` is explicit, ``shell`` is never used, and a
+failure raises :class:`CommandError` carrying the command, exit code, stdout
+and stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from relman import _report
+from relman.errors import CommandError, ToolNotFound
+
+__all__ = ["Completed", "find_program", "run"]
+
+_INSTALL_HINTS = {
+    "git": "install git (for example `apt-get install git`) and make sure it is on PATH",
+    "gpg": "install GnuPG (`apt-get install gnupg`) or configure ssh signing",
+    "ssh-keygen": "install OpenSSH (`apt-get install openssh-client`)",
+    "uv": "install uv (`pip install uv`); relman falls back to venv and pip without it",
+}
+
+
+@dataclass(frozen=True)
+class Completed:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def find_program(name: str) -> str:
+    """Absolute path of ``name`` on PATH, or :class:`ToolNotFound`."""
+    found = shutil.which(name)
+    if found is None:
+        raise ToolNotFound(
+            f"{name} was not found on PATH",
+            command=[name],
+            hint=_INSTALL_HINTS.get(name, f"install {name} and make sure it is on PATH"),
+        )
+    return found
+
+
+def run(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    input: str | bytes | None = None,
+    check: bool = True,
+    text: bool = True,
+    timeout: float | None = None,
+    what: str | None = None,
+) -> Completed:
+    """Run ``args`` in ``cwd``; raise :class:`CommandError` when it fails and ``check``.
+
+    ``env`` replaces the environment when given. ``what`` names the action in
+    the error message ("git commit failed"). Output is captured; with
+    ``text=False`` stdout is decoded as latin-1 so bytes survive round trips.
+    """
+    argv = [os.fspath(a) for a in args]
+    program = argv[0]
+    if os.sep not in program:
+        argv[0] = find_program(program)
+    _report.debug("$ " + " ".join(argv))
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=os.fspath(cwd),
+            env=dict(env) if env is not None else None,
+            input=input.encode() if isinstance(input, str) and not text else input,
+            capture_output=True,
+            text=text,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        if not Path(cwd).is_dir():
+            raise CommandError(f"folder {cwd} does not exist", command=argv) from exc
+        raise ToolNotFound(f"{program} could not be started: {exc}", command=argv) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise CommandError(
+            f"{what or Path(program).name} did not finish within {timeout} seconds",
+            command=argv,
+        ) from exc
+    stdout = proc.stdout if text else proc.stdout.decode("latin-1")
+    stderr = proc.stderr if text else proc.stderr.decode("utf-8", "replace")
+    done = Completed(argv, proc.returncode, stdout, stderr)
+    if check and proc.returncode != 0:
+        name = what or f"{Path(program).name} {' '.join(argv[1:3])}".strip()
+        detail = (stderr or stdout).strip()
+        last = detail.splitlines()[-1] if detail else "no output"
+        raise CommandError(
+            f"{name} failed (exit {proc.returncode}): {last}",
+            command=argv,
+            returncode=proc.returncode,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    return done

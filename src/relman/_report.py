@@ -1,0 +1,75 @@
+"""The one channel from the library to the user.
+
+The library never prints: it calls :func:`info`, :func:`warn`, :func:`debug`
+and :func:`progress`, which go to the reporter the CLI installs with
+:func:`use_reporter`. Without one, messages are dropped, so the library is
+quiet when used from Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Protocol
+
+__all__ = ["Progress", "Reporter", "debug", "info", "progress", "use_reporter", "warn"]
+
+
+class Progress(Protocol):
+    def advance(self, amount: float = 1) -> None: ...
+
+
+class Reporter(Protocol):
+    def message(self, level: str, text: str) -> None: ...
+
+    def progress(
+        self, description: str, total: float | None
+    ) -> contextlib.AbstractContextManager[Progress]: ...
+
+
+class _NullProgress:
+    def advance(self, amount: float = 1) -> None:
+        pass
+
+
+class NullReporter:
+    """Drops everything."""
+
+    def message(self, level: str, text: str) -> None:
+        pass
+
+    @contextlib.contextmanager
+    def progress(self, description: str, total: float | None) -> Iterator[Progress]:
+        yield _NullProgress()
+
+
+_reporter: ContextVar[Reporter] = ContextVar("relman_reporter", default=NullReporter())  # noqa: B039 (stateless)
+
+
+@contextlib.contextmanager
+def use_reporter(reporter: Reporter) -> Iterator[None]:
+    token = _reporter.set(reporter)
+    try:
+        yield
+    finally:
+        _reporter.reset(token)
+
+
+def info(text: str) -> None:
+    _reporter.get().message("info", text)
+
+
+def warn(text: str) -> None:
+    _reporter.get().message("warning", text)
+
+
+def debug(text: str) -> None:
+    _reporter.get().message("debug", text)
+
+
+def progress(
+    description: str, total: float | None = None
+) -> contextlib.AbstractContextManager[Progress]:
+    """A progress bar on a terminal, nothing when piped."""
+    return _reporter.get().progress(description, total)

@@ -1,0 +1,176 @@
+"""relman's command line: turns argv into calls of the library.
+
+Commands live in :mod:`relman.commands` and are imported only when run, so
+``relman --help`` stays fast. Errors from the library are printed as
+``error: …`` (and ``hint: …``) on stderr with the exit code of their class
+(see :mod:`relman.errors`); tracebacks only with ``-v`` or ``RELMAN_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from relman.commands._common import CliReporter, State, global_options
+
+# name -> (module, attribute, short help). Help text lives here so that
+# `relman --help` does not import every command.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "status": (
+        "relman.commands.status",
+        "status",
+        "Project, version, last release and next versions.",
+    ),
+    "config": (
+        "relman.commands.status",
+        "config_cmd",
+        "Resolved configuration and where each value came from.",
+    ),
+    "init": ("relman.commands.status", "init", "Show (or write) the detected [tool.relman] table."),
+    "version": ("relman.commands.version", "version", "Show, check, bump and set the version."),
+    "notes": ("relman.commands.notes", "notes", "Release notes from news fragments."),
+    "changelog": (
+        "relman.commands.history",
+        "changelog",
+        "Contributors and merged pull requests of a release.",
+    ),
+    "authors": ("relman.commands.history", "authors", "Authors of a range with commit counts."),
+    "mailmap": ("relman.commands.history", "mailmap", "Find duplicate identities for .mailmap."),
+    "backports": (
+        "relman.commands.history",
+        "backports",
+        "Pull requests marked for backport and where they are.",
+    ),
+    "check": ("relman.commands.check", "check", "Preflight checks before a release."),
+    "support": ("relman.commands.check", "support", "NEP 29 / SPEC 0 support windows."),
+    "build": ("relman.commands.artifacts", "build", "Build sdist and wheels from a clean export."),
+    "inspect": (
+        "relman.commands.artifacts",
+        "inspect",
+        "Inspect metadata and contents of artifacts.",
+    ),
+    "verify": (
+        "relman.commands.artifacts",
+        "verify",
+        "Install and test artifacts in clean environments.",
+    ),
+    "checksums": (
+        "relman.commands.artifacts",
+        "checksums",
+        "Write SHA256SUMS, signatures and a release README.",
+    ),
+    "verify-signatures": (
+        "relman.commands.artifacts",
+        "verify_signatures",
+        "Check detached signatures.",
+    ),
+    "wheels": ("relman.commands.artifacts", "wheels", "Fetch wheels built elsewhere."),
+    "publish": (
+        "relman.commands.publish",
+        "publish",
+        "Upload artifacts to a package index, wheels first.",
+    ),
+    "plan": ("relman.commands.release", "plan", "Show every release step and its state."),
+    "release": ("relman.commands.release", "release", "Run (or resume) a whole release."),
+    "demo": ("relman.commands.release", "demo", "A full release of the example project, offline."),
+}
+
+
+class _NotBuilt(click.Command):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            name, callback=self._fail, help="Not implemented in this version of relman."
+        )
+
+    def _fail(self) -> None:
+        from relman.errors import NotImplementedStep
+
+        raise NotImplementedStep(f"`relman {self.name}` is not implemented in this version")
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attr, _ = COMMANDS[cmd_name]
+        try:
+            module = importlib.import_module(module_name)
+            command = getattr(module, attr)
+        except (ImportError, AttributeError) as exc:
+            if isinstance(exc, ImportError) and exc.name not in (module_name, None):
+                raise
+            return _NotBuilt(cmd_name)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, _, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="relman", prog_name="relman")
+@global_options()
+def cli() -> None:
+    """relman: the release manager's tool for Python projects.
+
+    Every step of a release as one verified command, and the whole release
+    as one resumable command: `relman release VERSION`.
+
+    Exit codes: 0 ok, 1 a check failed, 2 usage or configuration error,
+    3 nothing to do, 4 an external command failed, 5 a remote service
+    failed, 130 interrupted.
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `relman` command; returns the exit code."""
+    from relman import _report
+    from relman.errors import EXIT_INTERRUPTED, EXIT_USAGE, RelmanError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    state = State()
+    debug = os.environ.get("RELMAN_DEBUG", "") not in ("", "0")
+    try:
+        with _report.use_reporter(CliReporter(state, debug=debug)):
+            result: Any = cli.main(args, prog_name="relman", obj=state, standalone_mode=False)
+        return int(result or 0) if isinstance(result, int) else 0
+    except RelmanError as exc:
+        if debug or state.verbose:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        return EXIT_INTERRUPTED
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if exc.exit_code == 2 else exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

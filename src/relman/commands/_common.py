@@ -1,0 +1,267 @@
+"""What every command shares: global options, the state they set, output.
+
+Global options (``--project``, ``--json``, ``-v``, ``--dry-run``, ``--yes``) are
+accepted on the top-level group and on every command, so ``relman --json
+status`` and ``relman status --json`` mean the same. Results go to stdout
+(JSON with ``--json``), everything else to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from relman.config import Config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class State:
+    """Global options of one invocation (the click context object)."""
+
+    project: Path | None = None
+    json: bool = False
+    verbose: int = 0
+    dry_run: bool = False
+    yes: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _config: Config | None = None
+
+    def config(self) -> Config:
+        if self._config is None:
+            from relman.config import load_config
+
+            self._config = load_config(self.project, overrides=self.overrides)
+        return self._config
+
+
+def get_state() -> State:
+    ctx = click.get_current_context()
+    obj = ctx.find_root().obj
+    if not isinstance(obj, State):
+        obj = State()
+        ctx.find_root().obj = obj
+    return obj
+
+
+def _set(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        root = ctx.find_root()
+        if not isinstance(root.obj, State):
+            root.obj = State()
+        state: State = root.obj
+        if name == "verbose":
+            state.verbose += value or 0
+        elif name == "project":
+            if value is not None:
+                state.project = Path(value)
+        elif value:
+            setattr(state, name, True)
+
+    return callback
+
+
+def global_options(*, dry_run: bool = True) -> Callable[[F], F]:
+    """Add the global options to a command or group."""
+
+    def decorate(f: F) -> F:
+        opts = [
+            click.option(
+                "--project",
+                type=click.Path(file_okay=False, path_type=Path),
+                expose_value=False,
+                is_eager=True,
+                callback=_set("project"),
+                help="Project folder (default: nearest pyproject.toml upward).",
+            ),
+            click.option(
+                "--json",
+                "json_",
+                is_flag=True,
+                expose_value=False,
+                callback=_set("json"),
+                help="Machine-readable output on stdout.",
+            ),
+            click.option(
+                "-v",
+                "--verbose",
+                count=True,
+                expose_value=False,
+                callback=_set("verbose"),
+                help="More output; tracebacks on errors.",
+            ),
+            click.option(
+                "-y",
+                "--yes",
+                is_flag=True,
+                expose_value=False,
+                callback=_set("yes"),
+                help="Answer yes to confirmations (non-interactive use).",
+            ),
+        ]
+        if dry_run:
+            opts.append(
+                click.option(
+                    "--dry-run",
+                    is_flag=True,
+                    expose_value=False,
+                    callback=_set("dry_run"),
+                    help="Show what would change; change nothing.",
+                )
+            )
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
+# -- output -----------------------------------------------------------------
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    import dataclasses
+
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    raise TypeError(f"cannot serialise {type(o).__name__}")
+
+
+def emit(data: Any, render: Callable[[], None] | None = None) -> None:
+    """Print a command's result: JSON with --json, otherwise ``render()``."""
+    state = get_state()
+    if state.json:
+        click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
+    elif render is not None:
+        render()
+
+
+def echo(text: str = "") -> None:
+    """A line of the result (stdout)."""
+    click.echo(text)
+
+
+def message(text: str) -> None:
+    """A line of commentary (stderr)."""
+    click.echo(text, err=True)
+
+
+def _color_enabled(stream: Any) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich Console on stdout (or stderr) that honours NO_COLOR and pipes."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    color = _color_enabled(stream)
+    return Console(
+        file=stream,
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        soft_wrap=not color,
+        width=None if color else 200,
+    )
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None
+) -> None:
+    """A table on stdout; plain aligned columns when piped."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(
+        *headers,
+        title=title,
+        box=box.SIMPLE if _color_enabled(sys.stdout) else box.ASCII2,
+        show_edge=False,
+        pad_edge=False,
+    )
+    for row in rows:
+        t.add_row(*("" if v is None else escape(str(v)) for v in row))
+    console().print(t)
+
+
+class CliReporter:
+    """The reporter the CLI installs: messages on stderr, rich progress on a terminal."""
+
+    def __init__(self, state: State, *, debug: bool = False) -> None:
+        self.state = state
+        self.debug = debug
+
+    def message(self, level: str, text: str) -> None:
+        if level == "debug" and not (self.state.verbose or self.debug):
+            return
+        prefix = {"warning": "warning: ", "debug": "debug: "}.get(level, "")
+        click.echo(prefix + text, err=True)
+
+    @contextmanager
+    def progress(self, description: str, total: float | None) -> Iterator[Any]:
+        if self.state.json or not _color_enabled(sys.stderr):
+            from relman._report import NullReporter
+
+            with NullReporter().progress(description, total) as p:
+                yield p
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(description, total=total)
+
+            class _Advance:
+                def advance(self, amount: float = 1) -> None:
+                    bar.advance(task, amount)
+
+            yield _Advance()
+
+
+def confirm(question: str) -> bool:
+    """Ask yes/no on a terminal; --yes answers yes; no terminal and no --yes is no."""
+    state = get_state()
+    if state.yes:
+        return True
+    if not sys.stdin.isatty():
+        return False
+    return click.confirm(question, default=False, err=True)
+
+
+def as_plain(obj: Any) -> Any:
+    """Dataclasses, paths and mappings as JSON-ready data."""
+    return json.loads(json.dumps(obj, default=_default))
+
+
+def mapping_rows(data: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in data.items()]

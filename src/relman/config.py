@@ -1,0 +1,945 @@
+"""``[tool.relman]`` read once into frozen, typed objects.
+
+Precedence, lowest first: built-in defaults, values detected from the
+repository, ``[tool.relman]`` in pyproject.toml, ``RELMAN_*`` environment
+variables, command-line flags. :attr:`Config.origins` records where each value
+came from; ``relman config`` prints it.
+
+Keys are kebab-case in TOML (``main-branch``) and snake_case here. Sections
+are sub-tables (``[tool.relman.publish]``). Environment variables are named
+``RELMAN_<KEY>`` for top-level keys and ``RELMAN_<SECTION>_<KEY>`` for keys in
+sections, upper-case with underscores (``RELMAN_PUBLISH_WORKERS=4``); lists
+are comma-separated, booleans are 1/0, true/false, yes/no.
+
+Every problem (unknown key, wrong type, bad value) is collected and reported
+together in one :class:`~relman.errors.ConfigError` (exit code 2), each with
+its key path and, for unknown keys, a "did you mean" suggestion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from relman.errors import ConfigError, UsageError
+
+__all__ = [
+    "AnnounceConfig",
+    "BuildConfig",
+    "ChangelogConfig",
+    "ChecksConfig",
+    "Config",
+    "GitHubConfig",
+    "NotesConfig",
+    "PublishConfig",
+    "ReleaseConfig",
+    "VersionConfig",
+    "VersionFile",
+    "find_project_dir",
+    "load_config",
+    "read_pyproject",
+]
+
+DEFAULT_BOTS = (
+    "dependabot*",
+    "pre-commit-ci*",
+    "github-actions*",
+    "*[bot]",
+    "renovate*",
+    "web-flow",
+)
+
+MAINTENANCE_PATTERNS = (
+    "maintenance/{major}.{minor}.x",
+    "{major}.{minor}.x",
+    "release/{major}.{minor}",
+    "release/v{major}.{minor}",
+    "release-{major}.{minor}",
+    "v{major}.{minor}.x",
+    "{major}.{minor}",
+)
+
+
+def _meta(
+    doc: str,
+    *,
+    choices: tuple[str, ...] | None = None,
+    detect: str | None = None,
+    check: Callable[[Any], str | None] | None = None,
+) -> dict[str, Any]:
+    return {"doc": doc, "choices": choices, "detect": detect, "check": check}
+
+
+def _check_pattern(value: str) -> str | None:
+    if "{version}" not in value:
+        return "must contain {version}"
+    return None
+
+
+def _check_branch_pattern(value: str) -> str | None:
+    if "{major}" not in value or "{minor}" not in value:
+        return "must contain {major} and {minor}"
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VersionFile:
+    """One place where the project keeps its version.
+
+    ``kind`` is one of the source kinds of :mod:`relman.versionfiles` (detected
+    from the file name when omitted); ``pattern`` is a regular expression with
+    a named group ``version`` for the generic kind.
+    """
+
+    path: str = field(metadata=_meta("file path, relative to the project"))
+    kind: str | None = field(default=None, metadata=_meta("source kind; detected from the name"))
+    pattern: str | None = field(
+        default=None, metadata=_meta("regular expression with a (?P<version>...) group")
+    )
+
+    @classmethod
+    def from_string(cls, value: str) -> VersionFile:
+        return cls(path=value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VersionConfig:
+    files: tuple[VersionFile, ...] = field(
+        default=(), metadata=_meta("files that hold the version", detect="version_files")
+    )
+    commit_message: str = field(
+        default="REL: set version to {version}",
+        metadata=_meta("message of the commit made by `version bump/set --commit`"),
+    )
+    module: str | None = field(
+        default=None,
+        metadata=_meta("SciPy-style generated version module to write (short_version, ...)"),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangelogConfig:
+    path: str | None = field(
+        default=None,
+        metadata=_meta(
+            "changelog file written for each release ({version} is replaced)", detect="changelog"
+        ),
+    )
+    format: str = field(
+        default="rst", metadata=_meta("rst, md or json", choices=("rst", "md", "json"))
+    )
+    bots: tuple[str, ...] = field(
+        default=DEFAULT_BOTS, metadata=_meta("author name patterns left out of author lists")
+    )
+    pr_url: str | None = field(
+        default=None,
+        metadata=_meta("pull-request URL template with {number}", detect="pr_url"),
+    )
+    backport_label: str = field(
+        default="backport-candidate", metadata=_meta("label that marks a PR for backport")
+    )
+    backport_trailer: str = field(
+        default="Backport-Candidate",
+        metadata=_meta("commit trailer that marks a PR for backport when offline"),
+    )
+    backport_file: str | None = field(
+        default=None, metadata=_meta("file listing PR numbers to backport, one per line")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotesConfig:
+    system: str = field(
+        default="none",
+        metadata=_meta(
+            "news fragment system", choices=("towncrier", "blurb", "none"), detect="notes_system"
+        ),
+    )
+    release_index: str | None = field(
+        default=None,
+        metadata=_meta("toctree file new notes files are added to (doc/source/release.rst)"),
+    )
+    template: str | None = field(
+        default=None, metadata=_meta("template copied by `notes start` for the next release")
+    )
+    highlights: bool = field(
+        default=False, metadata=_meta("add a Highlights section placeholder to new notes")
+    )
+    skip_marker: str = field(
+        default="skip-news",
+        metadata=_meta("marker in a commit message that exempts a branch from needing a fragment"),
+    )
+    issue_ranges: tuple[str, ...] = field(
+        default=(), metadata=_meta("valid issue number ranges, like '1-30000'")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildConfig:
+    outdir: str = field(default="dist", metadata=_meta("where artifacts are written"))
+    wheels: tuple[str, ...] = field(
+        default=(), metadata=_meta("expected wheel build identifiers (cibuildwheel style, globs)")
+    )
+    allow_missing_wheels: bool = field(
+        default=False, metadata=_meta("publish even when expected wheels are missing")
+    )
+    test_command: str | None = field(
+        default=None, metadata=_meta("command run in clean environments to test the release")
+    )
+    test_requires: tuple[str, ...] = field(
+        default=("pytest",), metadata=_meta("packages installed for the test command")
+    )
+    extra_index: str | None = field(
+        default=None, metadata=_meta("extra index for build backends in clean environments")
+    )
+    sign: str = field(
+        default="none",
+        metadata=_meta("detached signatures for release files", choices=("none", "gpg", "ssh")),
+    )
+    ssh_key: str | None = field(default=None, metadata=_meta("ssh key file used with sign = ssh"))
+    wheels_from: str | None = field(
+        default=None, metadata=_meta("staging index to fetch wheels from instead of building")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishConfig:
+    target: str = field(
+        default="local",
+        metadata=_meta("`local`, a URL, or a repository name from ~/.pypirc (pypi, testpypi)"),
+    )
+    local_dir: str | None = field(
+        default=None,
+        metadata=_meta("folder of the embedded local index (default: <git-dir>/relman/index)"),
+    )
+    workers: int = field(default=8, metadata=_meta("parallel uploads"))
+    retries: int = field(default=5, metadata=_meta("attempts per file on transient errors"))
+    timeout: float = field(default=60.0, metadata=_meta("seconds per request"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChecksConfig:
+    disable: tuple[str, ...] = field(default=(), metadata=_meta("check ids not run"))
+    severity: Mapping[str, str] = field(
+        default_factory=dict, metadata=_meta("check id -> error or warning")
+    )
+    copyright_files: tuple[str, ...] = field(
+        default=(), metadata=_meta("files that must name the current year", detect="copyright")
+    )
+    support_policy: str = field(
+        default="spec0", metadata=_meta("support window policy", choices=("spec0", "nep29"))
+    )
+    capi_files: tuple[str, ...] = field(
+        default=(), metadata=_meta("C-API definition files hashed for the C-API check")
+    )
+    capi_versions_file: str | None = field(
+        default=None, metadata=_meta("cversions.txt-style file with one hash per API version")
+    )
+    capi_version_file: str | None = field(
+        default=None, metadata=_meta("file defining C_API_VERSION")
+    )
+    capi_macro_file: str | None = field(
+        default=None, metadata=_meta("header that must define NPY_X_Y_API_VERSION-style macros")
+    )
+    capi_macro: str | None = field(
+        default=None, metadata=_meta("macro name pattern with {major} and {minor}")
+    )
+    source_dirs: tuple[str, ...] = field(
+        default=(), metadata=_meta("folders scanned for deprecations (default: the package)")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseConfig:
+    sign: str = field(
+        default="auto",
+        metadata=_meta(
+            "tag signing: auto follows git config, gpg/ssh force it, none makes unsigned tags",
+            choices=("auto", "gpg", "ssh", "none"),
+        ),
+    )
+    tag_message: str = field(
+        default="{name} {version} release", metadata=_meta("annotated tag message")
+    )
+    gates: tuple[str, ...] = field(
+        default=(), metadata=_meta("manual confirmations asked before pushing")
+    )
+    push: bool = field(default=True, metadata=_meta("push the release commit and tag"))
+    post_release_message: str = field(
+        default="REL: prepare {major}.{minor}.x for further development",
+        metadata=_meta("message of the post-release commit"),
+    )
+    forward_port_branch: str = field(
+        default="forward-port-{version}", metadata=_meta("branch for the forward-port to main")
+    )
+    source_only: bool = field(
+        default=False, metadata=_meta("release only the sdist (security releases do by default)")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitHubConfig:
+    repo: str | None = field(
+        default=None, metadata=_meta("owner/name on GitHub", detect="github_repo")
+    )
+    api_url: str | None = field(
+        default=None, metadata=_meta("API base URL (GitHub Enterprise or a test server)")
+    )
+    token_env: str = field(
+        default="GITHUB_TOKEN", metadata=_meta("environment variable holding the token")
+    )
+    milestone: str | None = field(
+        default=None, metadata=_meta("milestone title pattern for blockers ({version})")
+    )
+    blocker_label: str = field(
+        default="release blocker", metadata=_meta("label of release blockers")
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnnounceConfig:
+    template: str | None = field(default=None, metadata=_meta("jinja2 announcement template"))
+    to: tuple[str, ...] = field(default=(), metadata=_meta("recipients"))
+    sender: str | None = field(default=None, metadata=_meta("From address"))
+    smtp_host: str | None = field(
+        default=None, metadata=_meta("SMTP server; unset writes to outbox")
+    )
+    smtp_port: int = field(default=587, metadata=_meta("SMTP port"))
+    starttls: bool = field(default=True, metadata=_meta("use STARTTLS"))
+    outbox: str | None = field(
+        default=None,
+        metadata=_meta("folder for unsent announcements (default: <git-dir>/relman/outbox)"),
+    )
+
+
+_SECTIONS: dict[str, type] = {
+    "version": VersionConfig,
+    "changelog": ChangelogConfig,
+    "notes": NotesConfig,
+    "build": BuildConfig,
+    "publish": PublishConfig,
+    "checks": ChecksConfig,
+    "release": ReleaseConfig,
+    "github": GitHubConfig,
+    "announce": AnnounceConfig,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """The resolved configuration of one project."""
+
+    project_dir: Path = field(metadata=_meta("the project folder"))
+    name: str = field(metadata=_meta("distribution name from [project]"))
+    main_branch: str = field(
+        default="main", metadata=_meta("development branch", detect="main_branch")
+    )
+    maintenance_branch: str = field(
+        default="maintenance/{major}.{minor}.x",
+        metadata=_meta(
+            "maintenance branch pattern", detect="maintenance_branch", check=_check_branch_pattern
+        ),
+    )
+    tag_format: str = field(
+        default="v{version}",
+        metadata=_meta("release tag name", detect="tag_format", check=_check_pattern),
+    )
+    remote: str = field(default="origin", metadata=_meta("remote to push to", detect="remote"))
+    version: VersionConfig = field(default_factory=VersionConfig)
+    changelog: ChangelogConfig = field(default_factory=ChangelogConfig)
+    notes: NotesConfig = field(default_factory=NotesConfig)
+    build: BuildConfig = field(default_factory=BuildConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    checks: ChecksConfig = field(default_factory=ChecksConfig)
+    release: ReleaseConfig = field(default_factory=ReleaseConfig)
+    github: GitHubConfig = field(default_factory=GitHubConfig)
+    announce: AnnounceConfig = field(default_factory=AnnounceConfig)
+    pyproject: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    # -- helpers used across relman ----------------------------------------
+    def tag_for(self, version: str) -> str:
+        return self.tag_format.format(version=version)
+
+    def version_from_tag(self, tag: str) -> str | None:
+        """The version a tag names under :attr:`tag_format`, or None."""
+        prefix, _, suffix = self.tag_format.partition("{version}")
+        if not tag.startswith(prefix) or (suffix and not tag.endswith(suffix)):
+            return None
+        core = tag[len(prefix) : len(tag) - len(suffix) if suffix else None]
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            return str(Version(core)) if core and core[0].isdigit() else None
+        except InvalidVersion:
+            return None
+
+    def maintenance_branch_for(self, version: str) -> str:
+        from packaging.version import Version
+
+        v = Version(version)
+        major, minor = ((*tuple(v.release), 0, 0))[:2]
+        return self.maintenance_branch.format(major=major, minor=minor)
+
+    @property
+    def state_dir_name(self) -> str:
+        return "relman"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``relman config --json`` (no pyproject, no origins)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name in ("pyproject", "origins"):
+                continue
+            out[f.name] = _plain(getattr(self, f.name))
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+# -- reading pyproject.toml -------------------------------------------------
+
+
+def find_project_dir(start: str | os.PathLike[str] | None = None) -> Path:
+    """The nearest folder upward from ``start`` that has a pyproject.toml."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    raise UsageError(
+        f"no pyproject.toml found in {here} or any folder above it",
+        hint="run relman inside a Python project, or pass --project DIR",
+    )
+
+
+def read_pyproject(project_dir: Path) -> dict[str, Any]:
+    """pyproject.toml as plain Python data; a syntax error names line and column."""
+    path = project_dir / "pyproject.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(
+            f"{path} does not exist",
+            hint="run relman inside a Python project, or pass --project DIR",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not valid UTF-8: {exc}") from None
+    return parse_toml(text, path)
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        doc = tomlkit.parse(text)
+    except ParseError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc.args[0] if exc.args else exc}".rstrip(),
+            hint=f"fix the syntax at line {exc.line}, column {exc.col}",
+        ) from None
+    data: dict[str, Any] = doc.unwrap()
+    return data
+
+
+# -- validation -------------------------------------------------------------
+
+
+def _toml_key(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return " or ".join(_type_name(a) for a in args)
+    if origin is tuple:
+        return "a list"
+    if origin in (Mapping, dict):
+        return "a table"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return {str: "a string", int: "an integer", bool: "true or false", float: "a number"}.get(
+        tp, str(tp)
+    )
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.items.append(text)
+
+
+def _convert(value: Any, tp: Any, path: str, problems: _Problems) -> Any:
+    """Validate ``value`` against annotation ``tp``; returns the converted value."""
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(value, args[0], path, problems)
+    if origin is tuple:
+        (item_tp, _) = typing.get_args(tp)
+        if isinstance(value, str) and item_tp is str:
+            value = [value]
+        if not isinstance(value, list):
+            problems.add(f"{path}: expected a list, got {type(value).__name__}")
+            return ()
+        return tuple(_convert(v, item_tp, f"{path}[{i}]", problems) for i, v in enumerate(value))
+    if origin in (Mapping, dict) or tp is Mapping:
+        if not isinstance(value, dict):
+            problems.add(f"{path}: expected a table, got {type(value).__name__}")
+            return {}
+        val_tp = typing.get_args(tp)[1] if typing.get_args(tp) else str
+        return {str(k): _convert(v, val_tp, f"{path}.{k}", problems) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, str) and hasattr(tp, "from_string"):
+            return tp.from_string(value)
+        if not isinstance(value, dict):
+            problems.add(f"{path}: expected {_type_name(tp)}, got {type(value).__name__}")
+            return None
+        return _build(typing.cast(type, tp), value, path, problems, {}, {})
+    if tp is bool:
+        if not isinstance(value, bool):
+            problems.add(f"{path}: expected true or false, got {value!r}")
+        return bool(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.add(f"{path}: expected an integer, got {value!r}")
+            return 0
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.add(f"{path}: expected a number, got {value!r}")
+            return 0.0
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            problems.add(f"{path}: expected a string, got {value!r}")
+            return ""
+        return value
+    if tp is Path:
+        return Path(value)
+    return value
+
+
+def _build(
+    cls: type,
+    table: Mapping[str, Any],
+    path: str,
+    problems: _Problems,
+    base: Mapping[str, Any],
+    origins: dict[str, str],
+    origin_name: str = "pyproject",
+) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {_toml_key(f.name): f for f in dataclasses.fields(cls) if f.init}
+    values: dict[str, Any] = dict(base)
+    for key, raw in table.items():
+        f = fields.get(key)
+        if f is None or f.name in ("project_dir", "name", "pyproject", "origins"):
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            if not close and key.replace("_", "-") in fields:
+                close = [key.replace("_", "-")]
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.add(f"{path}.{key}: unknown key{hint}")
+            continue
+        before = len(problems.items)
+        value = _convert(raw, hints[f.name], f"{path}.{key}", problems)
+        if len(problems.items) == before:
+            choices = f.metadata.get("choices")
+            if choices and value not in choices:
+                problems.add(f"{path}.{key}: {value!r} is not one of {', '.join(choices)}")
+                continue
+            check = f.metadata.get("check")
+            message = check(value) if check and value is not None else None
+            if message:
+                problems.add(f"{path}.{key}: {value!r} {message}")
+                continue
+            values[f.name] = value
+            origins[f"{path}.{key}".removeprefix("tool.relman.")] = origin_name
+    try:
+        return cls(**values)
+    except TypeError as exc:  # a required field is missing in a nested table
+        problems.add(f"{path}: {exc}")
+        return None
+
+
+# -- environment ------------------------------------------------------------
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """RELMAN_* variables as a nested table shaped like [tool.relman]."""
+    table: dict[str, Any] = {}
+    known_top = {f.name for f in dataclasses.fields(Config)} - set(_SECTIONS)
+    for var, raw in environ.items():
+        if not var.startswith("RELMAN_") or var in ("RELMAN_DEBUG", "RELMAN_INDEX_TOKEN"):
+            continue
+        key = var[len("RELMAN_") :].lower()
+        for section, cls in _SECTIONS.items():
+            if key.startswith(section + "_"):
+                sub = key[len(section) + 1 :]
+                names = {f.name for f in dataclasses.fields(cls)}
+                if sub in names:
+                    tp = typing.get_type_hints(cls)[sub]
+                    table.setdefault(section, {})[_toml_key(sub)] = _env_value(raw, tp)
+                break
+        else:
+            if key in known_top and key not in ("project_dir", "name", "pyproject", "origins"):
+                tp = typing.get_type_hints(Config)[key]
+                table[_toml_key(key)] = _env_value(raw, tp)
+    return table
+
+
+def _env_value(raw: str, tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        origin = typing.get_origin(tp)
+    if origin is tuple:
+        return [p.strip() for p in raw.split(",") if p.strip()]
+    if tp is bool:
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off", ""):
+            return False
+        return raw
+    if tp is int:
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if tp is float:
+        try:
+            return float(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+# -- detection --------------------------------------------------------------
+
+_GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[^/\s]+/[^/\s]+?)(?:\.git)?/?$")
+
+
+class _Detector:
+    """Values found by looking at the repository; each computed at most once."""
+
+    def __init__(self, project_dir: Path, pyproject: Mapping[str, Any]) -> None:
+        from relman.git import Repo, find_repo
+
+        self.project_dir = project_dir
+        self.pyproject = pyproject
+        self.repo: Repo = find_repo(project_dir)
+        self._branches: list[str] | None = None
+
+    def branches(self) -> list[str]:
+        if self._branches is None:
+            local = self.repo.branches()
+            remote = [b.split("/", 1)[1] for b in self.repo.remote_branches() if "/" in b]
+            self._branches = sorted(set(local) | set(remote))
+        return self._branches
+
+    def main_branch(self) -> str | None:
+        for remote in ("upstream", "origin"):
+            head = self.repo.remote_head_branch(remote)
+            if head:
+                return head
+        names = self.branches()
+        for candidate in ("main", "master", "trunk", "develop"):
+            if candidate in names:
+                return candidate
+        return None
+
+    def remote(self) -> str | None:
+        remotes = self.repo.remotes()
+        # NumPy pushes releases to `upstream`; a fork setup has both.
+        for candidate in ("upstream", "origin"):
+            if candidate in remotes:
+                return candidate
+        return remotes[0] if len(remotes) == 1 else None
+
+    def tag_format(self) -> str | None:
+        from packaging.version import InvalidVersion, Version
+
+        with_v = without_v = 0
+        for tag in self.repo.tags():
+            core = tag[1:] if tag[:1] in "vV" else tag
+            if not core[:1].isdigit():
+                continue
+            try:
+                Version(core)
+            except InvalidVersion:
+                continue
+            if core is tag:
+                without_v += 1
+            else:
+                with_v += 1
+        if with_v == without_v == 0:
+            return None
+        return "v{version}" if with_v >= without_v else "{version}"
+
+    def maintenance_branch(self) -> str | None:
+        counts: dict[str, int] = {}
+        for pattern in MAINTENANCE_PATTERNS:
+            rx = re.compile(
+                "^"
+                + re.escape(pattern).replace(r"\{major\}", r"\d+").replace(r"\{minor\}", r"\d+")
+                + "$"
+            )
+            n = sum(1 for b in self.branches() if rx.match(b))
+            if n:
+                counts[pattern] = n
+        if not counts:
+            return None
+        return max(counts, key=lambda p: (counts[p], -MAINTENANCE_PATTERNS.index(p)))
+
+    def notes_system(self) -> str | None:
+        tool = self.pyproject.get("tool", {})
+        if isinstance(tool, Mapping) and "towncrier" in tool:
+            return "towncrier"
+        if (self.project_dir / "towncrier.toml").is_file():
+            return "towncrier"
+        if (self.project_dir / "Misc" / "NEWS.d").is_dir():
+            return "blurb"
+        return None
+
+    def changelog(self) -> str | None:
+        if (self.project_dir / "doc" / "changelog").is_dir():
+            return "doc/changelog/{version}-changelog.rst"
+        return None
+
+    def github_repo(self) -> str | None:
+        for remote in ("upstream", "origin"):
+            url = self.repo.remote_url(remote)
+            if url:
+                m = _GITHUB_REMOTE.search(url)
+                if m:
+                    return m.group("repo")
+        return None
+
+    def pr_url(self) -> str | None:
+        repo = self.github_repo()
+        return f"https://github.com/{repo}/pull/{{number}}" if repo else None
+
+    def copyright(self) -> tuple[str, ...] | None:
+        found = [
+            p.name
+            for p in sorted(self.project_dir.iterdir())
+            if p.is_file() and p.name.upper().startswith(("LICENSE", "COPYING", "LICENCE"))
+        ]
+        return tuple(found) or None
+
+    def version_files(self) -> tuple[VersionFile, ...] | None:
+        from relman import versionfiles
+
+        found = versionfiles.detect_files(self.project_dir, self.pyproject)
+        return tuple(found) or None
+
+
+def _detect_into(
+    cls: type,
+    values: dict[str, Any],
+    detector: _Detector,
+    path: str,
+    origins: dict[str, str],
+) -> None:
+    for f in dataclasses.fields(cls):
+        name = f.metadata.get("detect") if f.metadata else None
+        if not name:
+            continue
+        key = f"{path}{_toml_key(f.name)}"
+        if key in origins:  # set explicitly
+            continue
+        value = getattr(detector, name)()
+        if value is not None:
+            values[f.name] = value
+            origins[key] = "detected"
+
+
+def load_config(
+    project_dir: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read, detect and validate the configuration of the project at ``project_dir``.
+
+    ``overrides`` are command-line values, a table shaped like [tool.relman]
+    (``{"publish": {"target": "local"}}``); they win over everything.
+    """
+    pdir = Path(project_dir).resolve() if project_dir else find_project_dir()
+    if not (pdir / "pyproject.toml").is_file():
+        raise UsageError(
+            f"{pdir} has no pyproject.toml",
+            hint="run relman inside a Python project, or pass --project DIR",
+        )
+    data = read_pyproject(pdir)
+    tool = data.get("tool", {})
+    table = tool.get("relman", {}) if isinstance(tool, Mapping) else {}
+    problems = _Problems()
+    if not isinstance(table, Mapping):
+        raise ConfigError("tool.relman in pyproject.toml must be a table")
+    env_table = _from_env(os.environ if environ is None else environ)
+    origins: dict[str, str] = {}
+
+    # explicit values, layer by layer: pyproject, environment, flags
+    merged_sections: dict[str, dict[str, Any]] = {s: {} for s in _SECTIONS}
+    top: dict[str, Any] = {}
+    top_fields = [f for f in dataclasses.fields(Config) if f.name not in _SECTIONS]
+    top_cls_fields = {_toml_key(f.name) for f in top_fields}
+    for layer, origin in (
+        (table, "pyproject"),
+        (env_table, "environment"),
+        (overrides or {}, "flag"),
+    ):
+        for key, raw in layer.items():
+            if key in _SECTIONS:
+                if not isinstance(raw, Mapping):
+                    problems.add(f"tool.relman.{key}: expected a table, got {type(raw).__name__}")
+                    continue
+                cls = _SECTIONS[key]
+                section_fields = {_toml_key(f.name) for f in dataclasses.fields(cls)}
+                for sub, val in raw.items():
+                    if sub not in section_fields:
+                        close = difflib.get_close_matches(sub, sorted(section_fields), n=1)
+                        hint = f" (did you mean {close[0]!r}?)" if close else ""
+                        problems.add(f"tool.relman.{key}.{sub}: unknown key{hint}")
+                        continue
+                    merged_sections[key][sub] = (val, origin)
+            elif key in top_cls_fields and key not in (
+                "project-dir",
+                "name",
+                "pyproject",
+                "origins",
+            ):
+                top[key] = (raw, origin)
+            else:
+                candidates = sorted(
+                    (top_cls_fields | set(_SECTIONS))
+                    - {"project-dir", "name", "pyproject", "origins"}
+                )
+                close = difflib.get_close_matches(key, candidates, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                where = "tool.relman" if origin == "pyproject" else f"tool.relman ({origin})"
+                problems.add(f"{where}.{key}: unknown key{hint}")
+
+    detector = _Detector(pdir, data)
+
+    def build(cls: type, explicit: Mapping[str, tuple[Any, str]], path: str) -> Any:
+        values: dict[str, Any] = {}
+        hints = typing.get_type_hints(cls)
+        fields = {_toml_key(f.name): f for f in dataclasses.fields(cls)}
+        for key, (raw, origin) in explicit.items():
+            f = fields[key]
+            before = len(problems.items)
+            value = _convert(raw, hints[f.name], f"tool.relman.{path}{key}", problems)
+            if len(problems.items) != before:
+                continue
+            choices = f.metadata.get("choices")
+            if choices and value not in choices:
+                problems.add(
+                    f"tool.relman.{path}{key}: {value!r} is not one of {', '.join(choices)}"
+                )
+                continue
+            check = f.metadata.get("check")
+            message = check(value) if check and value is not None else None
+            if message:
+                problems.add(f"tool.relman.{path}{key}: {value!r} {message}")
+                continue
+            values[f.name] = value
+            origins[f"{path}{key}"] = origin
+        if not problems.items:
+            _detect_into(cls, values, detector, path, origins)
+        for f in dataclasses.fields(cls):
+            origins.setdefault(f"{path}{_toml_key(f.name)}", "default")
+        return values
+
+    sections = {
+        name: build(cls, merged_sections[name], f"{name}.") for name, cls in _SECTIONS.items()
+    }
+    top_values = build(Config, top, "")
+    if problems.items:
+        raise ConfigError(
+            f"the relman configuration in {pdir / 'pyproject.toml'} has "
+            f"{len(problems.items)} problem{'s' if len(problems.items) > 1 else ''}:",
+            problems=problems.items,
+            hint="fix the keys above; `relman config` shows every key with its default",
+        )
+    project = data.get("project", {})
+    name = project.get("name") if isinstance(project, Mapping) else None
+    origins["name"] = "pyproject" if name else "detected"
+    origins["project-dir"] = "flag" if project_dir else "detected"
+    for key in ("pyproject", "origins"):
+        origins.pop(key, None)
+    for key in list(origins):
+        if key.split(".")[0] in _SECTIONS and "." not in key:
+            origins.pop(key)
+    for sec in _SECTIONS:
+        top_values.pop(sec, None)
+        origins.pop(sec, None)
+    return Config(
+        project_dir=pdir,
+        name=str(name or pdir.name),
+        pyproject=data,
+        origins=origins,
+        **{
+            k: v
+            for k, v in top_values.items()
+            if k not in ("project_dir", "name", "pyproject", "origins")
+        },
+        **{name_: cls(**sections[name_]) for name_, cls in _SECTIONS.items()},
+    )
+
+
+def config_fields() -> list[tuple[str, str, Any, str]]:
+    """Every key as (dotted key, type, default, description), for docs and `relman config`."""
+    rows: list[tuple[str, str, Any, str]] = []
+
+    def walk(cls: type, prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.name in ("project_dir", "name", "pyproject", "origins"):
+                continue
+            if f.name in _SECTIONS and cls is Config:
+                continue
+            default = (
+                f.default
+                if f.default is not dataclasses.MISSING
+                else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+            )
+            rows.append(
+                (
+                    prefix + _toml_key(f.name),
+                    _type_name(hints[f.name]),
+                    _plain(default),
+                    f.metadata.get("doc", ""),
+                )
+            )
+
+    walk(Config, "")
+    for name, cls in _SECTIONS.items():
+        walk(cls, name + ".")
+    return rows

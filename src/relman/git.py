@@ -1,0 +1,369 @@
+"""The only module that runs git.
+
+:class:`Repo` offers verbs (``tags()``, ``log()``, ``create_tag()``) instead of
+strings of arguments spread through the code. Every call goes through
+:func:`relman._proc.run` with ``LC_ALL=C`` so that output can be parsed, and
+with the user's configuration otherwise untouched (signing keys, mailmap,
+hooks all behave as the user set them).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from relman import _proc
+from relman.errors import CommandError, NotARepository
+
+__all__ = ["Commit", "Repo", "StatusEntry", "find_repo"]
+
+# Field and record separators for log parsing: never found in commit data.
+_FS = "\x1f"
+_RS = "\x1e"
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    timestamp: int
+    subject: str
+    body: str
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    code: str  # two-letter porcelain code, "??" for untracked
+    path: str
+
+
+def _git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["LC_ALL"] = "C"
+    env["LANG"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def find_repo(path: str | os.PathLike[str]) -> Repo:
+    """The repository that contains ``path``; :class:`NotARepository` otherwise."""
+    path = Path(path).resolve()
+    try:
+        out = _proc.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=path, env=_git_env(), what="git rev-parse"
+        )
+    except CommandError as exc:
+        if "not a git repository" in exc.stderr.lower():
+            raise NotARepository(
+                f"{path} is not inside a git repository",
+                hint="run relman inside a git checkout, or pass --project DIR",
+            ) from None
+        raise
+    return Repo(Path(out.stdout.strip()))
+
+
+class Repo:
+    """A git working tree."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"Repo({str(self.root)!r})"
+
+    # -- plumbing -----------------------------------------------------------
+    def git(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        what: str | None = None,
+        strip: bool = True,
+    ) -> str:
+        out = _proc.run(
+            ["git", *args],
+            cwd=self.root,
+            env=_git_env(env),
+            input=input,
+            check=check,
+            what=what or f"git {args[0]}",
+        )
+        return out.stdout.strip() if strip else out.stdout
+
+    def git_ok(self, *args: str) -> bool:
+        """True when the git command exits 0."""
+        out = _proc.run(["git", *args], cwd=self.root, env=_git_env(), check=False)
+        return out.returncode == 0
+
+    @cached_property
+    def git_dir(self) -> Path:
+        """The repository's git directory (absolute; the common one for worktrees)."""
+        return Path(self.git("rev-parse", "--path-format=absolute", "--git-common-dir"))
+
+    # -- state --------------------------------------------------------------
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD", what="git rev-parse HEAD")
+
+    def has_commits(self) -> bool:
+        return self.git_ok("rev-parse", "--verify", "--quiet", "HEAD")
+
+    def rev_parse(self, rev: str) -> str | None:
+        """Full sha of ``rev`` (peeled to a commit), or None when it does not exist."""
+        out = _proc.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+            cwd=self.root,
+            env=_git_env(),
+            check=False,
+        )
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch, or None on a detached HEAD."""
+        out = _proc.run(
+            ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
+            cwd=self.root,
+            env=_git_env(),
+            check=False,
+        )
+        return out.stdout.strip() or None if out.returncode == 0 else None
+
+    def status(self, *, untracked: bool = True) -> list[StatusEntry]:
+        args = ["status", "--porcelain=v1", "-z"]
+        args.append("--untracked-files=all" if untracked else "--untracked-files=no")
+        raw = self.git(*args, strip=False)
+        entries: list[StatusEntry] = []
+        items = iter(raw.split("\0"))
+        for item in items:
+            if not item:
+                continue
+            code, path = item[:2], item[3:]
+            if code[0] in "RC":
+                next(items, None)  # the rename source follows
+            entries.append(StatusEntry(code, path))
+        return entries
+
+    def is_dirty(self, *, untracked: bool = True) -> bool:
+        return bool(self.status(untracked=untracked))
+
+    def config_get(self, key: str) -> str | None:
+        out = _proc.run(["git", "config", "--get", key], cwd=self.root, env=_git_env(), check=False)
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    # -- refs ---------------------------------------------------------------
+    def tags(self) -> dict[str, str]:
+        """Every tag name mapped to the commit it points at (annotated tags peeled)."""
+        raw = self.git(
+            "for-each-ref",
+            "--format=%(refname:short)" + _FS + "%(objectname)" + _FS + "%(*objectname)",
+            "refs/tags",
+            strip=False,
+        )
+        result: dict[str, str] = {}
+        for line in raw.split("\n"):
+            if not line:
+                continue
+            name, obj, peeled = line.split(_FS)
+            result[name] = peeled or obj
+        return result
+
+    def tag_exists(self, name: str) -> bool:
+        return self.git_ok("rev-parse", "--verify", "--quiet", f"refs/tags/{name}")
+
+    def tag_message(self, name: str) -> str | None:
+        """The message of an annotated tag, or None for a lightweight tag."""
+        if self.git("cat-file", "-t", f"refs/tags/{name}") != "tag":
+            return None
+        return self.git("tag", "-l", "--format=%(contents)", name)
+
+    def tags_at(self, rev: str = "HEAD") -> list[str]:
+        return self.git("tag", "--points-at", rev).split()
+
+    def branches(self) -> list[str]:
+        return self.git("for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+
+    def remote_branches(self) -> list[str]:
+        raw = self.git("for-each-ref", "--format=%(refname:short)", "refs/remotes")
+        return [b for b in raw.split() if not b.endswith("/HEAD")]
+
+    def remotes(self) -> list[str]:
+        return self.git("remote").split()
+
+    def remote_url(self, remote: str = "origin") -> str | None:
+        return self.config_get(f"remote.{remote}.url")
+
+    def remote_head_branch(self, remote: str = "origin") -> str | None:
+        """The default branch of ``remote`` as recorded by clone (refs/remotes/R/HEAD)."""
+        out = _proc.run(
+            ["git", "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD"],
+            cwd=self.root,
+            env=_git_env(),
+            check=False,
+        )
+        if out.returncode != 0:
+            return None
+        return out.stdout.strip().removeprefix(f"{remote}/") or None
+
+    def upstream(self, branch: str | None = None) -> str | None:
+        """The upstream of ``branch`` (default: current), like ``origin/main``."""
+        ref = f"{branch}@{{upstream}}" if branch else "@{upstream}"
+        out = _proc.run(
+            ["git", "rev-parse", "--abbrev-ref", "--symbolic-full-name", ref],
+            cwd=self.root,
+            env=_git_env(),
+            check=False,
+        )
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    def ahead_behind(self, local: str, other: str) -> tuple[int, int]:
+        """Commits in ``local`` not in ``other``, and the reverse."""
+        raw = self.git("rev-list", "--left-right", "--count", f"{local}...{other}")
+        ahead, behind = raw.split()
+        return int(ahead), int(behind)
+
+    def is_ancestor(self, ancestor: str, rev: str) -> bool:
+        return self.git_ok("merge-base", "--is-ancestor", ancestor, rev)
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        out = _proc.run(["git", "merge-base", a, b], cwd=self.root, env=_git_env(), check=False)
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    def describe(self, rev: str = "HEAD", *, match: str | None = None) -> str | None:
+        """``git describe --tags`` of ``rev``, or None when no tag is reachable."""
+        args = ["git", "describe", "--tags", "--long"]
+        if match:
+            args += ["--match", match]
+        out = _proc.run([*args, rev], cwd=self.root, env=_git_env(), check=False)
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    def count_commits(self, rev_range: str) -> int:
+        return int(self.git("rev-list", "--count", rev_range))
+
+    # -- history ------------------------------------------------------------
+    def log(
+        self,
+        rev_range: str | Sequence[str] = "HEAD",
+        *,
+        first_parent: bool = False,
+        paths: Sequence[str] = (),
+        extra: Sequence[str] = (),
+    ) -> Iterator[Commit]:
+        """Commits of ``rev_range`` (newest first), parsed from one git log pass."""
+        fmt = _FS.join(["%H", "%P", "%aN", "%aE", "%at", "%s", "%b"]) + _RS
+        args = ["log", f"--format={fmt}", *extra]
+        if first_parent:
+            args.append("--first-parent")
+        args += [rev_range] if isinstance(rev_range, str) else list(rev_range)
+        if paths:
+            args += ["--", *paths]
+        raw = self.git(*args, strip=False)
+        for record in raw.split(_RS):
+            record = record.lstrip("\n")
+            if not record:
+                continue
+            sha, parents, name, email, ts, subject, body = record.split(_FS, 6)
+            yield Commit(sha, tuple(parents.split()), name, email, int(ts), subject, body.strip())
+
+    def commit_time(self, rev: str = "HEAD") -> int:
+        return int(self.git("log", "-1", "--format=%ct", rev))
+
+    def show_file(self, rev: str, path: str) -> str | None:
+        """Content of ``path`` at ``rev``, or None when it does not exist there."""
+        out = _proc.run(
+            ["git", "show", f"{rev}:{path}"], cwd=self.root, env=_git_env(), check=False
+        )
+        return out.stdout if out.returncode == 0 else None
+
+    def ls_files(self, *paths: str) -> list[str]:
+        raw = self.git("ls-files", "-z", "--", *paths, strip=False)
+        return [p for p in raw.split("\0") if p]
+
+    # -- changes ------------------------------------------------------------
+    def add(self, paths: Iterable[str]) -> None:
+        paths = list(paths)
+        if paths:
+            self.git("add", "--", *paths)
+
+    def rm(self, paths: Iterable[str], *, cached: bool = False) -> None:
+        paths = list(paths)
+        if paths:
+            self.git("rm", "-q", *(["--cached"] if cached else []), "--", *paths)
+
+    def create_commit(
+        self, message: str, *, paths: Sequence[str] | None = None, allow_empty: bool = False
+    ) -> str:
+        """Commit ``paths`` (already-staged changes when None) and return the new sha."""
+        if paths:
+            self.add(paths)
+        args = ["commit", "-q", "-F", "-"]
+        if allow_empty:
+            args.append("--allow-empty")
+        self.git(*args, input=message, what="git commit")
+        return self.head()
+
+    def create_tag(
+        self,
+        name: str,
+        message: str,
+        *,
+        rev: str = "HEAD",
+        sign: bool | None = None,
+        annotate: bool = True,
+    ) -> None:
+        """Create tag ``name`` at ``rev``.
+
+        ``sign=True`` signs with the user's configured format (gpg, ssh or
+        x509, as ``gpg.format`` says); ``False`` forces an unsigned annotated
+        tag; ``None`` follows ``tag.gpgSign``.
+        """
+        args = ["tag"]
+        if sign is True:
+            args.append("-s")
+        elif sign is False:
+            args.append("--no-sign")
+            if annotate:
+                args.append("-a")
+        elif annotate:
+            args.append("-a")
+        args += ["-F", "-", name, rev]
+        self.git(*args, input=message, what=f"git tag {name}")
+
+    def delete_tag(self, name: str) -> None:
+        self.git("tag", "-d", name)
+
+    def verify_tag(self, name: str) -> bool:
+        return self.git_ok("tag", "-v", name)
+
+    def create_branch(self, name: str, start: str = "HEAD") -> None:
+        self.git("branch", name, start)
+
+    def checkout(self, rev: str) -> None:
+        self.git("checkout", "-q", rev)
+
+    def push(
+        self, remote: str, refspecs: Sequence[str], *, dry_run: bool = False, atomic: bool = True
+    ) -> str:
+        args = ["push", "--porcelain"]
+        if atomic:
+            args.append("--atomic")
+        if dry_run:
+            args.append("--dry-run")
+        return self.git(*args, remote, *refspecs, what=f"git push {remote}")
+
+    def archive(self, rev: str, output: str | os.PathLike[str], *, prefix: str = "") -> None:
+        """Write a tar archive of the tree at ``rev`` (clean export, no untracked files)."""
+        args = ["archive", "--format=tar", f"--output={os.fspath(output)}"]
+        if prefix:
+            args.append(f"--prefix={prefix}")
+        self.git(*args, rev, what="git archive")

@@ -1,0 +1,119 @@
+"""Fixtures every test can use.
+
+Every test runs isolated: its own HOME, git configuration (with an identity),
+GNUPGHOME, no colour, and no pip configuration from the machine
+(PIP_CONFIG_FILE=/dev/null, other PIP_* variables removed). Package caches are
+shared between tests so that builds and environments stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from relman.demo import DemoRepo, build_history
+from tests.helpers import EXAMPLES, GitRepo
+
+_REAL_HOME = Path(os.path.expanduser("~"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    gnupg = home / ".gnupg"
+    gnupg.mkdir(mode=0o700)
+    for var in list(os.environ):
+        if var.startswith(("PIP_", "RELMAN_", "TWINE_", "GIT_", "UV_", "GITHUB_", "VIRTUAL_ENV")):
+            monkeypatch.delenv(var, raising=False)
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Release Tester\n\temail = tester@example.org\n"
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+        "[tag]\n\tgpgsign = false\n[advice]\n\tdetachedHead = false\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GNUPGHOME", str(gnupg))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    # shared download caches: the same packages for every test, fetched once
+    monkeypatch.setenv("PIP_CACHE_DIR", str(_REAL_HOME / ".cache" / "pip"))
+    monkeypatch.setenv("UV_CACHE_DIR", str(_REAL_HOME / ".cache" / "uv"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_REAL_HOME / ".cache"))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    return home
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> GitRepo:
+    """An empty real git repository on branch main."""
+    return GitRepo(tmp_path / "repo")
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Callable[[str], DemoRepo]:
+    """Copy examples/<name> into a git repository with a realistic history."""
+
+    def make(name: str) -> DemoRepo:
+        return build_history(EXAMPLES / name, tmp_path / name)
+
+    return make
+
+
+@pytest.fixture
+def gpg_key(isolated_env: Path) -> str:
+    """A fresh ed25519 gpg signing key (no passphrase) in the test's GNUPGHOME."""
+    subprocess.run(
+        [
+            "gpg",
+            "--batch",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Release Tester <tester@example.org>",
+            "ed25519",
+            "sign",
+            "never",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        ["gpg", "--batch", "--with-colons", "--list-secret-keys"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    fpr = next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:"))
+    return fpr
+
+
+@pytest.fixture
+def ssh_key(tmp_path: Path) -> Path:
+    """A fresh ed25519 ssh key pair without passphrase; returns the private key path."""
+    key = tmp_path / "ssh" / "id_ed25519"
+    key.parent.mkdir()
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "tester@example.org", "-f", str(key)],
+        check=True,
+    )
+    return key
+
+
+@pytest.fixture(scope="session")
+def examples() -> Path:
+    return EXAMPLES
+
+
+@pytest.fixture
+def chdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    yield lambda p: monkeypatch.chdir(p)

@@ -1,0 +1,123 @@
+"""The command line: global options, exit codes, fast start, plain output when piped."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import GitRepo, run_relman, snapshot
+
+
+def test_help_lists_every_group(tmp_path: Path) -> None:
+    out = run_relman("--help", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    for group in (
+        "version",
+        "notes",
+        "changelog",
+        "check",
+        "build",
+        "verify",
+        "publish",
+        "release",
+        "plan",
+        "status",
+        "config",
+        "init",
+    ):
+        assert f"\n  {group} " in out.stdout
+
+
+def test_help_imports_no_heavy_module(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from relman.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('rich', 'httpx', 'jinja2', 'tomlkit', 'build', 'readme_renderer') if m in sys.modules]\n"
+        "print('heavy:' + ','.join(heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "heavy:"
+
+
+def test_python_m_relman_works(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "relman", "--version"], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0
+    assert "relman" in out.stdout
+
+
+def test_global_options_before_and_after(example_repo) -> None:
+    demo = example_repo("purelib")
+    before = run_relman("--json", "status", cwd=demo.path)
+    after = run_relman("status", "--json", cwd=demo.path)
+    assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+    assert json.loads(before.stdout) == json.loads(after.stdout)
+
+
+def test_project_option_from_elsewhere(example_repo, tmp_path: Path) -> None:
+    demo = example_repo("purelib")
+    out = run_relman("status", "--project", str(demo.path), "--json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["project"] == "relman-demo-purelib"
+
+
+def test_not_a_git_repository(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1.0"\n')
+    before = snapshot(tmp_path)
+    out = run_relman("status", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "not inside a git repository" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_no_pyproject(git_repo: GitRepo) -> None:
+    out = run_relman("status", cwd=git_repo.path)
+    assert out.returncode == 2
+    assert "no pyproject.toml" in out.stderr
+    assert out.stderr.startswith("error: ")
+    assert "hint: " in out.stderr
+
+
+def test_invalid_toml_reports_line_and_column(git_repo: GitRepo) -> None:
+    git_repo.write({"pyproject.toml": '[project]\nname = "x"\nversion = 1.0"\n'})
+    out = run_relman("config", cwd=git_repo.path)
+    assert out.returncode == 2
+    assert "not valid TOML" in out.stderr
+    assert "line 3" in out.stderr
+
+
+def test_missing_git_is_a_clear_error(git_repo: GitRepo, tmp_path: Path) -> None:
+    git_repo.write({"pyproject.toml": '[project]\nname = "x"\nversion = "1.0"\n'})
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    out = run_relman("status", cwd=git_repo.path, env={"PATH": str(empty)})
+    assert out.returncode == 4
+    assert "git was not found" in out.stderr
+    assert "hint: install git" in out.stderr
+
+
+def test_traceback_only_when_asked(git_repo: GitRepo) -> None:
+    out = run_relman("status", cwd=git_repo.path, env={"RELMAN_DEBUG": "1"})
+    assert out.returncode == 2
+    assert "Traceback" in out.stderr
+    out = run_relman("status", "-v", cwd=git_repo.path)
+    assert "Traceback" in out.stderr
+
+
+def test_unknown_command_is_usage_error(tmp_path: Path) -> None:
+    out = run_relman("frobnicate", cwd=tmp_path)
+    assert out.returncode == 2
+
+
+def test_no_colour_when_piped(example_repo) -> None:
+    demo = example_repo("purelib")
+    out = run_relman("config", cwd=demo.path, env={"NO_COLOR": ""})
+    assert out.returncode == 0
+    assert "\x1b[" not in out.stdout and "\x1b[" not in out.stderr

@@ -1,0 +1,174 @@
+"""[tool.relman]: validation, detection, precedence, `relman config` and `relman init`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from relman.config import load_config
+from relman.errors import ConfigError
+from tests.helpers import GitRepo, run_relman, snapshot
+
+PLAIN = '[project]\nname = "plain"\nversion = "2.3.0.dev0"\n'
+
+
+def test_all_problems_reported_together(git_repo: GitRepo) -> None:
+    git_repo.write(
+        {
+            "pyproject.toml": PLAIN
+            + (
+                "\n[tool.relman]\nmain-brnch = 'main'\ntag-format = 'release'\n"
+                "[tool.relman.publish]\nworkers = 'eight'\ntargt = 'local'\n"
+                "[tool.relman.notes]\nsystem = 'reno'\n"
+            )
+        }
+    )
+    git_repo.commit("init")
+    with pytest.raises(ConfigError) as info:
+        load_config(git_repo.path)
+    problems = info.value.problems
+    assert any(
+        "tool.relman.main-brnch: unknown key (did you mean 'main-branch'?)" in p for p in problems
+    )
+    assert any("tool.relman.tag-format" in p and "{version}" in p for p in problems)
+    assert any("tool.relman.publish.workers: expected an integer" in p for p in problems)
+    assert any(
+        "tool.relman.publish.targt: unknown key (did you mean 'target'?)" in p for p in problems
+    )
+    assert any("tool.relman.notes.system" in p and "towncrier" in p for p in problems)
+    assert len(problems) == 5
+
+
+def test_config_error_exit_code_and_nothing_changes(git_repo: GitRepo) -> None:
+    git_repo.write({"pyproject.toml": PLAIN + "\n[tool.relman]\nremote = 3\n"})
+    git_repo.commit("init")
+    before = snapshot(git_repo.path)
+    out = run_relman("init", "--write", cwd=git_repo.path)
+    assert out.returncode == 2
+    assert "tool.relman.remote: expected a string" in out.stderr
+    assert snapshot(git_repo.path) == before
+
+
+def test_detection_without_table(git_repo: GitRepo) -> None:
+    git_repo.write(
+        {
+            "pyproject.toml": PLAIN,
+            "Misc/NEWS.d/next/Library/.keep": "",
+            "doc/changelog/.keep": "",
+            "LICENSE.txt": "Copyright 2026",
+        }
+    )
+    git_repo.commit("init")
+    git_repo.tag("1.0.0")
+    git_repo.tag("1.1.0")
+    git_repo.branch("1.1.x")
+    git_repo.branch("1.0.x")
+    git_repo.git("branch", "-m", "main", "master")
+    git_repo.git("remote", "add", "upstream", "git@github.com:example/plain.git")
+    config = load_config(git_repo.path, environ={})
+    assert config.tag_format == "{version}"
+    assert config.main_branch == "master"
+    assert config.maintenance_branch == "{major}.{minor}.x"
+    assert config.notes.system == "blurb"
+    assert config.changelog.path == "doc/changelog/{version}-changelog.rst"
+    assert config.remote == "upstream"
+    assert config.github.repo == "example/plain"
+    assert config.changelog.pr_url == "https://github.com/example/plain/pull/{number}"
+    assert config.checks.copyright_files == ("LICENSE.txt",)
+    assert [f.path for f in config.version.files] == ["pyproject.toml"]
+    for key in ("tag-format", "main-branch", "maintenance-branch", "notes.system", "remote"):
+        assert config.origins[key] == "detected", key
+
+
+def test_v_prefixed_tags_and_maintenance_pattern(git_repo: GitRepo) -> None:
+    git_repo.write({"pyproject.toml": PLAIN})
+    git_repo.commit("init")
+    git_repo.tag("v1.0.0")
+    git_repo.tag("v1.1.0rc1")
+    git_repo.branch("maintenance/1.0.x")
+    config = load_config(git_repo.path, environ={})
+    assert config.tag_format == "v{version}"
+    assert config.maintenance_branch == "maintenance/{major}.{minor}.x"
+    assert config.main_branch == "main"
+
+
+def test_precedence_default_pyproject_env_flag(git_repo: GitRepo) -> None:
+    git_repo.write(
+        {"pyproject.toml": PLAIN + "\n[tool.relman.publish]\nworkers = 4\ntarget = 'local'\n"}
+    )
+    git_repo.commit("init")
+    config = load_config(git_repo.path, environ={})
+    assert config.publish.workers == 4
+    assert config.origins["publish.workers"] == "pyproject"
+    assert config.publish.retries == 5
+    assert config.origins["publish.retries"] == "default"
+    config = load_config(
+        git_repo.path, environ={"RELMAN_PUBLISH_WORKERS": "2", "RELMAN_TAG_FORMAT": "rel-{version}"}
+    )
+    assert config.publish.workers == 2
+    assert config.origins["publish.workers"] == "environment"
+    assert config.tag_format == "rel-{version}"
+    config = load_config(
+        git_repo.path,
+        environ={"RELMAN_PUBLISH_WORKERS": "2"},
+        overrides={"publish": {"workers": 1}},
+    )
+    assert config.publish.workers == 1
+    assert config.origins["publish.workers"] == "flag"
+
+
+def test_bad_environment_value_is_reported(git_repo: GitRepo) -> None:
+    git_repo.write({"pyproject.toml": PLAIN})
+    git_repo.commit("init")
+    with pytest.raises(ConfigError) as info:
+        load_config(git_repo.path, environ={"RELMAN_PUBLISH_WORKERS": "many"})
+    assert "publish.workers" in str(info.value)
+
+
+def test_config_command_shows_origins(example_repo) -> None:
+    demo = example_repo("purelib")
+    out = run_relman("config", "--json", cwd=demo.path, env={"RELMAN_PUBLISH_WORKERS": "3"})
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["project"]["value"] == "relman-demo-purelib"
+    assert data["tag-format"] == {"value": "v{version}", "origin": "pyproject"}
+    assert data["notes.system"] == {"value": "towncrier", "origin": "detected"}
+    assert data["publish.workers"] == {"value": 3, "origin": "environment"}
+    assert data["publish.target"] == {"value": "local", "origin": "default"}
+    text = run_relman("config", cwd=demo.path)
+    assert "notes.system" in text.stdout and "detected" in text.stdout
+
+
+@pytest.mark.parametrize("example", ["purelib", "cext"])
+def test_init_shows_and_writes(example_repo, example: str) -> None:
+    demo = example_repo(example)
+    path = demo.path / "pyproject.toml"
+    original = path.read_text()
+    shown = run_relman("init", cwd=demo.path)
+    assert shown.returncode == 0, shown.stderr
+    assert "[tool.relman]" in shown.stdout
+    assert path.read_text() == original
+    written = run_relman("init", "--write", cwd=demo.path)
+    # the examples already have a table: only detected keys that are missing are added
+    assert written.returncode in (0, 3), written.stderr
+    new = path.read_text()
+    assert new.startswith(original.split("[tool.relman]")[0])  # formatting and comments survive
+    assert "# Release notes are towncrier fragments" in new or example == "cext"
+
+
+def test_init_on_project_without_table(git_repo: GitRepo) -> None:
+    text = '# my project\n[project]\nname = "plain"  # the name\nversion = "2.3.0.dev0"\n'
+    git_repo.write({"pyproject.toml": text})
+    git_repo.commit("init")
+    git_repo.tag("2.2.0")
+    out = run_relman("init", "--write", cwd=git_repo.path)
+    assert out.returncode == 0, out.stderr
+    new = (git_repo.path / "pyproject.toml").read_text()
+    assert new.startswith(text)
+    config = load_config(git_repo.path, environ={})
+    assert config.origins["tag-format"] == "pyproject"
+    assert config.tag_format == "{version}"
+    again = run_relman("init", "--write", cwd=git_repo.path)
+    assert again.returncode == 3
+    assert (git_repo.path / "pyproject.toml").read_text() == new

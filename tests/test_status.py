@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import GitRepo, run_relman
+
+
+@pytest.mark.parametrize(
+    ("example", "previous", "version"),
+    [("purelib", "1.0.0", "1.1.0.dev0"), ("cext", "0.3.0", "0.4.0.dev0")],
+)
+def test_status_on_examples(example_repo, example: str, previous: str, version: str) -> None:
+    demo = example_repo(example)
+    out = run_relman("status", "--json", cwd=demo.path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["version"] == version
+    assert data["consistent"] is True
+    assert len(data["version_sources"]) == 2
+    assert data["last_release"]["tag"] == f"v{previous}"
+    assert data["commits_since_release"] == demo.repo.count_commits(f"v{previous}..HEAD") > 0
+    assert data["branch"] == "main"
+    assert data["clean"] is True
+    base = version.removesuffix(".dev0")
+    assert data["next"]["final"] == base
+    assert data["next"]["alpha"] == base + "a1"
+    assert data["next"]["rc"] == base + "rc1"
+
+
+def test_status_text_and_dirty_tree(example_repo) -> None:
+    demo = example_repo("purelib")
+    (demo.path / "scratch.txt").write_text("x")
+    out = run_relman("status", cwd=demo.path)
+    assert out.returncode == 0
+    assert "uncommitted changes" in out.stdout
+    assert "last release: v1.0.0" in out.stdout
+
+
+def test_status_without_table_or_tags(git_repo: GitRepo) -> None:
+    git_repo.commit("init", {"pyproject.toml": '[project]\nname = "plain"\nversion = "0.9.1"\n'})
+    out = run_relman("status", "--json", cwd=git_repo.path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["last_release"] is None
+    assert data["next"]["bug-fix"] == "0.9.2"
+    assert data["next"]["minor"] == "0.10.0"
