@@ -1,0 +1,156 @@
+"""GitHub: relman's one forge client.
+
+Everything relman asks GitHub goes through :class:`Forge`: REST calls with
+pagination, GraphQL queries, error handling and the token. The base URL comes
+from ``[tool.relman.github] api-url`` (GitHub Enterprise, or the local server
+the tests run); without a token :func:`forge_from_config` returns None and the
+steps that need GitHub report that they were skipped.
+
+Errors from the service are :class:`~relman.errors.RemoteError` (exit 5); the
+token never appears in messages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from relman.errors import RemoteError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from relman.config import Config
+
+__all__ = ["DEFAULT_API_URL", "Forge", "forge_from_config"]
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+class Forge:
+    """A GitHub API client for one repository (``owner/name``)."""
+
+    def __init__(
+        self,
+        repo: str,
+        token: str,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        import httpx
+
+        self.repo = repo
+        self.api_url = api_url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.api_url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "relman",
+            },
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Forge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check(self, response: httpx.Response, what: str) -> Any:
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("message", "")
+            except ValueError:
+                detail = response.text[:200]
+            hint = None
+            if response.status_code in (401, 403):
+                hint = "check that the GitHub token is valid and has access to the repository"
+            raise RemoteError(
+                f"GitHub {what} failed: HTTP {response.status_code} {detail}".rstrip(), hint=hint
+            )
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        url: str | None = None,
+    ) -> Any:
+        """One REST call; ``path`` is relative to the API URL (``/repos/...``)."""
+        import httpx
+
+        try:
+            response = self._client.request(
+                method, url or path, params=params, json=json, content=content, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise RemoteError(
+                f"GitHub {method} {path} failed: {type(exc).__name__}: {exc}",
+                hint="check the network and [tool.relman.github] api-url",
+            ) from None
+        return self._check(response, f"{method} {path}")
+
+    def paginate(self, path: str, *, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """Every item of a paginated REST list, following ``Link: rel="next"``."""
+        import httpx
+
+        url: str | None = path
+        query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+        while url:
+            try:
+                response = self._client.get(url, params=query)
+            except httpx.HTTPError as exc:
+                raise RemoteError(
+                    f"GitHub GET {path} failed: {type(exc).__name__}: {exc}"
+                ) from None
+            data = self._check(response, f"GET {path}")
+            items = data.get("items", []) if isinstance(data, dict) else data
+            yield from items or []
+            url = response.links.get("next", {}).get("url")
+            query = None  # the next link carries the query
+
+    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
+        """One GraphQL query; errors in the answer raise :class:`RemoteError`."""
+        # GitHub serves GraphQL at /graphql beside the REST root (/api/graphql on Enterprise)
+        root = self.api_url
+        url = root[: -len("/v3")] + "/graphql" if root.endswith("/v3") else root + "/graphql"
+        data = self.request(
+            "POST", "/graphql", json={"query": query, "variables": dict(variables or {})}, url=url
+        )
+        if isinstance(data, dict) and data.get("errors"):
+            messages = "; ".join(str(e.get("message", e)) for e in data["errors"])
+            raise RemoteError(f"GitHub GraphQL query failed: {messages}")
+        return data.get("data") if isinstance(data, dict) else None
+
+
+def forge_from_config(
+    config: Config, *, environ: Mapping[str, str] | None = None, transport: Any = None
+) -> Forge | None:
+    """A client when a repository and a token are configured, otherwise None."""
+    env = os.environ if environ is None else environ
+    token = env.get(config.github.token_env) or env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")
+    if not config.github.repo or not token:
+        return None
+    return Forge(
+        config.github.repo,
+        token,
+        api_url=config.github.api_url or DEFAULT_API_URL,
+        transport=transport,
+    )
