@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from packaging.version import Version
 
 from relman import _atomic, _report
+from relman._fault import fault_point
 from relman.config import Config
 from relman.errors import CheckFailed, NotImplementedStep, RelmanError, UsageError, VersionError
 from relman.git import Repo
@@ -67,21 +68,6 @@ def detect_kind(version: str) -> str:
         )
     release = (*v.release, 0, 0)
     return "bug-fix" if release[2] > 0 or v.post is not None else "final"
-
-
-def fault_point(point: str) -> None:
-    """Testing aid: ``RELMAN_FAULT_INJECT=<point>`` kills the process there with SIGKILL.
-
-    Points are ``<step>:start`` (before the step changes anything),
-    ``<step>:mid`` (inside a file-editing step, after the files are written and
-    before the commit) and ``<step>:end`` (after the step, before the state
-    records it). relman's tests use it to prove that every interruption resumes
-    to the same release.
-    """
-    if os.environ.get("RELMAN_FAULT_INJECT") == point:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _now() -> str:

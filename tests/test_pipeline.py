@@ -1,0 +1,130 @@
+"""`relman plan` and `relman release` on real repositories, end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from relman.demo import DemoRepo
+from tests.helpers import run_relman, snapshot
+
+
+def _refs(path: Path) -> str:
+    return subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname) %(objectname)"],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _world(demo: DemoRepo) -> tuple[dict[str, bytes], str, bool]:
+    """Everything a release could change: the files, the refs, the state folder."""
+    return snapshot(demo.path), _refs(demo.path), (demo.path / ".git" / "relman").exists()
+
+
+@pytest.fixture
+def purelib(example_repo) -> DemoRepo:
+    demo = example_repo("purelib")
+    return demo
+
+
+def test_plan_lists_every_step(purelib: DemoRepo) -> None:
+    before = _world(purelib)
+    out = run_relman("plan", "1.1.0", "--json", cwd=purelib.path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["kind"] == "final"
+    names = [s["name"] for s in data["steps"]]
+    assert names[:5] == ["checks", "notes", "changelog", "version", "tag"]
+    assert names.index("publish") < names.index("post-release") < names.index("install-check")
+    by_name = {s["name"]: s for s in data["steps"]}
+    for name in ("github-release", "docs", "announce"):
+        assert by_name[name]["status"] == "skipped"
+        assert by_name[name]["reason"] == "skipped: not implemented"
+    assert by_name["notes"]["status"] == "pending"
+    assert any("fragment" in a for a in by_name["notes"]["actions"])
+    assert by_name["forward-port"]["status"] == "skipped"  # released from main
+    assert _world(purelib) == before
+
+
+def test_dry_run_changes_nothing(purelib: DemoRepo) -> None:
+    before = _world(purelib)
+    out = run_relman("release", "1.1.0", "--dry-run", cwd=purelib.path)
+    assert out.returncode == 0, out.stderr
+    assert "dry run" in out.stdout
+    assert "[ ] tag" in out.stdout
+    assert _world(purelib) == before
+
+
+@pytest.mark.parametrize(
+    ("version", "code", "words"),
+    [
+        ("1.1.0-RC1", 2, "1.1.0rc1"),
+        ("banana", 2, "not a valid PEP 440 version"),
+        ("0.9.0", 2, "1.0.0"),
+        ("1.0.0", 2, "v1.0.0"),
+    ],
+)
+def test_bad_versions_change_nothing(
+    purelib: DemoRepo, version: str, code: int, words: str
+) -> None:
+    before = _world(purelib)
+    out = run_relman("release", version, "--yes", cwd=purelib.path)
+    assert out.returncode == code, out.stdout + out.stderr
+    assert words in out.stderr
+    assert "Traceback" not in out.stderr
+    assert _world(purelib) == before
+
+
+def test_dirty_tree_stops_before_anything(purelib: DemoRepo) -> None:
+    (purelib.path / "src" / "purelib" / "_core.py").write_text("# edited\n", encoding="utf-8")
+    before = _world(purelib)
+    out = run_relman("release", "1.1.0", "--yes", cwd=purelib.path)
+    assert out.returncode == 1, out.stderr
+    assert "_core.py" in out.stderr
+    assert _world(purelib) == before
+
+
+def test_missing_signing_key_stops_before_anything(purelib: DemoRepo) -> None:
+    before = _world(purelib)
+    out = run_relman("release", "1.1.0", "--yes", cwd=purelib.path)
+    assert out.returncode == 2, out.stderr
+    assert "no gpg secret key" in out.stderr
+    assert "hint:" in out.stderr
+    assert _world(purelib) == before
+
+
+def test_gate_without_terminal_fails_unless_yes(purelib: DemoRepo, gpg_key: str) -> None:
+    purelib.repo.git("config", "user.signingkey", gpg_key)
+    env = {
+        "RELMAN_RELEASE_GATES": "Windows binaries checked",
+        "RELMAN_PUBLISH_LOCAL_DIR": str(purelib.path.parent / "index"),
+    }
+    out = run_relman("release", "1.1.0", "--only", "checks,gate", cwd=purelib.path, env=env)
+    assert out.returncode == 1, out.stderr
+    assert "gate not confirmed: Windows binaries checked" in out.stderr
+    out = run_relman("release", "1.1.0", "--only", "gate", "--yes", cwd=purelib.path, env=env)
+    assert out.returncode == 0, out.stderr
+    state = json.loads((purelib.path / ".git" / "relman" / "1.1.0.json").read_text())
+    assert state["gates"] == {"Windows binaries checked": True}
+
+
+def test_second_run_is_refused_while_one_holds_the_lock(purelib: DemoRepo) -> None:
+    import fcntl
+
+    lock = purelib.path / ".git" / "relman" / "1.1.0.lock"
+    lock.parent.mkdir(parents=True)
+    with lock.open("w") as fh:
+        fh.write("pid 4242")
+        fh.flush()
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        out = run_relman(
+            "release", "1.1.0", "--yes", cwd=purelib.path, env={"RELMAN_RELEASE_SIGN": "none"}
+        )
+    assert out.returncode == 2
+    assert "another relman run is working on this release (pid 4242)" in out.stderr

@@ -1,0 +1,213 @@
+"""Whole releases of the example projects, and releases killed at every step then resumed.
+
+A release killed with SIGKILL anywhere (RELMAN_FAULT_INJECT names the point)
+and resumed with `relman release --resume` must equal an uninterrupted
+release: same release commit and tag target, same artifact hashes, every file
+once on the index with the sdist last, the post-release commit present and
+pushed. Commit dates are fixed so that the commits of two runs are identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relman.demo import DemoRepo, build_history
+from tests.helpers import EXAMPLES, run_relman
+
+pytestmark = pytest.mark.slow
+
+FIXED_DATES = {
+    "GIT_AUTHOR_DATE": "@1790000000 +0000",
+    "GIT_COMMITTER_DATE": "@1790000000 +0000",
+}
+
+
+def _git(path: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _release_env(demo: DemoRepo, **extra: str) -> dict[str, str]:
+    return {
+        **FIXED_DATES,
+        "RELMAN_PUBLISH_LOCAL_DIR": str(demo.path.parent / "index"),
+        "RELMAN_RELEASE_SIGN": "none",
+        **extra,
+    }
+
+
+def _outcome(demo: DemoRepo, version: str) -> dict[str, Any]:
+    """What a finished release left in the world."""
+    path = demo.path
+    state = json.loads((path / ".git" / "relman" / f"{version}.json").read_text())
+    index_dir = demo.path.parent / "index"
+    files = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in index_dir.rglob("*")
+        if p.is_file() and p.suffix in (".whl", ".gz")
+    }
+    listing = next(index_dir.rglob("index.html"), None)
+    project_pages = [p for p in index_dir.rglob("index.html") if p.parent.name != "simple"]
+    listed: list[str] = []
+    for page in project_pages:
+        listed += re.findall(r'href="[^"#]*?([^/"#]+)#sha256=', page.read_text())
+    sdist = next(n for n in files if n.endswith(".tar.gz"))
+    mtimes = {p.name: p.stat().st_mtime_ns for p in index_dir.rglob("*") if p.name in files}
+    head = _git(path, "rev-parse", "HEAD")
+    return {
+        "release_commit": _git(path, "rev-list", "-n1", f"v{version}"),
+        "tag_message_has_version": version
+        in _git(path, "tag", "-l", "--format=%(contents)", f"v{version}"),
+        "artifacts": state["artifacts"],
+        "index_files": files,
+        "listed_once": sorted(listed) == sorted(set(listed)) and set(listed) == set(files),
+        "sdist_last": all(mtimes[sdist] >= t for t in mtimes.values()),
+        "head": head,
+        "head_subject": _git(path, "log", "-1", "--format=%s"),
+        "remote_main": _git(demo.remote, "rev-parse", "main"),
+        "remote_tag_commit": _git(demo.remote, "rev-list", "-n1", f"v{version}"),
+        "finished": bool(state.get("finished")),
+        "clean": _git(path, "status", "--porcelain") == "",
+        "listing_exists": listing is not None,
+    }
+
+
+_REFERENCE: dict[str, dict[str, Any]] = {}
+
+
+def _reference(tmp_root: Path) -> dict[str, Any]:
+    if "purelib" not in _REFERENCE:
+        demo = build_history(EXAMPLES / "purelib", tmp_root / "reference" / "purelib")
+        out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=_release_env(demo))
+        assert out.returncode == 0, out.stdout + out.stderr
+        _REFERENCE["purelib"] = _outcome(demo, "1.1.0")
+    return _REFERENCE["purelib"]
+
+
+def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
+    demo = example_repo("purelib")
+    demo.repo.git("config", "user.signingkey", gpg_key)
+    env = {"RELMAN_PUBLISH_LOCAL_DIR": str(demo.path.parent / "index")}
+    out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    path = demo.path
+    # signed annotated tag naming the version, verified by git itself
+    assert demo.repo.verify_tag("v1.1.0")
+    assert "1.1.0" in demo.repo.tag_message("v1.1.0")
+    # notes from fragments, fragments gone
+    notes = (path / "doc" / "release" / "1.1.0-notes.rst").read_text()
+    assert "wrap_words" in notes and "old_slugify" in notes
+    assert not list((path / "doc" / "release" / "upcoming_changes").glob("1*.rst"))
+    # changelog: first-time contributors marked, bots left out
+    changelog = (path / "doc" / "changelog" / "1.1.0-changelog.rst").read_text()
+    assert "* Carol Chen +" in changelog
+    assert "* Dave Dev +" in changelog
+    assert "* Bob Builder\n" in changelog
+    assert "dependabot" not in changelog
+    assert "#12" in changelog and "#15" in changelog
+    # the released tree has the release version, the branch moved on
+    assert 'version = "1.1.0"' in _git(path, "show", "v1.1.0:pyproject.toml")
+    assert 'version = "1.2.0.dev0"' in (path / "pyproject.toml").read_text()
+    assert '__version__ = "1.2.0.dev0"' in (path / "src" / "purelib" / "__init__.py").read_text()
+    assert _git(path, "log", "-1", "--format=%s") == "REL: prepare 1.1.x for further development"
+    # pushed, published, installed back
+    assert _git(demo.remote, "rev-parse", "main") == demo.repo.head()
+    outcome = _outcome(demo, "1.1.0")
+    assert (
+        outcome["finished"]
+        and outcome["clean"]
+        and outcome["listed_once"]
+        and outcome["sdist_last"]
+    )
+    state = json.loads((path / ".git" / "relman" / "1.1.0.json").read_text())
+    assert state["steps"]["install-check"]["status"] == "done"
+    assert state["steps"]["install-check"]["installed"] == "1.1.0"
+    assert state["steps"]["github-release"]["status"] == "skipped"
+    dist = path / ".git" / "relman" / "1.1.0" / "dist"
+    assert (dist / "SHA256SUMS").is_file()
+    # a second run finds everything done and changes nothing
+    again = run_relman("release", "1.1.0", "--yes", cwd=path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "already done" in again.stderr
+    assert _outcome(demo, "1.1.0") == outcome
+
+
+KILL_POINTS = [
+    "checks:end",
+    "notes:mid",
+    "notes:end",
+    "changelog:mid",
+    "changelog:end",
+    "version:mid",
+    "version:end",
+    "tag:mid",
+    "tag:end",
+    "build:mid",
+    "build:end",
+    "verify:mid",
+    "verify:end",
+    "checksums:mid",
+    "checksums:end",
+    "push:mid",
+    "push:end",
+    "publish:mid",
+    "publish:end",
+    "post-release:mid",
+    "post-release:pushing",
+    "post-release:end",
+    "install-check:mid",
+    "install-check:end",
+]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_killed_release_resumes_to_the_same_result(
+    tmp_path_factory, tmp_path: Path, point: str
+) -> None:
+    reference = _reference(tmp_path_factory.mktemp("ref"))
+    demo = build_history(EXAMPLES / "purelib", tmp_path / "purelib")
+    env = _release_env(demo)
+    killed = run_relman(
+        "release", "1.1.0", "--yes", cwd=demo.path, env={**env, "RELMAN_FAULT_INJECT": point}
+    )
+    assert killed.returncode == -9, f"{point} was not reached:\n{killed.stdout}{killed.stderr}"
+    state = json.loads((demo.path / ".git" / "relman" / "1.1.0.json").read_text())
+    assert not state.get("finished")
+    resumed = run_relman("release", "--resume", "--yes", cwd=demo.path, env=env)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert _outcome(demo, "1.1.0") == reference
+
+
+def test_release_of_the_c_extension_from_a_maintenance_branch(example_repo) -> None:
+    demo = example_repo("cext")
+    path = demo.path
+    demo.repo.git("checkout", "-q", "-b", "maintenance/0.4.x")
+    demo.repo.git("push", "-q", "origin", "maintenance/0.4.x")
+    demo.repo.git("branch", "-q", "--set-upstream-to=origin/maintenance/0.4.x")
+    env = _release_env(demo, RELMAN_RELEASE_SIGN="none")
+    out = run_relman("release", "0.4.0", "--yes", cwd=path, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    state = json.loads((path / ".git" / "relman" / "0.4.0.json").read_text())
+    names = sorted(state["artifacts"])
+    assert any(n.endswith(".tar.gz") for n in names)
+    wheels = [n for n in names if n.endswith(".whl")]
+    assert wheels and all(
+        "cp3" in w and "linux" in w for w in wheels
+    )  # a platform wheel, not py3-none-any
+    assert state["steps"]["verify"]["status"] == "done"
+    assert state["steps"]["install-check"]["installed"] == "0.4.0"
+    # notes went into the single news file; the maintenance branch moved to the next micro
+    assert "cext 0.4.0" in (path / "CHANGES.rst").read_text()
+    assert 'version = "0.4.1.dev0"' in (path / "pyproject.toml").read_text()
+    # the forward-port branch for main carries the notes, without touching the working tree
+    files = _git(path, "diff", "--name-only", "main", "forward-port-0.4.0").split()
+    assert "CHANGES.rst" in files
+    assert _git(path, "rev-parse", "--abbrev-ref", "HEAD") == "maintenance/0.4.x"
