@@ -50,8 +50,11 @@ class DemoRepo:
 
 
 def examples_dir() -> Path:
-    """The examples/ folder of a relman checkout (also shipped in the sdist)."""
+    """The example projects: shipped inside the installed package, or a checkout's examples/."""
     here = Path(__file__).resolve()
+    shipped = here.parent / "_examples"
+    if (shipped / "purelib" / "pyproject.toml").is_file():
+        return shipped
     for parent in here.parents:
         candidate = parent / "examples"
         if (candidate / "purelib" / "pyproject.toml").is_file():
