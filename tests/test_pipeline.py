@@ -43,7 +43,9 @@ def test_plan_lists_every_step(purelib: DemoRepo) -> None:
     assert names[:5] == ["checks", "notes", "changelog", "version", "tag"]
     assert names.index("publish") < names.index("post-release") < names.index("install-check")
     by_name = {s["name"]: s for s in data["steps"]}
-    for name in ("github-release", "docs", "announce"):
+    assert by_name["announce"]["status"] == "pending"
+    assert any("outbox" in a for a in by_name["announce"]["actions"])
+    for name in ("github-release", "docs"):
         assert by_name[name]["status"] == "skipped"
         assert by_name[name]["reason"] == "skipped: not implemented"
     assert by_name["notes"]["status"] == "pending"

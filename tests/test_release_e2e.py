@@ -131,6 +131,8 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
     assert state["steps"]["install-check"]["status"] == "done"
     assert state["steps"]["install-check"]["installed"] == "1.1.0"
     assert state["steps"]["github-release"]["status"] == "skipped"
+    outbox = path / ".git" / "relman" / "outbox" / "relman-demo-purelib-1.1.0.eml"
+    assert "wrap_words" in outbox.read_text()
     dist = path / ".git" / "relman" / "1.1.0" / "dist"
     assert (dist / "SHA256SUMS").is_file()
     # a second run finds everything done and changes nothing

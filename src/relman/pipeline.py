@@ -824,6 +824,61 @@ def _not_built(name: str, description: str) -> Step:
     return step
 
 
+class AnnounceStep(Step):
+    name = "announce"
+    description = "announcement rendered and sent by SMTP (or written to the outbox)"
+
+    def _where(self, ctx: Context) -> str:
+        from relman import announce
+
+        if ctx.config.announce.smtp_host:
+            return f"send to {', '.join(ctx.config.announce.to) or '(no recipients)'} via {ctx.config.announce.smtp_host}"
+        path = (
+            announce.outbox_dir(ctx.config, ctx.repo.git_dir)
+            / f"{ctx.config.name}-{ctx.version}.eml"
+        )
+        return f"write {path}"
+
+    def is_done(self, ctx: Context) -> bool:
+        from relman import announce
+
+        if ctx.config.announce.smtp_host:
+            return bool(ctx.state.step(self.name).get("sent_to"))
+        path = (
+            announce.outbox_dir(ctx.config, ctx.repo.git_dir)
+            / f"{ctx.config.name}-{ctx.version}.eml"
+        )
+        return path.is_file()
+
+    def plan(self, ctx: Context) -> list[str]:
+        return ["render the announcement (notes, files and checksums)", self._where(ctx)]
+
+    def run(self, ctx: Context) -> None:
+        from relman import announce
+
+        notes_text = ""
+        commit = ctx.release_commit
+        if ctx.config.notes.system != "none" and commit:
+            from relman import notes
+
+            target = notes.notes_file(ctx.config, ctx.version)
+            if target is not None:
+                notes_text = ctx.repo.show_file(commit, ctx.relpath(target)) or ""
+        message = announce.render_announcement(
+            ctx.config,
+            ctx.version,
+            notes=notes_text,
+            files=ctx.state.get("artifacts") or {},
+            tag=ctx.tag,
+            commit=commit,
+        )
+        sent_to = announce.send_announcement(
+            ctx.config, message, version=ctx.version, git_dir=ctx.repo.git_dir
+        )
+        ctx.state.step(self.name)["sent_to"] = sent_to
+        ctx.state.save()
+
+
 class PostReleaseStep(Step):
     name = "post-release"
     description = "next development version and notes file, committed and pushed"
@@ -1181,7 +1236,7 @@ def steps_for(kind: str) -> list[Step]:
         PublishStep(),
         _not_built("github-release", "GitHub release with notes and assets"),
         _not_built("docs", "docs archive, stable link and version switcher"),
-        _not_built("announce", "announcement rendered and sent"),
+        AnnounceStep(),
         PostReleaseStep(),
         ForwardPortStep(),
         InstallCheckStep(),
