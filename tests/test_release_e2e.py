@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from relman.demo import DemoRepo, build_history
+from tests.github_server import fake_github
 from tests.helpers import EXAMPLES, run_relman
 
 pytestmark = pytest.mark.slow
@@ -95,9 +96,25 @@ def _reference(tmp_root: Path) -> dict[str, Any]:
 def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
     demo = example_repo("purelib")
     demo.repo.git("config", "user.signingkey", gpg_key)
-    env = {"RELMAN_PUBLISH_LOCAL_DIR": str(demo.path.parent / "index")}
-    out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
-    assert out.returncode == 0, out.stdout + out.stderr
+    with fake_github() as gh:
+        env = {
+            "RELMAN_PUBLISH_LOCAL_DIR": str(demo.path.parent / "index"),
+            "RELMAN_GITHUB_REPO": "relman-demo/purelib",
+            "RELMAN_GITHUB_API_URL": gh.url,
+            "GITHUB_TOKEN": gh.token,
+        }
+        out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert gh.token not in out.stdout + out.stderr
+        (release,) = gh.releases
+    assert release["tag_name"] == "v1.1.0"
+    assert release["prerelease"] is False
+    assert "wrap_words" in release["body"]
+    assets = {a["name"] for a in release["assets"]}
+    assert "SHA256SUMS" in assets
+    assert {n for n in assets if n.endswith((".whl", ".tar.gz"))} == set(
+        json.loads((demo.path / ".git" / "relman" / "1.1.0.json").read_text())["artifacts"]
+    )
     path = demo.path
     # signed annotated tag naming the version, verified by git itself
     assert demo.repo.verify_tag("v1.1.0")
@@ -130,12 +147,12 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
     state = json.loads((path / ".git" / "relman" / "1.1.0.json").read_text())
     assert state["steps"]["install-check"]["status"] == "done"
     assert state["steps"]["install-check"]["installed"] == "1.1.0"
-    assert state["steps"]["github-release"]["status"] == "skipped"
     outbox = path / ".git" / "relman" / "outbox" / "relman-demo-purelib-1.1.0.eml"
     assert "wrap_words" in outbox.read_text()
     dist = path / ".git" / "relman" / "1.1.0" / "dist"
     assert (dist / "SHA256SUMS").is_file()
     # a second run finds everything done and changes nothing
+    env = {"RELMAN_PUBLISH_LOCAL_DIR": str(demo.path.parent / "index")}
     again = run_relman("release", "1.1.0", "--yes", cwd=path, env=env)
     assert again.returncode == 0, again.stderr
     assert "already done" in again.stderr

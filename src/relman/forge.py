@@ -154,3 +154,56 @@ def forge_from_config(
         api_url=config.github.api_url or DEFAULT_API_URL,
         transport=transport,
     )
+
+
+# -- releases ---------------------------------------------------------------
+
+
+def find_release(forge: Forge, tag: str) -> dict[str, Any] | None:
+    """The GitHub release of ``tag``, or None when there is none."""
+    from relman.errors import RemoteError as _RemoteError
+
+    try:
+        data = forge.request("GET", f"/repos/{forge.repo}/releases/tags/{tag}")
+    except _RemoteError as exc:
+        if "HTTP 404" in exc.message:
+            return None
+        raise
+    return data if isinstance(data, dict) else None
+
+
+def create_release(
+    forge: Forge, tag: str, *, name: str, body: str, prerelease: bool
+) -> dict[str, Any]:
+    """Create the release of ``tag`` (published, not a draft)."""
+    data = forge.request(
+        "POST",
+        f"/repos/{forge.repo}/releases",
+        json={
+            "tag_name": tag,
+            "name": name,
+            "body": body,
+            "draft": False,
+            "prerelease": prerelease,
+        },
+    )
+    assert isinstance(data, dict)
+    return data
+
+
+def upload_release_asset(forge: Forge, release: Mapping[str, Any], path: Any) -> dict[str, Any]:
+    """Upload one file to a release through its ``upload_url``."""
+    from pathlib import Path
+
+    file = Path(path)
+    upload_url = str(release["upload_url"]).split("{", 1)[0]
+    data = forge.request(
+        "POST",
+        upload_url,
+        url=upload_url,
+        params={"name": file.name},
+        content=file.read_bytes(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert isinstance(data, dict)
+    return data

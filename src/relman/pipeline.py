@@ -824,6 +824,70 @@ def _not_built(name: str, description: str) -> Step:
     return step
 
 
+class GitHubReleaseStep(Step):
+    name = "github-release"
+    description = "GitHub release with the notes and the files, pre-release for a/b/rc"
+
+    def _forge(self, ctx: Context) -> Any:
+        from relman.forge import forge_from_config
+
+        return forge_from_config(ctx.config, environ=ctx.environ)
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.config.github.repo:
+            return "not configured: no GitHub repository ([tool.relman.github] repo)"
+        if self._forge(ctx) is None:
+            return f"not configured: no token in ${ctx.config.github.token_env}"
+        return None
+
+    def _assets(self, ctx: Context) -> list[Path]:
+        extra = [ctx.dist_dir / n for n in ("SHA256SUMS", "README.md")]
+        signatures = sorted(p for p in ctx.dist_dir.glob("*") if p.suffix in (".asc", ".sig"))
+        return ctx.artifacts() + [p for p in extra if p.is_file()] + signatures
+
+    def is_done(self, ctx: Context) -> bool:
+        from relman.forge import find_release
+
+        with self._forge(ctx) as forge:
+            release = find_release(forge, ctx.tag)
+        if release is None:
+            return False
+        have = {a.get("name") for a in release.get("assets", [])}
+        return all(p.name in have for p in self._assets(ctx))
+
+    def plan(self, ctx: Context) -> list[str]:
+        pre = Version(ctx.version).is_prerelease
+        return [
+            f"create the release {ctx.tag} on {ctx.config.github.repo}"
+            + (" (pre-release)" if pre else ""),
+            f"upload {len(self._assets(ctx))} file(s) (artifacts, SHA256SUMS, README, signatures)",
+        ]
+
+    def run(self, ctx: Context) -> None:
+        from relman.forge import create_release, find_release, upload_release_asset
+
+        body = ""
+        commit = ctx.release_commit
+        if ctx.config.notes.system != "none" and commit:
+            from relman import notes
+
+            target = notes.notes_file(ctx.config, ctx.version)
+            if target is not None:
+                body = ctx.repo.show_file(commit, ctx.relpath(target)) or ""
+        with self._forge(ctx) as forge:
+            release = find_release(forge, ctx.tag) or create_release(
+                forge,
+                ctx.tag,
+                name=f"{ctx.config.name} {ctx.version}",
+                body=body,
+                prerelease=Version(ctx.version).is_prerelease,
+            )
+            have = {a.get("name") for a in release.get("assets", [])}
+            for path in self._assets(ctx):
+                if path.name not in have:
+                    upload_release_asset(forge, release, path)
+
+
 class AnnounceStep(Step):
     name = "announce"
     description = "announcement rendered and sent by SMTP (or written to the outbox)"
@@ -1234,7 +1298,7 @@ def steps_for(kind: str) -> list[Step]:
         GateStep(),
         PushStep(),
         PublishStep(),
-        _not_built("github-release", "GitHub release with notes and assets"),
+        GitHubReleaseStep(),
         _not_built("docs", "docs archive, stable link and version switcher"),
         AnnounceStep(),
         PostReleaseStep(),
