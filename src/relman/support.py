@@ -42,6 +42,7 @@ __all__ = [
     "POLICIES",
     "RELEASES",
     "TABLE_DATE",
+    "COMPLETE_UNTIL",
     "Policy",
     "SupportWindow",
     "Window",
@@ -52,7 +53,25 @@ __all__ = [
 ]
 
 TABLE_DATE = _dt.date(2026, 6, 21)
-"""The bundled table lists every feature release of its projects up to this date."""
+"""The date of the newest entry of the bundled table."""
+
+COMPLETE_UNTIL: dict[str, _dt.date] = {
+    "python": _dt.date(2026, 6, 21),
+    "numpy": _dt.date(2026, 6, 21),
+    "scipy": _dt.date(2025, 12, 31),
+    "matplotlib": _dt.date(2025, 6, 30),
+    "pandas": _dt.date(2026, 6, 30),
+    "scikit-learn": _dt.date(2025, 11, 30),
+    "scikit-image": _dt.date(2025, 12, 20),
+    "networkx": _dt.date(2025, 10, 31),
+    "zarr": _dt.date(2025, 6, 30),
+}
+"""Up to which date the bundled table lists every feature release of each project.
+
+A window computed for a later date may miss newer releases (its minimum is
+still right as long as the minimum itself was released before this date);
+refresh from an index with :func:`releases_from_index` to fill them in.
+"""
 
 
 def _d(text: str) -> _dt.date:
@@ -136,6 +155,7 @@ RELEASES: dict[str, dict[str, _dt.date]] = {
         "2.0": _d("2023-04-03"),
         "2.1": _d("2023-08-30"),
         "2.2": _d("2024-01-20"),
+        "2.3": _d("2025-06-05"),
         "3.0": _d("2026-01-21"),
     },
     "scikit-learn": {
@@ -146,6 +166,7 @@ RELEASES: dict[str, dict[str, _dt.date]] = {
         "1.4": _d("2024-01-18"),
         "1.5": _d("2024-05-21"),
         "1.6": _d("2024-12-09"),
+        "1.7": _d("2025-06-05"),
     },
     "scikit-image": {
         "0.19": _d("2021-12-03"),
@@ -154,6 +175,8 @@ RELEASES: dict[str, dict[str, _dt.date]] = {
         "0.22": _d("2023-10-03"),
         "0.23": _d("2024-04-10"),
         "0.24": _d("2024-06-18"),
+        "0.25": _d("2024-12-13"),
+        "0.26": _d("2025-12-20"),
     },
     "networkx": {
         "2.6": _d("2021-07-08"),
@@ -163,6 +186,8 @@ RELEASES: dict[str, dict[str, _dt.date]] = {
         "3.1": _d("2023-04-04"),
         "3.2": _d("2023-10-19"),
         "3.3": _d("2024-04-06"),
+        "3.4": _d("2024-10-10"),
+        "3.5": _d("2025-05-29"),
     },
     "zarr": {
         "2.11": _d("2022-02-07"),
@@ -173,6 +198,7 @@ RELEASES: dict[str, dict[str, _dt.date]] = {
         "2.16": _d("2023-07-20"),
         "2.17": _d("2024-02-14"),
         "2.18": _d("2024-05-07"),
+        "3.0": _d("2025-01-09"),
     },
 }
 
@@ -232,6 +258,14 @@ class Window:
     supported: tuple[str, ...]
     drop_dates: Mapping[str, _dt.date]
     released: Mapping[str, _dt.date] = field(default_factory=dict)
+    complete_until: _dt.date | None = None
+
+    @property
+    def may_miss_releases(self) -> bool:
+        """True when the window's date is past what the table is known to cover."""
+        return self.complete_until is not None and self.complete_until < self._on
+
+    _on: _dt.date = field(default=_dt.date.min, repr=False)
 
     @property
     def drop_quarters(self) -> dict[str, str]:
@@ -244,6 +278,7 @@ class Window:
             "supported": list(self.supported),
             "drop_dates": {v: d.isoformat() for v, d in self.drop_dates.items()},
             "released": {v: d.isoformat() for v, d in self.released.items()},
+            "complete_until": self.complete_until.isoformat() if self.complete_until else None,
         }
 
 
@@ -269,7 +304,12 @@ def _key(version: str) -> tuple[int, ...]:
 
 
 def _window(
-    project: str, releases: Mapping[str, _dt.date], on: _dt.date, days: int, min_count: int
+    project: str,
+    releases: Mapping[str, _dt.date],
+    on: _dt.date,
+    days: int,
+    min_count: int,
+    complete_until: _dt.date | None,
 ) -> Window:
     released = sorted(
         ((v, d) for v, d in releases.items() if d <= on), key=lambda item: _key(item[0])
@@ -286,6 +326,8 @@ def _window(
         supported=tuple(supported),
         drop_dates=drop,
         released={v: releases[v] for v in supported},
+        complete_until=complete_until,
+        _on=on,
     )
 
 
@@ -299,11 +341,19 @@ def support_window(
     pol = _policy(policy)
     day = on or _dt.date.today()
     table = RELEASES if releases is None else releases
+    known = COMPLETE_UNTIL if releases is None else {}
     python = _window(
-        "python", table.get("python", {}), day, pol.python_days, pol.python_minimum_count
+        "python",
+        table.get("python", {}),
+        day,
+        pol.python_days,
+        pol.python_minimum_count,
+        known.get("python"),
     )
     packages = {
-        name: _window(name, table[name], day, pol.package_days, pol.package_minimum_count)
+        name: _window(
+            name, table[name], day, pol.package_days, pol.package_minimum_count, known.get(name)
+        )
         for name in pol.packages
         if table.get(name)
     }

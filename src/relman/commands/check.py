@@ -155,5 +155,16 @@ def support(date_: str | None, policy: str | None, index_url: str | None) -> Non
             drops = ", ".join(f"{v} on {d}" for v, d in w.drop_dates.items())
             rows.append((name, w.minimum or "-", " ".join(w.supported), drops))
         table(("project", "minimum", "supported", "drop dates"), rows)
+        stale = [
+            f"{n} ({w.complete_until})"
+            for n, w in [("python", window.python), *window.packages.items()]
+            if w.may_miss_releases
+        ]
+        if stale:
+            message(
+                "note: the bundled table may miss newer releases of "
+                + ", ".join(stale)
+                + "; pass --index-url to refresh"
+            )
 
     emit(data, render)
