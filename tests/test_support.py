@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -172,7 +173,7 @@ def test_support_cli_table_and_errors(tmp_path: Path) -> None:
 
 
 class _Index(BaseHTTPRequestHandler):
-    pages: dict[str, object] = {}
+    pages: ClassVar[dict[str, object]] = {}
 
     def do_GET(self) -> None:
         page = self.pages.get(self.path)

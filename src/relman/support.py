@@ -38,11 +38,11 @@ from typing import Any
 from relman.errors import RemoteError, UsageError
 
 __all__ = [
+    "COMPLETE_UNTIL",
     "CORE_PACKAGES",
     "POLICIES",
     "RELEASES",
     "TABLE_DATE",
-    "COMPLETE_UNTIL",
     "Policy",
     "SupportWindow",
     "Window",
