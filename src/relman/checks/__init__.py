@@ -204,7 +204,8 @@ def list_checks() -> list[Check]:
     """Every registered check, in the order they run."""
     for family in _FAMILIES:
         importlib.import_module(f"relman.checks.{family}")
-    return list(_REGISTRY.values())
+    order = {f"relman.checks.{family}": n for n, family in enumerate(_FAMILIES)}
+    return sorted(_REGISTRY.values(), key=lambda c: order.get(c.function.__module__, len(order)))
 
 
 def get_check(check_id: str) -> Check:

@@ -79,8 +79,9 @@ def check_git(ctx: CheckContext) -> Iterator[Finding]:
                     hint="push them first if they should be reviewed by CI before the release",
                 )
     # release tag not already present, HEAD not already released
-    if ctx.version is not None:
-        tag = config.tag_for(ctx.version)
+    target_tag = config.tag_for(ctx.version) if ctx.version is not None else None
+    if ctx.version is not None and target_tag is not None:
+        tag = target_tag
         if repo.tag_exists(tag):
             yield check.finding(
                 f"tag {tag} already exists: {ctx.version} is already released",
@@ -88,7 +89,7 @@ def check_git(ctx: CheckContext) -> Iterator[Finding]:
             )
     for tag in repo.tags_at("HEAD"):
         released = config.version_from_tag(tag)
-        if released is None or ".dev" in released:
+        if released is None or ".dev" in released or tag == target_tag:
             continue
         yield check.finding(
             f"HEAD is already released as {tag}",

@@ -115,7 +115,6 @@ def check_notes(ctx: CheckContext) -> Iterator[Finding]:
                 severity="warning",
                 hint=f"`relman changelog --write` writes {name} (the release does it for you)",
             )
-    _ = check
 
 
 def _check_towncrier(ctx: CheckContext, cfg: _Towncrier, versions: list[str]) -> Iterator[Finding]:
