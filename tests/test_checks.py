@@ -305,3 +305,33 @@ def test_cli_exit_codes_json_and_nothing_changes(tmp_path: Path) -> None:
     out = run_relman("check", "--list", "--json", cwd=repo.path)
     assert [c["id"] for c in json.loads(out.stdout)][:2] == ["git", "version"]
     assert snapshot(repo.path) == before
+
+
+def test_cli_bad_version_and_kind_are_usage_errors(tmp_path: Path) -> None:
+    repo = make_project(tmp_path)
+    out = run_relman("check", "--version", "1.2.0-RC1", cwd=repo.path)
+    assert out.returncode == 2
+    assert "hint: write it as 1.2.0rc1" in out.stderr
+    out = run_relman("check", "--kind", "bugfix", cwd=repo.path)
+    assert out.returncode == 2
+    assert "did you mean 'bug-fix'" in out.stderr
+
+
+def test_kinds_select_the_checks(tmp_path: Path) -> None:
+    repo = make_project(tmp_path)
+    bug_fix = {r.id for r in run(repo.path, version="1.0.1", kind=None).results}
+    assert "support" not in bug_fix and "deprecations" not in bug_fix
+    assert {"git", "version", "copyright", "numpy-deps"} <= bug_fix
+    new_branch = {r.id for r in run(repo.path, version="1.1.0", kind="new-branch").results}
+    assert "notes" not in new_branch and "deprecations" in new_branch
+    # --only runs a check even when the kind would leave it out
+    only = run(repo.path, version="1.0.1", kind=None, only=["support"])
+    assert [r.id for r in only.results] == ["support"]
+
+
+def test_empty_repository(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "empty")
+    repo.write({"pyproject.toml": PYPROJECT.format(version="0.1.0.dev0", extra="")})
+    report = run(repo.path, version=None, kind=None, only=["git", "version"])
+    assert messages(report, "git") == ["the repository has no commits"]
+    assert report.version == "0.1.0"
