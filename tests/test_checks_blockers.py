@@ -49,6 +49,7 @@ ISSUES = [
     issue(12, "Fix the docs build", milestone=MILESTONE, pr=True),
     issue(13, "Segfault in frob", labels=("release blocker", "bug")),
     issue(14, "Nice to have", labels=("enhancement",)),
+    issue(15, "Leak in the parser", labels=("deferred blocker",)),
 ]
 
 
@@ -108,7 +109,7 @@ def github() -> Iterator[str]:
     GitHub.issues = list(ISSUES)
     GitHub.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), GitHub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -126,7 +127,7 @@ def gh_project(tmp_path: Path, api_url: str) -> GitRepo:
 
 def test_list_blockers_reads_milestone_and_label(github: str) -> None:
     with Forge("octo/demo", TOKEN, api_url=github) as forge:
-        found = list_blockers(forge, milestone="1.1.0", label="release blocker")
+        found = list_blockers(forge, milestone="1.1.0", labels=["release blocker"])
     assert [(b.number, b.is_pull_request, b.milestone) for b in found] == [
         (11, False, "1.1.0"),
         (12, True, "1.1.0"),
@@ -149,7 +150,17 @@ def test_blockers_fail_the_check(tmp_path: Path, github: str) -> None:
         "open issue #11: Crash on import (milestone 1.1.0)",
         "open pull request #12: Fix the docs build (milestone 1.1.0)",
         "open issue #13: Segfault in frob (label 'release blocker')",
+        "open issue #15: Leak in the parser (label 'deferred blocker')",
     ]
+    # a deferred blocker does not block an alpha (PEP 101)
+    alpha = run_checks(
+        load_config(repo.path),
+        version="1.1.0a1",
+        kind=None,
+        only=["blockers"],
+        environ={"GITHUB_TOKEN": TOKEN},
+    )
+    assert [f.message.split(":")[0] for f in alpha.errors] == ["open issue #13"]
     assert report.errors[0].hint.endswith("https://github.com/octo/demo/issues/11")
     assert not report.ok
 

@@ -207,7 +207,7 @@ def index_server() -> Iterator[str]:
     ]
     _Index.pages = {"/simple/numpy/": {"meta": {"api-version": "1.1"}, "files": files}}
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Index)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/simple/"

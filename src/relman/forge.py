@@ -13,7 +13,7 @@ token never appears in messages.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -184,9 +184,12 @@ def _blocker(item: Mapping[str, Any]) -> Blocker:
     )
 
 
-def list_blockers(forge: Forge, *, milestone: str | None, label: str | None) -> list[Blocker]:
-    """Open issues and pull requests in milestone ``milestone`` (by title) or labelled ``label``.
+def list_blockers(
+    forge: Forge, *, milestone: str | None, labels: Sequence[str] = ()
+) -> list[Blocker]:
+    """Open issues and pull requests in milestone ``milestone`` (by title) or with a label.
 
+    ``labels`` are alternatives: an item with any of them is listed.
     Uses the documented REST endpoints ``GET /repos/{repo}/milestones`` and
     ``GET /repos/{repo}/issues`` (which lists pull requests too); a milestone
     that does not exist contributes nothing.
@@ -204,7 +207,7 @@ def list_blockers(forge: Forge, *, milestone: str | None, label: str | None) -> 
                 f"{base}/issues", params={"state": "open", "milestone": str(number)}
             ):
                 found.setdefault(int(item["number"]), _blocker(item))
-    if label:
+    for label in labels:
         for item in forge.paginate(f"{base}/issues", params={"state": "open", "labels": label}):
             found.setdefault(int(item["number"]), _blocker(item))
     return [found[n] for n in sorted(found)]

@@ -2,7 +2,8 @@
 
 Open issues and pull requests in the release milestone
 (``[tool.relman.github] milestone``, ``{version}`` replaced; default the
-version itself) or carrying the blocker label (``blocker-label``). Without a
+version itself) or carrying the blocker label (``blocker-label``), and for release candidates and finals also
+``[tool.relman.checks] deferred-blocker-label`` (PEP 101). Without a
 token or a repository, or when GitHub cannot be reached, the check reports
 that it was skipped, never that it passed.
 """
@@ -30,17 +31,20 @@ def check_blockers(ctx: CheckContext) -> Iterator[Finding]:
     milestone = None
     if ctx.version:
         milestone = (gh.milestone or "{version}").format(version=ctx.version)
+    labels = [gh.blocker_label] if gh.blocker_label else []
+    deferred = ctx.config.checks.deferred_blocker_label
+    if deferred and ctx.kind in ("rc", "final"):
+        labels.append(deferred)
     try:
         with client:
-            blockers = forge_mod.list_blockers(client, milestone=milestone, label=gh.blocker_label)
+            blockers = forge_mod.list_blockers(client, milestone=milestone, labels=labels)
     except RemoteError as exc:
         raise Skip(f"GitHub could not be asked: {exc.message}") from None
     for b in blockers:
         why = []
         if b.milestone and b.milestone == milestone:
             why.append(f"milestone {b.milestone}")
-        if gh.blocker_label in b.labels:
-            why.append(f"label {gh.blocker_label!r}")
+        why.extend(f"label {label!r}" for label in labels if label in b.labels)
         kind = "pull request" if b.is_pull_request else "issue"
         yield check.finding(
             f"open {kind} #{b.number}: {b.title} ({', '.join(why) or 'blocker'})",
