@@ -12,7 +12,7 @@ import pytest
 from relman.checks import CheckReport, kind_of, list_checks, run_checks
 from relman.config import load_config
 from relman.demo import DemoRepo
-from relman.errors import ConfigError, UsageError
+from relman.errors import CheckFailed, ConfigError, UsageError
 from tests.helpers import GitRepo, run_relman, snapshot
 
 TODAY = dt.date(2026, 11, 21)
@@ -117,6 +117,13 @@ def test_config_disable_and_severity(tmp_path: Path) -> None:
     (finding,) = [f for f in report.findings if f.check == "copyright"]
     assert finding.severity == "warning"
     assert report.ok
+    report.raise_for_errors()  # warnings do not raise
+    strict = run(repo.path, version=None, kind=None, only=["copyright"], skip=())
+    assert strict.ok
+    repo.commit("errors now", {"pyproject.toml": PYPROJECT.format(version="1.1.0.dev0", extra="")})
+    with pytest.raises(CheckFailed, match="LICENSE:1: the copyright notice") as info:
+        run(repo.path, version=None, kind=None, only=["copyright"]).raise_for_errors()
+    assert info.value.exit_code == 1
 
 
 def test_bad_check_config_is_a_config_error(tmp_path: Path) -> None:
@@ -295,7 +302,11 @@ def test_cli_exit_codes_json_and_nothing_changes(tmp_path: Path) -> None:
     assert by_id["copyright"]["status"] == "failed"
     assert by_id["copyright"]["findings"][0]["file"] == "LICENSE"
     assert by_id["blockers"]["status"] == "skipped"
-    assert "error: 1 error found by the preflight checks" in out.stderr
+    assert (
+        "error: 1 error found by the preflight checks: LICENSE:1: "
+        "the copyright notice does not include 2026"
+    ) in out.stderr
+    assert "hint: update it to 2019-2026" in out.stderr
     out = run_relman("check", "--skip", "copyright,git", "--date", "2026-11-21", cwd=repo.path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "[skip] blockers" in out.stdout

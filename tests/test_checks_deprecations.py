@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from relman.checks import run_checks
 from relman.checks.deprecations import find_deprecations, removal_version
 from relman.config import load_config
@@ -145,3 +148,26 @@ def test_source_dirs_and_bug_fix_releases(tmp_path: Path) -> None:
     # a bug-fix release removes nothing: the check does not apply
     report = run_checks(config, version="1.1.1", kind=None)
     assert "deprecations" not in [r.id for r in report.results]
+
+
+@given(
+    version=st.lists(st.integers(0, 40), min_size=2, max_size=3).map(
+        lambda parts: ".".join(map(str, parts))
+    ),
+    phrase=st.sampled_from(
+        [
+            "{name} is deprecated and will be removed in {v}.",
+            "{name} was deprecated in 0.1; it will be removed in version {v}",
+            "Deprecated: {name} is scheduled for removal in SciPy {v}",
+            "In version {v} {name} will raise an error.",
+            "{name} will be dropped from release {v}",
+        ]
+    ),
+    name=st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
+)
+def test_removal_version_property(version: str, phrase: str, name: str) -> None:
+    text = phrase.format(name=name, v=version)
+    assert removal_version(text) == version
+    source = f"import warnings\nwarnings.warn({text!r}, DeprecationWarning)\n"
+    (dep,) = find_deprecations("m.py", source)
+    assert dep.removal == version and dep.line == 2

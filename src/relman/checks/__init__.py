@@ -149,6 +149,22 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def raise_for_errors(self) -> None:
+        """Raise :class:`~relman.errors.CheckFailed` (exit 1) when any error-level finding."""
+        from relman.errors import CheckFailed
+
+        errors = self.errors
+        if not errors:
+            return
+        first = errors[0]
+        where = first.location()
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise CheckFailed(
+            f"{len(errors)} error{'s' if len(errors) > 1 else ''} found by the preflight checks: "
+            f"{where + ': ' if where else ''}{first.message}{more}",
+            hint=first.hint or "`relman check` lists every finding",
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """The shape of ``relman check --json``."""
 

@@ -45,7 +45,6 @@ def check(
     (disable = [...], severity = {id = "warning"}).
     """
     from relman.checks import list_checks, run_checks
-    from relman.errors import CheckFailed
     from relman.support import parse_date
 
     if list_:
@@ -92,12 +91,7 @@ def check(
                     echo(f"           hint: {f.hint}")
 
     emit(report.as_dict(), render)
-    if not report.ok:
-        n = len(report.errors)
-        raise CheckFailed(
-            f"{n} error{'s' if n > 1 else ''} found by the preflight checks",
-            hint="fix them, or see `relman check --list` and [tool.relman.checks] severity",
-        )
+    report.raise_for_errors()
     if not get_state().json:
         skipped = len(report.skipped)
         message(
