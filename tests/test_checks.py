@@ -346,3 +346,27 @@ def test_empty_repository(tmp_path: Path) -> None:
     report = run(repo.path, version=None, kind=None, only=["git", "version"])
     assert messages(report, "git") == ["the repository has no commits"]
     assert report.version == "0.1.0"
+
+
+def test_context_reads_each_file_once_and_lists_files_once(tmp_path: Path) -> None:
+    import datetime
+
+    from relman.checks import CheckContext
+    from relman.git import Repo
+
+    repo = make_project(tmp_path / "mono" / "sub")
+    ctx = CheckContext(
+        load_config(repo.path),
+        Repo(repo.path),
+        version="1.1.0",
+        kind="final",
+        date=datetime.date(2026, 1, 1),
+        environ={},
+    )
+    first = ctx.read_text("LICENSE")
+    (repo.path / "LICENSE").write_text("changed\n", encoding="utf-8")
+    assert ctx.read_text("LICENSE") is first
+    assert ctx.read_text("missing.txt") is None
+    assert "src/demo/__init__.py" in ctx.tracked_files
+    assert ctx.tracked_files is ctx.tracked_files
+    assert ctx.line_of("pyproject.toml", "requires-python") == 4
