@@ -167,6 +167,9 @@ def test_support_cli_table_and_errors(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "SPEC 0 on 2025-10-23" in out.stdout
     assert "3.12 on 2026-10-01" in out.stdout
+    assert "python (" not in out.stderr  # the Python list is complete on that date
+    late = run_relman("support", "--date", "2027-01-01", "--policy", "nep29", cwd=tmp_path)
+    assert "note: the bundled table may miss newer releases of python (2026-06-21)" in late.stderr
     bad = run_relman("support", "--date", "yesterday", cwd=tmp_path)
     assert bad.returncode == 2
     assert "YYYY-MM-DD" in bad.stderr

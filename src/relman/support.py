@@ -336,12 +336,21 @@ def support_window(
     on: _dt.date | None = None,
     *,
     releases: Mapping[str, Mapping[str, _dt.date]] | None = None,
+    complete_until: Mapping[str, _dt.date] | None = None,
 ) -> SupportWindow:
-    """What ``policy`` says to support on date ``on`` (default: today)."""
+    """What ``policy`` says to support on date ``on`` (default: today).
+
+    ``releases`` replaces the bundled table; ``complete_until`` says up to
+    which date each of its projects is known to be complete (default: the
+    bundled table's :data:`COMPLETE_UNTIL`, nothing for another table).
+    """
     pol = _policy(policy)
     day = on or _dt.date.today()
     table = RELEASES if releases is None else releases
-    known = COMPLETE_UNTIL if releases is None else {}
+    if complete_until is not None:
+        known: Mapping[str, _dt.date] = complete_until
+    else:
+        known = COMPLETE_UNTIL if releases is None else {}
     python = _window(
         "python",
         table.get("python", {}),

@@ -120,6 +120,7 @@ def support(date_: str | None, policy: str | None, index_url: str | None) -> Non
     import datetime as dt
 
     from relman.support import (
+        COMPLETE_UNTIL,
         POLICIES,
         RELEASES,
         merge_releases,
@@ -135,11 +136,13 @@ def support(date_: str | None, policy: str | None, index_url: str | None) -> Non
         except Exception:
             policy = "spec0"
     day = parse_date(date_) if date_ else dt.date.today()
-    releases: Any = RELEASES
+    releases: Any = None
+    known: Any = None
     if index_url:
         fresh = releases_from_index(index_url, POLICIES[policy].packages)
         releases = merge_releases(RELEASES, fresh)
-    window = support_window(policy, day, releases=releases)
+        known = {**COMPLETE_UNTIL, **{name: dt.date.today() for name in fresh}}
+    window = support_window(policy, day, releases=releases, complete_until=known)
     data = window.as_dict()
 
     def render() -> None:
