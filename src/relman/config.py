@@ -255,6 +255,10 @@ class ChecksConfig:
     source_dirs: tuple[str, ...] = field(
         default=(), metadata=_meta("folders scanned for deprecations (default: the package)")
     )
+    deferred_blocker_label: str | None = field(
+        default="deferred blocker",
+        metadata=_meta("label that blocks release candidates and finals only (PEP 101)"),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,8 @@ token never appears in messages.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from relman.errors import RemoteError
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
     from relman.config import Config
 
-__all__ = ["DEFAULT_API_URL", "Forge", "forge_from_config"]
+__all__ = ["DEFAULT_API_URL", "Blocker", "Forge", "forge_from_config", "list_blockers"]
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -207,3 +208,59 @@ def upload_release_asset(forge: Forge, release: Mapping[str, Any], path: Any) ->
     )
     assert isinstance(data, dict)
     return data
+
+
+# -- release blockers (preflight checks) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """An open issue or pull request that blocks a release."""
+
+    number: int
+    title: str
+    url: str
+    is_pull_request: bool
+    labels: tuple[str, ...]
+    milestone: str | None
+
+
+def _blocker(item: Mapping[str, Any]) -> Blocker:
+    milestone = item.get("milestone") or {}
+    return Blocker(
+        number=int(item["number"]),
+        title=str(item.get("title", "")),
+        url=str(item.get("html_url") or item.get("url") or ""),
+        is_pull_request="pull_request" in item,
+        labels=tuple(str(lb.get("name", "")) for lb in item.get("labels", []) or []),
+        milestone=str(milestone.get("title")) if milestone.get("title") else None,
+    )
+
+
+def list_blockers(
+    forge: Forge, *, milestone: str | None, labels: Sequence[str] = ()
+) -> list[Blocker]:
+    """Open issues and pull requests in milestone ``milestone`` (by title) or with a label.
+
+    ``labels`` are alternatives: an item with any of them is listed.
+    Uses the documented REST endpoints ``GET /repos/{repo}/milestones`` and
+    ``GET /repos/{repo}/issues`` (which lists pull requests too); a milestone
+    that does not exist contributes nothing.
+    """
+    found: dict[int, Blocker] = {}
+    base = f"/repos/{forge.repo}"
+    if milestone:
+        number = None
+        for ms in forge.paginate(f"{base}/milestones", params={"state": "open"}):
+            if str(ms.get("title", "")).strip() == milestone:
+                number = ms.get("number")
+                break
+        if number is not None:
+            for item in forge.paginate(
+                f"{base}/issues", params={"state": "open", "milestone": str(number)}
+            ):
+                found.setdefault(int(item["number"]), _blocker(item))
+    for label in labels:
+        for item in forge.paginate(f"{base}/issues", params={"state": "open", "labels": label}):
+            found.setdefault(int(item["number"]), _blocker(item))
+    return [found[n] for n in sorted(found)]

@@ -367,3 +367,34 @@ class Repo:
         if prefix:
             args.append(f"--prefix={prefix}")
         self.git(*args, rev, what="git archive")
+
+    # -- checks: verbs used by the preflight checks ------------------------------
+    def added_lines(self, rev: str, paths: Sequence[str] = ()) -> dict[str, set[int]]:
+        """Line numbers (1-based, in the working tree) added or changed since ``rev``.
+
+        Paths are relative to the repository root; files new since ``rev``
+        have every line listed.
+        """
+        raw = self.git(
+            "diff",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-renames",
+            rev,
+            "--",
+            *paths,
+            strip=False,
+        )
+        out: dict[str, set[int]] = {}
+        current: set[int] | None = None
+        for line in raw.split("\n"):
+            if line.startswith("+++ "):
+                name = line[4:]
+                current = None if name == "/dev/null" else out.setdefault(name[2:], set())
+            elif line.startswith("@@") and current is not None:
+                added = line.split(" ")[2]  # +start,count
+                start, _, count = added[1:].partition(",")
+                n = int(count) if count else 1
+                current.update(range(int(start), int(start) + n))
+        return out

@@ -1,0 +1,133 @@
+"""`relman check` on a 5,000-file repository against `git status` + `git ls-files`.
+
+The repository is made in a temporary folder: a towncrier project with 4,000
+Python modules (some with deprecation warnings), 1,000 other files, a release
+tag, pending news fragments and a LICENSE. Each round runs the whole
+`relman check` command line (a fresh process, every check that applies) and,
+as the peer, `git status --porcelain` followed by `git ls-files` — the two git
+calls a release manager runs by hand before a release. The script prints the
+median wall time of each and relman's ratio to the peer. Target: the whole
+run within a couple of seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROUNDS = 7
+FILES = 5000
+PYPROJECT = """\
+[project]
+name = "bigproj"
+version = "2.3.0.dev0"
+requires-python = ">=3.13"
+classifiers = ["Programming Language :: Python :: 3.13", "Programming Language :: Python :: 3.14"]
+dependencies = ["numpy>=2.2"]
+
+[tool.towncrier]
+directory = "doc/release/upcoming_changes"
+filename = "doc/release/{version}-notes.rst"
+
+[tool.relman.checks]
+copyright-files = ["LICENSE"]
+"""
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.org",
+        "GIT_COMMITTER_NAME": "Bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.org",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def make_repo(root: Path) -> Path:
+    repo = root / "bigproj"
+    pkg = repo / "src" / "bigproj"
+    n = 0
+    for i in range(4000):
+        sub = pkg / f"sub{i // 100:02d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        body = f'"""Module {i}."""\n\nimport warnings\n\n\ndef f{i}(x):\n    return x + {i}\n'
+        if i % 50 == 0:
+            body += (
+                f"\n\ndef old{i}(x):\n    warnings.warn(\n"
+                f'        "old{i} is deprecated and will be removed in 2.5", DeprecationWarning\n'
+                f"    )\n    return f{i}(x)\n"
+            )
+        (sub / f"mod{i}.py").write_text(body, encoding="utf-8")
+        n += 1
+    (pkg / "__init__.py").write_text('__version__ = "2.3.0.dev0"\n', encoding="utf-8")
+    n += 1
+    frag = repo / "doc" / "release" / "upcoming_changes"
+    frag.mkdir(parents=True)
+    for i in range(20):
+        (frag / f"{100 + i}.feature.rst").write_text(f"Feature {i}.\n", encoding="utf-8")
+        n += 1
+    data = repo / "data"
+    data.mkdir()
+    while n < FILES - 2:
+        (data / f"table{n}.csv").write_text(f"a,b\n{n},{n * 2}\n", encoding="utf-8")
+        n += 1
+    (repo / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (repo / "LICENSE").write_text("Copyright (c) 2020-2026, Bench\n", encoding="utf-8")
+    _git(repo, "init", "-q", "-b", "main")
+    license_text = (repo / "LICENSE").read_text(encoding="utf-8")
+    (repo / "LICENSE").write_text("Copyright (c) 2020-2025, Bench\n", encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "--no-gpg-sign", "-m", "Initial import")
+    _git(repo, "tag", "v2.2.0")
+    (repo / "LICENSE").write_text(license_text, encoding="utf-8")
+    _git(repo, "commit", "-q", "--no-gpg-sign", "-am", "Update the copyright year")
+    return repo
+
+
+def _time(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    git = shutil.which("git")
+    if git is None:
+        print("git is not installed")
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = make_repo(Path(tmp))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
+        tracked = subprocess.run(
+            [git, "ls-files"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.count("\n")
+        relman = [sys.executable, "-m", "relman", "check", "--date", "2026-11-21"]
+        out = subprocess.run(relman, cwd=repo, env=env, capture_output=True, text=True)
+        summary = [ln for ln in out.stdout.splitlines() if ln.startswith("  [")]
+        relman_times, peer_times = [], []
+        for _ in range(ROUNDS):
+            relman_times.append(_time(relman, repo, env))
+            start = time.perf_counter()
+            subprocess.run([git, "status", "--porcelain"], cwd=repo, capture_output=True)
+            subprocess.run([git, "ls-files"], cwd=repo, capture_output=True)
+            peer_times.append(time.perf_counter() - start)
+        r, p = statistics.median(relman_times), statistics.median(peer_times)
+        print(f"repository: {tracked} tracked files")
+        print("checks: " + " ".join(s.strip() for s in summary))
+        print(f"relman check:             {r:.3f} s (median of {ROUNDS})")
+        print(f"git status + git ls-files: {p:.3f} s")
+        print(f"ratio relman/peer: {r / p:.1f}x")
+        print("target: relman check within 2 s: " + ("met" if r <= 2.0 else "NOT met"))
+        return 0 if r <= 2.0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

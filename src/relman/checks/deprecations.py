@@ -1,0 +1,318 @@
+"""The deprecations check: due removals and deprecations without a removal version.
+
+Python sources are parsed with :mod:`ast` (never matched as text). A
+deprecation is any of:
+
+- ``warnings.warn(msg, DeprecationWarning)`` (also ``FutureWarning``,
+  ``PendingDeprecationWarning``, NumPy's ``VisibleDeprecationWarning``, as a
+  positional argument or ``category=``), however ``warn`` was imported;
+- a call of such a warning class (``raise FutureWarning(msg)``);
+- a decorator ``@deprecated(msg)`` (``typing_extensions.deprecated``,
+  ``warnings.deprecated``, or any callable named ``*deprecated``/``*deprecate``).
+
+The message may be a string, an f-string, a concatenation, ``"...".format()``
+or ``"..." % args``; keywords such as ``removed_in="2.3"`` also name the
+removal version. A deprecation whose removal version is at or below the
+release version is due (error); a deprecation added since the last release
+whose message names no removal version is reported as a warning (SciPy's
+policy asks for one).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from relman.checks import CheckContext, Finding, Skip, get_check, register
+
+ID = "deprecations"
+
+_CATEGORIES = {
+    "DeprecationWarning",
+    "FutureWarning",
+    "PendingDeprecationWarning",
+    "VisibleDeprecationWarning",
+}
+_REMOVAL_KEYWORDS = {
+    "removed_in",
+    "remove_in",
+    "removal",
+    "removal_version",
+    "end_version",
+    "until",
+    "expires",
+}
+_MESSAGE_KEYWORDS = ("message", "msg", "reason", "category_message")
+_VERSION = r"v?(\d+(?:\.\d+)+)"
+_REMOVAL_PATTERNS = (
+    # "will be removed in 2.3", "removed in version 1.14", "removal in SciPy 1.16"
+    re.compile(
+        r"(?:remov\w*|delet\w*|dropp?\w*|expir\w*|rais\w*\s+an?\s+error|become\s+an?\s+error)"
+        r"\s+(?:\w+\s+){0,3}?(?:in|from|by|after|with|as\s+of|starting\s+(?:in|with))\s+"
+        r"(?:[A-Za-z][\w-]*\s+)?(?:version\s+|release\s+)?" + _VERSION,
+        re.I,
+    ),
+    # "in version 2.3 this will be removed", "in SciPy 1.16.0 it will raise"
+    re.compile(
+        r"\b(?:in|from|after)\s+(?:[A-Za-z][\w-]*\s+)?(?:version\s+|release\s+)?"
+        + _VERSION
+        + r"[^.]{0,60}?\b(?:remov|delet|dropp|expir|raise|error)",
+        re.I,
+    ),
+)
+_SKIP_PARTS = {"tests", "test", "testing", "docs", "doc", "benchmarks", "bench", "examples"}
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """One deprecation found in a source file."""
+
+    file: str
+    line: int
+    end_line: int
+    what: str  # "warning" or "decorator"
+    message: str
+    removal: str | None
+
+
+def removal_version(message: str) -> str | None:
+    """The version a deprecation message names for the removal, or None."""
+    for pattern in _REMOVAL_PATTERNS:
+        m = pattern.search(message)
+        if m:
+            return m.group(1).rstrip(".")
+    return None
+
+
+def _text(node: ast.AST | None) -> str | None:
+    """The literal text of a message expression (formatted parts left out)."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+            for v in node.values
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _text(node.left), _text(node.right)
+        if left is None and right is None:
+            return None
+        return (left or "") + (right or "")
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return _text(node.left)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        return _text(node.func.value)
+    return None
+
+
+def _name(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Call):
+        return _name(node.func)
+    return ""
+
+
+class _Finder(ast.NodeVisitor):
+    def __init__(self, path: str, constants: dict[str, str]) -> None:
+        self.path = path
+        self.constants = constants
+        self.found: list[Deprecation] = []
+        self.warn_names = {"warn"}
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module == "warnings":
+            for alias in node.names:
+                if alias.name == "warn":
+                    self.warn_names.add(alias.asname or "warn")
+        self.generic_visit(node)
+
+    def _message(self, node: ast.AST | None) -> str | None:
+        if isinstance(node, ast.Name) and node.id in self.constants:
+            return self.constants[node.id]
+        return _text(node)
+
+    def _add(self, node: ast.AST, what: str, message: str | None, removal: str | None) -> None:
+        text = message or ""
+        start: int = getattr(node, "lineno", 0)
+        end: int = getattr(node, "end_lineno", None) or start
+        self.found.append(
+            Deprecation(
+                self.path,
+                start,
+                end,
+                what,
+                text,
+                removal or removal_version(text),
+            )
+        )
+
+    @staticmethod
+    def _keyword_removal(call: ast.Call) -> str | None:
+        for kw in call.keywords:
+            if kw.arg in _REMOVAL_KEYWORDS:
+                value = _text(kw.value)
+                if value is None and isinstance(kw.value, ast.Constant):
+                    value = str(kw.value.value)
+                if value:
+                    m = re.search(_VERSION, value)
+                    return m.group(1) if m else None
+        return None
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = _name(node.func)
+        is_warn = (isinstance(node.func, ast.Name) and node.func.id in self.warn_names) or (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr == "warn"
+            and _name(node.func.value) == "warnings"
+        )
+        if is_warn:
+            category = node.args[1] if len(node.args) > 1 else None
+            for kw in node.keywords:
+                if kw.arg == "category":
+                    category = kw.value
+            if category is not None and _name(category) in _CATEGORIES:
+                message = self._message(node.args[0] if node.args else None)
+                for kw in node.keywords:
+                    if kw.arg == "message" and message is None:
+                        message = self._message(kw.value)
+                self._add(node, "warning", message, None)
+        elif name in _CATEGORIES and node.args:
+            self._add(node, "warning", self._message(node.args[0]), None)
+        self.generic_visit(node)
+
+    def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        for deco in node.decorator_list:
+            name = _name(deco).lower()
+            if not (name.endswith("deprecated") or name.endswith("deprecate")):
+                continue
+            message: str | None = None
+            removal: str | None = None
+            if isinstance(deco, ast.Call):
+                if deco.args:
+                    message = self._message(deco.args[0])
+                for kw in deco.keywords:
+                    if kw.arg in _MESSAGE_KEYWORDS and message is None:
+                        message = self._message(kw.value)
+                removal = self._keyword_removal(deco)
+            self._add(deco, "decorator", message, removal)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._decorators(node)
+        self.generic_visit(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._decorators(node)
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._decorators(node)
+        self.generic_visit(node)
+
+
+def find_deprecations(path: str, source: str) -> list[Deprecation]:
+    """Every deprecation in one Python source (a syntax error gives none)."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError):
+        return []
+    constants: dict[str, str] = {}
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
+            text = _text(stmt.value)
+            if text is not None:
+                constants[stmt.targets[0].id] = text
+    finder = _Finder(path, constants)
+    finder.visit(tree)
+    return finder.found
+
+
+def _source_files(ctx: CheckContext) -> list[str]:
+    dirs = [d.strip("/") + "/" for d in ctx.config.checks.source_dirs]
+    out = []
+    for path in ctx.tracked_files:
+        if not path.endswith(".py"):
+            continue
+        if dirs:
+            if any(path.startswith(d) for d in dirs):
+                out.append(path)
+        elif not (_SKIP_PARTS & set(path.split("/")[:-1])) and not path.rsplit("/", 1)[
+            -1
+        ].startswith(("test_", "conftest")):
+            out.append(path)
+    return out
+
+
+@register(
+    ID,
+    "deprecations due for removal in this release; new deprecations naming no removal version",
+    kinds=("alpha", "beta", "rc", "final", "new-branch"),
+)
+def check_deprecations(ctx: CheckContext) -> Iterator[Finding]:
+    from packaging.version import InvalidVersion, Version
+
+    from relman.tags import last_release
+
+    check = get_check(ID)
+    if ctx.version is None:
+        raise Skip("no release version (pass --version, or fix the version sources)")
+    release = Version(Version(ctx.version).base_version)
+    files = _source_files(ctx)
+    found: list[Deprecation] = []
+    for path in files:
+        text = ctx.read_text(path)
+        if text and ("deprecat" in text.lower() or "Warning" in text):
+            found.extend(find_deprecations(path, text))
+    new_lines: dict[str, set[int]] | None = None
+    last = last_release(ctx.config, ctx.repo) if ctx.repo.has_commits() else None
+    for dep in found:
+        if dep.removal is not None:
+            try:
+                due = Version(dep.removal) <= release
+            except InvalidVersion:
+                continue
+            if due:
+                yield check.finding(
+                    f"deprecated in the code and due for removal in {dep.removal} "
+                    f"(releasing {ctx.version}): {_short(dep.message)}",
+                    file=dep.file,
+                    line=dep.line,
+                    hint="remove the deprecated code and mention it in the release notes",
+                )
+            continue
+        if new_lines is None:
+            prefix = ctx.repo_prefix
+            changed = (
+                ctx.repo.added_lines(last.commit, [prefix + d.file for d in found]) if last else {}
+            )
+            new_lines = {k[len(prefix) :]: v for k, v in changed.items()}
+        if last is not None and not (
+            new_lines.get(dep.file, set()) & set(range(dep.line, dep.end_line + 1))
+        ):
+            continue  # an older deprecation: reported when it was new
+        yield check.finding(
+            f"new deprecation names no removal version: {_short(dep.message) or dep.what}",
+            file=dep.file,
+            line=dep.line,
+            severity="warning",
+            hint='say when it goes: "... is deprecated and will be removed in X.Y"',
+        )
+
+
+def _short(message: str) -> str:
+    flat = " ".join(message.split())
+    return flat if len(flat) <= 90 else flat[:87] + "..."

@@ -1,0 +1,173 @@
+"""The deprecations check: AST scan of warning styles, due removals, missing removal versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relman.checks import run_checks
+from relman.checks.deprecations import find_deprecations, removal_version
+from relman.config import load_config
+from tests.test_checks import make_project
+
+STYLES = """\
+import warnings
+from warnings import warn as _warn
+import numpy as np
+from typing_extensions import deprecated
+
+_MSG = "frob is deprecated and will be removed in SciPy 1.14.0"
+
+
+def a():
+    warnings.warn("a() is deprecated and will be removed in 2.3", DeprecationWarning, stacklevel=2)
+
+
+def b(x):
+    _warn(f"b({x!r}) was deprecated in 1.9 and will be removed in version 2.5",
+          category=FutureWarning)
+
+
+def c():
+    warnings.warn(
+        "c() is deprecated; "
+        "it will be removed in 2.2.",
+        PendingDeprecationWarning,
+    )
+
+
+def d():
+    warnings.warn("In version 2.0 this keyword will raise an error", np.VisibleDeprecationWarning)
+
+
+@deprecated("Use new_e() instead; removal in 2.3")
+def e():
+    pass
+
+
+@np.deprecate(message="f is deprecated", removed_in="2.1")
+def f():
+    pass
+
+
+def g():
+    warnings.warn(_MSG, DeprecationWarning)
+
+
+def h():
+    warnings.warn("h() is deprecated, use k()", DeprecationWarning)
+
+
+def i():
+    warnings.warn("not a deprecation at all, removed in 1.0", UserWarning)
+    raise FutureWarning("i() changes behaviour in 2.3 and will be removed in 2.4")
+
+
+class J:
+    @deprecated("J.old is deprecated")
+    def old(self):
+        pass
+"""
+
+
+def test_removal_version_phrases() -> None:
+    assert removal_version("will be removed in 2.3") == "2.3"
+    assert removal_version("Removed in version 1.14.0.") == "1.14.0"
+    assert removal_version("deprecated in 1.9; to be removed from SciPy 1.16") == "1.16"
+    assert removal_version("In NumPy 2.0 it will raise an error") == "2.0"
+    assert removal_version("scheduled for removal in v3.1") == "3.1"
+    assert removal_version("deprecated since 1.2, use foo") is None
+
+
+def test_finds_every_warning_style_with_the_ast() -> None:
+    found = {d.line: d for d in find_deprecations("pkg/mod.py", STYLES)}
+    assert {line: d.removal for line, d in found.items()} == {
+        10: "2.3",
+        14: "2.5",
+        19: "2.2",
+        27: "2.0",
+        30: "2.3",
+        35: "2.1",
+        41: "1.14.0",
+        45: None,
+        50: "2.4",
+        54: None,
+    }
+    assert found[30].what == "decorator"
+    assert "will be removed in SciPy 1.14.0" in found[41].message
+    # text that only looks like code is not a deprecation
+    assert find_deprecations("x.py", "TEXT = \"warnings.warn('x', DeprecationWarning)\"\n") == []
+    assert find_deprecations("x.py", "def broken(:\n") == []
+
+
+def test_due_deprecations_fail_the_release(tmp_path: Path) -> None:
+    repo = make_project(tmp_path, {"src/demo/mod.py": STYLES, "tests/test_mod.py": STYLES})
+    config = load_config(repo.path)
+    report = run_checks(
+        config, version="2.3.0rc1", kind=None, only=["deprecations"], date=dt.date(2026, 11, 21)
+    )
+    due = sorted((f.line, f.severity) for f in report.findings if f.severity == "error")
+    # removal in 2.3, 2.2, 2.0, 2.3 (decorator), 2.1, 1.14.0 are due for 2.3.0rc1; 2.4/2.5 not
+    assert [line for line, _ in due] == [10, 19, 27, 30, 35, 41]
+    assert all(f.file == "src/demo/mod.py" for f in report.findings)  # tests/ is not scanned
+    assert "due for removal in 2.3" in report.errors[0].message
+    # no last release tag: every deprecation without a removal version is new
+    missing = sorted(f.line for f in report.findings if f.severity == "warning")
+    assert missing == [45, 54]
+    assert not report.ok
+    # an earlier release passes (only the warnings remain)
+    report = run_checks(config, version="1.13.0", kind=None, only=["deprecations"])
+    assert report.ok
+    assert {f.severity for f in report.findings} == {"warning"}
+
+
+def test_only_new_deprecations_need_a_removal_version(tmp_path: Path) -> None:
+    old = 'import warnings\n\ndef old():\n    warnings.warn("old is deprecated", DeprecationWarning)\n'
+    repo = make_project(tmp_path, {"src/demo/mod.py": old})
+    repo.tag("v1.0.0", "release 1.0.0")
+    new = old + '\n\ndef new():\n    warnings.warn("new is deprecated", FutureWarning)\n'
+    repo.commit("deprecate new", {"src/demo/mod.py": new})
+    report = run_checks(load_config(repo.path), version="1.1.0", kind=None, only=["deprecations"])
+    assert [(f.line, f.severity) for f in report.findings] == [(8, "warning")]
+    assert "names no removal version: new is deprecated" in report.findings[0].message
+
+
+def test_source_dirs_and_bug_fix_releases(tmp_path: Path) -> None:
+    due = 'import warnings\nwarnings.warn("gone in 1.0", DeprecationWarning)\n'
+    repo = make_project(
+        tmp_path,
+        {"src/demo/a.py": due, "tools/b.py": due.replace("gone in", "will be removed in")},
+        extra='[tool.relman.checks]\nsource-dirs = ["tools"]\n',
+    )
+    config = load_config(repo.path)
+    report = run_checks(config, version="1.1.0", kind=None, only=["deprecations"])
+    assert [f.file for f in report.findings] == ["tools/b.py"]
+    # a bug-fix release removes nothing: the check does not apply
+    report = run_checks(config, version="1.1.1", kind=None)
+    assert "deprecations" not in [r.id for r in report.results]
+
+
+@given(
+    version=st.lists(st.integers(0, 40), min_size=2, max_size=3).map(
+        lambda parts: ".".join(map(str, parts))
+    ),
+    phrase=st.sampled_from(
+        [
+            "{name} is deprecated and will be removed in {v}.",
+            "{name} was deprecated in 0.1; it will be removed in version {v}",
+            "Deprecated: {name} is scheduled for removal in SciPy {v}",
+            "In version {v} {name} will raise an error.",
+            "{name} will be dropped from release {v}",
+        ]
+    ),
+    name=st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
+)
+def test_removal_version_property(version: str, phrase: str, name: str) -> None:
+    text = phrase.format(name=name, v=version)
+    assert removal_version(text) == version
+    source = f"import warnings\nwarnings.warn({text!r}, DeprecationWarning)\n"
+    (dep,) = find_deprecations("m.py", source)
+    assert dep.removal == version and dep.line == 2

@@ -1,0 +1,129 @@
+"""The support (NEP 29 / SPEC 0) and numpy-deps checks on real project metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from relman.checks import CheckReport, run_checks
+from relman.config import load_config
+from tests.helpers import GitRepo
+
+DAY = dt.date(2026, 11, 21)  # SPEC 0: Python 3.13+, numpy 2.2+, scipy 1.15+
+
+
+def project(tmp_path: Path, body: str) -> GitRepo:
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit("init", {"pyproject.toml": body, "src/demo/__init__.py": ""})
+    return repo
+
+
+def check(repo: GitRepo, which: str, day: dt.date = DAY) -> CheckReport:
+    return run_checks(load_config(repo.path), version="3.0.0", kind=None, only=[which], date=day)
+
+
+GOOD = """\
+[build-system]
+requires = ["meson-python", "numpy>=2.0"]
+
+[project]
+name = "demo"
+version = "3.0.0.dev0"
+requires-python = ">=3.13"
+classifiers = [
+    "Programming Language :: Python :: 3.13",
+    "Programming Language :: Python :: 3.14",
+]
+dependencies = ["numpy>=2.2", "scipy>=1.15", "requests"]
+"""
+
+OLD = """\
+[build-system]
+requires = ["setuptools", "oldest-supported-numpy", "numpy<2"]
+
+[project]
+name = "demo"
+version = "3.0.0.dev0"
+requires-python = ">=3.10"
+classifiers = [
+    "Programming Language :: Python :: 3.9",
+    "Programming Language :: Python :: 3.10",
+    "Programming Language :: Python :: 3.13",
+]
+dependencies = ["numpy>=1.22,<2", "scipy", "pandas>=2.3"]
+"""
+
+
+def test_support_passes_inside_the_window(tmp_path: Path) -> None:
+    report = check(project(tmp_path, GOOD), "support")
+    assert report.findings == []
+    assert report.results[0].status == "passed"
+
+
+def test_support_reports_old_bounds_and_classifiers(tmp_path: Path) -> None:
+    report = check(project(tmp_path, OLD), "support")
+    found = [(f.line, f.message) for f in report.findings]
+    assert all(f.severity == "warning" for f in report.findings)
+    assert report.ok  # warnings only
+    text = "\n".join(m for _, m in found)
+    assert "requires-python >=3.10 allows Python 3.10, which SPEC 0 no longer supports" in text
+    assert "classifier for Python 3.9, which requires-python >=3.10 excludes" in text
+    assert "classifier for Python 3.10, which SPEC 0 no longer supports" in text
+    assert "no classifier for Python 3.14, which SPEC 0 supports" in text
+    assert "numpy>=1.22,<2 allows numpy 1.22, which SPEC 0 no longer supports" in text
+    assert "scipy has no lower bound" in text
+    assert not any("pandas" in m for m in text.splitlines())
+    lines = dict((m.split(",")[0], line) for line, m in found)
+    assert lines["requires-python >=3.10 allows Python 3.10"] == 7
+
+
+def test_support_nep29_is_more_lenient(tmp_path: Path) -> None:
+    body = OLD.replace("[project]", '[tool.relman.checks]\nsupport-policy = "nep29"\n\n[project]')
+    report = check(project(tmp_path, body), "support", dt.date(2025, 1, 1))
+    text = [f.message for f in report.findings]
+    # NEP 29 on 2025-01-01: Python 3.10+, numpy 1.25+; scipy is not covered
+    assert not any(m.startswith("requires-python") for m in text)
+    assert any("numpy 1.22, which NEP 29 no longer supports" in m for m in text)
+    assert not any("scipy" in m for m in text)
+
+
+def test_numpy_deps_pass(tmp_path: Path) -> None:
+    report = check(project(tmp_path, GOOD), "numpy-deps")
+    assert report.results[0].status == "passed"
+
+
+def test_numpy_deps_flag_old_build_and_pins(tmp_path: Path) -> None:
+    report = check(project(tmp_path, OLD), "numpy-deps")
+    text = [f.message for f in report.errors]
+    assert "oldest-supported-numpy in build-system.requires" in text
+    assert any("'numpy<2' can build against NumPy 1.x" in m for m in text)
+    assert any("pins numpy<2, which is no longer needed" in m for m in text)
+    assert not report.ok
+
+
+def test_numpy_deps_upper_bounds(tmp_path: Path) -> None:
+    # numpy 2.5 is current on 2026-11-21: <2.8 is three minors ahead, <2.7 is not
+    body = GOOD.replace('"numpy>=2.2"', '"numpy>=2.2,<2.7"')
+    repo = project(tmp_path, body)
+    (finding,) = check(repo, "numpy-deps").errors
+    assert "less than three minor versions ahead of NumPy 2.5" in finding.message
+    assert finding.line == 12
+    repo.commit("bound", {"pyproject.toml": body.replace("<2.7", "<2.8")})
+    assert check(repo, "numpy-deps").ok
+    # a C-API user may pin the next major version
+    repo.commit("major", {"pyproject.toml": body.replace("<2.7", "<3")})
+    assert check(repo, "numpy-deps").ok
+    # a runtime dependency without lower bound, and a C-API build without runtime numpy
+    no_low = GOOD.replace('"numpy>=2.2", ', '"numpy", ')
+    repo.commit("nolow", {"pyproject.toml": no_low})
+    assert [f.message for f in check(repo, "numpy-deps").errors] == [
+        "numpy has no runtime lower bound"
+    ]
+    repo.commit("noruntime", {"pyproject.toml": GOOD.replace('"numpy>=2.2", ', "")})
+    assert "not a runtime dependency" in check(repo, "numpy-deps").errors[0].message
+
+
+def test_numpy_deps_skipped_without_numpy(tmp_path: Path) -> None:
+    body = GOOD.replace('"numpy>=2.0"', '"cython"').replace('"numpy>=2.2", ', "")
+    (result,) = check(project(tmp_path, body), "numpy-deps").results
+    assert result.status == "skipped"
