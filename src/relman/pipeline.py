@@ -319,9 +319,17 @@ class ChecksStep(Step):
     def run(self, ctx: Context) -> None:
         from relman.checks import run_checks
 
-        report = run_checks(ctx.config, version=ctx.version, kind=ctx.kind)
+        report = run_checks(ctx.config, version=ctx.version, kind=ctx.kind, repo=ctx.repo)
         for finding in report.findings:
-            _report.info(f"  {finding}")
+            where = finding.location()
+            _report.info(
+                f"  {finding.severity}: [{finding.check}] "
+                + (f"{where}: " if where else "")
+                + finding.message
+                + (f" (hint: {finding.hint})" if finding.hint else "")
+            )
+        for skipped in report.skipped:
+            _report.info(f"  skipped: [{skipped.id}] {skipped.reason}")
         if not report.ok:
             raise CheckFailed(
                 f"{len(report.errors)} preflight check(s) failed; nothing was changed",
