@@ -367,3 +367,17 @@ class Repo:
         if prefix:
             args.append(f"--prefix={prefix}")
         self.git(*args, rev, what="git archive")
+
+    # -- versions: the commit of `relman version bump/set --commit` ----------
+    def commit_only(self, message: str, paths: Sequence[str]) -> str:
+        """Commit exactly ``paths`` (staging them first); other staged changes stay staged."""
+        paths = list(paths)
+        self.add(paths)
+        self.git(
+            "commit", "-q", "--only", "-F", "-", "--", *paths, input=message, what="git commit"
+        )
+        return self.head()
+
+    def is_ignored(self, path: str) -> bool:
+        """True when ``path`` is ignored by a .gitignore (or info/exclude) rule."""
+        return self.git_ok("check-ignore", "-q", "--", path)
