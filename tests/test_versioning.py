@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -160,7 +163,7 @@ def test_every_chain_of_bumps_is_strictly_increasing(start: str, kinds: list[str
         except VersionError:
             continue
         assert str(chain[-1]) == next_version(chain[-2], kind)
-    assert all(a < b for a, b in zip(chain, chain[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(chain))
 
 
 @settings(max_examples=200, deadline=None)
@@ -227,7 +230,7 @@ def test_check_new_version_refuses_final_back_to_prerelease(git_repo: GitRepo) -
     _repo_at(git_repo, "2.0.0")  # the final is in the files, not tagged yet
     config = load_config(git_repo.path)
     repo = Repo(git_repo.path)
-    with pytest.raises(VersionError, match="goes back from the final release 2.0.0"):
+    with pytest.raises(VersionError, match=re.escape("goes back from the final release 2.0.0")):
         check_new_version(config, repo, "2.0.0rc3")
     assert check_new_version(config, repo, "2.0.0rc3", force=True) == Version("2.0.0rc3")
     assert check_new_version(config, repo, "2.0.1") == Version("2.0.1")
@@ -247,6 +250,6 @@ def test_check_new_version_series_on_another_branch(git_repo: GitRepo) -> None:
     git_repo.commit("dev", {"pyproject.toml": PYPROJECT.format(v="1.3.0.dev0")})
     config = load_config(git_repo.path)
     repo = Repo(git_repo.path)
-    with pytest.raises(VersionError, match="in the 1.2 series"):
+    with pytest.raises(VersionError, match=re.escape("in the 1.2 series")):
         check_new_version(config, repo, "1.2.2")
     assert check_new_version(config, repo, "1.3.0a1") == Version("1.3.0a1")
