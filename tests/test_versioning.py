@@ -198,8 +198,8 @@ def test_check_new_version_accepts_a_later_version(git_repo: GitRepo) -> None:
     ("version", "needle", "forceable"),
     [
         ("1.0.0", "tag v1.0.0 already exists", False),
-        ("0.9.0", "not later than the release 1.0.0", True),
-        ("1.0.0rc1", "not later than the release 1.0.0", True),
+        ("0.9.0", "not later than 1.0.0", True),
+        ("1.0.0rc1", "not later than 1.0.0", True),
         ("1.0.0-rc.2", "normalized", False),
         ("one", "not a valid PEP 440", False),
     ],

@@ -235,7 +235,7 @@ def check_new_version(config: Config, repo: Repo, version: str, *, force: bool =
                     else f"in the {series[0]}.{series[1]} series"
                 )
                 raise VersionError(
-                    f"{v} is not later than the release {t.version} (tag {t.name} {where})",
+                    f"{v} is not later than {t.version} (tag {t.name} {where})",
                     hint="choose a later version, or pass --force if you really mean it",
                 )
     current = versionfiles.current_version(config)
