@@ -213,3 +213,14 @@ def test_dynamic_version_project(git_repo: GitRepo) -> None:
     assert "tag the release as v2.2.0" in out.stderr
     assert snapshot(git_repo.path) == before
     assert run_relman("version", "check", cwd=git_repo.path).returncode == 0
+
+
+def test_dev_after_a_final_follows_the_branch(example_repo) -> None:
+    demo = example_repo("purelib")
+    assert run_relman("version", "set", "1.1.0", "--commit", cwd=demo.path).returncode == 0
+    on_main = run_relman("version", "next", "dev", cwd=demo.path)
+    assert on_main.stdout.strip() == "1.2.0.dev0"
+    demo.repo.git("checkout", "-q", "-b", "maintenance/1.1.x")
+    on_branch = run_relman("version", "bump", "dev", "--json", cwd=demo.path)
+    assert on_branch.returncode == 0, on_branch.stderr
+    assert json.loads(on_branch.stdout)["version"] == "1.1.1.dev0"

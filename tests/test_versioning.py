@@ -18,6 +18,7 @@ from relman.versioning import (
     is_release,
     next_dev_version,
     next_version,
+    next_version_on_branch,
     normalize_or_suggest,
     parse_version,
 )
@@ -99,6 +100,14 @@ def test_next_dev_version(released: str, on_main: bool, expected: str) -> None:
     assert next_dev_version(released, on_main=on_main) == expected
     assert Version(expected) > Version(released)
     assert not is_release(expected)
+
+
+def test_next_version_on_branch() -> None:
+    assert next_version_on_branch("1.2.0", "dev", on_main=True) == "1.3.0.dev0"
+    assert next_version_on_branch("1.2.0", "dev", on_main=False) == "1.2.1.dev0"
+    assert next_version_on_branch("1.2.0rc1", "dev", on_main=True) == "1.2.0rc2.dev0"
+    assert next_version_on_branch("1.2.0.dev0", "dev", on_main=True) == "1.2.0.dev1"
+    assert next_version_on_branch("1.2.0", "micro", on_main=True) == "1.2.1"
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ __all__ = [
     "is_release",
     "next_dev_version",
     "next_version",
+    "next_version_on_branch",
     "normalize_or_suggest",
     "parse_version",
 ]
@@ -199,6 +200,16 @@ def next_dev_version(released: str | Version, *, on_main: bool) -> str:
     if on_main:
         return _make(v, (rel[0], rel[1] + 1, 0), ".dev0")
     return _make(v, (rel[0], rel[1], rel[2] + 1), ".dev0")
+
+
+def next_version_on_branch(current: str | Version, kind: str, *, on_main: bool) -> str:
+    """:func:`next_version`, except that ``dev`` after a final release follows the
+    branch (:func:`next_dev_version`): the next minor's .dev0 on the main branch,
+    the next micro's on a maintenance branch."""
+    v = current if isinstance(current, Version) else parse_version(str(current), strict=False)
+    if kind == "dev" and not v.is_devrelease and v.pre is None:
+        return next_dev_version(v, on_main=on_main)
+    return next_version(v, kind)
 
 
 def check_new_version(config: Config, repo: Repo, version: str, *, force: bool = False) -> Version:

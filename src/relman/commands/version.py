@@ -133,12 +133,19 @@ def _current(config: Config, repo: Repo, start: str | None) -> str:
 @global_options(dry_run=False)
 def next_(kind: str, start: str | None) -> None:
     """The next version of KIND after the current one."""
-    from relman.versioning import next_version
-
     config = get_state().config()
-    current = _current(config, _repo(config), start)
-    result = next_version(current, kind)
+    repo = _repo(config)
+    current = _current(config, repo, start)
+    result = _next(config, repo, current, kind)
     emit({"current": current, "kind": kind, "next": result}, lambda: echo(result))
+
+
+def _next(config: Config, repo: Repo, current: str, kind: str) -> str:
+    """The next version; `dev` after a final follows the branch (main: next minor)."""
+    from relman.versioning import next_version_on_branch
+
+    on_main = repo.current_branch() == config.main_branch
+    return next_version_on_branch(current, kind, on_main=on_main)
 
 
 _FORCE = click.option(
@@ -156,11 +163,9 @@ _COMMIT = click.option(
 @global_options()
 def bump(kind: str, force: bool, commit: bool) -> None:
     """Set the next version of KIND in every source."""
-    from relman.versioning import next_version
-
     config = get_state().config()
     repo = _repo(config)
-    _apply(config, repo, next_version(_current(config, repo, None), kind), force, commit)
+    _apply(config, repo, _next(config, repo, _current(config, repo, None), kind), force, commit)
 
 
 @version.command("set")
