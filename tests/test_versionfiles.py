@@ -685,3 +685,55 @@ def test_read_sources_reports_missing_and_unknown(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=re.escape("gone.py: does not exist")):
         plan_version_change(config, "1.0.0")
     assert Version("1.0.0")  # the package is importable in the tests' interpreter
+
+
+def test_sources_from_the_configuration_table(git_repo: GitRepo) -> None:
+    pyproject = (
+        '[project]\nname = "tabled"\nversion = "0.5.0"\n\n'
+        "[tool.relman.version]\n"
+        'files = ["pyproject.toml", {path = "docs/conf.py", pattern = "^release = \'(?P<version>[^\']+)\'"},'
+        ' {path = "include/tabled.h", kind = "patchlevel"}]\n'
+    )
+    header = PATCHLEVEL_H.replace("PY_", "TABLED_").replace('"3.13.0a1+"', '"0.5.0"')
+    header = header.replace("TABLED_MINOR_VERSION        13", "TABLED_MINOR_VERSION        5")
+    header = header.replace("TABLED_MAJOR_VERSION        3", "TABLED_MAJOR_VERSION        0")
+    header = header.replace(
+        "LEVEL        TABLED_RELEASE_LEVEL_ALPHA", "LEVEL        TABLED_RELEASE_LEVEL_FINAL"
+    )
+    header = header.replace("TABLED_RELEASE_SERIAL       1", "TABLED_RELEASE_SERIAL       0")
+    git_repo.commit(
+        "start",
+        {
+            "pyproject.toml": pyproject,
+            "docs/conf.py": "project = 'tabled'\nrelease = '0.5.0'\n",
+            "include/tabled.h": header,
+        },
+    )
+    config = load_config(git_repo.path)
+    values = read_sources(config)
+    assert [(v.kind, v.version) for v in values] == [
+        ("pyproject", "0.5.0"),
+        ("regex", "0.5.0"),
+        ("patchlevel", "0.5.0"),
+    ], [v.error for v in values]
+    set_version(config, "0.6.0rc1")
+    assert {v.version for v in read_sources(config)} == {"0.6.0rc1"}
+    assert (
+        '#define TABLED_VERSION              "0.6.0rc1"'
+        in (git_repo.path / "include/tabled.h").read_text()
+    )
+    assert check_consistency(config, Repo(git_repo.path)) == []
+
+
+def test_unknown_kind_in_the_configuration_is_a_config_error(git_repo: GitRepo) -> None:
+    from relman.errors import ConfigError
+
+    git_repo.commit(
+        "start",
+        {
+            "pyproject.toml": '[project]\nname = "x"\nversion = "1.0"\n\n[tool.relman.version]\n'
+            'files = [{path = "pyproject.toml", kind = "toml"}]\n'
+        },
+    )
+    with pytest.raises(ConfigError, match="'toml' is not one of pyproject, python"):
+        load_config(git_repo.path)
