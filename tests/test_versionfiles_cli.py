@@ -224,3 +224,33 @@ def test_dev_after_a_final_follows_the_branch(example_repo) -> None:
     on_branch = run_relman("version", "bump", "dev", "--json", cwd=demo.path)
     assert on_branch.returncode == 0, on_branch.stderr
     assert json.loads(on_branch.stdout)["version"] == "1.1.1.dev0"
+
+
+def test_generated_module_ignored_by_git_stays_out_of_the_commit(git_repo: GitRepo) -> None:
+    git_repo.commit(
+        "start",
+        {
+            "pyproject.toml": '[project]\nname = "gen"\nversion = "0.1.0"\n\n'
+            '[tool.relman.version]\nmodule = "gen/version.py"\n',
+            ".gitignore": "gen/version.py\n",
+        },
+    )
+    head = git_repo.head()
+    out = run_relman("version", "set", "0.2.0.dev0", "--commit", cwd=git_repo.path)
+    assert out.returncode == 0, out.stderr
+    assert git_repo.git("show", "--name-only", "--format=", "HEAD").split() == ["pyproject.toml"]
+    module = (git_repo.path / "gen/version.py").read_text()
+    assert f"full_version = '0.2.0.dev0+{head[:7]}'" in module
+    assert "release = False" in module
+    # the module records the revision it was written at: after the commit, HEAD moved
+    again = run_relman("version", "set", "0.2.0.dev0", "--json", cwd=git_repo.path)
+    assert json.loads(again.stdout)["files"] == ["gen/version.py"]
+    assert f"git_revision = '{git_repo.head()}'" in (git_repo.path / "gen/version.py").read_text()
+    same = run_relman("version", "set", "0.2.0.dev0", cwd=git_repo.path)
+    assert same.returncode == 3
+    assert "every source already holds 0.2.0.dev0" in same.stderr
+    data = json.loads(run_relman("version", "show", "--json", cwd=git_repo.path).stdout)
+    assert [(s["path"], s["kind"], s["version"], s["note"]) for s in data["sources"]] == [
+        ("pyproject.toml", "pyproject", "0.2.0.dev0", None),
+        ("gen/version.py", "version-module", "0.2.0.dev0", "generated"),
+    ]
