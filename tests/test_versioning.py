@@ -243,6 +243,7 @@ def test_check_new_version_refuses_final_back_to_prerelease(git_repo: GitRepo) -
         check_new_version(config, repo, "2.0.0rc3")
     assert check_new_version(config, repo, "2.0.0rc3", force=True) == Version("2.0.0rc3")
     assert check_new_version(config, repo, "2.0.1") == Version("2.0.1")
+    assert check_new_version(config, repo, "2.0.0.post1.dev0") == Version("2.0.0.post1.dev0")
 
 
 def test_check_new_version_series_on_another_branch(git_repo: GitRepo) -> None:

@@ -252,7 +252,7 @@ def check_new_version(config: Config, repo: Repo, version: str, *, force: bool =
     current = versionfiles.current_version(config)
     if current is not None:
         cur = Version(current)
-        if not cur.is_prerelease and v.is_prerelease and cur.release == v.release:
+        if not cur.is_prerelease and v.is_prerelease and cur.release == v.release and v < cur:
             raise VersionError(
                 f"{v} goes back from the final release {cur} to a pre-release of it",
                 hint="the next version after a final is `relman version next micro` "
