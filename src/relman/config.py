@@ -100,7 +100,21 @@ class VersionFile:
     """
 
     path: str = field(metadata=_meta("file path, relative to the project"))
-    kind: str | None = field(default=None, metadata=_meta("source kind; detected from the name"))
+    kind: str | None = field(
+        default=None,
+        metadata=_meta(
+            "source kind; detected from the file when omitted",
+            choices=(
+                "pyproject",
+                "python",
+                "setup",
+                "meson",
+                "patchlevel",
+                "regex",
+                "version-module",
+            ),
+        ),
+    )
     pattern: str | None = field(
         default=None, metadata=_meta("regular expression with a (?P<version>...) group")
     )

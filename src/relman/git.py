@@ -398,3 +398,17 @@ class Repo:
                 n = int(count) if count else 1
                 current.update(range(int(start), int(start) + n))
         return out
+
+    # -- versions: the commit of `relman version bump/set --commit` ----------
+    def commit_only(self, message: str, paths: Sequence[str]) -> str:
+        """Commit exactly ``paths`` (staging them first); other staged changes stay staged."""
+        paths = list(paths)
+        self.add(paths)
+        self.git(
+            "commit", "-q", "--only", "-F", "-", "--", *paths, input=message, what="git commit"
+        )
+        return self.head()
+
+    def is_ignored(self, path: str) -> bool:
+        """True when ``path`` is ignored by a .gitignore (or info/exclude) rule."""
+        return self.git_ok("check-ignore", "-q", "--", path)

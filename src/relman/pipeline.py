@@ -293,7 +293,7 @@ def _version_files_text(ctx: Context, rev: str) -> dict[str, str | None]:
     from relman import versionfiles
 
     values: dict[str, str | None] = {}
-    for source in ctx.config.version.files:
+    for source in versionfiles.sources_of(ctx.config):
         text = ctx.repo.show_file(rev, source.path)
         values[source.path] = None
         if text is None:

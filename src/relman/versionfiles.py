@@ -1,24 +1,617 @@
 """Reading and writing the version wherever a project keeps it.
 
-This module knows the source kinds; :func:`detect_files` finds them in a
-project, :func:`read_sources` reads each one's version.
+Source kinds (``kind`` of a ``[[tool.relman.version.files]]`` entry; detected
+from the file when omitted):
+
+==============  ================================================================
+pyproject       ``[project] version`` in pyproject.toml (edited with tomlkit:
+                formatting, comments and key order survive)
+python          ``__version__ = "..."`` (or ``version = "..."``) in a module
+setup           NumPy-era setup.py constants: ``MAJOR``, ``MINOR``, ``MICRO``,
+                ``ISRELEASED`` and ``VERSION = '%d.%d.%drc1' % (...)``; a
+                ``.dev0`` version is written as ``ISRELEASED = False``
+meson           ``project(..., version: '...')`` in meson.build
+patchlevel      a C header shaped like CPython's Include/patchlevel.h
+                (``PY_MAJOR_VERSION`` ... ``PY_RELEASE_LEVEL``,
+                ``PY_RELEASE_SERIAL``, ``PY_VERSION``); development versions
+                are written CPython's way, as the previous release plus ``+``
+regex           any file, with ``pattern``: a regular expression whose named
+                group ``version`` holds the version (exactly one match)
+version-module  a SciPy-style generated module with ``short_version``,
+                ``version``, ``full_version`` (``X.Y.Z.dev0+<git hash>`` for
+                development), ``git_revision`` and ``release``
+==============  ================================================================
+
+Projects whose version comes from git (setuptools_scm, hatch-vcs,
+versioneer, a meson ``run_command``/``vcs_tag`` version) are *dynamic*:
+:func:`dynamic_backend` names the tool, relman edits no file, and the tag is
+the version.
+
+Writes are all-or-nothing: :func:`plan_version_change` computes the new bytes
+of every file (raising, with every problem listed, when any file cannot be
+updated) and :func:`set_version` writes them together with
+:func:`relman._atomic.write_many`. Every byte other than the version text is
+kept: encoding (UTF-8 with or without BOM, a PEP 263 coding cookie, other
+bytes as latin-1), line endings and formatting. Each new content is read back
+and must give the requested version before anything is written.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import difflib
+import os
 import re
-from collections.abc import Mapping
+import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from packaging.version import Version
 
 from relman.config import Config, VersionFile
+from relman.errors import UsageError
 
-__all__ = ["SourceValue", "detect_files", "dynamic_backend", "read_sources"]
+if TYPE_CHECKING:
+    from relman.git import Repo
 
-_DUNDER = re.compile(
-    r"""^__version__\s*(?::\s*str\s*)?=\s*(?P<q>['"])(?P<version>[^'"]+)(?P=q)""", re.M
+__all__ = [
+    "SOURCE_KINDS",
+    "SourceValue",
+    "check_consistency",
+    "current_version",
+    "detect_files",
+    "diff_changes",
+    "dynamic_backend",
+    "kind_of",
+    "plan_version_change",
+    "read_sources",
+    "set_version",
+    "sources_of",
+]
+
+SOURCE_KINDS = ("pyproject", "python", "setup", "meson", "patchlevel", "regex", "version-module")
+
+
+class _Problem(Exception):
+    """A source that cannot be read or written as asked (collected, then reported)."""
+
+
+@dataclass(frozen=True)
+class SourceValue:
+    """The version one source holds (``version`` None with ``error`` when unreadable)."""
+
+    source: VersionFile
+    kind: str
+    version: str | None
+    error: str | None = None
+    note: str | None = None
+
+
+# -- text: bytes in, bytes out, nothing else changed --------------------------
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+@dataclass(frozen=True)
+class _Text:
+    text: str
+    encoding: str
+    bom: bytes
+
+    def encode(self, text: str) -> bytes:
+        return self.bom + text.encode(self.encoding)
+
+
+def _decode(data: bytes, kind: str) -> _Text:
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    body = data[len(bom) :]
+    encoding = "utf-8"
+    if kind in ("python", "setup", "version-module") and not bom:
+        for line in body.splitlines()[:2]:
+            m = _COOKIE.match(line)
+            if m:
+                with contextlib.suppress(LookupError):
+                    encoding = codecs.lookup(m.group(1).decode("ascii")).name
+                break
+    try:
+        return _Text(body.decode(encoding), encoding, bom)
+    except UnicodeDecodeError:
+        if kind == "pyproject":
+            raise _Problem("is not valid UTF-8") from None
+        return _Text(body.decode("latin-1"), "latin-1", bom)
+
+
+def _sub_one(
+    pattern: re.Pattern[str], text: str, replace: Callable[[re.Match[str]], str], what: str
+) -> str:
+    """Replace the single match of ``pattern``; zero or several matches are problems."""
+    matches = list(pattern.finditer(text))
+    if not matches:
+        raise _Problem(f"no {what} found")
+    if len(matches) > 1:
+        lines = ", ".join(str(text.count("\n", 0, m.start()) + 1) for m in matches)
+        raise _Problem(f"{what} found {len(matches)} times (lines {lines}); expected once")
+    m = matches[0]
+    return text[: m.start()] + replace(m) + text[m.end() :]
+
+
+def _one(pattern: re.Pattern[str], text: str, what: str) -> re.Match[str]:
+    matches = list(pattern.finditer(text))
+    if not matches:
+        raise _Problem(f"no {what} found")
+    if len(matches) > 1:
+        lines = ", ".join(str(text.count("\n", 0, m.start()) + 1) for m in matches)
+        raise _Problem(f"{what} found {len(matches)} times (lines {lines}); expected once")
+    return matches[0]
+
+
+def _replace_group(m: re.Match[str], group: str, value: str) -> str:
+    start, end = m.span(group)
+    whole = m.group(0)
+    return whole[: start - m.start()] + value + whole[end - m.start() :]
+
+
+def _set_value(pattern: re.Pattern[str], text: str, value: str, what: str) -> str:
+    """Set the group ``value`` of the single match of ``pattern``."""
+    return _sub_one(pattern, text, lambda m: _replace_group(m, "value", value), what)
+
+
+def _split(version: str) -> tuple[Version, tuple[int, int, int], str]:
+    """(version, X.Y.Z, the suffix after X.Y.Z without .dev) for fixed-field kinds."""
+    v = Version(version)
+    if v.epoch:
+        raise _Problem(f"cannot hold a version with an epoch ({version})")
+    if len(v.release) > 3:
+        raise _Problem(f"holds three numbers (X.Y.Z), not {version}")
+    if v.local:
+        raise _Problem(f"cannot hold a local version ({version})")
+    x, y, z = (*v.release, 0, 0)[:3]
+    pre = f"{v.pre[0]}{v.pre[1]}" if v.pre else ""
+    post = f".post{v.post}" if v.post is not None else ""
+    return v, (x, y, z), pre + post
+
+
+# -- pyproject ----------------------------------------------------------------
+
+
+def _read_pyproject(text: str, source: VersionFile) -> str:
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        doc = tomlkit.parse(text)
+    except ParseError as exc:
+        raise _Problem(f"is not valid TOML: {exc}") from None
+    project = doc.get("project")
+    version = project.get("version") if project is not None else None
+    if version is None:
+        raise _Problem("has no [project] version")
+    return str(version)
+
+
+def _write_pyproject(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
+    import tomlkit
+
+    _read_pyproject(text, source)
+    doc = tomlkit.parse(text)
+    project: Any = doc["project"]
+    literal = project["version"].as_string().lstrip().startswith("'")
+    project["version"] = tomlkit.string(version, literal=literal)
+    return tomlkit.dumps(doc)
+
+
+# -- python module ------------------------------------------------------------
+
+_ASSIGN = r"(?:\s*:\s*str)?\s*=\s*"
+_PY = {
+    name: re.compile(
+        rf"^(?:__version__|version){_ASSIGN}(?:(?:__version__|version){_ASSIGN})?"
+        rf"(?P<q>['\"])(?P<version>[^'\"\n]+)(?P=q)"
+        if name == "__version__"
+        else rf"^version{_ASSIGN}(?P<q>['\"])(?P<version>[^'\"\n]+)(?P=q)",
+        re.M,
+    )
+    for name in ("__version__", "version")
+}
+_DUNDER = re.compile(rf"^__version__{_ASSIGN}", re.M)
+
+
+def _python_pattern(text: str) -> tuple[re.Pattern[str], str]:
+    if _DUNDER.search(text):
+        return _PY["__version__"], "__version__ = '...'"
+    return _PY["version"], "__version__ = '...' (or version = '...')"
+
+
+def _read_python(text: str, source: VersionFile) -> str:
+    pattern, what = _python_pattern(text)
+    return _one(pattern, text, what).group("version")
+
+
+def _write_python(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
+    pattern, what = _python_pattern(text)
+    return _sub_one(pattern, text, lambda m: _replace_group(m, "version", version), what)
+
+
+# -- generic regex ------------------------------------------------------------
+
+
+def _user_pattern(source: VersionFile) -> re.Pattern[str]:
+    if not source.pattern:
+        raise _Problem("kind regex needs a pattern with a (?P<version>...) group")
+    try:
+        pattern = re.compile(source.pattern, re.M)
+    except re.error as exc:
+        raise _Problem(
+            f"pattern {source.pattern!r} is not a valid regular expression: {exc}"
+        ) from None
+    if "version" not in pattern.groupindex:
+        raise _Problem(f"pattern {source.pattern!r} has no (?P<version>...) group")
+    return pattern
+
+
+def _read_regex(text: str, source: VersionFile) -> str:
+    return _one(_user_pattern(source), text, f"match of {source.pattern!r}").group("version")
+
+
+def _write_regex(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
+    pattern = _user_pattern(source)
+    return _sub_one(
+        pattern,
+        text,
+        lambda m: _replace_group(m, "version", version),
+        f"match of {source.pattern!r}",
+    )
+
+
+# -- NumPy-era setup.py -------------------------------------------------------
+
+_SETUP_NUM = {
+    name: re.compile(rf"^(?P<lhs>{name}\s*=\s*)(?P<value>\d+)", re.M)
+    for name in ("MAJOR", "MINOR", "MICRO")
+}
+_SETUP_RELEASED = re.compile(r"^(?P<lhs>ISRELEASED\s*=\s*)(?P<value>True|False)\b", re.M)
+_SETUP_VERSION = re.compile(
+    r"^(?P<lhs>VERSION\s*=\s*)(?P<q>['\"])%d\.%d\.%d(?P<value>[^'\"\n%]*)(?P=q)", re.M
 )
+
+
+def _looks_like_setup(text: str) -> bool:
+    return bool(_SETUP_RELEASED.search(text) and _SETUP_VERSION.search(text))
+
+
+def _read_setup(text: str, source: VersionFile) -> str:
+    x, y, z = (int(_one(_SETUP_NUM[n], text, f"{n} = <number>").group("value")) for n in _SETUP_NUM)
+    released = _one(_SETUP_RELEASED, text, "ISRELEASED = True|False").group("value") == "True"
+    suffix = _one(_SETUP_VERSION, text, "VERSION = '%d.%d.%d...'").group("value")
+    base = f"{x}.{y}.{z}{suffix}"
+    from relman.versioning import normalize_or_suggest
+
+    normalized = normalize_or_suggest(base)
+    if normalized is None or Version(normalized).is_devrelease:
+        raise _Problem(f"VERSION gives {base!r}, not a PEP 440 release")
+    # NumPy: FULLVERSION = VERSION + '.dev0+' + git revision when not ISRELEASED
+    return normalized if released else normalized + ".dev0"
+
+
+def _write_setup(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
+    _read_setup(text, source)
+    v, numbers, suffix = _split(version)
+    if v.dev not in (None, 0):
+        raise _Problem(f"expresses development as ISRELEASED = False (.dev0 only), not {version}")
+    for name, number in zip(_SETUP_NUM, numbers, strict=True):
+        text = _set_value(_SETUP_NUM[name], text, str(number), name)
+    flag = "False" if v.is_devrelease else "True"
+    text = _set_value(_SETUP_RELEASED, text, flag, "ISRELEASED")
+    return _set_value(_SETUP_VERSION, text, suffix, "VERSION")
+
+
+# -- meson.build --------------------------------------------------------------
+
+_MESON_PROJECT = re.compile(r"^\s*project\s*\(", re.M)
+_MESON_VERSION = re.compile(r"\bversion\s*:\s*")
+
+
+def _meson_project_span(text: str) -> tuple[int, int]:
+    """Start and end of the arguments of the project() call (strings and comments skipped)."""
+    m = _MESON_PROJECT.search(text)
+    if not m:
+        raise _Problem("no project(...) call found")
+    depth, i = 1, m.end()
+    while i < len(text):
+        c = text[i]
+        if c == "'":
+            close = "'''" if text.startswith("'''", i) else "'"
+            end = text.find(close, i + len(close))
+            if end < 0:
+                break
+            i = end + len(close)
+            continue
+        if c == "#":
+            nl = text.find("\n", i)
+            i = len(text) if nl < 0 else nl
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return m.end(), i
+        i += 1
+    raise _Problem("the project(...) call is not closed")
+
+
+def _meson_version(text: str) -> tuple[int, int, str | None]:
+    """(start, end, literal) of the version: argument; literal None when it is computed."""
+    start, end = _meson_project_span(text)
+    m = _MESON_VERSION.search(text, start, end)
+    if not m:
+        raise _Problem("project(...) has no version: argument")
+    lit = re.compile(r"'(?P<version>[^'\n]*)'").match(text, m.end(), end)
+    if not lit:
+        return m.end(), m.end(), None
+    return lit.start("version"), lit.end("version"), lit.group("version")
+
+
+def _read_meson(text: str, source: VersionFile) -> str:
+    _, _, literal = _meson_version(text)
+    if literal is None:
+        raise _Problem("project(version: ...) is computed (dynamic), not a string")
+    return literal
+
+
+def _write_meson(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
+    start, end, literal = _meson_version(text)
+    if literal is None:
+        raise _Problem("project(version: ...) is computed (dynamic), not a string")
+    return text[:start] + version + text[end:]
+
+
+# -- CPython's Include/patchlevel.h -------------------------------------------
+
+_LEVELS = {"ALPHA": "a", "BETA": "b", "GAMMA": "rc", "FINAL": ""}
+_HEADER_MAJOR = re.compile(
+    r"^[ \t]*#[ \t]*define[ \t]+(?P<prefix>\w*?)MAJOR_VERSION[ \t]+\d+", re.M
+)
+
+
+def _header_patterns(prefix: str) -> dict[str, re.Pattern[str]]:
+    define = r"^(?P<lhs>[ \t]*#[ \t]*define[ \t]+{name}[ \t]+)"
+    p = re.escape(prefix)
+    return {
+        "major": re.compile(define.format(name=p + "MAJOR_VERSION") + r"(?P<value>\d+)", re.M),
+        "minor": re.compile(define.format(name=p + "MINOR_VERSION") + r"(?P<value>\d+)", re.M),
+        "micro": re.compile(define.format(name=p + "MICRO_VERSION") + r"(?P<value>\d+)", re.M),
+        "level": re.compile(
+            define.format(name=p + "RELEASE_LEVEL") + rf"(?P<value>{p}RELEASE_LEVEL_(?:\w+))",
+            re.M,
+        ),
+        "serial": re.compile(define.format(name=p + "RELEASE_SERIAL") + r"(?P<value>\d+)", re.M),
+        "string": re.compile(define.format(name=p + "VERSION") + r'"(?P<value>[^"\n]*)"', re.M),
+    }
+
+
+def _header_prefix(text: str) -> str:
+    m = _HEADER_MAJOR.search(text)
+    if not m:
+        raise _Problem("no #define ..._MAJOR_VERSION found")
+    return m.group("prefix")
+
+
+def _read_patchlevel(text: str, source: VersionFile) -> str:
+    from relman.versioning import next_version
+
+    prefix = _header_prefix(text)
+    pats = _header_patterns(prefix)
+    values = {
+        k: _one(p, text, f"#define {prefix}{k.upper()}").group("value") for k, p in pats.items()
+    }
+    level = values["level"].removeprefix(f"{prefix}RELEASE_LEVEL_")
+    if level not in _LEVELS:
+        raise _Problem(f"unknown release level {values['level']}")
+    serial = int(values["serial"])
+    base = f"{values['major']}.{values['minor']}.{values['micro']}"
+    fields = base + (f"{_LEVELS[level]}{serial}" if _LEVELS[level] else "")
+    string = values["string"]
+    if string == fields + "+":  # development after the release `fields` (CPython)
+        return next_version(fields, "dev")
+    if string != fields:
+        raise _Problem(f'{prefix}VERSION "{string}" disagrees with the fields ({fields})')
+    if level == "ALPHA" and serial == 0:  # X.Y.0a0: development of X.Y.0 (CPython main)
+        return base + ".dev0"
+    return str(Version(fields))
+
+
+def _header_fields(version: str) -> tuple[tuple[int, int, int], str, int, str]:
+    """(X.Y.Z, level, serial, PY_VERSION) that hold ``version``."""
+    v, numbers, _ = _split(version)
+    if v.post is not None:
+        raise _Problem(f"cannot hold a post-release ({version})")
+    base = ".".join(map(str, numbers))
+    if not v.is_devrelease:
+        letter, serial = v.pre if v.pre else ("", 0)
+        level = {v_: k for k, v_ in _LEVELS.items()}[letter]
+        return numbers, level, serial, base + (f"{letter}{serial}" if letter else "")
+    if v.dev != 0:
+        raise _Problem(f"expresses development as <release>+ (.dev0 only), not {version}")
+    hint = "development versions are the previous release plus '+'"
+    if v.pre is not None:
+        letter, n = v.pre
+        if n < 2:
+            raise _Problem(f"cannot hold {version}: {hint}, and no {letter}{n - 1} exists")
+        level = {v_: k for k, v_ in _LEVELS.items()}[letter]
+        return numbers, level, n - 1, f"{base}{letter}{n - 1}+"
+    if numbers[2] == 0:
+        return numbers, "ALPHA", 0, f"{base}a0"
+    prev = (numbers[0], numbers[1], numbers[2] - 1)
+    return prev, "FINAL", 0, ".".join(map(str, prev)) + "+"
+
+
+def _write_patchlevel(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
+    _read_patchlevel(text, source)
+    prefix = _header_prefix(text)
+    pats = _header_patterns(prefix)
+    numbers, level, serial, string = _header_fields(version)
+    new = {
+        "major": str(numbers[0]),
+        "minor": str(numbers[1]),
+        "micro": str(numbers[2]),
+        "level": f"{prefix}RELEASE_LEVEL_{level}",
+        "serial": str(serial),
+        "string": string,
+    }
+    for key, pattern in pats.items():
+        text = _set_value(pattern, text, new[key], key)
+    return text
+
+
+# -- SciPy-style generated version module -------------------------------------
+
+_MODULE_KEYS = ("short_version", "version", "full_version", "git_revision", "release")
+_MODULE = {
+    key: re.compile(
+        rf"^(?P<lhs>{key}\s*=\s*)(?P<value>True|False)\b"
+        if key == "release"
+        else rf"^(?P<lhs>{key}\s*=\s*)(?P<q>['\"])(?P<value>[^'\"\n]*)(?P=q)",
+        re.M,
+    )
+    for key in _MODULE_KEYS
+}
+
+MODULE_TEMPLATE = """\
+# THIS FILE IS GENERATED BY `relman version set`; DO NOT EDIT
+short_version = '{short_version}'
+version = '{version}'
+full_version = '{full_version}'
+git_revision = '{git_revision}'
+release = {release}
+
+if not release:
+    version = full_version
+"""
+
+
+def _looks_like_module(text: str) -> bool:
+    return all(_MODULE[k].search(text) for k in ("full_version", "git_revision", "release"))
+
+
+def _read_module(text: str, source: VersionFile) -> str:
+    values = {k: _one(p, text, f"{k} = ...").group("value") for k, p in _MODULE.items()}
+    full = values["full_version"].split("+", 1)[0]
+    from relman.versioning import normalize_or_suggest
+
+    normalized = normalize_or_suggest(full)
+    if normalized is None:
+        raise _Problem(f"full_version {values['full_version']!r} is not PEP 440")
+    released = values["release"] == "True"
+    if released == Version(normalized).is_devrelease:
+        raise _Problem(
+            f"release = {values['release']} disagrees with full_version {values['full_version']!r}"
+        )
+    return normalized
+
+
+def _module_values(version: str, revision: str) -> dict[str, str]:
+    v = Version(version)
+    base = str(Version(version.split(".dev", 1)[0])) if v.is_devrelease else version
+    if v.is_devrelease and v.dev != 0:
+        raise _Problem(f"expresses development as <version>.dev0+<git hash>, not {version}")
+    return {
+        "short_version": ".".join(map(str, (*v.release, 0, 0)[:3])),
+        "version": base,
+        "full_version": f"{base}.dev0+{revision[:7]}" if v.is_devrelease else version,
+        "git_revision": revision,
+        "release": "False" if v.is_devrelease else "True",
+    }
+
+
+def _write_module(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
+    values = _module_values(version, ctx.revision())
+    if not text:
+        return MODULE_TEMPLATE.format(**values)
+    for key, pattern in _MODULE.items():
+        text = _set_value(pattern, text, values[key], key)
+    return text
+
+
+# -- the table of kinds -------------------------------------------------------
+
+
+class _Context:
+    """What writers may need beyond the file: the git revision (looked up once)."""
+
+    def __init__(self, project_dir: Path) -> None:
+        self.project_dir = project_dir
+        self._revision: str | None = None
+
+    def revision(self) -> str:
+        if self._revision is None:
+            from relman.errors import RelmanError
+            from relman.git import find_repo
+
+            try:
+                repo = find_repo(self.project_dir)
+                self._revision = repo.head() if repo.has_commits() else "Unknown"
+            except RelmanError:
+                self._revision = "Unknown"
+        return self._revision
+
+
+_Reader = Callable[[str, VersionFile], str]
+_Writer = Callable[[str, VersionFile, str, _Context], str]
+_KINDS: dict[str, tuple[_Reader, _Writer]] = {
+    "pyproject": (_read_pyproject, _write_pyproject),
+    "python": (_read_python, _write_python),
+    "setup": (_read_setup, _write_setup),
+    "meson": (_read_meson, _write_meson),
+    "patchlevel": (_read_patchlevel, _write_patchlevel),
+    "regex": (_read_regex, _write_regex),
+    "version-module": (_read_module, _write_module),
+}
+
+
+def kind_of(project_dir: Path, source: VersionFile) -> str:
+    """The source kind of ``source``: its ``kind``, or detected from the file."""
+    if source.kind:
+        return source.kind
+    if source.pattern:
+        return "regex"
+    path = project_dir / source.path
+    name = path.name
+    if name == "pyproject.toml":
+        return "pyproject"
+    if name == "meson.build":
+        return "meson"
+    if name.endswith((".h", ".hpp", ".hh")):
+        return "patchlevel"
+    if name.endswith(".py"):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        if _looks_like_setup(text):
+            return "setup"
+        if _looks_like_module(text):
+            return "version-module"
+    return "python"
+
+
+def _is_generated(config: Config, source: VersionFile) -> bool:
+    return config.version.module is not None and source.path == config.version.module
+
+
+def sources_of(config: Config) -> list[VersionFile]:
+    """The configured sources, plus the generated version module when one is configured."""
+    sources = list(config.version.files)
+    module = config.version.module
+    if module and all(s.path != module for s in sources):
+        sources.append(VersionFile(path=module, kind="version-module"))
+    return sources
+
+
+# -- detection ----------------------------------------------------------------
 
 _DYNAMIC_BACKENDS = {
     "setuptools_scm": "setuptools_scm",
@@ -30,12 +623,18 @@ _DYNAMIC_BACKENDS = {
 }
 
 
-@dataclass(frozen=True)
-class SourceValue:
-    source: VersionFile
-    kind: str
-    version: str | None
-    error: str | None = None
+def _meson_dynamic(project_dir: Path) -> str | None:
+    path = project_dir / "meson.build"
+    if not path.is_file():
+        return None
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    try:
+        _, _, literal = _meson_version(text)
+    except _Problem:
+        return None
+    if literal is not None:
+        return None
+    return "meson vcs_tag" if "vcs_tag(" in text else "meson run_command"
 
 
 def dynamic_backend(pyproject: Mapping[str, Any], project_dir: Path) -> str | None:
@@ -43,7 +642,10 @@ def dynamic_backend(pyproject: Mapping[str, Any], project_dir: Path) -> str | No
     project = pyproject.get("project", {})
     if "version" not in project.get("dynamic", []):
         return None
-    requires = " ".join(pyproject.get("build-system", {}).get("requires", []))
+    build = pyproject.get("build-system", {})
+    if "mesonpy" in str(build.get("build-backend", "")):
+        return _meson_dynamic(project_dir)
+    requires = " ".join(build.get("requires", []))
     for needle, name in _DYNAMIC_BACKENDS.items():
         if needle in requires and name:
             return name
@@ -70,41 +672,253 @@ def _package_dirs(project_dir: Path, pyproject: Mapping[str, Any]) -> list[Path]
     return found
 
 
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def detect_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[VersionFile]:
     """Every version source found in a project, in the order relman checks them."""
     found: list[VersionFile] = []
+
+    def add(path: Path, kind: str) -> None:
+        found.append(VersionFile(path=path.relative_to(project_dir).as_posix(), kind=kind))
+
     if isinstance(pyproject.get("project", {}).get("version"), str):
         found.append(VersionFile(path="pyproject.toml", kind="pyproject"))
+    setup = project_dir / "setup.py"
+    if setup.is_file() and _looks_like_setup(_text_of(setup)):
+        add(setup, "setup")
+    meson = project_dir / "meson.build"
+    if meson.is_file():
+        try:
+            literal = _meson_version(_text_of(meson))[2]
+        except _Problem:
+            literal = None
+        if literal is not None:
+            add(meson, "meson")
+    header = project_dir / "Include" / "patchlevel.h"
+    if header.is_file() and _HEADER_MAJOR.search(_text_of(header)):
+        add(header, "patchlevel")
+    # setuptools_scm and hatch-vcs generate _version.py: not a source
+    dynamic = dynamic_backend(pyproject, project_dir) is not None
     for pkg in _package_dirs(project_dir, pyproject):
-        for candidate in (pkg / "__init__.py", pkg / "_version.py", pkg / "version.py"):
-            if candidate.is_file() and _DUNDER.search(
-                candidate.read_text(encoding="utf-8", errors="replace")
-            ):
-                found.append(
-                    VersionFile(path=candidate.relative_to(project_dir).as_posix(), kind="python")
-                )
+        names = (
+            ("__init__.py", "version.py")
+            if dynamic
+            else ("__init__.py", "_version.py", "version.py")
+        )
+        for candidate in (pkg / n for n in names):
+            text = _text_of(candidate) if candidate.is_file() else ""
+            if _DUNDER.search(text) and _PY["__version__"].search(text):
+                add(candidate, "python")
                 break
+        module = pkg / "version.py"
+        if module.is_file() and _looks_like_module(_text_of(module)):
+            add(module, "version-module")
     return found
 
 
-def _read_one(project_dir: Path, source: VersionFile) -> SourceValue:
+# -- reading ------------------------------------------------------------------
+
+
+def _read_one(config: Config, source: VersionFile) -> SourceValue:
+    project_dir = config.project_dir
     path = project_dir / source.path
-    kind = source.kind or ("pyproject" if path.name == "pyproject.toml" else "python")
+    kind = kind_of(project_dir, source)
+    if kind not in _KINDS:
+        return SourceValue(
+            source,
+            kind,
+            None,
+            f"{source.path}: unknown kind {kind!r} (one of {', '.join(SOURCE_KINDS)})",
+        )
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if _is_generated(config, source):
+            return SourceValue(source, kind, None, note="generated; not written yet")
+        return SourceValue(source, kind, None, f"{source.path} does not exist")
     except OSError as exc:
         return SourceValue(source, kind, None, f"cannot read {source.path}: {exc.strerror}")
-    if kind == "pyproject":
-        from relman.config import parse_toml
-
-        version = parse_toml(text, path).get("project", {}).get("version")
-        return SourceValue(source, kind, version if isinstance(version, str) else None)
-    pattern = re.compile(source.pattern, re.M) if source.pattern else _DUNDER
-    m = pattern.search(text)
-    if not m:
-        return SourceValue(source, kind, None, f"no version found in {source.path}")
-    return SourceValue(source, kind, m.group("version"))
+    try:
+        text = _decode(data, kind).text
+        version = _KINDS[kind][0](text, source)
+    except _Problem as exc:
+        return SourceValue(source, kind, None, f"{source.path}: {exc}")
+    note = "generated" if _is_generated(config, source) else None
+    return SourceValue(source, kind, version, note=note)
 
 
 def read_sources(config: Config) -> list[SourceValue]:
-    return [_read_one(config.project_dir, s) for s in config.version.files]
+    """The version each source of the project holds, in configuration order."""
+    return [_read_one(config, s) for s in sources_of(config)]
+
+
+def current_version(config: Config, repo: Repo | None = None) -> str | None:
+    """The version all sources agree on; for a dynamic version the last tag's.
+
+    None when the sources disagree, cannot be read, or there are none.
+    """
+    sources = read_sources(config)
+    if any(s.error for s in sources):
+        return None
+    versions = {str(Version(s.version)) for s in sources if s.version}
+    if len(versions) == 1:
+        return versions.pop()
+    if not versions and repo is not None and dynamic_backend(config.pyproject, config.project_dir):
+        from relman.tags import last_release
+
+        last = last_release(config, repo)
+        return str(last.version) if last else None
+    return None
+
+
+def check_consistency(config: Config, repo: Repo) -> list[str]:
+    """Problems with the project's version: unreadable or disagreeing sources, or
+    sources that differ from the release tag at HEAD. Empty when consistent."""
+    problems: list[str] = []
+    sources = read_sources(config)
+    dynamic = dynamic_backend(config.pyproject, config.project_dir)
+    for s in sources:
+        if s.error:
+            problems.append(s.error)
+    valued = [s for s in sources if s.version]
+    if not sources and not dynamic:
+        problems.append("no version source found (pyproject [project] version, __version__, ...)")
+    distinct = {str(Version(s.version)) for s in valued if s.version}
+    if len(distinct) > 1:
+        listing = ", ".join(f"{s.source.path} has {s.version}" for s in valued)
+        problems.append(f"the version sources disagree: {listing}")
+    if repo.has_commits():
+        for tag in repo.tags_at("HEAD"):
+            tagged = config.version_from_tag(tag)
+            if tagged is None:
+                continue
+            for s in valued:
+                assert s.version is not None
+                if Version(s.version) != Version(tagged):
+                    problems.append(
+                        f"{s.source.path} has {s.version} but HEAD is tagged {tag} ({tagged})"
+                    )
+    return problems
+
+
+# -- writing ------------------------------------------------------------------
+
+
+def _writable(path: Path) -> str | None:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        parent = path.parent
+        while not parent.exists():
+            parent = parent.parent
+        return None if os.access(parent, os.W_OK) else f"cannot create files in {parent}"
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        return "is not writable"
+    return None
+
+
+def plan_version_change(config: Config, version: str) -> dict[Path, bytes]:
+    """The new bytes of every file that changes when the version becomes ``version``.
+
+    Writes nothing. Raises :class:`~relman.errors.VersionError` for a version
+    that is not normalized PEP 440, and :class:`~relman.errors.UsageError`
+    listing every file that cannot be updated (unreadable, not writable,
+    pattern not found or found more than once, a version the file cannot
+    express). A dynamic project (the tag is the version) has nothing to
+    write: the result is empty.
+    """
+    from relman.versioning import parse_version
+
+    target = str(parse_version(version))
+    sources = sources_of(config)
+    if not sources:
+        if dynamic_backend(config.pyproject, config.project_dir):
+            return {}
+        raise UsageError(
+            "this project has no version source relman knows",
+            hint="add [[tool.relman.version.files]] entries (path, and kind or pattern)",
+        )
+    ctx = _Context(config.project_dir)
+    changes: dict[Path, bytes] = {}
+    problems: list[str] = []
+    for source in sources:
+        path = config.project_dir / source.path
+        kind = kind_of(config.project_dir, source)
+        if kind not in _KINDS:
+            problems.append(f"{source.path}: unknown kind {kind!r}")
+            continue
+        reader, writer = _KINDS[kind]
+        try:
+            try:
+                old = path.read_bytes()
+            except FileNotFoundError:
+                if not _is_generated(config, source):
+                    raise _Problem("does not exist") from None
+                old = b""
+            except OSError as exc:
+                raise _Problem(f"cannot be read: {exc.strerror}") from None
+            why = _writable(path)
+            if why:
+                raise _Problem(why)
+            decoded = _decode(old, kind)
+            new_text = writer(decoded.text, source, target, ctx)
+            new = decoded.encode(new_text)
+            # read back what would be written: it must give the new version
+            back = reader(_decode(new, kind).text, source)
+            if Version(back) != Version(target):
+                raise _Problem(f"would read back as {back}, not {target}")
+        except _Problem as exc:
+            problems.append(f"{source.path}: {exc}")
+            continue
+        except UnicodeEncodeError as exc:
+            problems.append(f"{source.path}: cannot encode the new text: {exc}")
+            continue
+        if new != old:
+            changes[path] = new
+    if problems:
+        raise UsageError(
+            f"cannot set the version to {target}; no file was changed:\n"
+            + "\n".join(f"  - {p}" for p in problems),
+            hint="fix these files or the [tool.relman.version] files entries, then retry",
+        )
+    return changes
+
+
+def set_version(config: Config, version: str) -> list[Path]:
+    """Write ``version`` into every source, all files or none; the changed paths."""
+    from relman import _atomic
+
+    changes = plan_version_change(config, version)
+    _atomic.write_many(changes)
+    return sorted(changes)
+
+
+def diff_changes(config: Config, changes: Mapping[Path, bytes]) -> str:
+    """A unified diff (paths relative to the project) of planned changes."""
+    out: list[str] = []
+    for path in sorted(changes):
+        rel = path.relative_to(config.project_dir).as_posix()
+        old_bytes = path.read_bytes() if path.exists() else b""
+        old = old_bytes.decode("utf-8", errors="replace").splitlines(keepends=True)
+        new = changes[path].decode("utf-8", errors="replace").splitlines(keepends=True)
+        for line in difflib.unified_diff(
+            old, new, "/dev/null" if not old_bytes else f"a/{rel}", f"b/{rel}"
+        ):
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def read_source_text(config: Config, source: VersionFile, text: str) -> str | None:
+    """The version ``source`` holds when its file has ``text`` (for example at another commit)."""
+    kind = kind_of(config.project_dir, source)
+    if kind not in _KINDS:
+        return None
+    try:
+        return _KINDS[kind][0](text, source)
+    except _Problem:
+        return None

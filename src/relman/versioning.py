@@ -1,53 +1,69 @@
 """PEP 440 versions and the next version for each release kind.
 
 All arithmetic uses :mod:`packaging.version`; every version relman produces is
-normalized (``str(Version(v)) == v``).
+normalized (``str(Version(v)) == v``) and strictly greater than the version it
+was computed from (a kind that cannot move forward raises
+:class:`~relman.errors.VersionError`). Epochs are kept; local labels
+(``+abc``) are dropped.
 
 Release kinds and what they do to the current version ``X.Y.Z[pre][.devN]``:
 
 =========  ==============================================================
-major      (X+1).0.0
-minor      X.(Y+1).0
+major      (X+1).0.0; X.0.0 itself from a X.0.0 .dev or pre-release
+minor      X.(Y+1).0; X.Y.0 itself from a X.Y.0 .dev or pre-release
 micro      X.Y.(Z+1) from a final; the release itself from a .dev/pre
-alpha      X.Y.ZaN+1 (a1 from a .dev or after a final's next micro)
+alpha      X.Y.ZaN+1 (a1 from a .dev, the next micro's a1 after a final)
 beta       X.Y.Zb1, or bN+1 from a beta
 rc         X.Y.Zrc1, or rcN+1 from a release candidate
-final      X.Y.Z
-dev        the next development version: X.Y.Z.devN+1 from a .dev,
-           otherwise the next micro's .dev0 (.dev0 of the next minor on
-           the main branch: see :func:`next_dev_version`)
-post       X.Y.Z.postN+1
+final      X.Y.Z from a .dev or pre-release (refused from a final)
+dev        the next development version: .devN+1 from a .dev; after a
+           pre-release the next pre-release's .dev0 (1.2.0rc1 ->
+           1.2.0rc2.dev0); after a final the next micro's .dev0
+post       X.Y.Z.postN+1 (only after a final)
 =========  ==============================================================
+
+After a release, :func:`next_dev_version` gives the development version a
+branch moves to: the next micro on a maintenance branch (1.2.0 ->
+1.2.1.dev0), the next minor on the main branch (1.2.0 -> 1.3.0.dev0).
+:func:`is_release` says whether a version is a release (final, pre or post:
+``ISRELEASED = True``) or development (``.devN``: ``ISRELEASED = False``).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
 from relman.errors import VersionError
 
+if TYPE_CHECKING:
+    from relman.config import Config
+    from relman.git import Repo
+
 __all__ = [
     "KINDS",
+    "check_new_version",
+    "is_release",
     "next_dev_version",
     "next_version",
+    "next_version_on_branch",
     "normalize_or_suggest",
     "parse_version",
 ]
 
 KINDS = ("major", "minor", "micro", "alpha", "beta", "rc", "final", "dev", "post")
+_LETTER = {"alpha": "a", "beta": "b", "rc": "rc"}
 _PRE_ORDER = {"a": 0, "b": 1, "rc": 2}
-
-
-def _suggest(text: str) -> str | None:
-    try:
-        return str(Version(text))
-    except InvalidVersion:
-        return None
+_HINT = "versions look like 1.2.0, 1.2.0rc1, 1.2.0.dev0 or 1.2.0.post1"
 
 
 def normalize_or_suggest(text: str) -> str | None:
     """The normalized form of ``text`` when it is a PEP 440 version, else None."""
-    return _suggest(text)
+    try:
+        return str(Version(text.strip()))
+    except InvalidVersion:
+        return None
 
 
 def parse_version(text: str, *, strict: bool = True) -> Version:
@@ -58,107 +74,188 @@ def parse_version(text: str, *, strict: bool = True) -> Version:
     hint to write ``1.2.0rc1``.
     """
     text = text.strip()
-    normalized = _suggest(text)
+    normalized = normalize_or_suggest(text)
     if normalized is None:
+        raise VersionError(f"{text!r} is not a valid PEP 440 version", hint=_HINT)
+    if strict and normalized != text:
         raise VersionError(
-            f"{text!r} is not a valid PEP 440 version",
-            hint="versions look like 1.2.0, 1.2.0rc1, 1.2.0.dev0 or 1.2.0.post1",
-        )
-    if strict and normalized != text.lstrip("vV") and normalized != text:
-        raise VersionError(
-            f"{text!r} is not in normalized PEP 440 form",
+            f"{text!r} is not in normalized PEP 440 form (it means {normalized})",
             hint=f"write it as {normalized}",
         )
     return Version(normalized)
 
 
-def _release(v: Version, size: int = 3) -> tuple[int, ...]:
-    parts = tuple(v.release) + (0,) * size
-    return parts[:size] if len(v.release) <= size else tuple(v.release)
+def is_release(version: str | Version) -> bool:
+    """True for a version that is released (final, pre or post); False for a ``.devN``.
+
+    This is the ``ISRELEASED`` flag of NumPy-era setup.py files and the
+    ``release`` flag of SciPy-style version modules.
+    """
+    v = version if isinstance(version, Version) else parse_version(str(version), strict=False)
+    return not v.is_devrelease
 
 
-def _fmt(release: tuple[int, ...], suffix: str = "") -> str:
-    return str(Version(".".join(map(str, release)) + suffix))
+def _make(v: Version, release: tuple[int, ...], suffix: str = "") -> str:
+    epoch = f"{v.epoch}!" if v.epoch else ""
+    return str(Version(epoch + ".".join(map(str, release)) + suffix))
 
 
-def next_version(current: str | Version, kind: str) -> str:
-    """The version that a release of ``kind`` made from ``current`` gets."""
-    v = current if isinstance(current, Version) else parse_version(str(current), strict=False)
-    if kind not in KINDS:
-        raise VersionError(
-            f"unknown release kind {kind!r}", hint="choose one of: " + ", ".join(KINDS)
-        )
-    rel = _release(v)
-    in_progress = v.is_prerelease or v.is_devrelease  # the release `rel` is not out yet
-    if v.is_postrelease and not v.is_devrelease:
-        in_progress = False
+def _pad(release: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(release) + (0,) * max(0, 3 - len(release))
+
+
+def _compute(v: Version, kind: str) -> str:
+    release = tuple(v.release)
+    rel = _pad(release)
+    # the release `release` is not out yet (a .dev of it, or one of its pre-releases)
+    in_progress = v.pre is not None or (v.dev is not None and v.post is None)
+    next_micro = (rel[0], rel[1], rel[2] + 1)
     if kind == "major":
-        if in_progress and rel[1:] == (0,) * (len(rel) - 1):
-            return _fmt(rel)
-        return _fmt((rel[0] + 1, 0, 0))
+        if in_progress and all(x == 0 for x in release[1:]):
+            return _make(v, release)
+        return _make(v, (rel[0] + 1, 0, 0))
     if kind == "minor":
-        if in_progress and rel[2:] == (0,) * (len(rel) - 2):
-            return _fmt(rel)
-        return _fmt((rel[0], rel[1] + 1, 0))
-    if kind in ("micro", "final"):
-        if in_progress and v.post is None:
-            return _fmt(rel)
-        if kind == "final" and v.post is not None and v.is_devrelease:
-            return _fmt(rel, f".post{v.post}")
-        if kind == "final":
-            raise VersionError(
-                f"{v} is already a final release",
-                hint="use `micro`, `minor` or `major` for the next release",
-            )
-        return _fmt((*rel[:2], rel[2] + 1, *rel[3:]))
-    if kind in ("alpha", "beta", "rc"):
-        letter = {"alpha": "a", "beta": "b", "rc": "rc"}[kind]
+        if in_progress and all(x == 0 for x in release[2:]):
+            return _make(v, release)
+        return _make(v, (rel[0], rel[1] + 1, 0))
+    if kind == "micro":
+        return _make(v, release) if in_progress else _make(v, next_micro)
+    if kind == "final":
+        if in_progress:
+            return _make(v, release)
+        if v.post is not None and v.dev is not None:
+            return _make(v, release, f".post{v.post}")
+        raise VersionError(
+            f"{v} is already a final release",
+            hint="use `micro`, `minor` or `major` for the next release",
+        )
+    if kind in _LETTER:
+        letter = _LETTER[kind]
         if v.pre is not None:
-            cur_letter, number = v.pre
-            if _PRE_ORDER[cur_letter] > _PRE_ORDER[letter]:
+            current, number = v.pre
+            if _PRE_ORDER[current] > _PRE_ORDER[letter]:
+                article = "an" if kind == "alpha" else "a"
                 raise VersionError(
-                    f"cannot go from {v} back to a{'n' if kind == 'alpha' else ''} {kind}",
-                    hint=f"the next pre-release after {v} is a later {cur_letter} or rc",
+                    f"cannot go from {v} back to {article} {kind}",
+                    hint=f"the next pre-release after {v} is a later {current} or rc, or the final",
                 )
-            if cur_letter == letter:
-                # 1.2.0rc1.dev0 -> 1.2.0rc1; 1.2.0rc1 -> 1.2.0rc2
-                n = number if v.is_devrelease else number + 1
-                return _fmt(rel, f"{letter}{n}")
-            return _fmt(rel, f"{letter}1")
-        if v.is_devrelease and v.post is None:
-            return _fmt(rel, f"{letter}1")
-        return _fmt((*rel[:2], rel[2] + 1, *rel[3:]), f"{letter}1")
+            if current != letter:
+                return _make(v, release, f"{letter}1")
+            # 1.2.0rc2.dev0 -> 1.2.0rc2; 1.2.0rc1 -> 1.2.0rc2
+            working_towards = v.dev is not None and v.post is None
+            return _make(v, release, f"{letter}{number if working_towards else number + 1}")
+        if in_progress:
+            return _make(v, release, f"{letter}1")
+        return _make(v, next_micro, f"{letter}1")
     if kind == "dev":
-        if v.is_devrelease:
-            assert v.dev is not None
-            base = str(v).rsplit(".dev", 1)[0]
-            return str(Version(f"{base}.dev{v.dev + 1}"))
-        return _fmt((*rel[:2], rel[2] + 1, *rel[3:]), ".dev0")
+        if v.dev is not None:
+            pre = f"{v.pre[0]}{v.pre[1]}" if v.pre else ""
+            post = f".post{v.post}" if v.post is not None else ""
+            return _make(v, release, f"{pre}{post}.dev{v.dev + 1}")
+        if v.pre is not None:
+            return _make(v, release, f"{v.pre[0]}{v.pre[1] + 1}.dev0")
+        return _make(v, next_micro, ".dev0")
     # post
-    if v.is_prerelease or (v.is_devrelease and v.post is None):
+    if in_progress:
         raise VersionError(
             f"{v} is not a final release; a post-release follows a final one",
             hint="release the final version first",
         )
-    n = 0 if v.post is None else v.post + (0 if v.is_devrelease else 1)
-    if v.post is None:
-        n = 1
-    return _fmt(rel, f".post{n}")
+    if v.post is not None and v.dev is not None:
+        return _make(v, release, f".post{v.post}")
+    return _make(v, release, f".post{(v.post or 0) + 1}")
+
+
+def next_version(current: str | Version, kind: str) -> str:
+    """The version that a release of ``kind`` made from ``current`` gets.
+
+    The result is normalized and strictly greater than ``current``.
+    """
+    if kind not in KINDS:
+        raise VersionError(
+            f"unknown release kind {kind!r}", hint="choose one of: " + ", ".join(KINDS)
+        )
+    v = current if isinstance(current, Version) else parse_version(str(current), strict=False)
+    result = _compute(v, kind)
+    if Version(result) <= v:  # pragma: no cover - guarded by the property tests
+        raise VersionError(f"no {kind} release follows {v}")
+    return result
 
 
 def next_dev_version(released: str | Version, *, on_main: bool) -> str:
-    """The development version after ``released``.
+    """The development version a branch moves to after releasing ``released``.
 
-    On a maintenance branch it is the next micro (1.2.0 -> 1.2.1.dev0); on the
-    main branch the next minor (1.2.0 -> 1.3.0.dev0). After a pre-release the
-    branch keeps working towards the same release: 1.2.0rc1 -> 1.2.0rc2.dev0
-    is not used by the projects in the seeds, so a pre-release also moves on
-    to the next micro/minor development version only after its final.
+    After a final (or post) release: the next micro on a maintenance branch
+    (1.2.0 -> 1.2.1.dev0), the next minor on the main branch (1.2.0 ->
+    1.3.0.dev0). After a pre-release the branch keeps working towards the
+    same release, on either branch: 1.2.0rc1 -> 1.2.0rc2.dev0 (CPython cuts
+    its alphas on main).
     """
     v = released if isinstance(released, Version) else parse_version(str(released), strict=False)
-    rel = _release(v)
-    if v.is_prerelease:
-        return _fmt(rel, ".dev0") if not on_main else _fmt((rel[0], rel[1] + 1, 0), ".dev0")
+    if v.is_devrelease:
+        return next_version(v, "dev")
+    if v.pre is not None:
+        return next_version(v, "dev")
+    rel = _pad(tuple(v.release))
     if on_main:
-        return _fmt((rel[0], rel[1] + 1, 0), ".dev0")
-    return _fmt((*rel[:2], rel[2] + 1, *rel[3:]), ".dev0")
+        return _make(v, (rel[0], rel[1] + 1, 0), ".dev0")
+    return _make(v, (rel[0], rel[1], rel[2] + 1), ".dev0")
+
+
+def next_version_on_branch(current: str | Version, kind: str, *, on_main: bool) -> str:
+    """:func:`next_version`, except that ``dev`` after a final release follows the
+    branch (:func:`next_dev_version`): the next minor's .dev0 on the main branch,
+    the next micro's on a maintenance branch."""
+    v = current if isinstance(current, Version) else parse_version(str(current), strict=False)
+    if kind == "dev" and not v.is_devrelease and v.pre is None:
+        return next_dev_version(v, on_main=on_main)
+    return next_version(v, kind)
+
+
+def check_new_version(config: Config, repo: Repo, version: str, *, force: bool = False) -> Version:
+    """Refuse a version that must not be set; return it parsed when it may.
+
+    Always refused (``force`` does not help): text that is not normalized
+    PEP 440, and a version whose release tag already exists. Refused unless
+    ``force`` (the ordering checks): a version lower than or equal to a
+    release tag on this line (tags reachable from HEAD, and tags of the same
+    X.Y series anywhere), and going from a final back to a pre-release or
+    .dev of the same release (compared with the version in the files).
+    """
+    from relman import versionfiles
+    from relman.tags import release_tags
+
+    v = parse_version(version)
+    tag = config.tag_for(str(v))
+    if repo.has_commits() and repo.tag_exists(tag):
+        raise VersionError(
+            f"the tag {tag} already exists: {v} is already released",
+            hint="choose a later version (`relman version next KIND` suggests one)",
+        )
+    if force:
+        return v
+    if repo.has_commits():
+        reachable = {t.name for t in release_tags(config, repo, merged_into="HEAD")}
+        series = tuple(_pad(tuple(v.release))[:2])
+        for t in reversed(release_tags(config, repo)):
+            same_series = tuple(_pad(tuple(t.version.release))[:2]) == series
+            if (t.name in reachable or same_series) and v <= t.version:
+                where = (
+                    "on this branch"
+                    if t.name in reachable
+                    else f"in the {series[0]}.{series[1]} series"
+                )
+                raise VersionError(
+                    f"{v} is not later than {t.version} (tag {t.name} {where})",
+                    hint="choose a later version, or pass --force if you really mean it",
+                )
+    current = versionfiles.current_version(config)
+    if current is not None:
+        cur = Version(current)
+        if not cur.is_prerelease and v.is_prerelease and cur.release == v.release and v < cur:
+            raise VersionError(
+                f"{v} goes back from the final release {cur} to a pre-release of it",
+                hint="the next version after a final is `relman version next micro` "
+                "(or pass --force if you really mean it)",
+            )
+    return v

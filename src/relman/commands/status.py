@@ -24,7 +24,7 @@ def project_status(config: Any) -> dict[str, Any]:
     from relman.errors import VersionError
     from relman.git import find_repo
     from relman.tags import last_release
-    from relman.versioning import next_version
+    from relman.versioning import next_version, parse_version
 
     repo = find_repo(config.project_dir)
     sources = versionfiles.read_sources(config)
@@ -32,9 +32,7 @@ def project_status(config: Any) -> dict[str, Any]:
     dynamic = versionfiles.dynamic_backend(config.pyproject, config.project_dir)
     has_commits = repo.has_commits()
     last = last_release(config, repo) if has_commits else None
-    current = versions[0] if len(versions) == 1 else None
-    if current is None and dynamic and last is not None:
-        current = str(last.version)
+    current = versionfiles.current_version(config, repo)
     nexts: dict[str, str | None] = {}
     for label, kind in STATUS_KINDS:
         try:
@@ -50,7 +48,8 @@ def project_status(config: Any) -> dict[str, Any]:
             for s in sources
         ],
         "dynamic_version": dynamic,
-        "consistent": len(versions) <= 1 and not any(s.error for s in sources),
+        "consistent": len({str(parse_version(v, strict=False)) for v in versions}) <= 1
+        and not any(s.error for s in sources),
         "branch": repo.current_branch(),
         "head": repo.head() if has_commits else None,
         "clean": not repo.is_dirty(),
