@@ -367,3 +367,12 @@ class Repo:
         if prefix:
             args.append(f"--prefix={prefix}")
         self.git(*args, rev, what="git archive")
+
+    # -- artifacts: files of a commit ---------------------------------------
+    def tree_files(self, rev: str, path: str = "") -> list[str]:
+        """Every file tracked at ``rev`` (below ``path`` when given), relative to the root."""
+        args = ["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev]
+        if path:
+            args += ["--", path]
+        raw = self.git(*args, strip=False, what=f"git ls-tree {rev}")
+        return [p for p in raw.split("\0") if p]
