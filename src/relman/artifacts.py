@@ -250,7 +250,7 @@ def extract_tar(archive: Path, dest: Path) -> None:
     as a second line of defence.
     """
     try:
-        tf = tarfile.open(archive)
+        tf = tarfile.open(archive)  # noqa: SIM115 (closed by the with below)
     except (tarfile.TarError, OSError) as exc:
         raise CheckFailed(f"{archive.name} is not a readable tar archive: {exc}") from None
     with tf:
@@ -275,9 +275,7 @@ def _project_subdir(config: Config, repo: Repo) -> PurePosixPath:
     try:
         rel = config.project_dir.resolve().relative_to(repo.root.resolve())
     except ValueError:
-        raise UsageError(
-            f"{config.project_dir} is not inside the repository {repo.root}"
-        ) from None
+        raise UsageError(f"{config.project_dir} is not inside the repository {repo.root}") from None
     return PurePosixPath(rel.as_posix())
 
 
@@ -427,7 +425,9 @@ def _read_metadata_bytes(path: Path, kind: str) -> bytes:
                 raise CheckFailed(f"{path.name}: expected one .dist-info/METADATA, found {found}")
             return zf.read(found[0])
     with tarfile.open(path) as tf:
-        found_ = [m for m in tf.getmembers() if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")]
+        found_ = [
+            m for m in tf.getmembers() if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")
+        ]
         if len(found_) != 1:
             raise CheckFailed(f"{path.name}: expected one <name>-<version>/PKG-INFO")
         fh = tf.extractfile(found_[0])
@@ -436,7 +436,9 @@ def _read_metadata_bytes(path: Path, kind: str) -> bytes:
         return fh.read()
 
 
-def _render_description(description: str | None, content_type: str | None) -> tuple[list[str], list[str]]:
+def _render_description(
+    description: str | None, content_type: str | None
+) -> tuple[list[str], list[str]]:
     """(problems, warnings) of rendering the long description like ``twine check --strict``."""
     from email.message import Message
 
@@ -448,7 +450,8 @@ def _render_description(description: str | None, content_type: str | None) -> tu
     msg = Message()
     msg["content-type"] = content_type
     ctype = msg.get_content_type()
-    params = {k: v for k, v in msg.get_params()[1:]} if msg.get_params() else {}
+    params = dict(msg.get_params() or [])
+    params.pop(ctype, None)
     if not description or description.rstrip() == "UNKNOWN":
         problems.append("long description missing")
         return problems, notes
@@ -465,10 +468,11 @@ def _render_description(description: str | None, content_type: str | None) -> tu
             import readme_renderer.markdown
 
             if not readme_renderer.markdown.variants:
-                notes.append(
-                    "Markdown long description not rendered: install readme_renderer[md]"
-                )
-            elif readme_renderer.markdown.render(description, variant=params.get("variant", "GFM")) is None:
+                notes.append("Markdown long description not rendered: install readme_renderer[md]")
+            elif (
+                readme_renderer.markdown.render(description, variant=params.get("variant", "GFM"))
+                is None
+            ):
                 problems.append("long description (Markdown) does not render")
     elif ctype != "text/plain":
         problems.append(f"long description content type {ctype} is not rst, markdown or plain")
@@ -534,7 +538,11 @@ def wheel_identifiers(filename: str) -> tuple[str, ...]:
     out: set[str] = set()
     for tag in tags:
         if tag.platform == "any":
-            out.add(f"{tag.interpreter}-{tag.abi}-any" if tag.abi != "none" else f"{tag.interpreter}-none-any")
+            out.add(
+                f"{tag.interpreter}-{tag.abi}-any"
+                if tag.abi != "none"
+                else f"{tag.interpreter}-none-any"
+            )
         else:
             out.add(f"{tag.interpreter}-{_platform_family(tag.platform)}")
     return tuple(sorted(out))
@@ -548,7 +556,9 @@ def _check_wheel_contents(path: Path) -> tuple[list[str], list[str]]:
         for n, count in Counter(names).items():
             if count > 1:
                 problems.append(f"duplicate entry {n} ({count} times)")
-        dist_infos = {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
+        dist_infos = {
+            n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")
+        }
         if len(dist_infos) != 1:
             problems.append(f"expected one .dist-info folder, found {sorted(dist_infos) or 'none'}")
             return problems, notes
@@ -580,9 +590,13 @@ def _check_wheel_contents(path: Path) -> tuple[list[str], list[str]]:
             data = zf.read(n)
             algo, _, expected = digest.partition("=")
             if algo not in ("sha256", "sha384", "sha512"):
-                problems.append(f"RECORD hash of {n} uses {algo or 'no algorithm'}; sha256 or better is required")
+                problems.append(
+                    f"RECORD hash of {n} uses {algo or 'no algorithm'}; sha256 or better is required"
+                )
                 continue
-            actual = base64.urlsafe_b64encode(hashlib.new(algo, data).digest()).rstrip(b"=").decode()
+            actual = (
+                base64.urlsafe_b64encode(hashlib.new(algo, data).digest()).rstrip(b"=").decode()
+            )
             if actual != expected:
                 problems.append(f"{n}: hash does not match RECORD")
             if size and size != str(len(data)):
@@ -616,7 +630,12 @@ def _wheel_top_levels(path: Path) -> set[str]:
             parts = PurePosixPath(n).parts
             if len(parts) > 1 and not parts[0].endswith((".dist-info", ".data")):
                 tops.add(parts[0])
-            elif len(parts) > 1 and parts[0].endswith(".data") and len(parts) > 3 and parts[1] in ("purelib", "platlib"):
+            elif (
+                len(parts) > 1
+                and parts[0].endswith(".data")
+                and len(parts) > 3
+                and parts[1] in ("purelib", "platlib")
+            ):
                 tops.add(parts[2])
         return tops
 
@@ -678,9 +697,7 @@ def compare_sdist_with_git(
     untracked = [
         f
         for f in sorted(in_sdist)
-        if f not in tracked
-        and f not in GENERATED_SDIST_FILES
-        and ".egg-info/" not in f
+        if f not in tracked and f not in GENERATED_SDIST_FILES and ".egg-info/" not in f
     ]
     return missing, untracked
 
@@ -792,7 +809,9 @@ def inspect_artifacts(
     for p in paths:
         if not p.is_file():
             raise UsageError(f"{p} does not exist")
-    allow = config.build.allow_missing_wheels if allow_missing_wheels is None else allow_missing_wheels
+    allow = (
+        config.build.allow_missing_wheels if allow_missing_wheels is None else allow_missing_wheels
+    )
     problems: list[str] = [*check_artifact_names(paths, name=config.name, version=version)]
     notes: list[str] = []
     infos: list[ArtifactInfo] = []
@@ -884,7 +903,9 @@ def inspect_artifacts(
                 continue
             missing, untracked = compare_sdist_with_git(files, git_files, pkgs)
             extra[path.name] = {"compared_with": where, "missing": missing, "untracked": untracked}
-            problems += [f"{path.name}: {f} is tracked by git ({where}) but missing" for f in missing]
+            problems += [
+                f"{path.name}: {f} is tracked by git ({where}) but missing" for f in missing
+            ]
             notes += [f"{path.name}: {f} is not tracked by git" for f in untracked]
 
     # the wheel matrix

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,4 +198,3 @@ def create_env(
     if not exe.exists():
         raise UsageError(f"the environment at {path} has no interpreter at {exe}")
     return Env(path=path, python=exe, uv=uv, extra_index=extra_index)
-
