@@ -94,7 +94,7 @@ def sign_files(config: Config, files: Sequence[Path]) -> list[Path]:
     method = _method(config)
     out: list[Path] = []
     for f in files:
-        f = Path(f)
+        f = Path(f).absolute()
         if not f.is_file():
             raise UsageError(f"{f} does not exist")
         sig = signature_path(config, f)
@@ -143,7 +143,7 @@ def _allowed_signers(config: Config, tmp: Path) -> tuple[Path, str | None]:
 def verify_signatures(config: Config, dir: Path) -> list[str]:
     """Problems with the signatures in ``dir`` (empty: every signable file has a good one)."""
     method = _method(config)
-    directory = Path(dir)
+    directory = Path(dir).absolute()
     files = signable_files(directory)
     if not files:
         raise UsageError(
