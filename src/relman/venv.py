@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,20 +33,33 @@ _KEEP = ("PIP_CACHE_DIR", "UV_CACHE_DIR")
 _DROP = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "__PYVENV_LAUNCHER__")
 
 
+_uv_lock = threading.Lock()
+_uv_found: dict[str, str | None] = {}
+
+
 def find_uv() -> str | None:
     """The uv executable to use, or None when uv is not installed.
 
-    ``RELMAN_NO_UV=1`` forces the venv + pip fallback.
+    ``RELMAN_NO_UV=1`` forces the venv + pip fallback. The answer is cached
+    (looking it up is not thread-safe in every Python).
     """
     if os.environ.get("RELMAN_NO_UV", "") not in ("", "0"):
         return None
+    path = os.environ.get("PATH", "")
+    with _uv_lock:
+        if path not in _uv_found:
+            _uv_found[path] = _locate_uv()
+        return _uv_found[path]
+
+
+def _locate_uv() -> str | None:
     try:
         import uv  # type: ignore[import-not-found,unused-ignore]
 
         found = str(uv.find_uv_bin())
         if found:
             return found
-    except (ImportError, FileNotFoundError):
+    except Exception:  # not installed, or a broken install: try PATH
         pass
     return shutil.which("uv")
 

@@ -283,6 +283,13 @@ def _check_and_test(
 
 
 def _verify_one(config: Config, path: Path, version: str, logdir: Path) -> ArtifactResult:
+    try:
+        return _verify_artifact(config, path, version, logdir)
+    except RelmanError as exc:
+        return ArtifactResult(path.name, artifact_kind(path) or "unknown", "fail", exc.message)
+
+
+def _verify_artifact(config: Config, path: Path, version: str, logdir: Path) -> ArtifactResult:
     from relman.venv import create_env
 
     kind = artifact_kind(path) or "unknown"
@@ -348,6 +355,9 @@ def verify_artifacts(
     logdir = Path(logdir).resolve()
     logdir.mkdir(parents=True, exist_ok=True)
     _report.info(f"verifying {len(paths)} file(s) in clean environments; logs in {logdir}")
+    from relman.venv import find_uv
+
+    find_uv()  # look uv up once, before the threads start
     n = workers or min(4, len(paths))
     with ThreadPoolExecutor(max_workers=max(1, n)) as pool:
         futures = [
