@@ -272,6 +272,7 @@ def test_build_of_an_unknown_rev_changes_nothing(example_repo, tmp_path: Path) -
     assert snapshot(demo.path) == before
 
 
+@pytest.mark.slow
 def test_build_names_are_checked_before_writing(example_repo, tmp_path: Path) -> None:
     demo = example_repo("purelib")
     config = load_config(demo.path)
@@ -279,6 +280,36 @@ def test_build_names_are_checked_before_writing(example_repo, tmp_path: Path) ->
         build_artifacts(config, demo.repo, outdir=tmp_path / "d", version="9.9.9", wheel=False)
     assert "version 1.1.0.dev0 is not the release version 9.9.9" in err.value.message
     assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.slow
+def test_cli_build_json_and_dry_run(example_repo, tmp_path: Path) -> None:
+    demo = example_repo("purelib")
+    before = snapshot(demo.path)
+    dry = run_relman("build", "--dry-run", "--json", cwd=demo.path)
+    assert dry.returncode == 0, dry.stderr
+    plan = json.loads(dry.stdout)
+    assert plan["build"] == ["sdist", "wheel"] and plan["commit"] == demo.repo.head()
+    assert snapshot(demo.path) == before
+    out = run_relman(
+        "build",
+        "--sdist",
+        "--version",
+        "1.1.0.dev0",
+        "--outdir",
+        str(tmp_path / "d"),
+        "--json",
+        cwd=demo.path,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    # --version picks the tag v1.1.0.dev0 when no --rev is given
+    assert data["rev"] == "v1.1.0.dev0"
+    (entry,) = data["files"]
+    sdist = Path(entry["path"])
+    assert sdist.name == "relman_demo_purelib-1.1.0.dev0.tar.gz"
+    assert entry["sha256"] == hashlib.sha256(sdist.read_bytes()).hexdigest()
+    assert snapshot(demo.path) == before
 
 
 # -- inspecting broken artifacts (built from the real ones) --------------------------
