@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import subprocess
+import sys
 import tarfile
 import warnings
 import zipfile
@@ -385,9 +386,53 @@ def test_inspect_renders_rst_description_like_twine(
     ), report.problems
     # twine check --strict agrees that this file fails
     out = subprocess.run(
-        ["twine", "check", "--strict", str(bad)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "twine", "check", "--strict", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode != 0
+
+
+@pytest.mark.slow
+def test_inspect_flags_metadata_versions_indexes_reject(
+    built_purelib: BuiltExample, tmp_path: Path
+) -> None:
+    config = load_config(built_purelib.demo.path)
+    good = built_purelib.wheel
+    with zipfile.ZipFile(good) as zf:
+        meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = zf.read(meta_name).decode()
+    first, _, rest = meta.partition("\n")
+    assert first.startswith("Metadata-Version: ")
+    bad = rewrite_wheel(
+        good, tmp_path / good.name, replace={meta_name: ("Metadata-Version: 3.0\n" + rest).encode()}
+    )
+    report = inspect_artifacts(config, [bad], version="1.1.0.dev0")
+    assert any(
+        "Metadata-Version 3.0 is not one package indexes accept" in p for p in report.problems
+    )
+
+
+@pytest.mark.slow
+def test_project_in_a_subfolder_builds_and_inspects(git_repo, tmp_path: Path) -> None:
+    import shutil
+
+    from tests.helpers import EXAMPLES
+
+    shutil.copytree(
+        EXAMPLES / "purelib", git_repo.path / "python", ignore=shutil.ignore_patterns("doc")
+    )
+    git_repo.commit("add the python package", {"README.md": "monorepo\n"})
+    config = load_config(git_repo.path / "python")
+    from relman.git import Repo
+
+    files = build_artifacts(config, Repo(git_repo.path), outdir=tmp_path / "dist")
+    assert len(files) == 2
+    report = inspect_artifacts(config, files, version="1.1.0.dev0")
+    assert report.ok, report.problems
+    sdist = next(f for f in files if f.name.endswith(".tar.gz"))
+    assert report.extra[sdist.name] == {"compared_with": "HEAD", "missing": [], "untracked": []}
 
 
 @pytest.mark.slow
@@ -464,3 +509,15 @@ def test_checksums_of_an_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError):
         write_checksums(tmp_path / "empty")
     assert list((tmp_path / "empty").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_pure_project_without_its_wheel_is_a_problem(built_purelib: BuiltExample) -> None:
+    config = load_config(built_purelib.demo.path)
+    report = inspect_artifacts(config, [built_purelib.sdist], version="1.1.0.dev0")
+    assert report.missing_wheels == ("py3-none-any",)
+    assert report.problems == ("no wheel for py3-none-any (expected by the derived wheel matrix)",)
+    allowed = inspect_artifacts(
+        config, [built_purelib.sdist], version="1.1.0.dev0", allow_missing_wheels=True
+    )
+    assert allowed.ok

@@ -24,7 +24,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
 import sys
 import tarfile
 import tempfile
@@ -479,14 +478,32 @@ def _render_description(
     return problems, notes
 
 
-def _parse_metadata(data: bytes) -> tuple[Any, list[str], list[str]]:
-    """(Metadata or None, problems, warnings) of a METADATA/PKG-INFO file."""
+@dataclass(frozen=True)
+class _Meta:
+    """The metadata fields inspection uses, as plain values."""
+
+    metadata_version: str | None
+    name: str | None
+    version: str | None
+    requires_python: str | None
+    requires_dist: tuple[str, ...]
+    license_expression: str | None
+    classifiers: tuple[str, ...]
+    description: str | None
+    description_content_type: str | None
+
+
+def _parse_metadata(data: bytes) -> tuple[_Meta, list[str], list[str]]:
+    """(fields, problems, warnings) of a METADATA/PKG-INFO file.
+
+    Validation uses :class:`packaging.metadata.Metadata`; when it fails, the
+    fields are still read from the raw parse so the report can show them.
+    """
+    import packaging.metadata
     from packaging.metadata import Metadata, parse_email
 
     problems: list[str] = []
     notes: list[str] = []
-    import packaging.metadata
-
     accepted = tuple(
         getattr(packaging.metadata, "_VALID_METADATA_VERSIONS", ACCEPTED_METADATA_VERSIONS)
     )
@@ -503,12 +520,39 @@ def _parse_metadata(data: bytes) -> tuple[Any, list[str], list[str]]:
         meta = Metadata.from_raw(raw, validate=True)
     except Exception as exc:
         for sub in getattr(exc, "exceptions", [exc]):
-            problems.append(f"invalid metadata: {sub}")
-        try:
-            meta = Metadata.from_raw(raw, validate=False)
-        except Exception:
-            meta = None
-    return meta, problems, notes
+            text = f"invalid metadata: {sub}"
+            if "metadata version" not in str(sub) or mv in accepted:
+                problems.append(text)
+        return (
+            _Meta(
+                metadata_version=mv,
+                name=raw.get("name"),
+                version=raw.get("version"),
+                requires_python=raw.get("requires_python"),
+                requires_dist=tuple(raw.get("requires_dist") or ()),
+                license_expression=raw.get("license_expression"),
+                classifiers=tuple(raw.get("classifiers") or ()),
+                description=raw.get("description"),
+                description_content_type=raw.get("description_content_type"),
+            ),
+            problems,
+            notes,
+        )
+    return (
+        _Meta(
+            metadata_version=meta.metadata_version,
+            name=meta.name,
+            version=None if meta.version is None else str(meta.version),
+            requires_python=None if meta.requires_python is None else str(meta.requires_python),
+            requires_dist=tuple(str(r) for r in meta.requires_dist or ()),
+            license_expression=meta.license_expression,
+            classifiers=tuple(meta.classifiers or ()),
+            description=meta.description,
+            description_content_type=meta.description_content_type,
+        ),
+        problems,
+        notes,
+    )
 
 
 # -- wheels ------------------------------------------------------------------------
@@ -724,8 +768,14 @@ def derive_wheel_matrix(meta: Any, *, pure: bool) -> list[str]:
 
     if pure:
         return ["py3-none-any"]
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     classifiers = list(getattr(meta, "classifiers", None) or [])
-    spec = getattr(meta, "requires_python", None)
+    raw_spec = getattr(meta, "requires_python", None)
+    try:
+        spec = SpecifierSet(str(raw_spec)) if raw_spec is not None else None
+    except InvalidSpecifier:
+        spec = None
     minors: list[int] = []
     for c in classifiers:
         m = re.fullmatch(r"Programming Language :: Python :: 3\.(\d+)", c)
@@ -818,12 +868,12 @@ def inspect_artifacts(
     wheel_ids: dict[str, tuple[str, ...]] = {}
     tops: set[str] = set()
     sdists: list[tuple[Path, list[str]]] = []
-    meta_for_matrix: Any = None
+    meta_for_matrix: _Meta | None = None
     for path in paths:
         kind = artifact_kind(path) or "unknown"
         p_problems: list[str] = []
         p_notes: list[str] = []
-        meta: Any = None
+        meta: _Meta | None = None
         ids: tuple[str, ...] = ()
         try:
             data = _read_metadata_bytes(path, kind)
@@ -836,7 +886,7 @@ def inspect_artifacts(
             if meta.name and canonicalize_name(meta.name) != canonicalize_name(config.name):
                 p_problems.append(f"metadata Name {meta.name} is not {config.name}")
             try:
-                if meta.version is not None and Version(str(meta.version)) != Version(version):
+                if meta.version is not None and Version(meta.version) != Version(version):
                     p_problems.append(f"metadata Version {meta.version} is not {version}")
             except ValueError:
                 pass
@@ -873,16 +923,12 @@ def inspect_artifacts(
                 size=path.stat().st_size,
                 sha256=sha256_file(path),
                 name=None if meta is None else meta.name,
-                version=None if meta is None or meta.version is None else str(meta.version),
+                version=None if meta is None else meta.version,
                 metadata_version=None if meta is None else meta.metadata_version,
-                requires_python=None
-                if meta is None or meta.requires_python is None
-                else str(meta.requires_python),
-                requires_dist=tuple(str(r) for r in (meta.requires_dist or ()))
-                if meta is not None
-                else (),
+                requires_python=None if meta is None else meta.requires_python,
+                requires_dist=() if meta is None else meta.requires_dist,
                 license_expression=None if meta is None else meta.license_expression,
-                classifiers=tuple(meta.classifiers or ()) if meta is not None else (),
+                classifiers=() if meta is None else meta.classifiers,
                 identifiers=ids,
                 problems=tuple(p_problems),
                 warnings=tuple(p_notes),
@@ -989,9 +1035,3 @@ def write_release_readme(dir: Path, version: str) -> list[Path]:
     out = {Path(dir) / "README.rst": "\n".join(rst), Path(dir) / "README.md": "\n".join(md)}
     _atomic.write_many({p: t.encode("utf-8") for p, t in out.items()})
     return list(out)
-
-
-def copy_into(files: Iterable[Path], dest: Path) -> list[Path]:
-    """Copy ``files`` into ``dest`` (used by tests and the pipeline)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    return [Path(shutil.copy2(f, dest / Path(f).name)) for f in files]
