@@ -102,6 +102,8 @@ def test_a_malicious_sdist_fails_verify_without_installing(tmp_path: Path, git_r
     assert result.status == "fail"
     assert result.detail.startswith("the sdist cannot be extracted: p-1.0.tar.gz is unsafe")
     assert [s.step for s in result.steps] == ["extract"]
+    assert result.log == tmp_path / "logs" / "p-1.0.tar.gz.extract.log"
+    assert "path leaves the archive" in result.log.read_text()
     assert list((tmp_path / "outside").iterdir()) == []
 
 
@@ -253,3 +255,34 @@ def test_cli_verify_json(built_purelib: BuiltExample, tmp_path: Path) -> None:
     assert data["ok"] is True
     status = {r["artifact"]: r["status"] for r in data["results"]}
     assert status == {built_purelib.wheel.name: "pass", other.name: "skipped"}
+
+
+@pytest.mark.slow
+def test_without_tests_the_import_and_version_are_checked(git_repo, tmp_path: Path) -> None:
+    from relman.artifacts import build_artifacts
+    from relman.git import Repo
+
+    git_repo.commit(
+        "tiny project",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["hatchling"]\n'
+            'build-backend = "hatchling.build"\n\n'
+            '[project]\nname = "tiny-thing"\nversion = "0.1"\n',
+            "tiny_thing/__init__.py": '__version__ = "0.0"  # forgotten\n',
+        },
+    )
+    config = load_config(git_repo.path)
+    files = build_artifacts(config, Repo(git_repo.path), outdir=tmp_path / "dist", sdist=False)
+    report = verify_artifacts(config, files, version="0.1", logdir=tmp_path / "logs")
+    (result,) = report.results
+    assert result.status == "fail"
+    assert result.detail == (
+        "the installed package is broken: tiny_thing.__version__ is 0.0, expected 0.1"
+    )
+    git_repo.commit("fix the version", {"tiny_thing/__init__.py": '__version__ = "0.1"\n'})
+    files = build_artifacts(config, Repo(git_repo.path), outdir=tmp_path / "dist2", sdist=False)
+    report = verify_artifacts(config, files, version="0.1", logdir=tmp_path / "logs")
+    (result,) = report.results
+    assert result.status == "pass"
+    assert result.detail == "imports tiny_thing 0.1 (no tests installed)"
+    assert [s.step for s in result.steps] == ["install", "check"]

@@ -175,6 +175,9 @@ class _Run:
     ) -> StepResult:
         log: Path | None = None
         ok = done is not None and done.returncode == 0 and not detail
+        if done is None and detail:
+            log = self.log_path(step)
+            _atomic.write_text(log, f"--- problem ---\n{detail}\n")
         if done is not None:
             log = self.log_path(step)
             _atomic.write_text(
@@ -213,9 +216,7 @@ def _last_meaningful(lines: list[str]) -> str:
     return ""
 
 
-def _test_command(
-    config: Config, packages: Sequence[str], with_tests: Sequence[str]
-) -> list[str] | None:
+def _test_command(config: Config, with_tests: Sequence[str]) -> list[str] | None:
     if config.build.test_command:
         return shlex.split(config.build.test_command)
     if with_tests:
@@ -253,7 +254,7 @@ def _check_and_test(
     step = run.record("check", started, done, "; ".join(errors))
     if not step.ok:
         return run.failed(kind, step, "the installed package is broken")
-    command = _test_command(config, found["packages"], found["tests"])
+    command = _test_command(config, found["tests"])
     if command is None:
         return ArtifactResult(
             run.artifact.name,
