@@ -153,7 +153,7 @@ def inspect(
     from relman.errors import CheckFailed
 
     config = get_state().config()
-    directory = (directory or (config.project_dir / config.build.outdir)).absolute()
+    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
     files = artifact_files(directory)
     version = _release_version(files, version)
     report = inspect_artifacts(
@@ -218,7 +218,7 @@ def verify(directory: Path | None, version: str | None, logdir: Path | None) -> 
     from relman.verify import verify_artifacts
 
     config = get_state().config()
-    directory = (directory or (config.project_dir / config.build.outdir)).absolute()
+    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
     files = artifact_files(directory)
     version = _release_version(files, version)
     logs = logdir or _default_logdir(config, version)
@@ -289,7 +289,7 @@ def checksums(directory: Path | None, version: str | None, sign: bool | None) ->
 
     state = get_state()
     config = state.config()
-    directory = (directory or (config.project_dir / config.build.outdir)).absolute()
+    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
     files = artifact_files(directory)
     version = _release_version(files, version)
     do_sign = (config.build.sign != "none") if sign is None else sign
@@ -324,7 +324,7 @@ def verify_signatures(directory: Path | None) -> None:
     from relman.signing import verify_signatures as check
 
     config = get_state().config()
-    directory = (directory or (config.project_dir / config.build.outdir)).absolute()
+    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
     problems = check(config, directory)
     files = signable_files(directory)
 
