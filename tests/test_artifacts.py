@@ -193,7 +193,7 @@ def test_purelib_builds_and_inspects_clean(built_purelib: BuiltExample) -> None:
     assert wheel.requires_python == ">=3.10"
     assert wheel.license_expression == "BSD-3-Clause"
     assert "Programming Language :: Python :: 3.12" in wheel.classifiers
-    sdist_check = report.extra[built_purelib.sdist.name]
+    sdist_check = report.sdist_vs_git[built_purelib.sdist.name]
     assert sdist_check["missing"] == [] and sdist_check["untracked"] == []
 
 
@@ -224,7 +224,7 @@ def test_cext_builds_and_inspects_with_its_wheel_matrix(built_cext: BuiltExample
         config, built_cext.files, version="0.4.0.dev0", allow_missing_wheels=True
     )
     assert allowed.ok, allowed.problems
-    assert allowed.extra[built_cext.sdist.name]["missing"] == []
+    assert allowed.sdist_vs_git[built_cext.sdist.name]["missing"] == []
 
 
 @pytest.mark.slow
@@ -432,7 +432,11 @@ def test_project_in_a_subfolder_builds_and_inspects(git_repo, tmp_path: Path) ->
     report = inspect_artifacts(config, files, version="1.1.0.dev0")
     assert report.ok, report.problems
     sdist = next(f for f in files if f.name.endswith(".tar.gz"))
-    assert report.extra[sdist.name] == {"compared_with": "HEAD", "missing": [], "untracked": []}
+    assert report.sdist_vs_git[sdist.name] == {
+        "compared_with": "HEAD",
+        "missing": [],
+        "untracked": [],
+    }
 
 
 @pytest.mark.slow

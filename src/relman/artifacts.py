@@ -408,7 +408,8 @@ class InspectReport:
     matrix_source: str = "none"
     missing_wheels: tuple[str, ...] = ()
     unexpected_wheels: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: per sdist: {"compared_with": rev, "missing": [...], "untracked": [...]}
+    sdist_vs_git: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -938,7 +939,7 @@ def inspect_artifacts(
         notes += [f"{path.name}: {n}" for n in p_notes]
 
     # the sdist against git
-    extra: dict[str, Any] = {}
+    vs_git: dict[str, Any] = {}
     if sdists:
         git_files, where = _git_files_for(config, version, rev)
         if git_files is None:
@@ -948,7 +949,7 @@ def inspect_artifacts(
             if git_files is None:
                 continue
             missing, untracked = compare_sdist_with_git(files, git_files, pkgs)
-            extra[path.name] = {"compared_with": where, "missing": missing, "untracked": untracked}
+            vs_git[path.name] = {"compared_with": where, "missing": missing, "untracked": untracked}
             problems += [
                 f"{path.name}: {f} is tracked by git ({where}) but missing" for f in missing
             ]
@@ -986,7 +987,7 @@ def inspect_artifacts(
         matrix_source=source,
         missing_wheels=tuple(missing_w),
         unexpected_wheels=tuple(unexpected_w),
-        extra=extra,
+        sdist_vs_git=vs_git,
     )
 
 

@@ -124,7 +124,7 @@ def _inspect_data(report: Any) -> dict[str, Any]:
             "missing": list(report.missing_wheels),
             "unexpected": list(report.unexpected_wheels),
         },
-        "sdist_vs_git": report.extra,
+        "sdist_vs_git": report.sdist_vs_git,
         "artifacts": [{**as_plain(a), "ok": a.ok, "path": str(a.path)} for a in report.artifacts],
     }
 
