@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,65 @@ def examples() -> Path:
 @pytest.fixture
 def chdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
     yield lambda p: monkeypatch.chdir(p)
+
+
+# -- artifacts: each example built once per session ---------------------------
+
+
+@dataclass(frozen=True)
+class BuiltExample:
+    """An example project in a demo git repository, built once for the session."""
+
+    demo: DemoRepo
+    dist: Path
+    files: tuple[Path, ...]
+    version: str
+
+    @property
+    def sdist(self) -> Path:
+        return next(f for f in self.files if f.name.endswith(".tar.gz"))
+
+    @property
+    def wheel(self) -> Path:
+        return next(f for f in self.files if f.name.endswith(".whl"))
+
+
+def _build_example(tmp_path_factory: pytest.TempPathFactory, name: str) -> BuiltExample:
+    from relman.artifacts import build_artifacts
+    from relman.config import load_config
+
+    root = tmp_path_factory.mktemp(f"built-{name}")
+    home = root / "home"
+    home.mkdir()
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Release Tester\n\temail = tester@example.org\n"
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n",
+        encoding="utf-8",
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        for var in list(os.environ):
+            if var.startswith(("PIP_", "UV_", "GIT_", "RELMAN_", "VIRTUAL_ENV")):
+                mp.delenv(var, raising=False)
+        mp.setenv("HOME", str(home))
+        mp.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        mp.setenv("PIP_CONFIG_FILE", os.devnull)
+        mp.setenv("PIP_CACHE_DIR", str(_REAL_HOME / ".cache" / "pip"))
+        mp.setenv("UV_CACHE_DIR", str(_REAL_HOME / ".cache" / "uv"))
+        demo = build_history(EXAMPLES / name, root / name)
+        config = load_config(demo.path)
+        files = build_artifacts(config, demo.repo, outdir=root / "dist")
+    return BuiltExample(demo, root / "dist", tuple(files), demo.version)
+
+
+@pytest.fixture(scope="session")
+def built_purelib(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
+    """examples/purelib at its demo HEAD, sdist and wheel built once (do not modify)."""
+    return _build_example(tmp_path_factory, "purelib")
+
+
+@pytest.fixture(scope="session")
+def built_cext(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
+    """examples/cext (C extension) at its demo HEAD, built once (do not modify)."""
+    return _build_example(tmp_path_factory, "cext")

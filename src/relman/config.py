@@ -219,6 +219,14 @@ class BuildConfig:
         metadata=_meta("detached signatures for release files", choices=("none", "gpg", "ssh")),
     )
     ssh_key: str | None = field(default=None, metadata=_meta("ssh key file used with sign = ssh"))
+    # -- artifacts: signatures and verification ---------------------------------
+    gpg_key: str | None = field(
+        default=None, metadata=_meta("gpg key id used with sign = gpg (default: gpg's default key)")
+    )
+    ssh_allowed_signers: str | None = field(
+        default=None,
+        metadata=_meta("allowed signers file for checking ssh signatures (default: ssh-key.pub)"),
+    )
     wheels_from: str | None = field(
         default=None, metadata=_meta("staging index to fetch wheels from instead of building")
     )

@@ -412,3 +412,12 @@ class Repo:
     def is_ignored(self, path: str) -> bool:
         """True when ``path`` is ignored by a .gitignore (or info/exclude) rule."""
         return self.git_ok("check-ignore", "-q", "--", path)
+
+    # -- artifacts: files of a commit ---------------------------------------
+    def tree_files(self, rev: str, path: str = "") -> list[str]:
+        """Every file tracked at ``rev`` (below ``path`` when given), relative to the root."""
+        args = ["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev]
+        if path:
+            args += ["--", path]
+        raw = self.git(*args, strip=False, what=f"git ls-tree {rev}")
+        return [p for p in raw.split("\0") if p]

@@ -1,0 +1,339 @@
+"""`relman build`, `inspect`, `verify`, `checksums`, `verify-signatures`."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from relman.commands._common import echo, emit, get_state, global_options, message, table
+
+if TYPE_CHECKING:
+    from relman.config import Config
+
+_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def _release_version(paths: list[Path], given: str | None) -> str:
+    """The version being released: --version, else the one every file name carries."""
+    from relman.artifacts import versions_in_names
+    from relman.errors import UsageError
+
+    if given:
+        return given
+    found = versions_in_names(paths)
+    if len(found) != 1:
+        raise UsageError(
+            "cannot tell the release version from the file names"
+            + (f" (they carry {', '.join(found)})" if found else ""),
+            hint="pass --version VERSION",
+        )
+    return found[0]
+
+
+def _default_logdir(config: Config, version: str) -> Path:
+    from relman.errors import NotARepository
+    from relman.git import find_repo
+
+    try:
+        return find_repo(config.project_dir).git_dir / "relman" / "logs" / f"verify-{version}"
+    except NotARepository:
+        return Path(tempfile.gettempdir()) / f"relman-verify-{config.name}-{version}"
+
+
+@click.command()
+@click.option("--sdist", "sdist", is_flag=True, help="Build the sdist (default: both).")
+@click.option("--wheel", "wheel", is_flag=True, help="Build the wheel (default: both).")
+@click.option(
+    "--outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the files go (default: [tool.relman.build] outdir, `dist`).",
+)
+@click.option(
+    "--rev",
+    default=None,
+    help="Commit or tag to build (default: the tag of --version when it exists, else HEAD).",
+)
+@click.option("--version", "version", default=None, help="Release version the names must carry.")
+@global_options()
+def build(
+    sdist: bool, wheel: bool, outdir: Path | None, rev: str | None, version: str | None
+) -> None:
+    """Build the sdist and wheel from a clean `git archive` export of a commit.
+
+    The working tree is never used: uncommitted changes are not built.
+    SOURCE_DATE_EPOCH is the commit time, so builds are reproducible.
+    """
+    from relman.artifacts import build_artifacts, sha256_file
+    from relman.git import find_repo
+
+    state = get_state()
+    config = state.config()
+    repo = find_repo(config.project_dir)
+    if not sdist and not wheel:
+        sdist = wheel = True
+    if rev is None:
+        tag = config.tag_for(version) if version else None
+        rev = tag if tag and repo.rev_parse(tag) else "HEAD"
+    target = outdir or (config.project_dir / config.build.outdir)
+    sha = repo.rev_parse(rev)
+    kinds = [k for k, on in (("sdist", sdist), ("wheel", wheel)) if on]
+    if state.dry_run:
+        plan = {"rev": rev, "commit": sha, "outdir": str(target), "build": kinds, "written": []}
+        emit(
+            plan,
+            lambda: message(
+                f"would build {' and '.join(kinds)} of {config.name} from {rev} "
+                f"({(sha or '?')[:12]}) into {target}"
+            ),
+        )
+        return
+    if repo.is_dirty(untracked=False):
+        message(f"note: uncommitted changes are not built; building {rev} from git")
+    files = build_artifacts(
+        config, repo, rev=rev, outdir=target, sdist=sdist, wheel=wheel, version=version
+    )
+    rows = [(f.name, f.stat().st_size, sha256_file(f)) for f in files]
+    emit(
+        {
+            "rev": rev,
+            "commit": sha,
+            "outdir": str(target),
+            "files": [
+                {"path": str(f), "size": s, "sha256": h}
+                for f, (_, s, h) in zip(files, rows, strict=True)
+            ],
+        },
+        lambda: table(("file", "size", "sha256"), rows),
+    )
+
+
+def _inspect_data(report: Any) -> dict[str, Any]:
+    from relman.commands._common import as_plain
+
+    return {
+        "ok": report.ok,
+        "problems": list(report.problems),
+        "warnings": list(report.warnings),
+        "wheel_matrix": {
+            "source": report.matrix_source,
+            "expected": list(report.expected_wheels),
+            "missing": list(report.missing_wheels),
+            "unexpected": list(report.unexpected_wheels),
+        },
+        "sdist_vs_git": report.sdist_vs_git,
+        "artifacts": [{**as_plain(a), "ok": a.ok, "path": str(a.path)} for a in report.artifacts],
+    }
+
+
+@click.command()
+@click.argument("directory", type=_DIR, required=False)
+@click.option(
+    "--version", "version", default=None, help="Release version (default: from the names)."
+)
+@click.option("--rev", default=None, help="Commit the sdist is compared with (default: the tag).")
+@click.option(
+    "--allow-missing-wheels",
+    is_flag=True,
+    default=None,
+    help="Missing wheels of the matrix are warnings, not problems.",
+)
+@global_options(dry_run=False)
+def inspect(
+    directory: Path | None, version: str | None, rev: str | None, allow_missing_wheels: bool | None
+) -> None:
+    """Inspect the metadata and contents of the artifacts in DIRECTORY (default: dist).
+
+    Exit 1 when a problem blocks the release; warnings do not.
+    """
+    from relman.artifacts import artifact_files, inspect_artifacts
+    from relman.errors import CheckFailed
+
+    config = get_state().config()
+    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
+    files = artifact_files(directory)
+    version = _release_version(files, version)
+    report = inspect_artifacts(
+        config, files, version=version, rev=rev, allow_missing_wheels=allow_missing_wheels or None
+    )
+
+    def render() -> None:
+        table(
+            ("file", "name", "version", "metadata", "requires-python", "license", "result"),
+            [
+                (
+                    a.path.name,
+                    a.name,
+                    a.version,
+                    a.metadata_version,
+                    a.requires_python or "-",
+                    a.license_expression or "-",
+                    "ok" if a.ok else f"{len(a.problems)} problem(s)",
+                )
+                for a in report.artifacts
+            ],
+        )
+        echo(
+            f"wheel matrix ({report.matrix_source}): "
+            + (", ".join(report.expected_wheels) or "-")
+            + (f"; missing: {', '.join(report.missing_wheels)}" if report.missing_wheels else "")
+        )
+        for w in report.warnings:
+            echo(f"warning: {w}")
+        for p in report.problems:
+            echo(f"problem: {p}")
+
+    emit(_inspect_data(report), render)
+    if not report.ok:
+        raise CheckFailed(
+            f"{len(report.problems)} problem(s) in {directory}",
+            hint="fix them and rebuild; `relman inspect --json` gives the details",
+        )
+
+
+@click.command()
+@click.argument("directory", type=_DIR, required=False)
+@click.option(
+    "--version", "version", default=None, help="Release version (default: from the names)."
+)
+@click.option(
+    "--logdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where logs go (default: .git/relman/logs/verify-VERSION).",
+)
+@global_options(dry_run=False)
+def verify(directory: Path | None, version: str | None, logdir: Path | None) -> None:
+    """Install and test the artifacts in DIRECTORY in fresh environments, as a user would.
+
+    The sdist is built and installed without the repository; each wheel that
+    fits this interpreter is installed into its own environment; then the
+    test command runs. Exit 1 on any failure; the log path is printed.
+    """
+    from relman.artifacts import artifact_files
+    from relman.errors import CheckFailed
+    from relman.verify import verify_artifacts
+
+    config = get_state().config()
+    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
+    files = artifact_files(directory)
+    version = _release_version(files, version)
+    logs = logdir or _default_logdir(config, version)
+    report = verify_artifacts(config, files, version=version, logdir=logs)
+
+    def render() -> None:
+        table(
+            ("file", "kind", "result", "detail"),
+            [(r.artifact, r.kind, r.status.upper(), r.detail) for r in report.results],
+        )
+        for r in report.failures:
+            echo(f"log of {r.artifact}: {r.log}")
+
+    emit(
+        {
+            "ok": report.ok,
+            "logdir": str(report.logdir),
+            "results": [
+                {
+                    "artifact": r.artifact,
+                    "kind": r.kind,
+                    "status": r.status,
+                    "detail": r.detail,
+                    "log": str(r.log) if r.log else None,
+                    "steps": [
+                        {
+                            "step": s.step,
+                            "ok": s.ok,
+                            "seconds": s.seconds,
+                            "log": str(s.log) if s.log else None,
+                        }
+                        for s in r.steps
+                    ],
+                }
+                for r in report.results
+            ],
+        },
+        render,
+    )
+    if not report.ok:
+        failed = report.failures
+        if failed:
+            raise CheckFailed(
+                f"{len(failed)} of {len(report.results)} artifact(s) failed verification: "
+                + "; ".join(f"{r.artifact}: {r.detail}" for r in failed),
+                hint=f"the failing command's output is in {failed[0].log}",
+            )
+        raise CheckFailed(
+            "nothing could be verified here (no sdist, no wheel for this interpreter)"
+        )
+
+
+@click.command()
+@click.argument("directory", type=_DIR, required=False)
+@click.option(
+    "--version", "version", default=None, help="Release version (default: from the names)."
+)
+@click.option(
+    "--sign/--no-sign",
+    default=None,
+    help="Write detached signatures (default: when [tool.relman.build] sign is set).",
+)
+@global_options()
+def checksums(directory: Path | None, version: str | None, sign: bool | None) -> None:
+    """Write SHA256SUMS, README.rst and README.md (and signatures) in DIRECTORY."""
+    from relman.artifacts import artifact_files, write_checksums, write_release_readme
+    from relman.signing import sign_files, signable_files
+
+    state = get_state()
+    config = state.config()
+    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
+    files = artifact_files(directory)
+    version = _release_version(files, version)
+    do_sign = (config.build.sign != "none") if sign is None else sign
+    planned = [directory / "SHA256SUMS", directory / "README.rst", directory / "README.md"]
+    if state.dry_run:
+        emit(
+            {"would_write": [str(p) for p in planned], "sign": do_sign},
+            lambda: message(
+                "would write "
+                + ", ".join(p.name for p in planned)
+                + (" and signatures" if do_sign else "")
+            ),
+        )
+        return
+    written = [write_checksums(directory), *write_release_readme(directory, version)]
+    signatures = sign_files(config, signable_files(directory)) if do_sign else []
+
+    def render() -> None:
+        for p in (*written, *signatures):
+            echo(str(p))
+
+    emit({"written": [str(p) for p in written], "signatures": [str(p) for p in signatures]}, render)
+
+
+@click.command("verify-signatures")
+@click.argument("directory", type=_DIR, required=False)
+@global_options(dry_run=False)
+def verify_signatures(directory: Path | None) -> None:
+    """Check the detached signatures of the artifacts and SHA256SUMS in DIRECTORY."""
+    from relman.errors import CheckFailed
+    from relman.signing import signable_files
+    from relman.signing import verify_signatures as check
+
+    config = get_state().config()
+    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
+    problems = check(config, directory)
+    files = signable_files(directory)
+
+    def render() -> None:
+        for p in problems:
+            echo(f"problem: {p}")
+        if not problems:
+            echo(f"{len(files)} signature(s) good")
+
+    emit({"ok": not problems, "files": [f.name for f in files], "problems": problems}, render)
+    if problems:
+        raise CheckFailed(f"{len(problems)} signature problem(s) in {directory}")
