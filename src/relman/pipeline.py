@@ -1105,7 +1105,12 @@ class InstallCheckStep(Step):
         from relman import index, venv
 
         target = index.resolve_target(ctx.config, None)
-        env = venv.create_env(ctx.workdir / "install-check")
+        where = ctx.workdir / "install-check"
+        if where.exists():  # left by an interrupted run
+            import shutil
+
+            shutil.rmtree(where)
+        env = venv.create_env(where)
         fault_point(f"{self.name}:mid")
         env.install(f"{ctx.config.name}=={ctx.version}", index_url=index.install_url(target))
         out = env.run(
@@ -1113,7 +1118,8 @@ class InstallCheckStep(Step):
             "-c",
             f"import importlib.metadata as m; print(m.version({ctx.config.name!r}))",
         )
-        installed = out.strip().splitlines()[-1] if out.strip() else ""
+        text = out.stdout.strip()
+        installed = text.splitlines()[-1] if text else ""
         if installed != ctx.version:
             raise CheckFailed(f"installed {ctx.config.name} {installed!r}, expected {ctx.version}")
         ctx.state.step(self.name)["installed"] = installed
