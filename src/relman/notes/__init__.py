@@ -110,7 +110,7 @@ def pending_fragments(config: Config) -> list[Path]:
     if _system(config) == "towncrier":
         from relman.notes.towncrier import find_fragments
 
-        return [f.path for f in find_fragments(_settings(config), read=False).fragments]
+        return [Path(f.path) for f in find_fragments(_settings(config), read=False).fragments]
     from relman.notes.blurb import next_files
 
     return next_files(config.project_dir)
@@ -167,7 +167,7 @@ def plan_notes(config: Config, version: str, *, date: str | None = None) -> Note
         path = settings.base_dir / news_file_name(settings, version=version, date=date)
         files[path] = plan_news_file(settings, rendered, path)
         text = rendered.content
-        remove = tuple(f.path for f in scan.fragments)
+        remove = tuple(Path(f.path) for f in scan.fragments)
     else:
         from relman.notes.blurb import find_entries, release_file, render_release
 

@@ -98,11 +98,10 @@ class Settings:
         return self.package.title() if self.package else ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Fragment:
-    """One news fragment file."""
+class Fragment(NamedTuple):
+    """One news fragment file (a named tuple: thousands are made per build)."""
 
-    path: Path
+    path: str
     section: str
     issue: str
     type: str
@@ -422,70 +421,70 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
     literal = {p for p in patterns if not any(c in p for c in "*?[")}
     globs = [p for p in patterns if p not in literal]
     type_map = settings.type_map
+    orphan_prefix = settings.orphan_prefix
+    issue_pattern = settings.issue_pattern
     fragments: list[Fragment] = []
     invalid: list[Path] = []
     for section, section_path in settings.sections:
-        folder = settings.fragment_dir(section_path)
+        folder = os.fspath(settings.fragment_dir(section_path))
         try:
             files = os.listdir(folder)
         except (FileNotFoundError, NotADirectoryError):
             files = []
         orphan_counter: dict[str, int] = {}
-        seen: dict[tuple[str, str, int], Path] = {}
+        seen: dict[tuple[str, str, int], str] = {}
         for basename in files:
             low = basename.lower()
             if low in literal or (globs and any(fnmatch(low, g) for g in globs)):
                 continue
             parsed = parse_fragment_name(basename, type_map)
-            path = folder / basename
+            path = folder + os.sep + basename
             if parsed is None:
                 if not basename.startswith(".") and not os.path.isdir(path):
-                    invalid.append(path)
+                    invalid.append(Path(path))
                 continue
             issue, category, counter = parsed
-            if settings.orphan_prefix and issue.startswith(settings.orphan_prefix):
+            if orphan_prefix and issue.startswith(orphan_prefix):
                 issue = ""
                 counter = orphan_counter.get(category, 0)
                 orphan_counter[category] = counter + 1
-            if (
-                settings.issue_pattern
-                and issue
-                and not re.fullmatch(settings.issue_pattern, issue)
-            ):
+            if issue_pattern and issue and not re.fullmatch(issue_pattern, issue):
                 raise CheckFailed(
                     f"{path}: issue {issue!r} does not match the configured pattern "
-                    f"{settings.issue_pattern!r}",
+                    f"{issue_pattern!r}",
                     hint="rename the fragment or change tool.towncrier.issue_pattern",
                 )
             key = (issue, category, counter)
             if key in seen:
                 raise CheckFailed(
-                    f"{path}: same fragment as {seen[key].name} "
+                    f"{path}: same fragment as {os.path.basename(seen[key])} "
                     f"(issue {issue!r}, type {category!r}, counter {counter})",
                     hint="give one of them a counter, like 123.bugfix.1.rst",
                 )
             seen[key] = path
-            content = ""
-            if read:
-                content = _read_fragment(path)
-            fragments.append(
-                Fragment(
-                    path=path,
-                    section=section,
-                    issue=issue,
-                    type=category,
-                    counter=counter,
-                    content=content,
-                )
-            )
+            content = _read_fragment(path) if read else ""
+            fragments.append(Fragment(path, section, issue, category, counter, content))
     return Scan(fragments=tuple(fragments), invalid=tuple(invalid))
 
 
-def _read_fragment(path: Path) -> str:
+def _read_fragment(path: str) -> str:
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY)
     except IsADirectoryError:
         raise CheckFailed(f"{path}: is a folder, not a news fragment") from None
+    try:
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except IsADirectoryError:
+                raise CheckFailed(f"{path}: is a folder, not a news fragment") from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -501,10 +500,26 @@ def _read_fragment(path: Path) -> str:
 # -- grouping and sorting ---------------------------------------------------
 
 
+_OTHER_LINE_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _indent(text: str, prefix: str) -> str:
-    return "".join(
-        prefix + line if line.strip() else line for line in text.splitlines(True)
-    )
+    """towncrier's ``indent``: ``prefix`` before every line that is not blank."""
+    if _OTHER_LINE_BREAKS.search(text):
+        return "".join(
+            prefix + line if line.strip() else line for line in text.splitlines(True)
+        )
+    if "\n" not in text:
+        return prefix + text if text.strip() else text
+    return "\n".join(prefix + line if line.strip() else line for line in text.split("\n"))
+
+
+def _bullet_content(text: str) -> str:
+    """``indent(text.strip(), "  ")[2:]`` without building what is cut off."""
+    text = text.strip()
+    if "\n" not in text and not _OTHER_LINE_BREAKS.search(text):
+        return text
+    return _indent(text, "  ")[2:]
 
 
 def split_fragments(
@@ -513,10 +528,11 @@ def split_fragments(
     """section -> type -> text -> issues, as towncrier's ``split_fragments``."""
     out: dict[str, dict[str, dict[str, list[str]]]] = {s: {} for s, _ in settings.sections}
     type_map = settings.type_map
+    all_bullets = settings.all_bullets
     for frag in fragments:
         content = frag.content
-        if settings.all_bullets:
-            content = _indent(content.strip(), "  ")[2:]
+        if all_bullets:
+            content = _bullet_content(content)
         else:
             content = content.rstrip()
         if type_map[frag.type].showcontent is False and frag.issue:
@@ -630,25 +646,44 @@ def render_notes(
     data: dict[str, dict[str, dict[str, list[str]]]] = {}
     issues_by_category: dict[str, dict[str, list[str]]] = {}
     fmt = settings.issue_format
+    keys: dict[str, _IssueKey] = {}
+    shown: dict[str, str] = {}
+
+    def key_of(issue: str) -> _IssueKey:
+        k = keys.get(issue)
+        if k is None:
+            k = keys[issue] = issue_key(issue)
+        return k
+
+    def show(issue: str) -> str:
+        r = shown.get(issue)
+        if r is None:
+            r = shown[issue] = render_issue(fmt, issue)
+        return r
+
     for section_name, section_value in split.items():
         data[section_name] = {}
         issues_by_category[section_name] = {}
         for category, texts in section_value.items():
             category_issues: set[str] = set()
-            entries: list[tuple[str, list[str]]] = []
+            entries: list[tuple[tuple[str, list[_IssueKey]], str, list[str]]] = []
             for text, issues in texts.items():
-                entries.append((text, sorted(issues, key=issue_key)))
+                if len(issues) > 1:
+                    issues = sorted(issues, key=key_of)
+                ikeys = [key_of(i) for i in issues]
+                entries.append((("" if issues else text, ikeys), text, issues))
                 category_issues.update(issues)
-            entries.sort(key=lambda e: ("" if e[1] else e[0], [issue_key(i) for i in e[1]]))
+            entries.sort(key=lambda e: e[0])
             if not all_bullets:
-                entries.sort(key=_bullet_key)
+                entries.sort(key=lambda e: _bullet_key((e[1], e[2])))
             rendered: dict[str, list[str]] = {}
-            for text, issues in entries:
-                text = _append_newlines_if_trailing_code_block(text)
-                rendered[text] = [render_issue(fmt, i) for i in issues]
+            for _key, text, issues in entries:
+                if "::\n\n" in text:
+                    text = _append_newlines_if_trailing_code_block(text)
+                rendered[text] = [show(i) for i in issues]
             data[section_name][category] = rendered
             issues_by_category[section_name][category] = [
-                render_issue(fmt, i) for i in sorted(category_issues, key=issue_key)
+                show(i) for i in sorted(category_issues, key=key_of)
             ]
 
     definitions = {
