@@ -32,7 +32,7 @@ COUNT = 2000
 ROUNDS = 11
 VERSION = "1.2.0"
 TYPES = ("highlight", "new_feature", "improvement", "deprecation", "bugfix", "change")
-WORDS = (
+WORDS = (  # noqa: SIM905
     "array dtype casting ufunc buffer stride view copy reduction axis memory "
     "alignment scalar complex integer overflow warning deprecated removed "
     "faster slower keyword argument parameter function method module"
@@ -53,9 +53,7 @@ def _content(rng: random.Random, i: int, shared: list[str]) -> str:
         text = f"``np.f{i}`` " + _sentence(rng, rng.randint(6, 20))
     elif roll < 0.85:
         paras = [_sentence(rng, rng.randint(10, 30)) for _ in range(rng.randint(2, 4))]
-        text = "\n\n".join(
-            "\n".join(p[j : j + 70] for j in range(0, len(p), 70)) for p in paras
-        )
+        text = "\n\n".join("\n".join(p[j : j + 70] for j in range(0, len(p), 70)) for p in paras)
     else:
         text = (
             f"``np.g{i}`` now accepts ``axis``::\n\n    >>> np.g{i}(a, axis=0)\n    array([1, 2])"

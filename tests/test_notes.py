@@ -54,7 +54,9 @@ def test_build_commit_on_examples(
     demo = example_repo(example)
     root = demo.path
     fragments_before = git("ls-files", "doc/release/upcoming_changes", cwd=root).split()
-    assert any(f.endswith(".rst") and f[0].isdigit() for f in (Path(p).name for p in fragments_before))
+    assert any(
+        f.endswith(".rst") and f[0].isdigit() for f in (Path(p).name for p in fragments_before)
+    )
     pending = pending_fragments(load_config(root))
     assert pending and all(p.exists() for p in pending)
     draft = run_relman("notes", "draft", "--version", version, cwd=root, env=EPOCH)
@@ -82,7 +84,12 @@ def test_build_api_returns_what_it_did(tmp_path: Path) -> None:
     assert sorted(p.name for p in result.removed) == ["1.feature.rst", "2.bugfix.rst"]
     assert not (root / "changes" / "2.bugfix.rst").exists()
     assert "New. (#1)" in (root / "NEWS.rst").read_text(encoding="utf-8")
-    assert git("status", "--porcelain", cwd=root).split() == ["A", "NEWS.rst", "D", "changes/1.feature.rst"]
+    assert git("status", "--porcelain", cwd=root).split() == [
+        "A",
+        "NEWS.rst",
+        "D",
+        "changes/1.feature.rst",
+    ]
 
 
 def test_build_dry_run_changes_nothing(tmp_path: Path) -> None:
@@ -154,7 +161,11 @@ def test_bad_input_changes_nothing(tmp_path: Path, case: str, code: int, needle:
         fragments["changes/01.feature.rst"] = "Same key as 1.feature.\n"
     root = write_project(tmp_path / "p", config, fragments, extra=extra)
     before = state(root)
-    for args in (("build", "--version", "1.0"), ("build", "--version", "1.0", "--commit"), ("draft", "--version", "1.0")):
+    for args in (
+        ("build", "--version", "1.0"),
+        ("build", "--version", "1.0", "--commit"),
+        ("draft", "--version", "1.0"),
+    ):
         out = run_relman("notes", *args, cwd=root)
         assert out.returncode == code, (args, out.stderr)
         assert needle in out.stderr, out.stderr
@@ -174,7 +185,11 @@ def test_build_refuses_existing_blurb_release_file(tmp_path: Path) -> None:
 
 
 def test_build_refuses_second_build_of_same_version(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "p", SIMPLE + 'title_format = "{name} {version}"\n', {"changes/1.feature.rst": "New.\n"})
+    root = write_project(
+        tmp_path / "p",
+        SIMPLE + 'title_format = "{name} {version}"\n',
+        {"changes/1.feature.rst": "New.\n"},
+    )
     assert run_relman("notes", "build", "--version", "1.0", "--commit", cwd=root).returncode == 0
     (root / "changes").mkdir(exist_ok=True)
     (root / "changes" / "2.feature.rst").write_text("More.\n", encoding="utf-8")
@@ -286,7 +301,9 @@ def test_new_creates_named_fragments(tmp_path: Path) -> None:
 
 def test_new_blurb_entry_is_accepted_by_blurb_rules(tmp_path: Path) -> None:
     root = cpython_tree(tmp_path / "c", {})
-    out = run_relman("notes", "new", "gh-123456", "library", "-m", "Fix :mod:`os` things.", cwd=root)
+    out = run_relman(
+        "notes", "new", "gh-123456", "library", "-m", "Fix :mod:`os` things.", cwd=root
+    )
     assert out.returncode == 0, out.stderr
     path = Path(out.stdout.strip())
     assert path.parent == root / "Misc/NEWS.d/next/Library"

@@ -90,7 +90,9 @@ def write_project(
 def assert_same_draft(root: Path, version: str = "1.2.0") -> bytes:
     theirs = towncrier("build", "--draft", "--version", version, cwd=root)
     assert theirs.returncode == 0, theirs.stderr.decode()
-    ours = run_relman("notes", "draft", "--version", version, cwd=root, env={"SOURCE_DATE_EPOCH": EPOCH})
+    ours = run_relman(
+        "notes", "draft", "--version", version, cwd=root, env={"SOURCE_DATE_EPOCH": EPOCH}
+    )
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout.encode() == theirs.stdout
     return theirs.stdout
@@ -216,9 +218,7 @@ CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         '[tool.towncrier]\ndirectory = "changes"\n'
         "[tool.towncrier.fragment.feature]\n[tool.towncrier.fragment.chore]\nname = 'Chores'\n"
         "showcontent = false\n",
-        _frag(
-            "changes", {"1.feature.rst": "A.\n", "2.chore.rst": "x\n", "3.chore.rst": "y\n"}
-        ),
+        _frag("changes", {"1.feature.rst": "A.\n", "2.chore.rst": "x\n", "3.chore.rst": "y\n"}),
         {},
     ),
     "no-bullets-template": (
@@ -255,7 +255,11 @@ CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         ),
         {"doc/release/upcoming_changes/template.rst": NUMPY_TEMPLATE},
     ),
-    "towncrier-toml": ('[tool.towncrier]\ndirectory = "changes"\nname = "Other"\n', _frag("changes", FRAGMENTS), {}),
+    "towncrier-toml": (
+        '[tool.towncrier]\ndirectory = "changes"\nname = "Other"\n',
+        _frag("changes", FRAGMENTS),
+        {},
+    ),
     "hr-template": (
         '[tool.towncrier]\ndirectory = "changes"\ntemplate = "towncrier:hr-between-versions"\n',
         _frag("changes", FRAGMENTS),
@@ -279,7 +283,9 @@ def test_draft_matches_towncrier(tmp_path: Path, case: str) -> None:
 
 
 def test_draft_with_no_fragments_matches_towncrier(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "p", '[tool.towncrier]\ndirectory = "changes"\n', {"changes/.gitkeep": ""})
+    root = write_project(
+        tmp_path / "p", '[tool.towncrier]\ndirectory = "changes"\n', {"changes/.gitkeep": ""}
+    )
     out = assert_same_draft(root)
     assert b"No significant changes." in out
 
@@ -297,7 +303,9 @@ def test_build_matches_towncrier(tmp_path: Path, case: str) -> None:
     b = write_project(tmp_path / "b", config, fragments, extra={**extra, **existing})
     theirs = towncrier("build", "--version", "1.2.0", "--yes", cwd=a)
     assert theirs.returncode == 0, theirs.stderr.decode()
-    ours = run_relman("notes", "build", "--version", "1.2.0", cwd=b, env={"SOURCE_DATE_EPOCH": EPOCH})
+    ours = run_relman(
+        "notes", "build", "--version", "1.2.0", cwd=b, env={"SOURCE_DATE_EPOCH": EPOCH}
+    )
     assert ours.returncode == 0, ours.stderr
     assert snapshot(a) == snapshot(b)
     assert git("status", "--porcelain", cwd=a) == git("status", "--porcelain", cwd=b)
@@ -313,7 +321,9 @@ def test_examples_draft_and_build_match_towncrier(tmp_path: Path, example: str) 
         git("commit", "-q", "-m", "import", cwd=dest)
     assert_same_draft(a, "9.9.0")
     assert towncrier("build", "--version", "9.9.0", "--yes", cwd=a).returncode == 0
-    ours = run_relman("notes", "build", "--version", "9.9.0", cwd=b, env={"SOURCE_DATE_EPOCH": EPOCH})
+    ours = run_relman(
+        "notes", "build", "--version", "9.9.0", cwd=b, env={"SOURCE_DATE_EPOCH": EPOCH}
+    )
     assert ours.returncode == 0, ours.stderr
     assert snapshot(a) == snapshot(b)
 

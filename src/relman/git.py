@@ -395,7 +395,5 @@ class Repo:
         raw = self.git(
             "diff", "--name-only", "-z", "--diff-filter=A", f"{base}...HEAD", strip=False
         )
-        staged = self.git(
-            "diff", "--name-only", "-z", "--diff-filter=A", "--cached", strip=False
-        )
+        staged = self.git("diff", "--name-only", "-z", "--diff-filter=A", "--cached", strip=False)
         return [p for p in (raw + staged).split("\0") if p]

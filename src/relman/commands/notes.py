@@ -40,7 +40,9 @@ def new(issue: str, kind: str, text: str | None) -> None:
 
 
 @notes.command("check")
-@click.option("--against", metavar="REF", default=None, help="Fail when the branch adds no fragment.")
+@click.option(
+    "--against", metavar="REF", default=None, help="Fail when the branch adds no fragment."
+)
 @click.option("--no-rst", is_flag=True, help="Skip the reStructuredText check.")
 @global_options(dry_run=False)
 def check(against: str | None, no_rst: bool) -> None:
@@ -49,9 +51,12 @@ def check(against: str | None, no_rst: bool) -> None:
     from relman.notes import check_fragments
 
     problems = check_fragments(get_state().config(), against=against, rst=not no_rst)
-    data = {"ok": not problems, "problems": [
-        {"path": str(p.path) if p.path else None, "reason": p.reason} for p in problems
-    ]}
+    data = {
+        "ok": not problems,
+        "problems": [
+            {"path": str(p.path) if p.path else None, "reason": p.reason} for p in problems
+        ],
+    }
 
     def render() -> None:
         for p in problems:
@@ -139,11 +144,14 @@ def start(version: str) -> None:
         )
         return
     written = start_notes(config, version)
-    emit(
-        {"version": version, "written": [str(p) for p in written]},
-        lambda: [echo(f"wrote  {_rel(p, config.project_dir)}") for p in written]
-        or message("nothing to start"),
-    )
+
+    def render() -> None:
+        for p in written:
+            echo(f"wrote  {_rel(p, config.project_dir)}")
+        if not written:
+            message("nothing to start")
+
+    emit({"version": version, "written": [str(p) for p in written]}, render)
 
 
 @notes.command("list")
@@ -154,10 +162,12 @@ def list_cmd() -> None:
 
     config = get_state().config()
     paths = pending_fragments(config)
-    emit(
-        {"fragments": [str(p) for p in paths]},
-        lambda: [echo(_rel(p, config.project_dir)) for p in paths] and None,
-    )
+
+    def render() -> None:
+        if paths:
+            echo("\n".join(_rel(p, config.project_dir) for p in paths))
+
+    emit({"fragments": [str(p) for p in paths]}, render)
 
 
 def _rel(path: Path, root: Path) -> str:

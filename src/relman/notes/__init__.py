@@ -343,7 +343,10 @@ def new_fragment(config: Config, issue: str, kind: str, text: str) -> Path:
     path = new_entry_path(config.project_dir, issue, kind, body)
     parse_entries(
         body,
-        metadata={"gh-issue": path.name.split(".")[1].removeprefix("gh-issue-"), "section": "Library"},
+        metadata={
+            "gh-issue": path.name.split(".")[1].removeprefix("gh-issue-"),
+            "section": "Library",
+        },
         filename=str(path),
     )
     _atomic.write_text(path, body)

@@ -100,7 +100,7 @@ def textwrap_body(
                 indents = itertools.chain(
                     itertools.repeat(initial, 1), itertools.repeat(subsequent)
                 )
-                paragraph = "\n".join(i + line for i, line in zip(indents, lines))
+                paragraph = "\n".join(i + line for i, line in zip(indents, lines, strict=False))
             out.append(paragraph)
         else:
             paragraph = "\n".join(
@@ -285,7 +285,9 @@ def next_files(project_dir: Path) -> list[Path]:
             if dir_name in seen:
                 continue
             seen.add(dir_name)
-            pattern = os.path.join(glob.escape(str(project_dir)), base, glob.escape(dir_name), "*.rst")
+            pattern = os.path.join(
+                glob.escape(str(project_dir)), base, glob.escape(dir_name), "*.rst"
+            )
             for entry in glob.glob(pattern):
                 rel = os.path.relpath(entry, project_dir)
                 if not rel.endswith("/README.rst"):
@@ -339,10 +341,8 @@ def render_release(entries: Sequence[Entry], version: str, *, date: str | None =
         )
         return render_entries([Entry(meta, body)])
     first = entries[0]
-    meta = tuple((k, v) for k, v in first.metadata if k != "release date") + (
-        ("release date", date),
-    )
-    return render_entries([Entry(meta, first.body), *entries[1:]])
+    kept = tuple((k, v) for k, v in first.metadata if k != "release date")
+    return render_entries([Entry((*kept, ("release date", date)), first.body), *entries[1:]])
 
 
 def new_entry_path(project_dir: Path, issue: str, section: str, body: str) -> Path:
@@ -356,9 +356,7 @@ def new_entry_path(project_dir: Path, issue: str, section: str, body: str) -> Pa
         )
     number = issue.removeprefix("gh-").removeprefix("#")
     if not number.isdigit() or int(number) < LOWEST_GH_ISSUE:
-        raise UsageError(
-            f"invalid GitHub issue number {issue!r} (must be >= {LOWEST_GH_ISSUE})"
-        )
+        raise UsageError(f"invalid GitHub issue number {issue!r} (must be >= {LOWEST_GH_ISSUE})")
     stamp = time.strftime("%Y-%m-%d-%H-%M-%S", time.localtime())
     nonce = generate_nonce(body)
     return (

@@ -48,7 +48,7 @@ def _parse_ranges(ranges: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
-_SPHINX_NOISE = ("Unknown interpreted text role", "Unknown directive type", 'No role entry for')
+_SPHINX_NOISE = ("Unknown interpreted text role", "Unknown directive type", "No role entry for")
 
 
 def rst_problems(text: str) -> list[str]:

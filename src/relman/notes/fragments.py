@@ -24,9 +24,7 @@ def add_toctree_entry(text: str, entry: str) -> str:
         base = m.group(1)
         j = i + 1
         # options (":maxdepth: 2") and blank lines after the directive
-        while j < len(lines) and (
-            not lines[j].strip() or lines[j].strip().startswith(":")
-        ):
+        while j < len(lines) and (not lines[j].strip() or lines[j].strip().startswith(":")):
             if not lines[j].strip():
                 j += 1
                 continue
@@ -47,7 +45,7 @@ def add_toctree_entry(text: str, entry: str) -> str:
             k += 1
         if entry in entries:
             return text
-        if j > 0 and not lines[j - 1].strip() or entries:
+        if (j > 0 and not lines[j - 1].strip()) or entries:
             new = f"{indent}{entry}\n"
         else:
             new = f"\n{indent}{entry}\n"

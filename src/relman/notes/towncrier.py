@@ -211,9 +211,7 @@ def _parse_table(base: Path, config_file: Path, raw: Mapping[str, Any]) -> Setti
             values["wrap"] = raw["wrap"]
     if "underlines" in raw:
         und = raw["underlines"]
-        if isinstance(und, str) or (
-            isinstance(und, list) and all(isinstance(u, str) for u in und)
-        ):
+        if isinstance(und, str) or (isinstance(und, list) and all(isinstance(u, str) for u in und)):
             values["underlines"] = tuple(und)
         else:
             problems.append(f"{where}.underlines must be a list of strings")
@@ -506,9 +504,7 @@ _OTHER_LINE_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 def _indent(text: str, prefix: str) -> str:
     """towncrier's ``indent``: ``prefix`` before every line that is not blank."""
     if _OTHER_LINE_BREAKS.search(text):
-        return "".join(
-            prefix + line if line.strip() else line for line in text.splitlines(True)
-        )
+        return "".join(prefix + line if line.strip() else line for line in text.splitlines(True))
     if "\n" not in text:
         return prefix + text if text.strip() else text
     return "\n".join(prefix + line if line.strip() else line for line in text.split("\n"))
@@ -564,9 +560,7 @@ def issue_key(issue: str) -> _IssueKey:
     match = _DIGITS.search(issue)
     if not match:
         return _IssueKey(False, False, issue, -1)
-    return _IssueKey(
-        False, True, issue[: match.start()] + issue[match.end() :], int(match.group())
-    )
+    return _IssueKey(False, True, issue[: match.start()] + issue[match.end() :], int(match.group()))
 
 
 def _bullet_key(entry: tuple[str, Sequence[str]]) -> int:
@@ -737,10 +731,14 @@ def render_notes(
         top_line = str(settings.title_format).format(
             name=project_name, version=version, project_date=project_date
         )
-        parts = [top_line] if settings.is_markdown else [
-            top_line,
-            settings.underlines[0] * len(top_line),
-        ]
+        parts = (
+            [top_line]
+            if settings.is_markdown
+            else [
+                top_line,
+                settings.underlines[0] * len(top_line),
+            ]
+        )
         parts.append(res)
         return Rendered(content="\n".join(parts), top_line=top_line)
     return Rendered(content=res, top_line="")
