@@ -155,6 +155,21 @@ def main() -> int:
         ratio = med["relman"] / med["towncrier"]
         print(f"ratio relman/towncrier (command): {ratio:.2f}  (target <= 0.33)")
 
+        # the fixed cost of each command: the same project without fragments
+        empty = tree / "empty"
+        empty.mkdir()
+        make_tree(empty, count=0)
+        fixed: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(ROUNDS):
+            for name, cmd in commands.items():
+                fixed[name].append(_time(cmd, empty)[0])
+        fmed = {name: statistics.median(v) for name, v in fixed.items()}
+        for name, value in fmed.items():
+            print(
+                f"{name:<10} {value * 1000:8.1f} ms fixed (no fragments), "
+                f"{(med[name] - value) * 1000:6.1f} ms for the {COUNT} fragments"
+            )
+
         # the same work in one process: no interpreter start-up, no config loading
         from relman.config import load_config
         from relman.notes import draft_notes

@@ -379,3 +379,27 @@ def test_check_blurb_entries(tmp_path: Path) -> None:
     assert any("must be >= 32426" in r for r in reasons)
     assert any("can't start with 'gh-'" in r for r in reasons)
     assert any("unknown blurb section folder" in r for r in reasons)
+
+
+def test_new_without_text_opens_the_editor(tmp_path: Path) -> None:
+    import sys
+
+    root = write_project(tmp_path / "p", SIMPLE, {})
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\nopen(sys.argv[1], 'w').write('Written in the editor.\\n')\n", encoding="utf-8"
+    )
+    out = run_relman(
+        "notes", "new", "+", "feature", cwd=root, env={"EDITOR": f"{sys.executable} {editor}"}
+    )
+    assert out.returncode == 0, out.stderr
+    (created,) = (root / "changes").glob("+*.feature.rst")
+    assert created.read_text(encoding="utf-8") == "Written in the editor.\n"
+    empty = tmp_path / "empty.py"
+    empty.write_text("", encoding="utf-8")
+    before = state(root)
+    out = run_relman(
+        "notes", "new", "5", "feature", cwd=root, env={"EDITOR": f"{sys.executable} {empty}"}
+    )
+    assert out.returncode == 2 and "no fragment text" in out.stderr
+    assert state(root) == before

@@ -125,10 +125,10 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
 
 def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[Path]]:
     import re
-    from fnmatch import fnmatch
 
     from relman.notes.towncrier import (
         _ignored_patterns,
+        _matches_any,
         load_settings,
         parse_fragment_name,
     )
@@ -151,7 +151,7 @@ def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[
             path = folder / name
             if name.startswith(".") or path.is_dir():
                 continue
-            if any(fnmatch(name.lower(), p) for p in patterns):
+            if _matches_any(name.lower(), patterns):
                 continue
             parsed = parse_fragment_name(name, settings.type_map)
             if parsed is None:

@@ -12,14 +12,11 @@ context. Writing follows towncrier's ``append_to_newsfile``.
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
-import textwrap
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -407,6 +404,12 @@ def _ignored_patterns(settings: Settings) -> list[str]:
     return patterns
 
 
+def _matches_any(name: str, patterns: Sequence[str]) -> bool:
+    from fnmatch import fnmatch
+
+    return any(fnmatch(name, p) for p in patterns)
+
+
 def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
     """Every fragment of every section, in towncrier's order.
 
@@ -433,7 +436,7 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
         seen: dict[tuple[str, str, int], str] = {}
         for basename in files:
             low = basename.lower()
-            if low in literal or (globs and any(fnmatch(low, g) for g in globs)):
+            if low in literal or (globs and _matches_any(low, globs)):
                 continue
             parsed = parse_fragment_name(basename, type_map)
             path = folder + os.sep + basename
@@ -465,24 +468,23 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
     return Scan(fragments=tuple(fragments), invalid=tuple(invalid))
 
 
+_CHUNK = 1 << 16
+
+
 def _read_fragment(path: str) -> str:
     try:
         fd = os.open(path, os.O_RDONLY)
+        try:
+            data = os.read(fd, _CHUNK)
+            if len(data) == _CHUNK:  # a short read of a regular file means end of file
+                chunks = [data]
+                while chunk := os.read(fd, _CHUNK):
+                    chunks.append(chunk)
+                data = b"".join(chunks)
+        finally:
+            os.close(fd)
     except IsADirectoryError:
         raise CheckFailed(f"{path}: is a folder, not a news fragment") from None
-    try:
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(fd, 1 << 20)
-            except IsADirectoryError:
-                raise CheckFailed(f"{path}: is a folder, not a news fragment") from None
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -498,24 +500,13 @@ def _read_fragment(path: str) -> str:
 # -- grouping and sorting ---------------------------------------------------
 
 
-_OTHER_LINE_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def _indent(text: str, prefix: str) -> str:
-    """towncrier's ``indent``: ``prefix`` before every line that is not blank."""
-    if _OTHER_LINE_BREAKS.search(text):
-        return "".join(prefix + line if line.strip() else line for line in text.splitlines(True))
-    if "\n" not in text:
-        return prefix + text if text.strip() else text
-    return "\n".join(prefix + line if line.strip() else line for line in text.split("\n"))
-
-
 def _bullet_content(text: str) -> str:
     """``indent(text.strip(), "  ")[2:]`` without building what is cut off."""
     text = text.strip()
-    if "\n" not in text and not _OTHER_LINE_BREAKS.search(text):
+    lines = text.splitlines(True)
+    if len(lines) <= 1:
         return text
-    return _indent(text, "  ")[2:]
+    return "".join(["  " + line if line.strip() else line for line in lines])[2:]
 
 
 def split_fragments(
@@ -523,7 +514,7 @@ def split_fragments(
 ) -> dict[str, dict[str, dict[str, list[str]]]]:
     """section -> type -> text -> issues, as towncrier's ``split_fragments``."""
     out: dict[str, dict[str, dict[str, list[str]]]] = {s: {} for s, _ in settings.sections}
-    type_map = settings.type_map
+    hidden = {t.key for t in settings.types if t.showcontent is False}
     all_bullets = settings.all_bullets
     for frag in fragments:
         content = frag.content
@@ -531,10 +522,12 @@ def split_fragments(
             content = _bullet_content(content)
         else:
             content = content.rstrip()
-        if type_map[frag.type].showcontent is False and frag.issue:
+        if frag.issue and frag.type in hidden:
             content = ""
         texts = out[frag.section].setdefault(frag.type, {})
-        issues = texts.setdefault(content, [])
+        issues = texts.get(content)
+        if issues is None:
+            issues = texts[content] = []
         if frag.issue:
             issues.append(frag.issue)
     for section in out.values():
@@ -600,6 +593,8 @@ def _append_newlines_if_trailing_code_block(text: str) -> str:
 
 def today() -> str:
     """The build date as towncrier computes it (``SOURCE_DATE_EPOCH`` wins)."""
+    import datetime
+
     build_time = int(os.environ.get("SOURCE_DATE_EPOCH", time.time()))
     return datetime.date.fromtimestamp(build_time).strftime("%Y-%m-%d")
 
@@ -713,6 +708,8 @@ def render_notes(
         )
     wrap = settings.wrap
     if wrap is not False:
+        import textwrap
+
         width = 79 if wrap is True else int(wrap)
         if width <= 0:
             width = 79
