@@ -403,3 +403,23 @@ def test_new_without_text_opens_the_editor(tmp_path: Path) -> None:
     )
     assert out.returncode == 2 and "no fragment text" in out.stderr
     assert state(root) == before
+
+
+def test_build_commit_is_all_or_nothing_when_the_commit_fails(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "p",
+        SIMPLE + '\n[tool.relman.notes]\nrelease-index = "doc/release.rst"\n',
+        {"changes/1.feature.rst": "New.\n", "NEWS.rst": "Old.\n"},
+        extra={"doc/release.rst": RELEASE_RST},
+    )
+    (root / "changes/2.bugfix.rst").write_text("Untracked.\n", encoding="utf-8")
+    hook = root / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\necho 'rejected by hook' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    before = state(root)
+    status = git("status", "--porcelain", cwd=root)
+    out = run_relman("notes", "build", "--version", "1.0", "--commit", cwd=root)
+    assert out.returncode == 4, out.stderr
+    assert "git commit failed" in out.stderr
+    assert state(root) == before
+    assert git("status", "--porcelain", cwd=root) == status

@@ -456,8 +456,10 @@ def test_build_matches_blurb_release(tmp_path: Path, entries: dict[str, str]) ->
     assert ours.returncode == 0, ours.stderr
     assert snapshot(a) == snapshot(b)
     assert git("status", "--porcelain", cwd=a) == git("status", "--porcelain", cwd=b)
-    draft = run_relman("notes", "draft", "--version", "3.14.0a2", cwd=b)
+    c = cpython_tree(tmp_path / "c", entries)
+    draft = run_relman("notes", "draft", "--version", "3.14.0a1", cwd=c)
     assert draft.returncode == 0, draft.stderr
+    assert draft.stdout == (a / "Misc/NEWS.d/3.14.0a1.rst").read_text(encoding="utf-8")
 
 
 _SECTIONS = ["Library", "Core_and_Builtins", "Tests", "Documentation", "C_API", "Tools-Demos"]

@@ -77,8 +77,11 @@ def draft(version: str, date: str | None) -> None:
     """Print the notes of VERSION; change nothing."""
     from relman.notes import draft_notes
 
-    text = draft_notes(get_state().config(), version, date=date)
-    emit({"version": version, "notes": text}, lambda: click.echo(text))
+    config = get_state().config()
+    text = draft_notes(config, version, date=date)
+    # towncrier's draft ends with the newline click adds; blurb's text has its own
+    newline = config.notes.system != "blurb"
+    emit({"version": version, "notes": text}, lambda: click.echo(text, nl=newline))
 
 
 @notes.command("build")

@@ -223,10 +223,6 @@ def build_notes(
         to_rm = [r for r in rel if r in tracked]
         if to_rm:
             repo.remove_paths(to_rm)
-        for r in rel:
-            if r not in tracked:
-                with contextlib.suppress(FileNotFoundError):
-                    (root / r).unlink()
         written_rel = [os.path.relpath(p.resolve(), root) for p in plan.files]
         repo.add_paths(written_rel, force=True)
         sha = None
@@ -236,6 +232,11 @@ def build_notes(
     except BaseException:
         _restore(repo, originals, rel, tracked)
         raise
+    # untracked fragments go last: git cannot bring them back
+    for r in rel:
+        if r not in tracked:
+            with contextlib.suppress(FileNotFoundError):
+                (root / r).unlink()
     _report.info(
         f"wrote {', '.join(str(p) for p in plan.files)}; removed {len(plan.remove)} fragments"
     )
