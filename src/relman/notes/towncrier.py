@@ -426,6 +426,7 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
     issue_pattern = settings.issue_pattern
     fragments: list[Fragment] = []
     invalid: list[Path] = []
+    make = tuple.__new__  # Fragment(...) without the keyword-handling __new__
     for section, section_path in settings.sections:
         folder = os.fspath(settings.fragment_dir(section_path))
         try:
@@ -464,7 +465,7 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
                 )
             seen[key] = path
             content = _read_fragment(path) if read else ""
-            fragments.append(Fragment(path, section, issue, category, counter, content))
+            fragments.append(make(Fragment, (path, section, issue, category, counter, content)))
     return Scan(fragments=tuple(fragments), invalid=tuple(invalid))
 
 
@@ -533,27 +534,23 @@ def split_fragments(
     for section in out.values():
         for texts in section.values():
             for issues in texts.values():
-                issues.sort()
+                if len(issues) > 1:
+                    issues.sort()
     return out
 
 
-class _IssueKey(NamedTuple):
-    is_digit: bool
-    has_digit: bool
-    non_digit_part: str
-    number: int
-
-
 _DIGITS = re.compile(r"\d+")
+_IssueKey = tuple[bool, bool, str, int]  # towncrier's IssueParts, as a plain tuple
 
 
 def issue_key(issue: str) -> _IssueKey:
+    """towncrier's ``issue_key``: names first, then by text around the number, digits last."""
     if issue.isdigit():
-        return _IssueKey(True, True, "", int(issue))
+        return (True, True, "", int(issue))
     match = _DIGITS.search(issue)
     if not match:
-        return _IssueKey(False, False, issue, -1)
-    return _IssueKey(False, True, issue[: match.start()] + issue[match.end() :], int(match.group()))
+        return (False, False, issue, -1)
+    return (False, True, issue[: match.start()] + issue[match.end() :], int(match.group()))
 
 
 def _bullet_key(entry: tuple[str, Sequence[str]]) -> int:
@@ -634,34 +631,25 @@ def render_notes(
     split = split_fragments(settings, fragments)
     data: dict[str, dict[str, dict[str, list[str]]]] = {}
     issues_by_category: dict[str, dict[str, list[str]]] = {}
+    native = _is_default_rst(template) and len(settings.underlines) >= 3
     fmt = settings.issue_format
-    keys: dict[str, _IssueKey] = {}
-    shown: dict[str, str] = {}
-
-    def key_of(issue: str) -> _IssueKey:
-        k = keys.get(issue)
-        if k is None:
-            k = keys[issue] = issue_key(issue)
-        return k
 
     def show(issue: str) -> str:
-        r = shown.get(issue)
-        if r is None:
-            r = shown[issue] = render_issue(fmt, issue)
-        return r
+        return fmt.format(issue=issue) if fmt is not None else render_issue(None, issue)
 
     for section_name, section_value in split.items():
         data[section_name] = {}
         issues_by_category[section_name] = {}
         for category, texts in section_value.items():
-            category_issues: set[str] = set()
             entries: list[tuple[tuple[str, list[_IssueKey]], str, list[str]]] = []
             for text, issues in texts.items():
                 if len(issues) > 1:
-                    issues = sorted(issues, key=key_of)
-                ikeys = [key_of(i) for i in issues]
-                entries.append((("" if issues else text, ikeys), text, issues))
-                category_issues.update(issues)
+                    issues = sorted(issues, key=issue_key)
+                    entries.append((("", [issue_key(i) for i in issues]), text, issues))
+                elif issues:
+                    entries.append((("", [issue_key(issues[0])]), text, issues))
+                else:
+                    entries.append(((text, []), text, issues))
             entries.sort(key=lambda e: e[0])
             if not all_bullets:
                 entries.sort(key=lambda e: _bullet_key((e[1], e[2])))
@@ -671,9 +659,11 @@ def render_notes(
                     text = _append_newlines_if_trailing_code_block(text)
                 rendered[text] = [show(i) for i in issues]
             data[section_name][category] = rendered
-            issues_by_category[section_name][category] = [
-                show(i) for i in sorted(category_issues, key=key_of)
-            ]
+            if not native:  # only templates other than the default use it
+                category_issues = {i for issues in texts.values() for i in issues}
+                issues_by_category[section_name][category] = [
+                    show(i) for i in sorted(category_issues, key=issue_key)
+                ]
 
     definitions = {
         t.key: {"name": t.name, "showcontent": t.showcontent, "check": t.check}
@@ -689,7 +679,7 @@ def render_notes(
             return "   "
         return ""
 
-    if _is_default_rst(template) and len(underlines) >= 2:
+    if native:
         res = _render_default_rst(
             data, definitions, underlines, versiondata, settings.underlines[0], render_title
         )
