@@ -179,7 +179,7 @@ def _replace(settings: Settings, **changes: Any) -> Settings:
 
 def _parse_table(base: Path, config_file: Path, raw: Mapping[str, Any]) -> Settings:
     problems: list[str] = []
-    where = f"{config_file}: tool.towncrier"
+    where = "tool.towncrier"
     if raw.get("singlefile"):
         problems.append(f"{where}.singlefile is not a valid option (did you mean 'single_file'?)")
     values: dict[str, Any] = {}
