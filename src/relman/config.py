@@ -194,6 +194,10 @@ class NotesConfig:
     issue_ranges: tuple[str, ...] = field(
         default=(), metadata=_meta("valid issue number ranges, like '1-30000'")
     )
+    commit_message: str = field(
+        default="DOC: release notes for {version}",
+        metadata=_meta("message of the commit made by `notes build --commit`"),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

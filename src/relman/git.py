@@ -421,3 +421,33 @@ class Repo:
             args += ["--", path]
         raw = self.git(*args, strip=False, what=f"git ls-tree {rev}")
         return [p for p in raw.split("\0") if p]
+
+    # -- release notes (relman.notes) ---------------------------------------
+    def remove_paths(self, paths: Sequence[str]) -> None:
+        """``git rm --force`` of tracked ``paths`` (index and working tree)."""
+        if paths:
+            self.git("rm", "-q", "--force", "--", *paths, what="git rm")
+
+    def add_paths(self, paths: Sequence[str], *, force: bool = False) -> None:
+        """``git add`` (``--force`` adds ignored files too, as blurb does)."""
+        if paths:
+            self.git("add", *(["--force"] if force else []), "--", *paths, what="git add")
+
+    def restore_paths(self, paths: Sequence[str], *, source: str = "HEAD") -> None:
+        """Put ``paths`` back in the index and working tree as they are at ``source``."""
+        if paths:
+            self.git("reset", "-q", source, "--", *paths, what="git reset")
+            self.git("checkout", "-q", source, "--", *paths, what="git checkout")
+
+    def commit_paths(self, message: str, paths: Sequence[str]) -> str:
+        """Commit the staged changes of ``paths`` only (other staged work stays staged)."""
+        self.git("commit", "-q", "-F", "-", "--", *paths, input=message, what="git commit")
+        return self.head()
+
+    def added_files(self, base: str) -> list[str]:
+        """Files added on this branch since it left ``base``, plus staged additions."""
+        raw = self.git(
+            "diff", "--name-only", "-z", "--diff-filter=A", f"{base}...HEAD", strip=False
+        )
+        staged = self.git("diff", "--name-only", "-z", "--diff-filter=A", "--cached", strip=False)
+        return [p for p in (raw + staged).split("\0") if p]

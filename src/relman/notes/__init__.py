@@ -1,0 +1,354 @@
+"""Release notes from news fragments, towncrier- and blurb-compatible.
+
+A project keeps its fragments and configuration as they are: towncrier's
+``[tool.towncrier]`` (``pyproject.toml`` or ``towncrier.toml``) or CPython's
+blurb layout (``Misc/NEWS.d/next/<section>/``); ``tool.relman.notes.system``
+says which (detected). The rendered notes are byte-identical to what
+``towncrier build`` and ``blurb release`` produce.
+
+Entry points:
+
+- :func:`draft_notes` renders the notes and changes nothing;
+- :func:`build_notes` writes the notes file, removes the used fragments with
+  ``git rm`` and optionally commits, all or nothing;
+- :func:`start_notes` creates the next release's notes file from a template;
+- :func:`pending_fragments`, :func:`notes_file`, :func:`new_fragment`,
+  :func:`check_fragments` for the helpers around them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from relman import _report
+from relman.errors import CheckFailed, UsageError
+from relman.notes.check import Problem, check_fragments
+
+if TYPE_CHECKING:
+    from relman.config import Config
+    from relman.git import Repo
+    from relman.notes.towncrier import Settings
+
+__all__ = [
+    "NotesResult",
+    "Problem",
+    "build_notes",
+    "check_fragments",
+    "draft_notes",
+    "new_fragment",
+    "notes_file",
+    "pending_fragments",
+    "plan_notes",
+    "start_notes",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotesResult:
+    """What :func:`build_notes` did: files written and fragments removed."""
+
+    version: str
+    written: tuple[Path, ...]
+    removed: tuple[Path, ...]
+    commit: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotesPlan:
+    """Everything :func:`build_notes` would do, computed without changing anything."""
+
+    version: str
+    notes_path: Path
+    text: str
+    files: dict[Path, bytes]
+    remove: tuple[Path, ...]
+
+
+def _system(config: Config) -> str:
+    system = config.notes.system
+    if system not in ("towncrier", "blurb"):
+        raise UsageError(
+            "this project has no news fragment system configured",
+            hint="configure [tool.towncrier], use Misc/NEWS.d (blurb), or set "
+            "tool.relman.notes.system",
+        )
+    return system
+
+
+def _settings(config: Config) -> Settings:
+    from relman.notes.towncrier import load_settings
+
+    return load_settings(config.project_dir, config.pyproject)
+
+
+def _check_version(version: str) -> None:
+    if not version or not version.strip() or "/" in version or os.sep in version:
+        raise UsageError(f"invalid version {version!r} for release notes")
+
+
+def notes_file(config: Config, version: str) -> Path | None:
+    """The file the notes of ``version`` go to (None without a fragment system)."""
+    if config.notes.system == "towncrier":
+        from relman.notes.towncrier import news_file_name
+
+        settings = _settings(config)
+        return settings.base_dir / news_file_name(settings, version=version)
+    if config.notes.system == "blurb":
+        from relman.notes.blurb import release_file
+
+        return release_file(config.project_dir, version)
+    return None
+
+
+def pending_fragments(config: Config) -> list[Path]:
+    """The fragments the next :func:`build_notes` would use (and remove)."""
+    if _system(config) == "towncrier":
+        from relman.notes.towncrier import find_fragments
+
+        return [Path(f.path) for f in find_fragments(_settings(config), read=False).fragments]
+    from relman.notes.blurb import next_files
+
+    return next_files(config.project_dir)
+
+
+def draft_notes(config: Config, version: str, *, date: str | None = None) -> str:
+    """The notes of ``version`` as the build would write them; changes nothing.
+
+    For towncrier this is what ``towncrier build --draft --version X`` prints
+    (without the final newline click adds); for blurb the text of
+    ``Misc/NEWS.d/<version>.rst``.
+    """
+    _check_version(version)
+    if _system(config) == "towncrier":
+        from relman.notes.towncrier import find_fragments, render_notes
+
+        settings = _settings(config)
+        scan = find_fragments(settings)
+        _refuse_invalid(scan.invalid, settings)
+        return render_notes(settings, scan.fragments, version=version, date=date).content
+    from relman.notes.blurb import find_entries, render_release
+
+    return render_release(find_entries(config.project_dir), version, date=date)
+
+
+def _refuse_invalid(invalid: Sequence[Path], settings: Settings) -> None:
+    if not invalid:
+        return
+    names = ", ".join(str(p) for p in invalid)
+    raise CheckFailed(
+        f"not a news fragment (unknown type or bad name): {names}",
+        hint="name fragments <issue>.<type>[.<counter>].<ext> with a type of: "
+        + ", ".join(settings.type_map)
+        + "; or list the file under tool.towncrier.ignore",
+    )
+
+
+def plan_notes(config: Config, version: str, *, date: str | None = None) -> NotesPlan:
+    """Compute the files :func:`build_notes` writes and removes; raises, writes nothing."""
+    _check_version(version)
+    files: dict[Path, bytes] = {}
+    if _system(config) == "towncrier":
+        from relman.notes.towncrier import (
+            find_fragments,
+            news_file_name,
+            plan_news_file,
+            render_notes,
+        )
+
+        settings = _settings(config)
+        scan = find_fragments(settings)
+        _refuse_invalid(scan.invalid, settings)
+        rendered = render_notes(settings, scan.fragments, version=version, date=date)
+        path = settings.base_dir / news_file_name(settings, version=version, date=date)
+        files[path] = plan_news_file(settings, rendered, path)
+        text = rendered.content
+        remove = tuple(Path(f.path) for f in scan.fragments)
+    else:
+        from relman.notes.blurb import find_entries, release_file, render_release
+
+        path = release_file(config.project_dir, version)
+        if path.exists():
+            raise UsageError(
+                f"{path} already exists",
+                hint="the notes of this version were built already",
+            )
+        entries = find_entries(config.project_dir)
+        text = render_release(entries, version, date=date)
+        files[path] = text.encode("utf-8")
+        remove = tuple(e.path for e in entries if e.path is not None)
+    if config.notes.release_index:
+        index = config.project_dir / config.notes.release_index
+        new = _plan_release_index(index, path)
+        if new is not None:
+            files[index] = new
+    return NotesPlan(version=version, notes_path=path, text=text, files=files, remove=remove)
+
+
+def _plan_release_index(index: Path, notes: Path) -> bytes | None:
+    from relman.notes.fragments import add_toctree_entry
+
+    try:
+        old = index.read_bytes().decode("utf-8") if index.exists() else ""
+    except UnicodeDecodeError as exc:
+        raise CheckFailed(f"{index}: not valid UTF-8 ({exc.reason})") from None
+    entry = os.path.splitext(os.path.relpath(notes, index.parent))[0].replace(os.sep, "/")
+    new = add_toctree_entry(old, entry)
+    return None if new == old else new.encode("utf-8")
+
+
+def build_notes(
+    config: Config, version: str, *, commit: bool = False, date: str | None = None
+) -> NotesResult:
+    """Write the notes of ``version``, ``git rm`` the used fragments, maybe commit.
+
+    All or nothing: everything is computed and checked first; if removing the
+    fragments fails, the written files are restored.
+    """
+    from relman import _atomic
+    from relman.git import find_repo
+
+    plan = plan_notes(config, version, date=date)
+    repo = find_repo(config.project_dir)
+    root = repo.root.resolve()
+    rel = [os.path.relpath(p.resolve(), root) for p in plan.remove]
+    tracked = set(repo.ls_files(*rel)) if rel else set()
+    originals = {p: (p.read_bytes() if p.exists() else None) for p in plan.files}
+    _atomic.write_many(plan.files)
+    try:
+        to_rm = [r for r in rel if r in tracked]
+        if to_rm:
+            repo.remove_paths(to_rm)
+        written_rel = [os.path.relpath(p.resolve(), root) for p in plan.files]
+        repo.add_paths(written_rel, force=True)
+        sha = None
+        if commit:
+            message = config.notes.commit_message.format(version=version, name=config.name)
+            sha = repo.commit_paths(message, [*written_rel, *to_rm])
+    except BaseException:
+        _restore(repo, originals, rel, tracked)
+        raise
+    # untracked fragments go last: git cannot bring them back
+    for r in rel:
+        if r not in tracked:
+            with contextlib.suppress(FileNotFoundError):
+                (root / r).unlink()
+    _report.info(
+        f"wrote {', '.join(str(p) for p in plan.files)}; removed {len(plan.remove)} fragments"
+    )
+    return NotesResult(
+        version=version,
+        written=tuple(plan.files),
+        removed=plan.remove,
+        commit=sha,
+    )
+
+
+def _restore(
+    repo: Repo, originals: dict[Path, bytes | None], removed: list[str], tracked: set[str]
+) -> None:
+    from relman import _atomic
+
+    with contextlib.suppress(Exception):
+        restore = [r for r in removed if r in tracked]
+        if restore:
+            repo.restore_paths(restore)
+    for path, old in originals.items():
+        with contextlib.suppress(Exception):
+            rel = os.path.relpath(path.resolve(), repo.root.resolve())
+            if old is None:
+                repo.git_ok("rm", "-q", "--cached", "--ignore-unmatch", "--", rel)
+                path.unlink(missing_ok=True)
+            else:
+                _atomic.write_bytes(path, old)
+                repo.git_ok("reset", "-q", "--", rel)
+
+
+def start_notes(config: Config, version: str) -> list[Path]:
+    """Create the notes file of the next release ``version`` from the template.
+
+    NumPy-style: copies ``tool.relman.notes.template`` (``{version}`` and
+    ``{name}`` replaced) to the per-release notes file and adds it to the
+    release index. Returns the files written; empty when the project keeps one
+    news file (nothing to start) or the file exists already.
+    """
+    from relman import _atomic
+    from relman.notes.fragments import start_text
+
+    _check_version(version)
+    if _system(config) != "towncrier":
+        return []
+    settings = _settings(config)
+    if settings.single_file:
+        _report.info(f"{settings.filename} is one file for every release: nothing to start")
+        return []
+    path = notes_file(config, version)
+    assert path is not None
+    if path.exists():
+        _report.info(f"{path} exists already")
+        return []
+    template_text: str | None = None
+    if config.notes.template:
+        tpl = config.project_dir / config.notes.template
+        try:
+            template_text = tpl.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            raise UsageError(
+                f"the notes template {tpl} does not exist",
+                hint="fix tool.relman.notes.template",
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise CheckFailed(f"{tpl}: not valid UTF-8 ({exc.reason})") from None
+    title_format = settings.title_format if isinstance(settings.title_format, str) else ""
+    text = start_text(
+        template_text,
+        version=version,
+        name=settings.project_name() or config.name,
+        title_format=title_format or "{name} {version} Release Notes",
+        underline=settings.underlines[0] if settings.underlines else "=",
+        highlights=config.notes.highlights,
+        start_string=settings.start_string,
+    )
+    files: dict[Path, bytes] = {path: text.encode("utf-8")}
+    if config.notes.release_index:
+        index = config.project_dir / config.notes.release_index
+        new = _plan_release_index(index, path)
+        if new is not None:
+            files[index] = new
+    _atomic.write_many(files)
+    return list(files)
+
+
+def new_fragment(config: Config, issue: str, kind: str, text: str) -> Path:
+    """Create a correctly named fragment for ``issue`` of type ``kind`` (blurb: section)."""
+    from relman import _atomic
+
+    if not text.strip():
+        raise UsageError("the fragment text is empty", hint="pass -m TEXT or write it in $EDITOR")
+    if _system(config) == "towncrier":
+        from relman.notes.towncrier import fragment_filename
+
+        settings = _settings(config)
+        path = fragment_filename(settings, issue, kind)
+        if settings.create_eof_newline and not text.endswith("\n"):
+            text += "\n"
+        _atomic.write_text(path, text)
+        return path
+    from relman.notes.blurb import new_entry_path, parse_entries, textwrap_body
+
+    body = textwrap_body(text)
+    path = new_entry_path(config.project_dir, issue, kind, body)
+    parse_entries(
+        body,
+        metadata={
+            "gh-issue": path.name.split(".")[1].removeprefix("gh-issue-"),
+            "section": "Library",
+        },
+        filename=str(path),
+    )
+    _atomic.write_text(path, body)
+    return path

@@ -1,0 +1,261 @@
+"""`relman notes check`: every fragment valid, and a fragment on every branch.
+
+Problems found (each with the file and the reason): a name that is not a
+fragment name or has an unknown type, an empty file, a file that is not
+UTF-8, reStructuredText that docutils rejects (Sphinx roles and directives
+are allowed), an issue number outside ``tool.relman.notes.issue-ranges``, two
+files for the same fragment, blurb metadata errors; with ``against`` a branch
+that adds no fragment and has no skip marker in its commit messages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from relman.errors import CheckFailed, UsageError
+
+if TYPE_CHECKING:
+    from relman.config import Config
+
+__all__ = ["Problem", "check_fragments", "rst_problems"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: the file (None for the branch) and why."""
+
+    path: Path | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.path else self.reason
+
+
+def _parse_ranges(ranges: Sequence[str]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for item in ranges:
+        lo, sep, hi = item.partition("-")
+        try:
+            out.append((int(lo), int(hi)) if sep else (int(lo), int(lo)))
+        except ValueError:
+            raise UsageError(
+                f"tool.relman.notes.issue-ranges: {item!r} is not a range like '1-30000'"
+            ) from None
+    return out
+
+
+_SPHINX_NOISE = ("Unknown interpreted text role", "Unknown directive type", "No role entry for")
+
+
+def rst_problems(text: str) -> list[str]:
+    """docutils' warnings and errors for ``text`` (Sphinx roles/directives tolerated)."""
+    import io
+
+    import docutils.core
+    import docutils.utils
+
+    stream = io.StringIO()
+    try:
+        doctree = docutils.core.publish_doctree(
+            text,
+            settings_overrides={
+                "report_level": 5,
+                "halt_level": 5,
+                "warning_stream": stream,
+                "file_insertion_enabled": False,
+                "raw_enabled": False,
+                "_disable_config": True,
+            },
+        )
+    except Exception as exc:  # docutils raises its own errors on broken input
+        return [str(exc).splitlines()[0] if str(exc) else type(exc).__name__]
+    out: list[str] = []
+    for node in doctree.findall(docutils.nodes.system_message):
+        if node["level"] < 2:
+            continue
+        msg = node.astext().splitlines()[0] if node.astext() else "invalid markup"
+        if any(noise in msg for noise in _SPHINX_NOISE):
+            continue
+        line = node.get("line")
+        out.append(f"line {line}: {msg}" if line else msg)
+    # unknown roles also leave "problematic" nodes whose messages were filtered above
+    return out
+
+
+def check_fragments(
+    config: Config, *, against: str | None = None, rst: bool = True
+) -> list[Problem]:
+    """Every problem with the pending fragments (empty list: all good)."""
+    system = config.notes.system
+    if system == "towncrier":
+        problems, fragment_dirs = _check_towncrier(config, rst=rst)
+    elif system == "blurb":
+        problems, fragment_dirs = _check_blurb(config, rst=rst)
+    else:
+        raise UsageError(
+            "this project has no news fragment system configured",
+            hint="configure [tool.towncrier], use Misc/NEWS.d (blurb), or set "
+            "tool.relman.notes.system",
+        )
+    if against is not None:
+        problems.extend(_check_branch(config, against, fragment_dirs))
+    return problems
+
+
+def _read(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(path, f"cannot be read: {exc.strerror}"))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(path, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
+        return None
+    if not text.strip():
+        problems.append(Problem(path, "empty fragment"))
+        return None
+    return text.replace("\r\n", "\n")
+
+
+def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[Path]]:
+    import re
+
+    from relman.notes.towncrier import (
+        _ignored_patterns,
+        _matches_any,
+        load_settings,
+        parse_fragment_name,
+    )
+
+    settings = load_settings(config.project_dir, config.pyproject)
+    ranges = _parse_ranges(config.notes.issue_ranges)
+    patterns = _ignored_patterns(settings)
+    problems: list[Problem] = []
+    dirs: list[Path] = []
+    is_rst = not settings.is_markdown
+    for _section, section_path in settings.sections:
+        folder = settings.fragment_dir(section_path)
+        dirs.append(folder)
+        try:
+            names = sorted(os.listdir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        seen: dict[tuple[str, str, int], Path] = {}
+        for name in names:
+            path = folder / name
+            if name.startswith(".") or path.is_dir():
+                continue
+            if _matches_any(name.lower(), patterns):
+                continue
+            parsed = parse_fragment_name(name, settings.type_map)
+            if parsed is None:
+                parts = name.split(".")
+                if len(parts) >= 2:
+                    reason = (
+                        f"unknown fragment type {parts[1]!r} (known: "
+                        + ", ".join(settings.type_map)
+                        + ")"
+                    )
+                else:
+                    reason = "not a fragment name (<issue>.<type>[.<counter>].<ext>)"
+                problems.append(Problem(path, reason))
+                continue
+            issue, category, counter = parsed
+            orphan = bool(settings.orphan_prefix) and issue.startswith(settings.orphan_prefix)
+            if not orphan:
+                key = (issue, category, counter)
+                if key in seen:
+                    problems.append(
+                        Problem(path, f"same fragment as {seen[key].name}; add a counter")
+                    )
+                seen[key] = path
+                if settings.issue_pattern and not re.fullmatch(settings.issue_pattern, issue):
+                    problems.append(
+                        Problem(
+                            path,
+                            f"issue {issue!r} does not match the pattern "
+                            f"{settings.issue_pattern!r}",
+                        )
+                    )
+                if ranges and issue.isdigit():
+                    number = int(issue)
+                    if not any(lo <= number <= hi for lo, hi in ranges):
+                        problems.append(
+                            Problem(
+                                path,
+                                f"issue {number} is outside the configured ranges "
+                                f"({', '.join(config.notes.issue_ranges)})",
+                            )
+                        )
+            text = _read(path, problems)
+            if text is not None and rst and is_rst:
+                for msg in rst_problems(text):
+                    problems.append(Problem(path, f"invalid reStructuredText: {msg}"))
+    return problems, dirs
+
+
+def _check_blurb(config: Config, *, rst: bool) -> tuple[list[Problem], list[Path]]:
+    from relman.notes import blurb
+
+    root = config.project_dir
+    next_dir = root / blurb.NEWS_D / "next"
+    problems: list[Problem] = []
+    known = {blurb.sanitize_section(s) for s in blurb.SECTIONS} | {
+        s.replace("/", "-") for s in blurb.SECTIONS
+    }
+    if next_dir.is_dir():
+        for folder in sorted(next_dir.iterdir()):
+            if folder.is_dir() and folder.name not in known:
+                problems.append(Problem(folder, "unknown blurb section folder"))
+    ranges = _parse_ranges(config.notes.issue_ranges)
+    for path in blurb.next_files(root):
+        text = _read(path, problems)
+        if text is None:
+            continue
+        try:
+            meta = blurb._parse_next_name(os.path.relpath(path, root))
+            entries = blurb.parse_entries(text, metadata=meta, filename=str(path))
+        except CheckFailed as exc:
+            problems.append(Problem(path, exc.message.split(": ", 1)[-1]))
+            continue
+        if len(entries) != 1:
+            problems.append(Problem(path, "a 'next' file must hold exactly one entry"))
+        issue = entries[0].get("gh-issue")
+        if ranges and issue and issue.isdigit():
+            number = int(issue)
+            if not any(lo <= number <= hi for lo, hi in ranges):
+                problems.append(Problem(path, f"issue {number} is outside the configured ranges"))
+        if rst:
+            for msg in rst_problems(entries[0].body):
+                problems.append(Problem(path, f"invalid reStructuredText: {msg}"))
+    return problems, [next_dir]
+
+
+def _check_branch(config: Config, against: str, dirs: Sequence[Path]) -> list[Problem]:
+    from relman.git import find_repo
+
+    repo = find_repo(config.project_dir)
+    if repo.rev_parse(against) is None:
+        raise UsageError(f"--against {against!r} is not a commit in this repository")
+    root = repo.root.resolve()
+    prefixes = [os.path.relpath(d.resolve(), root).replace(os.sep, "/") + "/" for d in dirs]
+    added = repo.added_files(against)
+    if any(a.startswith(p) for a in added for p in prefixes):
+        return []
+    marker = config.notes.skip_marker
+    for commit in repo.log(f"{against}..HEAD"):
+        if marker and (marker in commit.subject or marker in commit.body):
+            return []
+    return [
+        Problem(
+            None,
+            f"this branch adds no news fragment since {against} "
+            f"(add one with `relman notes new`, or write {marker!r} in a commit message)",
+        )
+    ]
