@@ -22,6 +22,7 @@ import dataclasses
 import difflib
 import os
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -476,6 +477,21 @@ def read_pyproject(project_dir: Path) -> dict[str, Any]:
 
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """TOML text as plain data; a syntax error names the line and column."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        try:
+            data: dict[str, Any] = tomllib.loads(text)
+            return data
+        except tomllib.TOMLDecodeError as exc:
+            where = re.search(r"at line (\d+), column (\d+)", str(exc))
+            raise ConfigError(
+                f"{path} is not valid TOML: {exc}",
+                hint=f"fix the syntax at line {where.group(1)}, column {where.group(2)}"
+                if where
+                else "fix the TOML syntax",
+            ) from None
     import tomlkit
     from tomlkit.exceptions import ParseError
 
@@ -486,8 +502,8 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
             f"{path} is not valid TOML: {exc.args[0] if exc.args else exc}".rstrip(),
             hint=f"fix the syntax at line {exc.line}, column {exc.col}",
         ) from None
-    data: dict[str, Any] = doc.unwrap()
-    return data
+    unwrapped: dict[str, Any] = doc.unwrap()
+    return unwrapped
 
 
 # -- validation -------------------------------------------------------------
@@ -684,19 +700,57 @@ class _Detector:
         self.pyproject = pyproject
         self.repo: Repo = find_repo(project_dir)
         self._branches: list[str] | None = None
+        self._refs: list[tuple[str, str]] | None = None
+        self._remotes: dict[str, str] | None = None
+
+    def refs(self) -> list[tuple[str, str]]:
+        """Every ref with its symbolic target, from one git call."""
+        if self._refs is None:
+            raw = self.repo.git(
+                "for-each-ref",
+                "--format=%(refname)%09%(symref)",
+                "refs/heads",
+                "refs/remotes",
+                "refs/tags",
+                strip=False,
+            )
+            self._refs = [
+                (name, target)
+                for name, _, target in (line.partition("\t") for line in raw.split("\n"))
+                if name
+            ]
+        return self._refs
+
+    def remote_urls(self) -> dict[str, str]:
+        """Remote name -> URL, from one git call."""
+        if self._remotes is None:
+            raw = self.repo.git("config", "--get-regexp", r"^remote\..*\.url$", check=False)
+            self._remotes = {}
+            for line in raw.splitlines():
+                key, _, url = line.partition(" ")
+                self._remotes[key[len("remote.") : -len(".url")]] = url
+        return self._remotes
 
     def branches(self) -> list[str]:
         if self._branches is None:
-            local = self.repo.branches()
-            remote = [b.split("/", 1)[1] for b in self.repo.remote_branches() if "/" in b]
-            self._branches = sorted(set(local) | set(remote))
+            names = set()
+            for ref, _ in self.refs():
+                if ref.startswith("refs/heads/"):
+                    names.add(ref[len("refs/heads/") :])
+                elif ref.startswith("refs/remotes/") and not ref.endswith("/HEAD"):
+                    names.add(ref[len("refs/remotes/") :].split("/", 1)[-1])
+            self._branches = sorted(names)
         return self._branches
 
+    def tag_names(self) -> list[str]:
+        return [ref[len("refs/tags/") :] for ref, _ in self.refs() if ref.startswith("refs/tags/")]
+
     def main_branch(self) -> str | None:
+        symrefs = dict(self.refs())
         for remote in ("upstream", "origin"):
-            head = self.repo.remote_head_branch(remote)
-            if head:
-                return head
+            target = symrefs.get(f"refs/remotes/{remote}/HEAD", "")
+            if target.startswith(f"refs/remotes/{remote}/"):
+                return target[len(f"refs/remotes/{remote}/") :]
         names = self.branches()
         for candidate in ("main", "master", "trunk", "develop"):
             if candidate in names:
@@ -704,7 +758,7 @@ class _Detector:
         return None
 
     def remote(self) -> str | None:
-        remotes = self.repo.remotes()
+        remotes = list(self.remote_urls())
         # NumPy pushes releases to `upstream`; a fork setup has both.
         for candidate in ("upstream", "origin"):
             if candidate in remotes:
@@ -715,7 +769,7 @@ class _Detector:
         from packaging.version import InvalidVersion, Version
 
         with_v = without_v = 0
-        for tag in self.repo.tags():
+        for tag in self.tag_names():
             core = tag[1:] if tag[:1] in "vV" else tag
             if not core[:1].isdigit():
                 continue
@@ -763,7 +817,7 @@ class _Detector:
 
     def github_repo(self) -> str | None:
         for remote in ("upstream", "origin"):
-            url = self.repo.remote_url(remote)
+            url = self.remote_urls().get(remote)
             if url:
                 m = _GITHUB_REMOTE.search(url)
                 if m:
