@@ -117,3 +117,40 @@ def examples() -> Path:
 @pytest.fixture
 def chdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
     yield lambda p: monkeypatch.chdir(p)
+
+
+# -- package index -------------------------------------------------------------
+# A real pypiserver on 127.0.0.1 (htpasswd: user __token__, password INDEX_TOKEN),
+# a fault-injecting loopback proxy, and wheels/sdists made without a build.
+# See tests/indexserver.py.
+
+INDEX_TOKEN = "relman-test-token-7f3a9c-DO-NOT-LEAK"
+
+
+@pytest.fixture
+def pypiserver(tmp_path: Path) -> Iterator[object]:
+    """A fresh, empty pypiserver; uploads need user __token__ with INDEX_TOKEN."""
+    from tests.indexserver import start_pypiserver
+
+    server = start_pypiserver(tmp_path / "pypiserver", username="__token__", password=INDEX_TOKEN)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fault_proxy() -> Iterator[Callable[..., object]]:
+    """Factory: FaultProxy(upstream_url, rule=None, latency=0.0), closed after the test."""
+    from tests.indexserver import FaultProxy
+
+    made: list[FaultProxy] = []
+
+    def make(upstream: str, rule: object = None, *, latency: float = 0.0) -> FaultProxy:
+        proxy = FaultProxy(upstream, rule, latency=latency)  # type: ignore[arg-type]
+        made.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in made:
+        proxy.close()

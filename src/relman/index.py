@@ -28,6 +28,7 @@ from __future__ import annotations
 import concurrent.futures
 import configparser
 import contextlib
+import contextvars
 import hashlib
 import html
 import json
@@ -1127,7 +1128,8 @@ def publish_files(
                 with concurrent.futures.ThreadPoolExecutor(
                     max_workers=min(n_workers, len(wheels)), thread_name_prefix="relman-upload"
                 ) as pool:
-                    for res in pool.map(send, wheels):
+                    contexts = [contextvars.copy_context() for _ in wheels]
+                    for res in pool.map(lambda c, d: c.run(send, d), contexts, wheels):
                         results[res.filename] = res
             wheels_ok = all(results[d.filename].status in ("uploaded", "exists") for d in wheels)
             for d in sdists:
@@ -1444,6 +1446,7 @@ def fetch_files(
 
         todo = [f for f in chosen if f.filename not in skipped]
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            fetched = {r.filename: r for r in pool.map(get, todo)}
+            contexts = [contextvars.copy_context() for _ in todo]
+            fetched = {r.filename: r for r in pool.map(lambda c, f: c.run(get, f), contexts, todo)}
     rows = tuple((skipped | fetched)[f.filename] for f in sorted(chosen, key=lambda f: f.filename))
     return FetchReport(index_url=target.name, project=name, version=version, files=rows)
