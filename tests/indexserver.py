@@ -73,10 +73,16 @@ class IndexServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def write_htpasswd(path: Path, username: str, password: str) -> Path:
-    from passlib.apache import HtpasswdFile
+    import warnings
+
+    with warnings.catch_warnings():  # passlib imports the deprecated crypt module
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from passlib.apache import HtpasswdFile
 
     ht = HtpasswdFile(str(path), new=True)
     ht.set_password(username, password)
@@ -101,6 +107,8 @@ def start_pypiserver(
     line = proc.stdout.readline().decode().strip()
     if not line.startswith("port "):
         proc.kill()
+        proc.wait()
+        proc.stdout.close()
         raise RuntimeError(f"pypiserver did not start: {line!r}\n{log.read_text()}")
     url = f"http://127.0.0.1:{int(line.split()[1])}/"
     deadline = time.monotonic() + 30
@@ -112,6 +120,8 @@ def start_pypiserver(
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
+                proc.wait()
+                proc.stdout.close()
                 raise RuntimeError(f"pypiserver not ready:\n{log.read_text()}") from None
             time.sleep(0.05)
     return IndexServer(url, packages, username, password, proc, log)
@@ -163,6 +173,7 @@ class Seen:
 # with the same method and filename (or path) and returns an action:
 #   "ok"         forward and answer
 #   "500"        answer 500 without forwarding
+#   "status:N"   answer status N without forwarding
 #   "reset"      reset the connection without forwarding
 #   "lost"       forward (the server stores the upload), then reset instead of answering
 #   "slow:S"     forward, wait S seconds, then answer
@@ -254,6 +265,10 @@ class FaultProxy:
                 time.sleep(self.latency)
             self._answer(h, 500, "Internal Server Error", {}, b"injected failure\n")
             return
+        if action.startswith("status:"):
+            code = int(action.split(":", 1)[1])
+            self._answer(h, code, "Injected", {}, b"injected answer\n")
+            return
         if action == "reset":
             self._reset(h)
             return
@@ -284,7 +299,13 @@ class FaultProxy:
         try:
             h.send_response(status, reason)
             for k, v in headers.items():
-                if k.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
+                if k.lower() not in (
+                    "content-length",
+                    "connection",
+                    "transfer-encoding",
+                    "server",
+                    "date",
+                ):
                     h.send_header(k, v)
             h.send_header("Content-Length", str(len(data)))
             h.end_headers()
@@ -351,9 +372,7 @@ def make_sdist(dest: Path, name: str, version: str) -> Path:
     base = f"{module}-{version}"
     files = {
         f"{base}/PKG-INFO": _metadata(name, version).encode(),
-        f"{base}/pyproject.toml": (
-            f'[project]\nname = "{name}"\nversion = "{version}"\n'
-        ).encode(),
+        f"{base}/pyproject.toml": (f'[project]\nname = "{name}"\nversion = "{version}"\n').encode(),
         f"{base}/{module}/__init__.py": f'__version__ = "{version}"\n'.encode(),
     }
     path = dest / f"{base}.tar.gz"
@@ -367,7 +386,12 @@ def make_sdist(dest: Path, name: str, version: str) -> Path:
 
 
 def make_dists(
-    dest: Path, name: str = "many-wheels", version: str = "1.0.0", *, wheels: int = 60, size: int = 0
+    dest: Path,
+    name: str = "many-wheels",
+    version: str = "1.0.0",
+    *,
+    wheels: int = 60,
+    size: int = 0,
 ) -> list[Path]:
     """``wheels`` distinct platform wheels and one sdist of ``name`` ``version``."""
     dest.mkdir(parents=True, exist_ok=True)

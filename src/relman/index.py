@@ -1239,10 +1239,9 @@ def _verify(
             present = _index_state(target, client, dists)
         except RemoteError as exc:
             error = exc.message
-        if all(present.get(n) == h for n, h in expected.items()):
-            break
-        if not any(r.status in ("uploaded", "exists") for r in results.values()):
-            break  # nothing new can appear: do not wait for it
+        sent = [n for n, r in results.items() if r.status in ("uploaded", "exists", "skipped")]
+        if all(present.get(n) == expected[n] for n in sent):
+            break  # only files that were never sent can be missing: do not wait for them
         time.sleep((client.backoff if client else 0.05) * (attempt + 1))
     out = {}
     for name, row in results.items():
