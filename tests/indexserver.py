@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import http.client
 import io
+import json
 import os
 import re
 import socket
@@ -312,6 +313,82 @@ class FaultProxy:
             h.wfile.write(data)
         except OSError:
             pass
+
+
+# -- a PEP 691 index ------------------------------------------------------------------
+
+
+class StaticIndex:
+    """A simple index over a folder of files on 127.0.0.1, as a staging index serves it.
+
+    ``/simple/<project>/`` answers PEP 691 JSON when the client accepts it and
+    PEP 503 HTML otherwise; files are under ``/files/``. ``hashes`` overrides
+    the sha256 the index announces for a file (to model a corrupt index).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.hashes: dict[str, str] = {}
+        self.requests: list[tuple[str, str]] = []
+        index = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                index.requests.append((self.path, self.headers.get("Accept", "")))
+                parts = [p for p in self.path.split("/") if p]
+                if len(parts) == 2 and parts[0] == "files":
+                    path = index.folder / parts[1]
+                    if path.is_file():
+                        return self._send(200, "application/octet-stream", path.read_bytes())
+                if len(parts) == 2 and parts[0] == "simple":
+                    files = [
+                        p
+                        for p in sorted(index.folder.iterdir())
+                        if p.name.startswith(parts[1].replace("-", "_"))
+                    ]
+                    if files:
+                        return self._project(parts[1], files)
+                return self._send(404, "text/plain", b"not found")
+
+            def _project(self, project: str, files: list[Path]) -> None:
+                digests = {
+                    p.name: index.hashes.get(p.name, hashlib.sha256(p.read_bytes()).hexdigest())
+                    for p in files
+                }
+                if "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", ""):
+                    body = {
+                        "meta": {"api-version": "1.1"},
+                        "name": project,
+                        "files": [
+                            {"filename": n, "url": f"/files/{n}", "hashes": {"sha256": d}}
+                            for n, d in digests.items()
+                        ],
+                    }
+                    data = json.dumps(body).encode()
+                    return self._send(200, "application/vnd.pypi.simple.v1+json", data)
+                links = "".join(
+                    f'<a href="../../files/{n}#sha256={d}">{n}</a><br>' for n, d in digests.items()
+                )
+                self._send(200, "text/html", f"<html><body>{links}</body></html>".encode())
+
+            def _send(self, status: int, ctype: str, data: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_port}/simple/"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 # -- distribution files without a build ---------------------------------------------
