@@ -60,7 +60,7 @@ def _commands(dist: Path, url: str) -> dict[str, list[str] | None]:
             "-p",
             TOKEN,
             *files,
-        ],  # fmt: skip
+        ],
         "uv": None
         if uv is None
         else [uv, "publish", "--publish-url", url, "-u", "__token__", "-p", TOKEN, *files],
