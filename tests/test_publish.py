@@ -353,3 +353,20 @@ def test_local_index_installs_with_pip(project: Path, purelib_dist: Path, tmp_pa
     again = publish(project, purelib_dist, "local", "--json")
     assert {f["status"] for f in json.loads(again.stdout)["files"]} == {"skipped"}
     assert project.joinpath(".git").exists() and GitRepo(project).status() == ""
+
+
+def test_retries_are_bounded(
+    project: Path, dist: Path, pypiserver: IndexServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    bad = sorted(dist.glob("*.whl"))[0].name
+    proxy = fault_proxy(
+        pypiserver.url, lambda method, path, filename, n: "500" if filename == bad else "ok"
+    )
+    env = {**TOKEN_ENV, "RELMAN_PUBLISH_RETRIES": "3", "RELMAN_PUBLISH_BACKOFF": "0.01"}
+    out = publish(project, dist, proxy.url, "--json", env=env)
+    assert out.returncode == 5
+    files = {f["filename"]: f for f in json.loads(out.stdout)["files"]}
+    assert files[bad]["status"] == "failed" and files[bad]["attempts"] == 3
+    assert "HTTP 500" in files[bad]["error"]
+    assert len([s for s in proxy.seen if s.filename == bad]) == 3
+    assert files["many_wheels-1.0.0.tar.gz"]["status"] == "held"

@@ -1056,7 +1056,7 @@ def _plan(target: Target, dists: Sequence[DistFile], present: Mapping[str, str])
     return PublishPlan(target=target, files=tuple(rows))
 
 
-def _conflict_error(plan: PublishPlan) -> CheckFailed:
+def conflict_error(plan: PublishPlan) -> CheckFailed:
     lines = [
         f"{f.filename}: index has sha256 {f.index_sha256}, local file {f.sha256}"
         for f in plan.conflicts
@@ -1104,7 +1104,7 @@ def publish_files(
     try:
         plan = _plan(target, dists, _index_state(target, client, dists))
         if plan.conflicts:
-            raise _conflict_error(plan)
+            raise conflict_error(plan)
         results: dict[str, FileResult] = {
             f.filename: replace(f, status="skipped") if f.action == "skip" else f
             for f in plan.files

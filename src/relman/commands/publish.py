@@ -62,7 +62,7 @@ def publish(folder: Path, to: str | None, workers: int | None) -> None:
 
         emit({"dry_run": True, **plan.as_dict()}, render_plan)
         if plan.conflicts:
-            raise index._conflict_error(plan)
+            raise index.conflict_error(plan)
         return
     report = index.publish_files(config, files, target, workers=workers)
     data: dict[str, Any] = report.as_dict()
