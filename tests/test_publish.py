@@ -133,7 +133,7 @@ def test_faults_every_file_exactly_once(
     dist = tmp_path / "many"
     make_dists(dist, wheels=10)
     names = sorted(p.name for p in dist.iterdir())
-    faults = ["500", "reset", "lost", "slow:0.3", "slow:2", "status:503", "status:429", "ok"]
+    faults = ["500", "reset", "lost", "slow:0.2", "slow:3", "status:503", "status:429", "ok"]
 
     def rule(method: str, path: str, filename: str | None, n: int) -> str:
         if method == "GET" and n == 0:
@@ -145,7 +145,7 @@ def test_faults_every_file_exactly_once(
     proxy = fault_proxy(pypiserver.url, rule)
     env = {
         **TOKEN_ENV,
-        "RELMAN_PUBLISH_TIMEOUT": "1",
+        "RELMAN_PUBLISH_TIMEOUT": "1.5",
         "RELMAN_PUBLISH_BACKOFF": "0.05",
     }
     out = publish(project, dist, proxy.url, "--json", env=env)
@@ -159,11 +159,11 @@ def test_faults_every_file_exactly_once(
     status = {f["filename"]: f for f in data["files"]}
     for name in names:
         fault = faults[names.index(name) % len(faults)]
-        if fault in ("lost", "slow:2"):
+        if fault in ("lost", "slow:3"):
             # the server stored it, the answer never came: "already exists" + same hash
             assert status[name]["status"] == "exists", name
             assert name in proxy.uploads(409)
-        elif fault == "slow:0.3" or fault == "ok":
+        elif fault in ("slow:0.2", "ok"):
             assert status[name]["attempts"] == 1, name
         else:
             assert status[name]["attempts"] == 2, name
