@@ -26,7 +26,6 @@ messages, reports or logs.
 from __future__ import annotations
 
 import concurrent.futures
-import configparser
 import contextlib
 import contextvars
 import hashlib
@@ -36,12 +35,9 @@ import os
 import random
 import re
 import secrets
-import tarfile
 import threading
 import time
 import urllib.parse
-import urllib.request
-import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -52,6 +48,8 @@ from relman import _atomic, _report
 from relman.errors import CheckFailed, RemoteError, UsageError
 
 if TYPE_CHECKING:
+    import configparser
+
     import httpx
 
     from relman.config import Config
@@ -79,6 +77,11 @@ JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 PLATFORMS = ("win", "macosx", "manylinux", "musllinux")
 _CHUNK = 64 * 1024
+
+
+def _url_path(url: str) -> Path:
+    """The local path of a ``file://`` URL."""
+    return Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
 
 
 # -- credentials and targets ---------------------------------------------------
@@ -180,6 +183,8 @@ def _simple_from_upload(upload_url: str) -> str:
 
 
 def _read_pypirc() -> configparser.RawConfigParser:
+    import configparser
+
     parser = configparser.RawConfigParser()
     path = Path(os.path.expanduser("~/.pypirc"))
     if path.is_file():
@@ -255,7 +260,7 @@ def resolve_target(config: Config, target: str | None) -> Target:
     if name == "local":
         return _local_target("local", local_index_dir(config))
     if name.startswith("file://"):
-        return _local_target(name, Path(urllib.request.url2pathname(name[len("file://") :])))
+        return _local_target(name, _url_path(name))
     if name.startswith(("http://", "https://")):
         url, url_creds = _split_userinfo(name)
         simple = config.publish.index_url or _simple_from_upload(url)
@@ -375,6 +380,9 @@ def find_dist_files(folder: Path) -> list[Path]:
 
 
 def _read_metadata(path: Path) -> bytes:
+    import tarfile
+    import zipfile
+
     if path.name.endswith(".whl"):
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
@@ -1373,9 +1381,7 @@ def fetch_files(
         )
     elif index_url.startswith("file://") or "://" not in index_url:
         path = (
-            Path(urllib.request.url2pathname(index_url[len("file://") :]))
-            if index_url.startswith("file://")
-            else Path(index_url)
+            _url_path(index_url) if index_url.startswith("file://") else Path(index_url)
         ).resolve()
         target = Target(name=str(path), kind="staging-dir", simple_url=path.as_uri() + "/")
     else:
@@ -1387,11 +1393,7 @@ def fetch_files(
     )
     with client:
         if target.kind == "staging-dir":
-            page = (
-                Path(urllib.request.url2pathname(urllib.parse.urlsplit(target.simple_url).path))
-                / name
-                / "index.html"
-            )
+            page = _url_path(target.simple_url) / name / "index.html"
             listed = (
                 parse_project_page(page.read_bytes(), "text/html", page.as_uri())
                 if page.is_file()
@@ -1427,9 +1429,7 @@ def fetch_files(
 
         def get(f: IndexFile) -> FetchedFile:
             if f.url.startswith("file://"):
-                data = Path(
-                    urllib.request.url2pathname(urllib.parse.urlsplit(f.url).path)
-                ).read_bytes()
+                data = _url_path(f.url).read_bytes()
             else:
                 data = client.download(f.url)
             digest = hashlib.sha256(data).hexdigest()
