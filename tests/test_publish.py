@@ -370,3 +370,25 @@ def test_retries_are_bounded(
     assert "HTTP 500" in files[bad]["error"]
     assert len([s for s in proxy.seen if s.filename == bad]) == 3
     assert files["many_wheels-1.0.0.tar.gz"]["status"] == "held"
+
+
+def test_invalid_metadata_is_refused_before_any_upload(
+    project: Path, dist: Path, pypiserver: IndexServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    import zipfile
+
+    victim = sorted(dist.glob("*.whl"))[-1]
+    with zipfile.ZipFile(victim) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    meta = next(n for n in entries if n.endswith("METADATA"))
+    entries[meta] = entries[meta].replace(b"Summary:", b"Sumary: typo\nSummary:")
+    with zipfile.ZipFile(victim, "w") as zf:
+        for n, d in entries.items():
+            zf.writestr(n, d)
+    proxy = fault_proxy(pypiserver.url)
+    out = publish(project, dist, proxy.url, env=TOKEN_ENV)
+    assert out.returncode == 2, out.stderr
+    assert f"{victim.name} has invalid metadata" in out.stderr
+    assert "'sumary'" in out.stderr
+    assert not [s for s in proxy.seen if s.method == "POST"]
+    assert pypiserver.files() == {}

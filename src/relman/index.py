@@ -773,10 +773,16 @@ class IndexClient:
         return response.content
 
     # -- uploading --------------------------------------------------------------
-    def upload(self, dist: DistFile, advance: Callable[[int], None]) -> tuple[int, int, str]:
+    def upload(
+        self,
+        dist: DistFile,
+        advance: Callable[[int], None],
+        fields: Sequence[tuple[str, str]] | None = None,
+    ) -> tuple[int, int, str]:
         """POST ``dist`` as twine does: (HTTP status, attempts, response text)."""
         assert self.target.upload_url is not None
-        fields = upload_fields(dist)
+        if fields is None:
+            fields = upload_fields(dist)
         data = dist.path.read_bytes()
         content_type, parts = encode_multipart(fields, dist.filename, data)
         length = sum(len(p) for p in parts)
@@ -1110,9 +1116,25 @@ def publish_files(
         else IndexClient.for_config(config, target, connections=n_workers)
     )
     try:
-        plan = _plan(target, dists, _index_state(target, client, dists))
+        # read the index while the form fields of every file are prepared
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:
+            listing = reader.submit(
+                contextvars.copy_context().run, _index_state, target, client, dists
+            )
+            forms: dict[str, list[tuple[str, str]] | UsageError] = {}
+            if client is not None:
+                for d in dists:
+                    try:
+                        forms[d.filename] = upload_fields(d)
+                    except UsageError as exc:
+                        forms[d.filename] = exc
+            plan = _plan(target, dists, listing.result())
         if plan.conflicts:
             raise conflict_error(plan)
+        for row in plan.uploads:
+            form = forms.get(row.filename)
+            if isinstance(form, UsageError):
+                raise form  # invalid metadata: refused before anything is uploaded
         results: dict[str, FileResult] = {
             f.filename: replace(f, status="skipped") if f.action == "skip" else f
             for f in plan.files
@@ -1134,7 +1156,15 @@ def publish_files(
                     bar.advance(n)
 
             def send(d: DistFile) -> FileResult:
-                return _send_one(target, client, d, results[d.filename], advance)
+                form = forms.get(d.filename)
+                return _send_one(
+                    target,
+                    client,
+                    d,
+                    results[d.filename],
+                    advance,
+                    form if isinstance(form, list) else None,
+                )
 
             if wheels:
                 with concurrent.futures.ThreadPoolExecutor(
@@ -1170,6 +1200,7 @@ def _send_one(
     dist: DistFile,
     row: FileResult,
     advance: Callable[[int], None],
+    fields: Sequence[tuple[str, str]] | None = None,
 ) -> FileResult:
     if target.kind == "local":
         assert target.directory is not None
@@ -1181,7 +1212,7 @@ def _send_one(
         return replace(row, status=status, attempts=1)
     assert client is not None
     try:
-        code, attempts, text = client.upload(dist, advance)
+        code, attempts, text = client.upload(dist, advance, fields)
     except RemoteError as exc:
         return replace(row, status="failed", error=exc.message)
     except OSError as exc:
