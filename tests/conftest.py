@@ -17,6 +17,7 @@ import pytest
 
 from relman.demo import DemoRepo, build_history
 from tests.helpers import EXAMPLES, GitRepo
+from tests.indexserver import FaultProxy, IndexServer, Rule, start_pypiserver
 
 _REAL_HOME = Path(os.path.expanduser("~"))
 
@@ -128,10 +129,8 @@ INDEX_TOKEN = "relman-test-token-7f3a9c-DO-NOT-LEAK"
 
 
 @pytest.fixture
-def pypiserver(tmp_path: Path) -> Iterator[object]:
+def pypiserver(tmp_path: Path) -> Iterator[IndexServer]:
     """A fresh, empty pypiserver; uploads need user __token__ with INDEX_TOKEN."""
-    from tests.indexserver import start_pypiserver
-
     server = start_pypiserver(tmp_path / "pypiserver", username="__token__", password=INDEX_TOKEN)
     try:
         yield server
@@ -140,14 +139,12 @@ def pypiserver(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def fault_proxy() -> Iterator[Callable[..., object]]:
+def fault_proxy() -> Iterator[Callable[..., FaultProxy]]:
     """Factory: FaultProxy(upstream_url, rule=None, latency=0.0), closed after the test."""
-    from tests.indexserver import FaultProxy
-
     made: list[FaultProxy] = []
 
-    def make(upstream: str, rule: object = None, *, latency: float = 0.0) -> FaultProxy:
-        proxy = FaultProxy(upstream, rule, latency=latency)  # type: ignore[arg-type]
+    def make(upstream: str, rule: Rule | None = None, *, latency: float = 0.0) -> FaultProxy:
+        proxy = FaultProxy(upstream, rule, latency=latency)
         made.append(proxy)
         return proxy
 

@@ -214,3 +214,39 @@ def test_list_files_reads_pypiserver_html(pypiserver: object, project: Path) -> 
     assert index.list_files(target, "Many_Wheels", config=config) == {
         wheel.name: hashlib.sha256(wheel.read_bytes()).hexdigest()
     }
+
+
+def test_credentials_from_keyring(project: Path, isolated_env: Path) -> None:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class DictKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.store: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.store.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.store[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.store.pop((service, username), None)
+
+    (isolated_env / ".pypirc").write_text(
+        "[staging]\nrepository = http://127.0.0.1:9/\nusername = keyed\n", encoding="utf-8"
+    )
+    previous = keyring.get_keyring()
+    backend = DictKeyring()
+    backend.set_password("http://127.0.0.1:9/", "keyed", INDEX_TOKEN)
+    keyring.set_keyring(backend)
+    try:
+        creds = index.resolve_target(load_config(project), "staging").credentials
+    finally:
+        keyring.set_keyring(previous)
+    assert creds is not None
+    assert (creds.username, creds.password(), creds.source) == ("keyed", INDEX_TOKEN, "keyring")
+    assert INDEX_TOKEN not in repr(creds)

@@ -276,10 +276,10 @@ def resolve_target(config: Config, target: str | None) -> Target:
     parser = _read_pypirc()
     servers = parser.get("distutils", "index-servers", fallback="pypi testpypi").split()
     section: dict[str, str] = dict(parser.items(name)) if parser.has_section(name) else {}
-    if name in ("pypi", "testpypi"):
-        url = _twine_url(name)
-    elif "repository" in section:
+    if "repository" in section:
         url = section["repository"]
+    elif name in ("pypi", "testpypi"):
+        url = _twine_url(name)
     else:
         known = sorted({"local", "pypi", "testpypi", *servers, *parser.sections()} - {"distutils"})
         raise UsageError(
@@ -636,10 +636,10 @@ class IndexClient:
         creds = target.credentials
         self._auth = (creds.username, creds.password()) if creds else None
         urls = [u for u in (target.upload_url, target.simple_url) if u]
-        plain_http = all(u.startswith("http://") for u in urls)
+        needs_tls = any(u.startswith("https://") for u in urls)
         self._client = httpx.Client(
-            # no TLS on plain http: skip loading the CA bundle (a quarter second)
-            verify=not plain_http,
+            # no TLS without https: skip loading the CA bundle (a quarter second)
+            verify=needs_tls,
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(
                 max_connections=max(connections, 1) + 2,
@@ -1225,6 +1225,8 @@ def _send_one(
         return _check_existing(client, dist, replace(row, attempts=attempts))
     reason = text.strip().splitlines()[0] if text.strip() else ""
     hint = ""
+    if 300 <= code < 400:
+        hint = " (the index redirects uploads: publish to the upload URL itself)"
     if code in (401, 403):
         hint = (
             " (credentials missing or refused: set RELMAN_INDEX_TOKEN or "
