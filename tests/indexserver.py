@@ -178,6 +178,7 @@ class Seen:
 #   "reset"      reset the connection without forwarding
 #   "lost"       forward (the server stores the upload), then reset instead of answering
 #   "slow:S"     forward, wait S seconds, then answer
+#   "as-twine"   forward with twine's User-Agent (pypiserver then says 400 for "exists")
 Rule = Callable[[str, str, "str | None", int], str]
 
 
@@ -275,6 +276,8 @@ class FaultProxy:
             return
         headers = {k: v for k, v in h.headers.items() if k.lower() not in ("host", "connection")}
         headers["Connection"] = "close"
+        if action == "as-twine":  # pypiserver answers 400, not 409, to twine for existing files
+            headers["User-Agent"] = "twine/6.0"
         conn = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
             conn.request(h.command, h.path, body=body or None, headers=headers)

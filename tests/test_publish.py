@@ -392,3 +392,24 @@ def test_invalid_metadata_is_refused_before_any_upload(
     assert "'sumary'" in out.stderr
     assert not [s for s in proxy.seen if s.method == "POST"]
     assert pypiserver.files() == {}
+
+
+def test_already_exists_as_400_counts_only_with_the_same_hash(
+    project: Path,
+    dist: Path,
+    tmp_path: Path,
+    pypiserver: IndexServer,
+    fault_proxy: Callable[..., FaultProxy],
+) -> None:
+    """The answer PyPI gives (400 "File already exists") after a lost response."""
+    names = sorted(p.name for p in dist.iterdir())
+    proxy = fault_proxy(
+        pypiserver.url,
+        lambda method, path, filename, n: ("lost" if n == 0 else "as-twine") if filename else "ok",
+    )
+    env = {**TOKEN_ENV, "RELMAN_PUBLISH_BACKOFF": "0.01"}
+    out = publish(project, dist, proxy.url, "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert {f["status"] for f in json.loads(out.stdout)["files"]} == {"exists"}
+    assert sorted(proxy.uploads(400)) == names
+    assert pypiserver.files() == expected(dist)

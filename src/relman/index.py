@@ -602,8 +602,16 @@ def _redact(text: str, creds: Credentials | None) -> str:
     return text
 
 
-class _Transient(Exception):
-    pass
+def _reason(response: httpx.Response) -> str:
+    """A one-line reason from an index's answer: the text, or an HTML page's title."""
+    text = response.text[:4000].strip()
+    if text.startswith("<") or "html" in response.headers.get("Content-Type", ""):
+        found = re.search(r"<title>(.*?)</title>", text, re.S | re.I) or re.search(
+            r"<h1>(.*?)</h1>", text, re.S | re.I
+        )
+        text = html.unescape(re.sub(r"<[^>]+>", "", found.group(1))) if found else ""
+    line = " ".join(text.split())[:300]
+    return line or response.reason_phrase
 
 
 class IndexClient:
@@ -810,7 +818,10 @@ class IndexClient:
             headers={"Content-Type": content_type, "Content-Length": str(length)},
             on_retry=undo,
         )
-        return response.status_code, attempts, self.redact(response.text[:500])
+        reason = self.redact(_reason(response))
+        if "exist" in response.text.lower() and "exist" not in reason.lower():
+            reason += " (already exists)"
+        return response.status_code, attempts, reason
 
 
 # -- the local directory index -------------------------------------------------
@@ -1155,7 +1166,15 @@ def publish_files(
                 with lock:
                     bar.advance(n)
 
+            refused = threading.Event()
+
             def send(d: DistFile) -> FileResult:
+                if refused.is_set():
+                    return replace(
+                        results[d.filename],
+                        status="failed",
+                        error="not attempted: the index refused the credentials",
+                    )
                 form = forms.get(d.filename)
                 return _send_one(
                     target,
@@ -1164,6 +1183,7 @@ def publish_files(
                     results[d.filename],
                     advance,
                     form if isinstance(form, list) else None,
+                    refused,
                 )
 
             if wheels:
@@ -1201,6 +1221,7 @@ def _send_one(
     row: FileResult,
     advance: Callable[[int], None],
     fields: Sequence[tuple[str, str]] | None = None,
+    refused: threading.Event | None = None,
 ) -> FileResult:
     if target.kind == "local":
         assert target.directory is not None
@@ -1223,11 +1244,13 @@ def _send_one(
     if code == 409 or (code == 400 and "exist" in text.lower()):
         # "already exists": a success only if the index shows the very same bytes
         return _check_existing(client, dist, replace(row, attempts=attempts))
-    reason = text.strip().splitlines()[0] if text.strip() else ""
+    reason = text
     hint = ""
     if 300 <= code < 400:
         hint = " (the index redirects uploads: publish to the upload URL itself)"
     if code in (401, 403):
+        if refused is not None:
+            refused.set()  # the other files would be refused too: do not send them
         hint = (
             " (credentials missing or refused: set RELMAN_INDEX_TOKEN or "
             "TWINE_USERNAME/TWINE_PASSWORD, or add them to ~/.pypirc)"

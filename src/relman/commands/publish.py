@@ -105,8 +105,10 @@ def publish(folder: Path, to: str | None, workers: int | None) -> None:
         failed = [f for f in report.files if not f.verified]
         mismatch = any(f.index_sha256 and f.index_sha256 != f.sha256 for f in failed)
         cls = CheckFailed if mismatch else RemoteError
+        names = ", ".join(f.filename for f in failed[:3])
+        if len(failed) > 3:
+            names += f" and {len(failed) - 3} more"
         raise cls(
-            f"{len(failed)} file(s) are not on {target.name} with the right sha256: "
-            + ", ".join(f.filename for f in failed),
+            f"{len(failed)} file(s) are not on {target.name} with the right sha256: {names}",
             hint="run the same command again to resume; files already there are skipped",
         )
