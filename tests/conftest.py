@@ -18,6 +18,7 @@ import pytest
 
 from relman.demo import DemoRepo, build_history
 from tests.helpers import EXAMPLES, GitRepo
+from tests.indexserver import FaultProxy, IndexServer, Rule, start_pypiserver
 
 _REAL_HOME = Path(os.path.expanduser("~"))
 
@@ -180,3 +181,36 @@ def built_purelib(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
 def built_cext(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
     """examples/cext (C extension) at its demo HEAD, built once (do not modify)."""
     return _build_example(tmp_path_factory, "cext")
+
+
+# -- package index -------------------------------------------------------------
+# A real pypiserver on 127.0.0.1 (htpasswd: user __token__, password INDEX_TOKEN),
+# a fault-injecting loopback proxy, and wheels/sdists made without a build.
+# See tests/indexserver.py.
+
+INDEX_TOKEN = "relman-test-token-7f3a9c-DO-NOT-LEAK"
+
+
+@pytest.fixture
+def pypiserver(tmp_path: Path) -> Iterator[IndexServer]:
+    """A fresh, empty pypiserver; uploads need user __token__ with INDEX_TOKEN."""
+    server = start_pypiserver(tmp_path / "pypiserver", username="__token__", password=INDEX_TOKEN)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fault_proxy() -> Iterator[Callable[..., FaultProxy]]:
+    """Factory: FaultProxy(upstream_url, rule=None, latency=0.0), closed after the test."""
+    made: list[FaultProxy] = []
+
+    def make(upstream: str, rule: Rule | None = None, *, latency: float = 0.0) -> FaultProxy:
+        proxy = FaultProxy(upstream, rule, latency=latency)
+        made.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in made:
+        proxy.close()

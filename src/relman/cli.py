@@ -69,7 +69,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "verify_signatures",
         "Check detached signatures.",
     ),
-    "wheels": ("relman.commands.artifacts", "wheels", "Fetch wheels built elsewhere."),
+    "wheels": ("relman.commands.wheels", "wheels", "Fetch wheels built elsewhere."),
     "publish": (
         "relman.commands.publish",
         "publish",

@@ -250,6 +250,18 @@ class PublishConfig:
     workers: int = field(default=8, metadata=_meta("parallel uploads"))
     retries: int = field(default=5, metadata=_meta("attempts per file on transient errors"))
     timeout: float = field(default=60.0, metadata=_meta("seconds per request"))
+    index_url: str | None = field(
+        default=None,
+        metadata=_meta(
+            "simple index URL read to see what the index has (default: derived from the upload URL)"
+        ),
+    )
+    backoff: float = field(
+        default=0.5, metadata=_meta("first retry delay in seconds; doubles each attempt, jittered")
+    )
+    retry_time: float = field(
+        default=120.0, metadata=_meta("seconds spent at most on retries of one request")
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -602,9 +602,14 @@ class BuildStep(Step):
             from relman import index
 
             assert ctx.config.build.wheels_from
-            files += index.fetch_wheels(
-                ctx.config.build.wheels_from, ctx.config.name, ctx.version, ctx.dist_dir
+            fetched = index.fetch_files(
+                ctx.config.build.wheels_from,
+                ctx.config.name,
+                ctx.version,
+                dest=ctx.dist_dir,
+                config=ctx.config,
             )
+            files += [f.path for f in fetched.files if f.filename.endswith(".whl")]
         fault_point(f"{self.name}:mid")
         ctx.state.set("artifacts", {p.name: sha256_file(p) for p in files})
 

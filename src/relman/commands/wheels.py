@@ -1,0 +1,84 @@
+"""`relman wheels fetch`: wheels built elsewhere, from a PEP 503/691 staging index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from relman.commands._common import emit, get_state, global_options, message, table
+
+
+@click.group()
+@global_options(dry_run=False)
+def wheels() -> None:
+    """Wheels built elsewhere (CI, a staging index)."""
+
+
+@wheels.command()
+@click.argument("name")
+@click.argument("version")
+@click.option(
+    "--from",
+    "from_",
+    default=None,
+    help="Simple index URL (PEP 503/691) or folder (default: build.wheels-from).",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(["win", "macosx", "manylinux", "musllinux"]),
+    default=None,
+    help="Only wheels for this platform.",
+)
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write to (default: build.outdir of the project).",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=8, help="Parallel downloads.")
+@global_options(dry_run=False)
+def fetch(
+    name: str,
+    version: str,
+    from_: str | None,
+    platform: str | None,
+    dest: Path | None,
+    workers: int,
+) -> None:
+    """Download every file of NAME VERSION from a staging index, verifying its hashes.
+
+    Files already in the destination with the same hash are skipped; one
+    with a different hash stops the fetch before anything is downloaded.
+    """
+    from relman import index
+    from relman.errors import UsageError
+
+    state = get_state()
+    config = None
+    if from_ is None or dest is None:
+        config = state.config()
+        if from_ is None:
+            from_ = config.build.wheels_from
+        if dest is None:
+            dest = config.project_dir / config.build.outdir
+    if not from_:
+        raise UsageError("no staging index given", hint="pass --from URL or set build.wheels-from")
+    assert dest is not None
+    report = index.fetch_files(
+        from_, name, version, dest=dest, platform=platform, config=config, workers=workers
+    )
+
+    def render() -> None:
+        table(
+            ("file", "status", "sha256"),
+            [
+                (f.filename, f.status, f.sha256[:16] + ("" if f.verified else " (index gave none)"))
+                for f in report.files
+            ],
+            title=f"{report.project} {report.version} from {report.index_url}",
+        )
+        got = sum(1 for f in report.files if f.status == "downloaded")
+        message(f"{got} downloaded, {len(report.files) - got} already present, into {dest}")
+
+    emit(report.as_dict(), render)
