@@ -10,19 +10,22 @@ hooks all behave as the user set them).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from relman import _proc
 from relman.errors import CommandError, NotARepository
 
-__all__ = ["Commit", "Repo", "StatusEntry", "find_repo"]
+__all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo"]
 
 # Field and record separators for log parsing: never found in commit data.
 _FS = "\x1f"
 _RS = "\x1e"
+_COMMIT_HEAD = re.compile(r"^commit ([0-9a-f]{40,64})\n(?=[0-9a-f]{40,64}\x1f)", re.M)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,20 @@ class Commit:
     @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
+
+
+class LogRecord(NamedTuple):
+    """One commit as the history verbs read it (names and e-mails mailmapped)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    name: str  # %aN: the author's name through the mailmap
+    email: str  # %aE
+    raw_name: str  # %an: as recorded in the commit
+    raw_email: str  # %ae
+    subject: str
+    co_authors: tuple[str, ...]  # raw Co-authored-by values ("Name <email>")
+    body: str
 
 
 @dataclass(frozen=True)
@@ -367,3 +384,140 @@ class Repo:
         if prefix:
             args.append(f"--prefix={prefix}")
         self.git(*args, rev, what="git archive")
+
+    # -- history: changelog, authors, mailmap, backports ---------------------
+    # One `git log` pass per question; records are split on control characters
+    # that never occur in commit data. Names and e-mails go through the
+    # working tree's .mailmap (uncommitted edits included), or through the
+    # .mailmap of another revision with ``mailmap_rev`` (git's mailmap.blob,
+    # the working tree's file left out).
+
+    _HISTORY_FORMAT = (
+        _FS.join(
+            [
+                "%H",
+                "%P",
+                "%aN",
+                "%aE",
+                "%an",
+                "%ae",
+                "%s",
+                "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)",
+                "%b",
+            ]
+        )
+        + _RS
+    )
+
+    def _history_git(
+        self, args: Sequence[str], *, mailmap_rev: str | None, input: str | None = None
+    ) -> str:
+        if mailmap_rev is None:
+            return self.git(*args, input=input, strip=False)
+        if self.rev_parse(mailmap_rev) is None:
+            from relman.errors import UsageError
+
+            raise UsageError(
+                f"--mailmap-rev {mailmap_rev}: no such revision",
+                hint="give a tag, branch or commit whose .mailmap should be used",
+            )
+        # Run from inside the git directory so that git finds no working-tree
+        # .mailmap: only the blob of ``mailmap_rev`` maps names.
+        git_dir = self.git("rev-parse", "--absolute-git-dir")
+        out = _proc.run(
+            ["git", "-c", f"mailmap.blob={mailmap_rev}:.mailmap", *args],
+            cwd=git_dir,
+            env=_git_env({"GIT_DIR": git_dir}),
+            input=input,
+            what=f"git {args[0]}",
+        )
+        return out.stdout
+
+    def log_history(
+        self, revs: Sequence[str], *, mailmap_rev: str | None = None
+    ) -> list[LogRecord]:
+        """Every commit reachable from ``revs`` (``^X`` excludes), newest first, in one pass.
+
+        ``revs`` should be full shas when ``mailmap_rev`` is given (git then
+        runs from the git directory, where ``HEAD`` still resolves but paths
+        do not).
+        """
+        raw = self._history_git(
+            ["log", f"--format={self._HISTORY_FORMAT}", *revs, "--"], mailmap_rev=mailmap_rev
+        )
+        records = raw.split(_RS)
+        out: list[LogRecord] = []
+        append = out.append
+        for record in records:
+            if len(record) < 40:
+                continue
+            f = record.lstrip("\n").split(_FS, 8)
+            append(
+                LogRecord(
+                    f[0],
+                    tuple(f[1].split()),
+                    f[2],
+                    f[3],
+                    f[4],
+                    f[5],
+                    f[6],
+                    tuple(v for v in f[7].split("\x1d") if v.strip()) if f[7] else (),
+                    f[8],
+                )
+            )
+        return out
+
+    def log_history_patches(self, revs: Sequence[str]) -> tuple[list[LogRecord], dict[str, str]]:
+        """Like :meth:`log_history`, plus the stable patch-id of every non-merge commit.
+
+        One ``git log -p`` pass; its output is fed once to ``git patch-id``.
+        """
+        # bodies are indented (%w) so that no message line can look like a diff
+        fmt = "commit %H%n" + self._HISTORY_FORMAT.replace("%b", "%w(0,4,4)%b%w(0,0,0)")
+        raw = self.git(
+            "log", "-p", "--no-color", "--no-ext-diff", f"--format={fmt}", *revs, "--", strip=False
+        )
+        ids: dict[str, str] = {}
+        if raw.strip():
+            for line in self.git("patch-id", "--stable", input=raw, strip=False).splitlines():
+                parts = line.split()
+                if len(parts) == 2:
+                    ids[parts[1]] = parts[0]
+        records: list[LogRecord] = []
+        for m in _COMMIT_HEAD.finditer(raw):
+            start = m.end()
+            end = raw.find(_RS, start)
+            f = raw[start:end].split(_FS, 8)
+            body = "\n".join(
+                line[4:] if line.startswith("    ") else line for line in f[8].split("\n")
+            )
+            records.append(
+                LogRecord(
+                    m.group(1),
+                    tuple(f[1].split()),
+                    f[2],
+                    f[3],
+                    f[4],
+                    f[5],
+                    f[6],
+                    tuple(v for v in f[7].split("\x1d") if v.strip()) if f[7] else (),
+                    body.strip("\n"),
+                )
+            )
+        return records, ids
+
+    def check_mailmap(
+        self, contacts: Iterable[str], *, mailmap_rev: str | None = None
+    ) -> dict[str, tuple[str, str]]:
+        """Map ``Name <email>`` contacts through the mailmap, in one ``git check-mailmap``."""
+        wanted = sorted({c.strip() for c in contacts if "<" in c and c.strip().endswith(">")})
+        if not wanted:
+            return {}
+        raw = self._history_git(
+            ["check-mailmap", "--stdin"], mailmap_rev=mailmap_rev, input="\n".join(wanted) + "\n"
+        )
+        result: dict[str, tuple[str, str]] = {}
+        for contact, line in zip(wanted, raw.splitlines(), strict=False):
+            name, _, email = line.rpartition("<")
+            result[contact] = (name.strip(), email.rstrip(">").strip())
+        return result
