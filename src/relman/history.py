@@ -578,7 +578,7 @@ def find_duplicate_identities(
         by_name.setdefault(" ".join(name.casefold().split()), set()).add((name, email))
 
     def preferred(names: Iterable[str], email: str) -> str:
-        return max(names, key=lambda n: (" " in n.strip(), counts[(n, email)], n))
+        return max(names, key=lambda n: (" " in n.strip(), n != n.lower(), counts[(n, email)], n))
 
     for email, names in sorted(by_email.items()):
         if len(names) < 2 or not any((n, email) in recent for n in names):
@@ -727,14 +727,14 @@ def find_backports(
     *,
     branch: str | None = None,
     main: str | None = None,
-    labels: Mapping[int, Sequence[str]] | None = None,
+    forge: Forge | None = None,
 ) -> BackportReport:
     """Pull requests merged on ``main`` since ``branch`` forked, marked for backport.
 
     A pull request is marked by a ``Backport-Candidate:`` trailer in its
     commits (``[tool.relman.changelog] backport-trailer``), by its number in
-    ``backport-file``, or by the ``backport-label`` in ``labels`` (number ->
-    label names, from GitHub). It counts as backported when a commit on the
+    ``backport-file``, or by the ``backport-label`` on GitHub (when ``forge``
+    is given: one GraphQL request per 100 pull requests). It counts as backported when a commit on the
     branch names it (``#N``, ``gh-N``, ``backport-N``), carries a
     ``(cherry picked from commit X)`` trailer for one of its commits, or has
     the same patch-id as one of them. One ``git log -p`` pass.
@@ -751,6 +751,11 @@ def find_backports(
     branch_sha = repo.rev_parse(branch_ref)
     main_sha = repo.rev_parse(main_ref)
     assert branch_sha and main_sha
+    if branch == main:
+        raise UsageError(
+            f"{branch} is the main branch: backports go to a maintenance branch",
+            hint="check out the maintenance branch, or pass --branch maintenance/X.Y.x",
+        )
     if branch_sha == main_sha or repo.is_ancestor(branch_sha, main_sha):
         raise UsageError(
             f"{branch} has no commits of its own beyond {main}",
@@ -792,12 +797,20 @@ def find_backports(
                 )
         sha = r.parents[0] if r.parents else None
 
+    labels: dict[int, tuple[str, ...]] = {}
+    if forge is not None and prs:
+        from relman.forge import fetch_pull_requests
+
+        labels = {
+            n: info.labels
+            for n, info in fetch_pull_requests(forge, [p.number for p in prs]).items()
+        }
     from_file = _backport_numbers_from_file(config)
     label = config.changelog.backport_label
     branch_recs = [r for r in records if r.sha in on_branch]
     items: list[Backport] = []
     for pr in sorted(prs, key=lambda p: p.number):
-        if labels is not None and label in labels.get(pr.number, ()):
+        if label in labels.get(pr.number, ()):
             marked = "label"
         elif pr.number in from_file:
             marked = "file"
