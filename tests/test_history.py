@@ -145,7 +145,9 @@ def test_markdown(example_repo):
 
 
 def test_mailmap_coauthors_bots_and_first_timers(project):
-    project.write({".mailmap": "Ben Builder <ben@example.org> <999+benb@users.noreply.github.com>\n"})
+    project.write(
+        {".mailmap": "Ben Builder <ben@example.org> <999+benb@users.noreply.github.com>\n"}
+    )
     project.commit("MAINT: add a mailmap", author=BEN)
     project.tag("v1.2.0", "release")
     project.commit("ENH: first feature (#20)", author=BEN_ALIAS)
@@ -185,14 +187,18 @@ def test_merge_commit_author_counts(project):
     project.checkout("feature", create=True)
     project.commit("ENH: a branch commit", author=CAT)
     project.checkout("main")
-    project.merge("feature", "Merge pull request #30 from cat/feature\n\nENH: the feature", author=DAN)
+    project.merge(
+        "feature", "Merge pull request #30 from cat/feature\n\nENH: the feature", author=DAN
+    )
     config, repo = _config_repo(project)
     log = collect_changelog(config, repo, "v1.2.0..HEAD")
     assert [a.name for a in log.authors] == ["Cat Coder", "Dan Doe"]
 
 
 def test_uncommitted_mailmap_edit_is_used_and_mailmap_rev_uses_old_blob(project):
-    project.write({".mailmap": "Ben Old <ben@example.org> benb <999+benb@users.noreply.github.com>\n"})
+    project.write(
+        {".mailmap": "Ben Old <ben@example.org> benb <999+benb@users.noreply.github.com>\n"}
+    )
     project.commit("MAINT: mailmap", author=ANN)
     project.tag("v1.2.0", "release")
     project.commit("ENH: thing (#40)", author=BEN_ALIAS)
@@ -216,7 +222,9 @@ def test_uncommitted_mailmap_edit_is_used_and_mailmap_rev_uses_old_blob(project)
 
 
 def test_mailmap_rev_from_linked_worktree(project, tmp_path):
-    project.write({".mailmap": "Ben Old <ben@example.org> benb <999+benb@users.noreply.github.com>\n"})
+    project.write(
+        {".mailmap": "Ben Old <ben@example.org> benb <999+benb@users.noreply.github.com>\n"}
+    )
     project.commit("MAINT: mailmap", author=ANN)
     project.tag("v1.2.0", "release")
     project.commit("ENH: thing (#40)", author=BEN_ALIAS)

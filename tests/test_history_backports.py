@@ -51,9 +51,7 @@ def branches(git_repo: GitRepo) -> tuple[GitRepo, dict[str, str]]:
     shas["15"] = repo.commit(
         "BUG: fix f (#15)\n\nBackport-Candidate: yes\n", {"f.txt": "f fixed\n"}
     )
-    shas["16"] = repo.commit(
-        "BUG: not wanted (#16)\n\nBackport-Candidate: no\n", {"g.txt": "g\n"}
-    )
+    shas["16"] = repo.commit("BUG: not wanted (#16)\n\nBackport-Candidate: no\n", {"g.txt": "g\n"})
 
     repo.checkout("maintenance/1.2.x")
     # 10: a plain cherry-pick keeps "(#10)" in the message
@@ -72,9 +70,7 @@ def test_backports_statuses(branches):
     config = load_config(repo.path)
     report = find_backports(config, Repo(repo.path))
     assert report.branch == "maintenance/1.2.x"
-    got = {
-        b.number: (b.marked_by, b.backported, b.evidence, b.commit) for b in report.backports
-    }
+    got = {b.number: (b.marked_by, b.backported, b.evidence, b.commit) for b in report.backports}
     assert got == {
         10: ("trailer", True, "pr-number", shas["10"]),
         11: ("trailer", True, "patch-id", shas["11"]),
@@ -129,5 +125,5 @@ def test_backports_on_main_is_a_usage_error(branches):
 def test_missing_backport_file_is_reported(branches):
     repo, _ = branches
     (repo.path / "backports.txt").unlink()
-    with pytest.raises(UsageError, match="backport file .* does not exist"):
+    with pytest.raises(UsageError, match=r"backport file .* does not exist"):
         find_backports(load_config(repo.path), Repo(repo.path))
