@@ -408,12 +408,27 @@ class Repo:
         )
         + _RS
     )
+    # what a changelog needs: no e-mails, no names before the mailmap
+    _HISTORY_LEAN_FORMAT = (
+        _FS.join(
+            [
+                "%H",
+                "%P",
+                "%aN",
+                "%s",
+                "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)",
+                "%b",
+            ]
+        )
+        + _RS
+    )
 
-    def _history_git(
-        self, args: Sequence[str], *, mailmap_rev: str | None, input: str | None = None
-    ) -> str:
+    def _history_call(
+        self, args: Sequence[str], mailmap_rev: str | None
+    ) -> tuple[list[str], Path, dict[str, str]]:
+        """argv, cwd and environment of a history command under the chosen mailmap."""
         if mailmap_rev is None:
-            return self.git(*args, input=input, strip=False)
+            return ["git", *args], self.root, _git_env()
         if self.rev_parse(mailmap_rev) is None:
             from relman.errors import UsageError
 
@@ -424,48 +439,82 @@ class Repo:
         # Run from inside the git directory so that git finds no working-tree
         # .mailmap: only the blob of ``mailmap_rev`` maps names.
         git_dir = self.git("rev-parse", "--absolute-git-dir")
-        out = _proc.run(
+        return (
             ["git", "-c", f"mailmap.blob={mailmap_rev}:.mailmap", *args],
-            cwd=git_dir,
-            env=_git_env({"GIT_DIR": git_dir}),
-            input=input,
-            what=f"git {args[0]}",
+            Path(git_dir),
+            _git_env({"GIT_DIR": git_dir}),
         )
-        return out.stdout
 
-    def log_history(
-        self, revs: Sequence[str], *, mailmap_rev: str | None = None
-    ) -> list[LogRecord]:
+    def _history_git(
+        self, args: Sequence[str], *, mailmap_rev: str | None, input: str | None = None
+    ) -> str:
+        argv, cwd, env = self._history_call(args, mailmap_rev)
+        return _proc.run(argv, cwd=cwd, env=env, input=input, what=f"git {args[0]}").stdout
+
+    def iter_history(
+        self, revs: Sequence[str], *, mailmap_rev: str | None = None, emails: bool = True
+    ) -> Iterator[LogRecord]:
         """Every commit reachable from ``revs`` (``^X`` excludes), newest first, in one pass.
 
-        ``revs`` should be full shas when ``mailmap_rev`` is given (git then
-        runs from the git directory, where ``HEAD`` still resolves but paths
-        do not).
+        Records are yielded while git still writes the log, so callers can
+        work on them as they come. With ``emails=False`` git reads less: the
+        e-mail and the names before the mailmap are left empty. ``revs``
+        should be full shas when ``mailmap_rev`` is given (git then runs from
+        the git directory, where ``HEAD`` still resolves but paths do not).
         """
-        raw = self._history_git(
-            ["log", f"--format={self._HISTORY_FORMAT}", *revs, "--"], mailmap_rev=mailmap_rev
-        )
-        records = raw.split(_RS)
-        out: list[LogRecord] = []
-        append = out.append
-        for record in records:
-            if len(record) < 40:
-                continue
-            f = record.lstrip("\n").split(_FS, 8)
-            append(
-                LogRecord(
-                    f[0],
-                    tuple(f[1].split()),
-                    f[2],
-                    f[3],
-                    f[4],
-                    f[5],
-                    f[6],
-                    tuple(v for v in f[7].split("\x1d") if v.strip()) if f[7] else (),
-                    f[8],
-                )
-            )
-        return out
+        fmt = self._HISTORY_FORMAT if emails else self._HISTORY_LEAN_FORMAT
+        argv, cwd, env = self._history_call(["log", f"--format={fmt}", *revs, "--"], mailmap_rev)
+        new = tuple.__new__
+        cls = LogRecord
+        pending = ""
+        for chunk in _proc.stream(argv, cwd=cwd, env=env, what="git log"):
+            records = (pending + chunk).split(_RS)
+            pending = records.pop()
+            for record in records:
+                if emails:
+                    f = record.lstrip("\n").split(_FS, 8)
+                    if len(f) < 9:
+                        continue
+                    co = f[7]
+                    yield new(
+                        cls,
+                        (
+                            f[0],
+                            tuple(f[1].split()),
+                            f[2],
+                            f[3],
+                            f[4],
+                            f[5],
+                            f[6],
+                            tuple(v for v in co.split("\x1d") if v.strip()) if co else (),
+                            f[8],
+                        ),
+                    )
+                else:
+                    f = record.lstrip("\n").split(_FS, 5)
+                    if len(f) < 6:
+                        continue
+                    co = f[4]
+                    yield new(
+                        cls,
+                        (
+                            f[0],
+                            tuple(f[1].split()),
+                            f[2],
+                            "",
+                            "",
+                            "",
+                            f[3],
+                            tuple(v for v in co.split("\x1d") if v.strip()) if co else (),
+                            f[5],
+                        ),
+                    )
+
+    def log_history(
+        self, revs: Sequence[str], *, mailmap_rev: str | None = None, emails: bool = True
+    ) -> list[LogRecord]:
+        """:meth:`iter_history` as a list."""
+        return list(self.iter_history(revs, mailmap_rev=mailmap_rev, emails=emails))
 
     def log_history_patches(self, revs: Sequence[str]) -> tuple[list[LogRecord], dict[str, str]]:
         """Like :meth:`log_history`, plus the stable patch-id of every non-merge commit.

@@ -26,10 +26,11 @@ one subprocess per commit):
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,7 @@ __all__ = [
     "Changelog",
     "IdentityProblem",
     "PullRequest",
+    "StartedLog",
     "collect_changelog",
     "default_range",
     "enrich_titles",
@@ -56,6 +58,7 @@ __all__ = [
     "find_duplicate_identities",
     "render_changelog",
     "sanitize_title",
+    "start_log",
     "write_changelog",
 ]
 
@@ -273,20 +276,85 @@ class _History:
     in_range: list[LogRecord]
     before: list[LogRecord]
     co_authors: dict[str, tuple[str, str]]  # raw trailer value -> mailmapped (name, email)
+    parents: dict[str, tuple[str, ...]]
+    merge_prs: list[tuple[str, int, str]]  # (sha, number, title) of "Merge pull request #N"
+    squash_prs: dict[str, tuple[int, str]]  # sha -> (number, title) of "Title (#N)"
 
 
-def _load_history(repo: Repo, rev_range: str, *, mailmap_rev: str | None) -> _History:
+def _merge_title(r: LogRecord) -> str:
+    title = _first_line(r.body)
+    if not title:
+        branch = _MERGE_FROM.search(r.subject)
+        title = branch.group(1) if branch else r.subject
+    return title
+
+
+@dataclass(frozen=True)
+class StartedLog:
+    """A history pass already running (see :func:`start_log`)."""
+
+    rev_range: str
+    mailmap_rev: str | None
+    emails: bool
+    rng: _Range
+    records: Iterator[LogRecord]
+
+
+def start_log(
+    repo: Repo, rev_range: str, *, mailmap_rev: str | None = None, emails: bool = False
+) -> StartedLog:
+    """Start the one ``git log`` pass of ``rev_range`` now, to be read by :func:`collect_changelog`.
+
+    The CLI starts it before loading the configuration, so that git and
+    Python work at the same time on a big history.
+    """
     rng = _resolve_range(repo, rev_range)
     revs = [rng.end] + ([rng.start] if rng.start else [])
-    records = repo.log_history(revs, mailmap_rev=mailmap_rev)
+    records = repo.iter_history(revs, mailmap_rev=mailmap_rev, emails=emails)
+    first = next(records, None)  # git is running from here on
+    chained = itertools.chain([first] if first is not None else [], records)
+    return StartedLog(rev_range, mailmap_rev, emails, rng, chained)
+
+
+def _load_history(
+    repo: Repo,
+    rev_range: str,
+    *,
+    mailmap_rev: str | None,
+    started: StartedLog | None = None,
+    emails: bool = False,
+) -> _History:
+    wanted = (rev_range, mailmap_rev, emails)
+    if started is None or (started.rev_range, started.mailmap_rev, started.emails) != wanted:
+        started = start_log(repo, rev_range, mailmap_rev=mailmap_rev, emails=emails)
+    rng = started.rng
+    records: list[LogRecord] = []
+    parents: dict[str, tuple[str, ...]] = {}
+    merge_prs: list[tuple[str, int, str]] = []
+    squash_prs: dict[str, tuple[int, str]] = {}
+    raw: set[str] = set()
+    merge_rx, auto_rx, squash_rx = _MERGE_PR, _AUTO_MERGE, _SQUASH_PR
+    # the work per commit happens while git still writes the log
+    for r in started.records:
+        records.append(r)
+        parents[r.sha] = r.parents
+        if r.co_authors:
+            raw.update(r.co_authors)
+        if len(r.parents) > 1:
+            m = merge_rx.search(r.subject) or auto_rx.search(r.subject)
+            if m:
+                merge_prs.append((r.sha, int(m.group(1)), _merge_title(r)))
+        elif r.subject.endswith(")"):
+            m = squash_rx.match(r.subject)
+            if m:
+                squash_prs[r.sha] = (int(m.group(2)), m.group(1).strip())
     if rng.start is None:
         in_range, before = records, []
     else:
-        parents = {r.sha: r.parents for r in records}
         old = _ancestors(rng.start, parents)
         in_range = [r for r in records if r.sha not in old]
         before = [r for r in records if r.sha in old]
-    raw = {v for r in records for v in r.co_authors}
+        merge_prs = [m for m in merge_prs if m[0] not in old]
     mapped = repo.check_mailmap(raw, mailmap_rev=mailmap_rev) if raw else {}
     co: dict[str, tuple[str, str]] = {}
     for value in raw:
@@ -296,7 +364,7 @@ def _load_history(repo: Repo, rev_range: str, *, mailmap_rev: str | None) -> _Hi
         else:
             name, _, email = value_s.partition("<")
             co[value] = (name.strip(), email.rstrip(">").strip())
-    return _History(rng, in_range, before, co)
+    return _History(rng, in_range, before, co, parents, merge_prs, squash_prs)
 
 
 def _people(record: LogRecord, co: Mapping[str, tuple[str, str]]) -> list[tuple[str, str]]:
@@ -309,12 +377,24 @@ def _people(record: LogRecord, co: Mapping[str, tuple[str, str]]) -> list[tuple[
 
 
 def _collect_authors(config: Config, hist: _History) -> tuple[Author, ...]:
-    bot = _bot_matcher(config.changelog.bots)
+    rx = _bot_matcher(config.changelog.bots)
+    bots: dict[tuple[str, str], bool] = {}
+
+    def is_bot(name: str, email: str) -> bool:
+        # names only: a changelog pass reads no e-mails of authors
+        known = bots.get((name, ""))
+        if known is None:
+            known = bots[(name, "")] = _is_bot(rx, name)
+        return known
+
     counts: Counter[str] = Counter()
     for r in hist.in_range:
-        names = {n for n, e in _people(r, hist.co_authors) if not _is_bot(bot, n, e)}
-        counts.update(names)
-    previous = {n for r in hist.before for n, _ in _people(r, hist.co_authors)}
+        if r.co_authors:
+            counts.update({n for n, e in _people(r, hist.co_authors) if not is_bot(n, e)})
+        elif not is_bot(r.name, r.email):
+            counts[r.name] += 1
+    previous = {r.name for r in hist.before}
+    previous.update(n for r in hist.before if r.co_authors for n, _ in _people(r, hist.co_authors))
     authors = [Author(name, name not in previous, n) for name, n in counts.items()]
     # NumPy sorts the printed strings ("Name +" and "Name") with Python's sort
     authors.sort(key=lambda a: a.display)
@@ -328,49 +408,41 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _pr_url(config: Config, number: int) -> str:
-    template = config.changelog.pr_url
-    return template.format(number=number) if template else ""
-
-
 def _collect_pull_requests(config: Config, hist: _History) -> tuple[PullRequest, ...]:
     found: dict[int, str] = {}
     # merge commits anywhere in the range: "Merge pull request #N from user/branch"
-    for r in hist.in_range:
-        if len(r.parents) < 2:
-            continue
-        m = _MERGE_PR.search(r.subject) or _AUTO_MERGE.search(r.subject)
-        if not m:
-            continue
-        number = int(m.group(1))
-        if number in found:
-            continue
-        title = _first_line(r.body)
-        if not title:
-            branch = _MERGE_FROM.search(r.subject)
-            title = branch.group(1) if branch else r.subject
-        found[number] = title
+    for _sha, number, title in hist.merge_prs:
+        found.setdefault(number, title)
     # squash merges and backports on the first-parent line: "Title (#N)"
-    by_sha = {r.sha: r for r in hist.in_range}
+    old = {r.sha for r in hist.before} if hist.before else set()
+    parents, squash = hist.parents, hist.squash_prs
     sha: str | None = hist.rng.end
-    while sha is not None and sha in by_sha:
-        r = by_sha[sha]
-        if len(r.parents) < 2:
-            m = _SQUASH_PR.match(r.subject.strip())
-            if m:
-                number = int(m.group(2))
-                found.setdefault(number, m.group(1).strip())
-        sha = r.parents[0] if r.parents else None
+    while sha is not None and sha in parents and sha not in old:
+        hit = squash.get(sha)
+        if hit is not None and hit[0] not in found:
+            found[hit[0]] = hit[1]
+        ps = parents[sha]
+        sha = ps[0] if ps else None
+    template = config.changelog.pr_url
     return tuple(
-        PullRequest(n, " ".join(found[n].split()), _pr_url(config, n)) for n in sorted(found)
+        PullRequest(n, " ".join(found[n].split()), template.format(number=n) if template else "")
+        for n in sorted(found)
     )
 
 
 def collect_changelog(
-    config: Config, repo: Repo, rev_range: str, *, mailmap_rev: str | None = None
+    config: Config,
+    repo: Repo,
+    rev_range: str,
+    *,
+    mailmap_rev: str | None = None,
+    started: StartedLog | None = None,
 ) -> Changelog:
-    """Contributors and merged pull requests of ``rev_range`` (``A..B`` or ``B``), offline."""
-    hist = _load_history(repo, rev_range, mailmap_rev=mailmap_rev)
+    """Contributors and merged pull requests of ``rev_range`` (``A..B`` or ``B``), offline.
+
+    ``started`` is the pass :func:`start_log` began for the same arguments.
+    """
+    hist = _load_history(repo, rev_range, mailmap_rev=mailmap_rev, started=started)
     return Changelog(
         hist.rng.text,
         _collect_authors(config, hist),
@@ -426,6 +498,8 @@ def enrich_titles(
 def sanitize_title(title: str) -> str:
     """A pull-request title made safe for rst, shortened the way NumPy's changelog does."""
     text = " ".join(title.split())
+    if len(text) <= 60 and "`" not in text and "*" not in text:
+        return text
     # a lone backtick becomes a double one (inline literal)
     text = re.sub(r"(?<!`)`(?!`)", "``", text)
 
@@ -557,7 +631,7 @@ def find_duplicate_identities(
     :func:`default_range`) are reported.
     """
     rev_range = rev_range or default_range(config, repo)
-    hist = _load_history(repo, rev_range, mailmap_rev=mailmap_rev)
+    hist = _load_history(repo, rev_range, mailmap_rev=mailmap_rev, emails=True)
     bot = _bot_matcher(config.changelog.bots)
     counts: Counter[tuple[str, str]] = Counter()
     recent: set[tuple[str, str]] = set()

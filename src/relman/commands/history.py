@@ -103,6 +103,14 @@ def changelog(
     )
 
     state = get_state()
+    started = None
+    if rev_range and not write:
+        # start git early: it reads the history while the configuration loads
+        from relman.git import find_repo
+        from relman.history import start_log
+
+        repo = find_repo(state.project or Path.cwd())
+        started = start_log(repo, rev_range, mailmap_rev=mailmap_rev)
     config = state.config()
     repo = _repo(config)
     if write and output:
@@ -121,7 +129,7 @@ def changelog(
                 hint="set [tool.relman.changelog] path, pass --release VERSION, or use --output",
             )
     chosen = _range(config, repo, rev_range, release)
-    result = collect_changelog(config, repo, chosen, mailmap_rev=mailmap_rev)
+    result = collect_changelog(config, repo, chosen, mailmap_rev=mailmap_rev, started=started)
     forge = _forge(config, offline)
     if forge is not None and result.pull_requests:
         try:
