@@ -10,6 +10,7 @@ and stderr.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from relman import _report
 from relman.errors import CommandError, ToolNotFound
@@ -147,11 +149,16 @@ def stream(
                 raise CommandError(f"folder {cwd} does not exist", command=argv) from exc
             raise ToolNotFound(f"{program} could not be started: {exc}", command=argv) from exc
         assert proc.stdout is not None
-        read = proc.stdout.read  # buffered: blocks until chunk_size bytes or the end
+        buffered = cast("io.BufferedReader", proc.stdout)
+        read = buffered.read  # blocks until chunk_size bytes or the end
         finished = False
+        first = True
         try:
             while True:
-                data = read(chunk_size)
+                # the first chunk is whatever is there: callers may prime the generator
+                # to start the program and go on with other work
+                data = buffered.read1(chunk_size) if first else read(chunk_size)
+                first = False
                 if not data:
                     break
                 yield decoder.decode(data)

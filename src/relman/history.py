@@ -26,6 +26,7 @@ one subprocess per commit):
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import re
@@ -316,6 +317,30 @@ def start_log(
     return StartedLog(rev_range, mailmap_rev, emails, rng, chained)
 
 
+def _read_records(
+    stream: Iterable[LogRecord],
+    records: list[LogRecord],
+    parents: dict[str, tuple[str, ...]],
+    merge_prs: list[tuple[str, int, str]],
+    squash_prs: dict[str, tuple[int, str]],
+    raw: set[str],
+) -> None:
+    merge_rx, auto_rx, squash_rx = _MERGE_PR, _AUTO_MERGE, _SQUASH_PR
+    for r in stream:
+        records.append(r)
+        parents[r.sha] = r.parents
+        if r.co_authors:
+            raw.update(r.co_authors)
+        if len(r.parents) > 1:
+            m = merge_rx.search(r.subject) or auto_rx.search(r.subject)
+            if m:
+                merge_prs.append((r.sha, int(m.group(1)), _merge_title(r)))
+        elif r.subject.endswith(")"):
+            m = squash_rx.match(r.subject)
+            if m:
+                squash_prs[r.sha] = (int(m.group(2)), m.group(1).strip())
+
+
 def _load_history(
     repo: Repo,
     rev_range: str,
@@ -333,21 +358,15 @@ def _load_history(
     merge_prs: list[tuple[str, int, str]] = []
     squash_prs: dict[str, tuple[int, str]] = {}
     raw: set[str] = set()
-    merge_rx, auto_rx, squash_rx = _MERGE_PR, _AUTO_MERGE, _SQUASH_PR
-    # the work per commit happens while git still writes the log
-    for r in started.records:
-        records.append(r)
-        parents[r.sha] = r.parents
-        if r.co_authors:
-            raw.update(r.co_authors)
-        if len(r.parents) > 1:
-            m = merge_rx.search(r.subject) or auto_rx.search(r.subject)
-            if m:
-                merge_prs.append((r.sha, int(m.group(1)), _merge_title(r)))
-        elif r.subject.endswith(")"):
-            m = squash_rx.match(r.subject)
-            if m:
-                squash_prs[r.sha] = (int(m.group(2)), m.group(1).strip())
+    # the work per commit happens while git still writes the log; no cyclic
+    # garbage is made here, so the collector would only rescan the records
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _read_records(started.records, records, parents, merge_prs, squash_prs, raw)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     if rng.start is None:
         in_range, before = records, []
     else:
