@@ -447,3 +447,24 @@ def test_log_is_one_git_log_pass(project):
     assert len(logs) == 1, commands
     assert len([c for c in commands if "check-mailmap" in c]) == 1
     assert len(commands) < 15  # configuration detection included; none per commit
+
+
+def test_output_file_and_stream_errors(project, tmp_path):
+    project.commit("ENH: thing (#9)", author=CAT)
+    target = tmp_path / "out.rst"
+    out = run_relman("changelog", "HEAD", "-o", str(target), cwd=project.path)
+    assert out.returncode == 0, out.stderr
+    assert "* `#9 <https://example.org/proj/pull/9>`__: ENH: thing\n" in target.read_text()
+    assert out.stdout == ""
+
+
+def test_stream_reports_failures_and_stops_early(project):
+    from relman import _proc
+    from relman.errors import CommandError
+
+    with pytest.raises(CommandError, match=r"git log failed \(exit 128\)"):
+        list(_proc.stream(["git", "log", "no-such-rev"], cwd=project.path, what="git log"))
+    chunks = _proc.stream(["git", "log", "--format=%H"], cwd=project.path, chunk_size=8)
+    first = next(chunks)
+    assert first  # the program runs; closing the generator ends it without an error
+    chunks.close()
