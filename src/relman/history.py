@@ -29,12 +29,13 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from relman import _report
 from relman.errors import UsageError
@@ -75,6 +76,7 @@ _MERGE_PR = re.compile(r"Merge pull request #(\d+)")
 _AUTO_MERGE = re.compile(r"Auto merge of #(\d+)")
 _SQUASH_PR = re.compile(r"^(.*)\((?:#|gh-|gh-#)(\d+)\)$")
 _MERGE_FROM = re.compile(r"Merge pull request #\d+ from (\S+)")
+_NAME = operator.itemgetter(2)  # LogRecord.name
 _CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,64})\)")
 
 
@@ -91,8 +93,9 @@ class Author:
         return f"{self.name} +" if self.new else self.name
 
 
-@dataclass(frozen=True)
-class PullRequest:
+class PullRequest(NamedTuple):
+    """A merged pull request (a named tuple: a changelog can list tens of thousands)."""
+
     number: int
     title: str
     url: str
@@ -294,6 +297,7 @@ def _merge_title(r: LogRecord) -> str:
 class StartedLog:
     """A history pass already running (see :func:`start_log`)."""
 
+    repo: Repo
     rev_range: str
     mailmap_rev: str | None
     emails: bool
@@ -314,7 +318,7 @@ def start_log(
     records = repo.iter_history(revs, mailmap_rev=mailmap_rev, emails=emails)
     first = next(records, None)  # git is running from here on
     chained = itertools.chain([first] if first is not None else [], records)
-    return StartedLog(rev_range, mailmap_rev, emails, rng, chained)
+    return StartedLog(repo, rev_range, mailmap_rev, emails, rng, chained)
 
 
 def _read_records(
@@ -334,11 +338,11 @@ def _read_records(
         if len(r.parents) > 1:
             m = merge_rx.search(r.subject) or auto_rx.search(r.subject)
             if m:
-                merge_prs.append((r.sha, int(m.group(1)), _merge_title(r)))
+                merge_prs.append((r.sha, int(m.group(1)), " ".join(_merge_title(r).split())))
         elif r.subject.endswith(")"):
             m = squash_rx.match(r.subject)
             if m:
-                squash_prs[r.sha] = (int(m.group(2)), m.group(1).strip())
+                squash_prs[r.sha] = (int(m.group(2)), " ".join(m.group(1).split()))
 
 
 def _load_history(
@@ -396,24 +400,19 @@ def _people(record: LogRecord, co: Mapping[str, tuple[str, str]]) -> list[tuple[
 
 
 def _collect_authors(config: Config, hist: _History) -> tuple[Author, ...]:
-    rx = _bot_matcher(config.changelog.bots)
-    bots: dict[tuple[str, str], bool] = {}
-
-    def is_bot(name: str, email: str) -> bool:
-        # names only: a changelog pass reads no e-mails of authors
-        known = bots.get((name, ""))
-        if known is None:
-            known = bots[(name, "")] = _is_bot(rx, name)
-        return known
-
-    counts: Counter[str] = Counter()
+    co = hist.co_authors
+    # commits per name: the author, plus co-authors other than the author (once each)
+    counts: Counter[str] = Counter(map(_NAME, hist.in_range))
     for r in hist.in_range:
         if r.co_authors:
-            counts.update({n for n, e in _people(r, hist.co_authors) if not is_bot(n, e)})
-        elif not is_bot(r.name, r.email):
-            counts[r.name] += 1
-    previous = {r.name for r in hist.before}
-    previous.update(n for r in hist.before if r.co_authors for n, _ in _people(r, hist.co_authors))
+            extra = {co[v][0] for v in r.co_authors if v in co and co[v][0]} - {r.name}
+            counts.update(extra)
+    # names only: a changelog pass reads no e-mails of authors
+    rx = _bot_matcher(config.changelog.bots)
+    for name in [n for n in counts if _is_bot(rx, n)]:
+        del counts[name]
+    previous = set(map(_NAME, hist.before))
+    previous.update(co[v][0] for r in hist.before if r.co_authors for v in r.co_authors if v in co)
     authors = [Author(name, name not in previous, n) for name, n in counts.items()]
     # NumPy sorts the printed strings ("Name +" and "Name") with Python's sort
     authors.sort(key=lambda a: a.display)
@@ -444,7 +443,7 @@ def _collect_pull_requests(config: Config, hist: _History) -> tuple[PullRequest,
         sha = ps[0] if ps else None
     template = config.changelog.pr_url
     return tuple(
-        PullRequest(n, " ".join(found[n].split()), template.format(number=n) if template else "")
+        PullRequest(n, found[n], template.format(number=n) if template else "")
         for n in sorted(found)
     )
 
@@ -506,7 +505,7 @@ def enrich_titles(
     for p in changelog.pull_requests:
         info_d = known.get(str(p.number))
         if info_d:
-            p = replace(p, title=" ".join(info_d["title"].split()), url=info_d["url"] or p.url)
+            p = p._replace(title=" ".join(info_d["title"].split()), url=info_d["url"] or p.url)
         prs.append(p)
     return replace(changelog, pull_requests=tuple(prs))
 

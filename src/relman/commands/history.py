@@ -33,6 +33,18 @@ def _range(config: Config, repo: Repo, rev_range: str | None, release: str | Non
     return chosen
 
 
+def _same_repo(started: Any, config: Config) -> Repo | None:
+    """The repository of an early-started log when it is the project's (saves a git call)."""
+    if started is None:
+        return None
+    repo: Repo = started.repo
+    try:
+        config.project_dir.relative_to(repo.root)
+    except ValueError:
+        return None
+    return repo
+
+
 def _forge(config: Config, offline: bool) -> Forge | None:
     if offline:
         return None
@@ -109,10 +121,10 @@ def changelog(
         from relman.git import find_repo
         from relman.history import start_log
 
-        repo = find_repo(state.project or Path.cwd())
-        started = start_log(repo, rev_range, mailmap_rev=mailmap_rev)
+        early = find_repo(state.project or Path.cwd())
+        started = start_log(early, rev_range, mailmap_rev=mailmap_rev)
     config = state.config()
-    repo = _repo(config)
+    repo = _same_repo(started, config) or _repo(config)
     if write and output:
         raise UsageError("--write and --output cannot be used together")
     target = output
