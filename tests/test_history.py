@@ -468,3 +468,19 @@ def test_stream_reports_failures_and_stops_early(project):
     first = next(chunks)
     assert first  # the program runs; closing the generator ends it without an error
     chunks.close()
+
+
+def test_mailmap_suggestion_matches_the_identity_as_written(project):
+    # an older, half-right entry maps the GitHub address to a user name
+    project.write({".mailmap": "bob <ben@example.org> <999+benb@users.noreply.github.com>\n"})
+    project.commit("old work", author=BEN)
+    project.tag("v1.2.0", "release")
+    project.commit("new work (#1)", author=BEN_ALIAS)
+    config, repo = _config_repo(project)
+    problems = find_duplicate_identities(config, repo, "v1.2.0..HEAD")
+    assert [(p.kind, p.names) for p in problems] == [("same-email", ("Ben Builder", "bob"))]
+    line = "Ben Builder <ben@example.org> benb <999+benb@users.noreply.github.com>"
+    assert problems[0].suggestion == line
+    mailmap = project.path / ".mailmap"
+    mailmap.write_text(mailmap.read_text() + line + "\n")
+    assert find_duplicate_identities(config, repo, "v1.2.0..HEAD") == []

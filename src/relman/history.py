@@ -139,6 +139,8 @@ def _resolve_range(repo: Repo, rev_range: str) -> _Range:
     start_name, sep, end_name = text.partition("..")
     if not sep:
         start_name, end_name = "", text
+    else:  # as in git, an empty side means HEAD
+        start_name = start_name or "HEAD"
     end_name = end_name or "HEAD"
     end = repo.rev_parse(end_name)
     if end is None:
@@ -399,6 +401,11 @@ def _people(record: LogRecord, co: Mapping[str, tuple[str, str]]) -> list[tuple[
     return people
 
 
+def _people_all(record: LogRecord, co: Mapping[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """The author and every co-author, one entry per trailer (empty when unparsable)."""
+    return [(record.name, record.email), *(co.get(v, ("", "")) for v in record.co_authors)]
+
+
 def _collect_authors(config: Config, hist: _History) -> tuple[Author, ...]:
     co = hist.co_authors
     # commits per name: the author, plus co-authors other than the author (once each)
@@ -653,13 +660,19 @@ def find_duplicate_identities(
     bot = _bot_matcher(config.changelog.bots)
     counts: Counter[tuple[str, str]] = Counter()
     recent: set[tuple[str, str]] = set()
+    # the identities as written in commits, which .mailmap lines must match
+    raw: dict[tuple[str, str], set[str]] = {}
     for records, in_range in ((hist.in_range, True), (hist.before, False)):
         for r in records:
-            for name, email in _people(r, hist.co_authors):
-                if _is_bot(bot, name, email):
+            written = [f"{r.raw_name} <{r.raw_email}>", *r.co_authors]
+            for (name, email), as_written in zip(
+                _people_all(r, hist.co_authors), written, strict=True
+            ):
+                if not name or _is_bot(bot, name, email):
                     continue
                 key = (name, email.lower())
                 counts[key] += 1
+                raw.setdefault(key, set()).add(" ".join(as_written.split()))
                 if in_range:
                     recent.add(key)
     problems: list[IdentityProblem] = []
@@ -672,12 +685,21 @@ def find_duplicate_identities(
     def preferred(names: Iterable[str], email: str) -> str:
         return max(names, key=lambda n: (" " in n.strip(), n != n.lower(), counts[(n, email)], n))
 
+    def lines(best: tuple[str, str], others: Iterable[tuple[str, str]]) -> str:
+        return "\n".join(
+            f"{best[0]} <{best[1]}> {as_written}"
+            for other in sorted(others)
+            for as_written in sorted(raw[other])
+        )
+
+    grouped: set[str] = set()
     for email, names in sorted(by_email.items()):
         if len(names) < 2 or not any((n, email) in recent for n in names):
             continue
         best = preferred(names, email)
         others = sorted(n for n in names if n != best)
-        suggestion = "\n".join(f"{best} <{email}> {o} <{email}>" for o in others)
+        grouped.update(others)
+        suggestion = lines((best, email), [(o, email) for o in others])
         problems.append(IdentityProblem("same-email", (best, *others), (email,), suggestion))
     for _key, idents in sorted(by_name.items()):
         emails = sorted({e for _, e in idents})
@@ -687,14 +709,10 @@ def find_duplicate_identities(
         if len(emails) == 1:  # same e-mail, names differ in case: reported above
             continue
         best_ident = max(idents, key=lambda i: (counts[i], i))
-        suggestion = "\n".join(
-            f"{best_ident[0]} <{best_ident[1]}> {n} <{e}>"
-            for n, e in sorted(idents)
-            if (n, e) != best_ident
-        )
+        suggestion = lines(best_ident, [i for i in idents if i != best_ident])
         problems.append(IdentityProblem("same-name", tuple(name_list), tuple(emails), suggestion))
     for name, email in sorted(recent):
-        if " " not in name.strip():
+        if " " not in name.strip() and name not in grouped:
             problems.append(IdentityProblem("single-word", (name,), (email,), None))
     return problems
 
