@@ -10,7 +10,6 @@ hooks all behave as the user set them).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,7 +24,6 @@ __all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo"]
 # Field and record separators for log parsing: never found in commit data.
 _FS = "\x1f"
 _RS = "\x1e"
-_COMMIT_HEAD = re.compile(r"^commit ([0-9a-f]{40,64})\n(?=[0-9a-f]{40,64}\x1f)", re.M)
 
 
 @dataclass(frozen=True)
@@ -516,44 +514,40 @@ class Repo:
         """:meth:`iter_history` as a list."""
         return list(self.iter_history(revs, mailmap_rev=mailmap_rev, emails=emails))
 
-    def log_history_patches(self, revs: Sequence[str]) -> tuple[list[LogRecord], dict[str, str]]:
-        """Like :meth:`log_history`, plus the stable patch-id of every non-merge commit.
+    def patch_ids(self, shas: Iterable[str]) -> dict[str, str]:
+        """The stable patch-id of each commit (merges and empty commits have none).
 
-        One ``git log -p`` pass; its output is fed once to ``git patch-id``.
+        One ``git diff-tree --stdin`` for all of them, piped once to ``git
+        patch-id --stable``. Diffs are read as bytes, so ids only compare with
+        each other (which is all a cherry-pick check needs).
         """
-        # bodies are indented (%w) so that no message line can look like a diff
-        fmt = "commit %H%n" + self._HISTORY_FORMAT.replace("%b", "%w(0,4,4)%b%w(0,0,0)")
-        raw = self.git(
-            "log", "-p", "--no-color", "--no-ext-diff", f"--format={fmt}", *revs, "--", strip=False
-        )
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        diff = _proc.run(
+            ["git", "diff-tree", "--stdin", "-p", "--root", "--no-color", "--no-ext-diff"],
+            cwd=self.root,
+            env=_git_env(),
+            input="\n".join(wanted) + "\n",
+            text=False,
+            what="git diff-tree",
+        ).stdout
+        if not diff.strip():
+            return {}
+        raw = _proc.run(
+            ["git", "patch-id", "--stable"],
+            cwd=self.root,
+            env=_git_env(),
+            input=diff,
+            text=False,
+            what="git patch-id",
+        ).stdout
         ids: dict[str, str] = {}
-        if raw.strip():
-            for line in self.git("patch-id", "--stable", input=raw, strip=False).splitlines():
-                parts = line.split()
-                if len(parts) == 2:
-                    ids[parts[1]] = parts[0]
-        records: list[LogRecord] = []
-        for m in _COMMIT_HEAD.finditer(raw):
-            start = m.end()
-            end = raw.find(_RS, start)
-            f = raw[start:end].split(_FS, 8)
-            body = "\n".join(
-                line[4:] if line.startswith("    ") else line for line in f[8].split("\n")
-            )
-            records.append(
-                LogRecord(
-                    m.group(1),
-                    tuple(f[1].split()),
-                    f[2],
-                    f[3],
-                    f[4],
-                    f[5],
-                    f[6],
-                    tuple(v for v in f[7].split("\x1d") if v.strip()) if f[7] else (),
-                    body.strip("\n"),
-                )
-            )
-        return records, ids
+        for line in raw.splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                ids[parts[1]] = parts[0]
+        return ids
 
     def check_mailmap(
         self, contacts: Iterable[str], *, mailmap_rev: str | None = None

@@ -844,10 +844,12 @@ def find_backports(
     A pull request is marked by a ``Backport-Candidate:`` trailer in its
     commits (``[tool.relman.changelog] backport-trailer``), by its number in
     ``backport-file``, or by the ``backport-label`` on GitHub (when ``forge``
-    is given: one GraphQL request per 100 pull requests). It counts as backported when a commit on the
-    branch names it (``#N``, ``gh-N``, ``backport-N``), carries a
+    is given: one GraphQL request per 100 pull requests). It counts as
+    backported when a commit on the branch names it (``#N``, ``gh-N``, ``backport-N``), carries a
     ``(cherry picked from commit X)`` trailer for one of its commits, or has
-    the same patch-id as one of them. One ``git log -p`` pass.
+    the same patch-id as one of them. One ``git log`` pass; patch-ids (one
+    ``git diff-tree`` piped to ``git patch-id``) only for the commits a number
+    or a trailer did not settle.
     """
     if branch is None:
         branch = repo.current_branch()
@@ -874,38 +876,39 @@ def find_backports(
     base = repo.merge_base(main_sha, branch_sha)
     if base is None:
         raise UsageError(f"{branch} and {main} have no common history")
-    records, patch_ids = repo.log_history_patches([main_sha, branch_sha, f"^{base}"])
+    records = repo.log_history([main_sha, branch_sha, f"^{base}"], emails=False)
     parents = {r.sha: r.parents for r in records}
     by_sha = {r.sha: r for r in records}
     on_branch = _ancestors(branch_sha, parents)
 
-    # pull requests on main's first-parent line
-    prs: list[_MainPR] = []
+    # main's first-parent line since the branch point, and the pull requests on it
+    line: list[LogRecord] = []
     sha: str | None = main_sha
     while sha is not None and sha in by_sha:
-        r = by_sha[sha]
+        line.append(by_sha[sha])
+        sha = by_sha[sha].parents[0] if by_sha[sha].parents else None
+    mainline = {r.sha for r in line}
+    prs: list[_MainPR] = []
+    for r in line:
         message = f"{r.subject}\n\n{r.body}"
         if len(r.parents) > 1:
             m = _MERGE_PR.search(r.subject) or _AUTO_MERGE.search(r.subject)
             if m:
-                inner = _ancestors(r.parents[1], parents) - _ancestors(r.parents[0], parents)
-                inner_recs = [by_sha[s] for s in inner]
+                inner = _branch_commits(r.parents[1], by_sha, mainline)
                 prs.append(
                     _MainPR(
                         int(m.group(1)),
-                        _first_line(r.body) or r.subject,
+                        " ".join(_merge_title(r).split()),
                         r.sha,
-                        tuple(sorted(inner)),
-                        (message, *(f"{x.subject}\n\n{x.body}" for x in inner_recs)),
+                        tuple(x.sha for x in inner),
+                        (message, *(f"{x.subject}\n\n{x.body}" for x in inner)),
                     )
                 )
         else:
-            m = _SQUASH_PR.match(r.subject.strip())
+            m = _SQUASH_PR.match(r.subject)
             if m:
-                prs.append(
-                    _MainPR(int(m.group(2)), m.group(1).strip(), r.sha, (r.sha,), (message,))
-                )
-        sha = r.parents[0] if r.parents else None
+                title = " ".join(m.group(1).split())
+                prs.append(_MainPR(int(m.group(2)), title, r.sha, (r.sha,), (message,)))
 
     labels: dict[int, tuple[str, ...]] = {}
     if forge is not None and prs:
@@ -917,21 +920,54 @@ def find_backports(
         }
     from_file = _backport_numbers_from_file(config)
     label = config.changelog.backport_label
-    branch_recs = [r for r in records if r.sha in on_branch]
-    items: list[Backport] = []
+    marked: list[tuple[_MainPR, str]] = []
     for pr in sorted(prs, key=lambda p: p.number):
         if label in labels.get(pr.number, ()):
-            marked = "label"
+            marked.append((pr, "label"))
         elif pr.number in from_file:
-            marked = "file"
+            marked.append((pr, "file"))
         elif _trailer_marked(config.changelog.backport_trailer, pr.messages):
-            marked = "trailer"
-        else:
-            continue
-        evidence, where = _find_evidence(pr, branch_recs, patch_ids)
-        items.append(
-            Backport(pr.number, pr.title, pr.commit, marked, evidence is not None, evidence, where)
+            marked.append((pr, "trailer"))
+    branch_recs = [r for r in records if r.sha in on_branch]
+    found = {pr.number: _find_evidence(pr, branch_recs, {}) for pr, _ in marked}
+    # patch-ids only when a number or a cherry-pick trailer did not tell
+    unresolved = [pr for pr, _ in marked if found[pr.number][0] is None]
+    if unresolved:
+        patch_ids = repo.patch_ids(
+            [r.sha for r in branch_recs if len(r.parents) == 1]
+            + [c for pr in unresolved for c in pr.commits]
         )
+        for pr in unresolved:
+            found[pr.number] = _find_evidence(pr, branch_recs, patch_ids)
+    items = [
+        Backport(
+            pr.number,
+            pr.title,
+            pr.commit,
+            how,
+            found[pr.number][0] is not None,
+            found[pr.number][0],
+            found[pr.number][1],
+        )
+        for pr, how in marked
+    ]
     if not prs:
         _report.debug(f"no pull requests found on {main} since {base[:12]}")
     return BackportReport(branch, main, base, tuple(items))
+
+
+def _branch_commits(
+    tip: str, by_sha: Mapping[str, LogRecord], mainline: set[str]
+) -> list[LogRecord]:
+    """The commits of a merged branch: from its tip back to where it left the main line."""
+    seen: set[str] = set()
+    out: list[LogRecord] = []
+    stack = [tip]
+    while stack:
+        sha = stack.pop()
+        if sha in seen or sha in mainline or sha not in by_sha:
+            continue
+        seen.add(sha)
+        out.append(by_sha[sha])
+        stack.extend(by_sha[sha].parents)
+    return out
