@@ -63,7 +63,7 @@ _release_opt = click.option(
 _mailmap_opt = click.option(
     "--mailmap-rev",
     metavar="REV",
-    help="Use the .mailmap of REV instead of the working tree's (uncommitted edits included).",
+    help="Use the .mailmap committed at REV, not the working tree's (which has your uncommitted edits).",
 )
 
 
