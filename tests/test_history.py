@@ -509,3 +509,28 @@ def test_sanitized_titles_are_one_line_with_escaped_stars(title):
     plain = " ".join(title.split())
     if len(plain) <= 60 and "`" not in plain and "*" not in plain:
         assert out == plain
+
+
+def test_first_parent_line_with_skewed_commit_dates(project):
+    """git shows a commit before its first-parent child when dates are skewed."""
+
+    def commit(message: str, when: int, parents: list[str]) -> str:
+        env = {"GIT_COMMITTER_DATE": f"@{when} +0000", "GIT_AUTHOR_DATE": f"@{when} +0000"}
+        tree = project.git("write-tree")
+        args = ["commit-tree", tree]
+        for p in parents:
+            args += ["-p", p]
+        return project.git(*args, "-m", message, env=env)
+
+    base = project.head()
+    c3 = commit("BUG: three (#3)", 1_800_000_000, [base])
+    x = commit("BUG: four (#4)", 1_800_000_500, [c3])
+    side = commit("WIP: side work", 1_800_000_550, [x])
+    p1 = commit("BUG: five (#5)", 1_800_000_100, [x])  # older than its parent x
+    merge = commit("Merge pull request #6 from cat/side\n\nENH: side", 1_800_000_600, [p1, side])
+    project.git("update-ref", "refs/heads/main", merge)
+    order = project.git("log", "--format=%s", "HEAD").splitlines()
+    assert order.index("BUG: four (#4)") < order.index("BUG: five (#5)")  # the skew is real
+    config, repo = _config_repo(project)
+    log = collect_changelog(config, repo, f"{base}..HEAD")
+    assert [p.number for p in log.pull_requests] == [3, 4, 5, 6]

@@ -285,6 +285,8 @@ class _History:
     parents: dict[str, tuple[str, ...]]
     merge_prs: list[tuple[str, int, str]]  # (sha, number, title) of "Merge pull request #N"
     squash_prs: dict[str, tuple[int, str]]  # sha -> (number, title) of "Title (#N)"
+    first_parent: list[str]  # the first-parent line from the range's end, newest first
+    old: set[str]  # commits reachable from the range's start
 
 
 def _merge_title(r: LogRecord) -> str:
@@ -330,11 +332,23 @@ def _read_records(
     merge_prs: list[tuple[str, int, str]],
     squash_prs: dict[str, tuple[int, str]],
     raw: set[str],
-) -> None:
+    first_parent: list[str],
+    end: str,
+) -> str | None:
+    """Fill the collections from ``stream``; return where the first-parent line stopped.
+
+    The first-parent line is followed as the records come: git shows a
+    commit before its parents except when commit dates are skewed, and then
+    the caller finishes the walk from the returned commit.
+    """
     merge_rx, auto_rx, squash_rx = _MERGE_PR, _AUTO_MERGE, _SQUASH_PR
+    fp_next: str | None = end
     for r in stream:
         records.append(r)
         parents[r.sha] = r.parents
+        if r.sha == fp_next:
+            first_parent.append(fp_next)
+            fp_next = r.parents[0] if r.parents else None
         if r.co_authors:
             raw.update(r.co_authors)
         if len(r.parents) > 1:
@@ -345,6 +359,7 @@ def _read_records(
             m = squash_rx.match(r.subject)
             if m:
                 squash_prs[r.sha] = (int(m.group(2)), " ".join(m.group(1).split()))
+    return fp_next
 
 
 def _load_history(
@@ -364,15 +379,23 @@ def _load_history(
     merge_prs: list[tuple[str, int, str]] = []
     squash_prs: dict[str, tuple[int, str]] = {}
     raw: set[str] = set()
+    first_parent: list[str] = []
     # the work per commit happens while git still writes the log; no cyclic
     # garbage is made here, so the collector would only rescan the records
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _read_records(started.records, records, parents, merge_prs, squash_prs, raw)
+        sha = _read_records(
+            started.records, records, parents, merge_prs, squash_prs, raw, first_parent, rng.end
+        )
     finally:
         if gc_was_enabled:
             gc.enable()
+    while sha is not None and sha in parents:  # skewed dates: finish the walk
+        first_parent.append(sha)
+        ps = parents[sha]
+        sha = ps[0] if ps else None
+    old: set[str] = set()
     if rng.start is None:
         in_range, before = records, []
     else:
@@ -389,7 +412,7 @@ def _load_history(
         else:
             name, _, email = value_s.partition("<")
             co[value] = (name.strip(), email.rstrip(">").strip())
-    return _History(rng, in_range, before, co, parents, merge_prs, squash_prs)
+    return _History(rng, in_range, before, co, parents, merge_prs, squash_prs, first_parent, old)
 
 
 def _people(record: LogRecord, co: Mapping[str, tuple[str, str]]) -> list[tuple[str, str]]:
@@ -439,15 +462,13 @@ def _collect_pull_requests(config: Config, hist: _History) -> tuple[PullRequest,
     for _sha, number, title in hist.merge_prs:
         found.setdefault(number, title)
     # squash merges and backports on the first-parent line: "Title (#N)"
-    old = {r.sha for r in hist.before} if hist.before else set()
-    parents, squash = hist.parents, hist.squash_prs
-    sha: str | None = hist.rng.end
-    while sha is not None and sha in parents and sha not in old:
+    old, squash = hist.old, hist.squash_prs
+    for sha in hist.first_parent:
+        if sha in old:
+            break
         hit = squash.get(sha)
         if hit is not None and hit[0] not in found:
             found[hit[0]] = hit[1]
-        ps = parents[sha]
-        sha = ps[0] if ps else None
     template = config.changelog.pr_url
     return tuple(
         PullRequest(n, found[n], template.format(number=n) if template else "")
