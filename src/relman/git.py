@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from relman import _proc
-from relman.errors import CommandError, NotARepository
+from relman.errors import CommandError, NotARepository, UsageError
 
 __all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo"]
 
@@ -42,7 +42,11 @@ class Commit:
 
 
 class LogRecord(NamedTuple):
-    """One commit as the history verbs read it (names and e-mails mailmapped)."""
+    """One commit as the history verbs read it (names and e-mails mailmapped).
+
+    A named tuple, not a dataclass: a history pass makes one per commit. The
+    e-mail and raw fields are empty when the pass did not read them.
+    """
 
     sha: str
     parents: tuple[str, ...]
@@ -428,8 +432,6 @@ class Repo:
         if mailmap_rev is None:
             return ["git", *args], self.root, _git_env()
         if self.rev_parse(mailmap_rev) is None:
-            from relman.errors import UsageError
-
             raise UsageError(
                 f"--mailmap-rev {mailmap_rev}: no such revision",
                 hint="give a tag, branch or commit whose .mailmap should be used",
