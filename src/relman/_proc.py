@@ -9,17 +9,21 @@ and stderr.
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from relman import _report
 from relman.errors import CommandError, ToolNotFound
 
-__all__ = ["Completed", "find_program", "run"]
+__all__ = ["Completed", "find_program", "run", "stream"]
 
 _INSTALL_HINTS = {
     "git": "install git (for example `apt-get install git`) and make sure it is on PATH",
@@ -106,3 +110,75 @@ def run(
             stderr=stderr,
         )
     return done
+
+
+def stream(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    what: str | None = None,
+    chunk_size: int = 1 << 18,
+) -> Iterator[str]:
+    """Run ``args`` and yield its stdout (UTF-8) in chunks as it is produced.
+
+    For long outputs (``git log`` over a big history) that the caller parses
+    while the program still runs. Same rules as :func:`run`: the program is
+    resolved on PATH, no shell, and a non-zero exit raises
+    :class:`CommandError` (with stderr) once the output is consumed. A
+    consumer that stops early terminates the program.
+    """
+    argv = [os.fspath(a) for a in args]
+    program = argv[0]
+    if os.sep not in program:
+        argv[0] = find_program(program)
+    _report.debug("$ " + " ".join(argv))
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=os.fspath(cwd),
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=err,
+            )
+        except FileNotFoundError as exc:
+            if not Path(cwd).is_dir():
+                raise CommandError(f"folder {cwd} does not exist", command=argv) from exc
+            raise ToolNotFound(f"{program} could not be started: {exc}", command=argv) from exc
+        assert proc.stdout is not None
+        buffered = cast("io.BufferedReader", proc.stdout)
+        read = buffered.read  # blocks until chunk_size bytes or the end
+        finished = False
+        first = True
+        try:
+            while True:
+                # the first chunk is whatever is there: callers may prime the generator
+                # to start the program and go on with other work
+                data = buffered.read1(chunk_size) if first else read(chunk_size)
+                first = False
+                if not data:
+                    break
+                yield decoder.decode(data)
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield tail
+            finished = True
+        finally:
+            if not finished and proc.poll() is None:
+                proc.kill()
+            proc.stdout.close()
+            returncode = proc.wait()
+        if finished and returncode != 0:
+            err.seek(0)
+            stderr = err.read().decode("utf-8", "replace")
+            name = what or f"{Path(program).name} {' '.join(argv[1:3])}".strip()
+            lines = stderr.strip().splitlines()
+            raise CommandError(
+                f"{name} failed (exit {returncode}): {lines[-1] if lines else 'no output'}",
+                command=argv,
+                returncode=returncode,
+                stderr=stderr,
+            )

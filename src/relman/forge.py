@@ -13,7 +13,7 @@ token never appears in messages.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,18 @@ if TYPE_CHECKING:
 
     from relman.config import Config
 
-__all__ = ["DEFAULT_API_URL", "Blocker", "Forge", "forge_from_config", "list_blockers"]
+__all__ = [
+    "DEFAULT_API_URL",
+    "Blocker",
+    "Forge",
+    "PullInfo",
+    "create_release",
+    "fetch_pull_requests",
+    "find_release",
+    "forge_from_config",
+    "list_blockers",
+    "upload_release_asset",
+]
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -129,9 +140,7 @@ class Forge:
 
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
         """One GraphQL query; errors in the answer raise :class:`RemoteError`."""
-        # GitHub serves GraphQL at /graphql beside the REST root (/api/graphql on Enterprise)
-        root = self.api_url
-        url = root[: -len("/v3")] + "/graphql" if root.endswith("/v3") else root + "/graphql"
+        url = _graphql_url(self.api_url)
         data = self.request(
             "POST", "/graphql", json={"query": query, "variables": dict(variables or {})}, url=url
         )
@@ -264,3 +273,75 @@ def list_blockers(
         for item in forge.paginate(f"{base}/issues", params={"state": "open", "labels": label}):
             found.setdefault(int(item["number"]), _blocker(item))
     return [found[n] for n in sorted(found)]
+
+
+# -- pull requests in bulk (changelog titles, backport labels) ----------------
+
+_NOT_FOUND = "NOT_FOUND"
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    title: str
+    url: str
+    labels: tuple[str, ...]
+
+
+def _graphql_url(api_url: str) -> str:
+    # GitHub serves GraphQL at /graphql beside the REST root (/api/graphql on Enterprise)
+    root = api_url.rstrip("/")
+    return root[: -len("/v3")] + "/graphql" if root.endswith("/v3") else root + "/graphql"
+
+
+def fetch_pull_requests(
+    forge: Forge, numbers: Iterable[int], *, batch: int = 100
+) -> dict[int, PullInfo]:
+    """Title, URL and labels of many pull requests: one GraphQL request per ``batch`` (<= 100).
+
+    Numbers GitHub does not know (issues, deleted pull requests) are left out.
+    """
+    wanted = sorted(set(numbers))
+    owner, _, name = forge.repo.partition("/")
+    found: dict[int, PullInfo] = {}
+    size = max(1, min(batch, 100))
+    for i in range(0, len(wanted), size):
+        chunk = wanted[i : i + size]
+        fields = "\n".join(
+            f"    pr{n}: pullRequest(number: {n}) "
+            "{ number title url labels(first: 50) { nodes { name } } }"
+            for n in chunk
+        )
+        query = (
+            "query($owner: String!, $name: String!) {\n"
+            f"  repository(owner: $owner, name: $name) {{\n{fields}\n  }}\n}}"
+        )
+        data = forge.request(
+            "POST",
+            "/graphql",
+            json={"query": query, "variables": {"owner": owner, "name": name}},
+            url=_graphql_url(forge.api_url),
+        )
+        if not isinstance(data, dict):
+            raise RemoteError("GitHub GraphQL answer is not a JSON object")
+        errors = [e for e in data.get("errors") or [] if e.get("type") != _NOT_FOUND]
+        if errors:
+            messages = "; ".join(str(e.get("message", e)) for e in errors)
+            raise RemoteError(f"GitHub GraphQL query failed: {messages}")
+        repository = (data.get("data") or {}).get("repository") or {}
+        for n in chunk:
+            node = repository.get(f"pr{n}")
+            if not isinstance(node, dict):
+                continue
+            labels = tuple(
+                str(lab.get("name", ""))
+                for lab in ((node.get("labels") or {}).get("nodes") or [])
+                if isinstance(lab, dict)
+            )
+            found[n] = PullInfo(
+                int(node.get("number", n)),
+                str(node.get("title", "")),
+                str(node.get("url", "")),
+                labels,
+            )
+    return found

@@ -14,11 +14,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from relman import _proc
-from relman.errors import CommandError, NotARepository
+from relman.errors import CommandError, NotARepository, UsageError
 
-__all__ = ["Commit", "Repo", "StatusEntry", "find_repo"]
+__all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo"]
 
 # Field and record separators for log parsing: never found in commit data.
 _FS = "\x1f"
@@ -38,6 +39,24 @@ class Commit:
     @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
+
+
+class LogRecord(NamedTuple):
+    """One commit as the history verbs read it (names and e-mails mailmapped).
+
+    A named tuple, not a dataclass: a history pass makes one per commit. The
+    e-mail and raw fields are empty when the pass did not read them.
+    """
+
+    sha: str
+    parents: tuple[str, ...]
+    name: str  # %aN: the author's name through the mailmap
+    email: str  # %aE
+    raw_name: str  # %an: as recorded in the commit
+    raw_email: str  # %ae
+    subject: str
+    co_authors: tuple[str, ...]  # raw Co-authored-by values ("Name <email>")
+    body: str
 
 
 @dataclass(frozen=True)
@@ -451,3 +470,183 @@ class Repo:
         )
         staged = self.git("diff", "--name-only", "-z", "--diff-filter=A", "--cached", strip=False)
         return [p for p in (raw + staged).split("\0") if p]
+
+    # -- history: changelog, authors, mailmap, backports ---------------------
+    # One `git log` pass per question; records are split on control characters
+    # that never occur in commit data. Names and e-mails go through the
+    # working tree's .mailmap (uncommitted edits included), or through the
+    # .mailmap of another revision with ``mailmap_rev`` (git's mailmap.blob,
+    # the working tree's file left out).
+
+    _HISTORY_FORMAT = (
+        _FS.join(
+            [
+                "%H",
+                "%P",
+                "%aN",
+                "%aE",
+                "%an",
+                "%ae",
+                "%s",
+                "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)",
+                "%b",
+            ]
+        )
+        + _RS
+    )
+    # what a changelog needs: no e-mails, no names before the mailmap
+    _HISTORY_LEAN_FORMAT = (
+        _FS.join(
+            [
+                "%H",
+                "%P",
+                "%aN",
+                "%s",
+                "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)",
+                "%b",
+            ]
+        )
+        + _RS
+    )
+
+    def _history_call(
+        self, args: Sequence[str], mailmap_rev: str | None
+    ) -> tuple[list[str], Path, dict[str, str]]:
+        """argv, cwd and environment of a history command under the chosen mailmap."""
+        if mailmap_rev is None:
+            return ["git", *args], self.root, _git_env()
+        if self.rev_parse(mailmap_rev) is None:
+            raise UsageError(
+                f"--mailmap-rev {mailmap_rev}: no such revision",
+                hint="give a tag, branch or commit whose .mailmap should be used",
+            )
+        # Run from inside the git directory so that git finds no working-tree
+        # .mailmap: only the blob of ``mailmap_rev`` maps names.
+        git_dir = self.git("rev-parse", "--absolute-git-dir")
+        return (
+            ["git", "-c", f"mailmap.blob={mailmap_rev}:.mailmap", *args],
+            Path(git_dir),
+            _git_env({"GIT_DIR": git_dir}),
+        )
+
+    def _history_git(
+        self, args: Sequence[str], *, mailmap_rev: str | None, input: str | None = None
+    ) -> str:
+        argv, cwd, env = self._history_call(args, mailmap_rev)
+        return _proc.run(argv, cwd=cwd, env=env, input=input, what=f"git {args[0]}").stdout
+
+    def iter_history(
+        self, revs: Sequence[str], *, mailmap_rev: str | None = None, emails: bool = True
+    ) -> Iterator[LogRecord]:
+        """Every commit reachable from ``revs`` (``^X`` excludes), newest first, in one pass.
+
+        Records are yielded while git still writes the log, so callers can
+        work on them as they come. With ``emails=False`` git reads less: the
+        e-mail and the names before the mailmap are left empty. ``revs``
+        should be full shas when ``mailmap_rev`` is given (git then runs from
+        the git directory, where ``HEAD`` still resolves but paths do not).
+        """
+        fmt = self._HISTORY_FORMAT if emails else self._HISTORY_LEAN_FORMAT
+        argv, cwd, env = self._history_call(["log", f"--format={fmt}", *revs, "--"], mailmap_rev)
+        new = tuple.__new__
+        cls = LogRecord
+        pending = ""
+        for chunk in _proc.stream(argv, cwd=cwd, env=env, what="git log"):
+            records = (pending + chunk).split(_RS)
+            pending = records.pop()
+            for record in records:
+                if emails:
+                    f = record.lstrip("\n").split(_FS, 8)
+                    if len(f) < 9:
+                        continue
+                    co = f[7]
+                    yield new(
+                        cls,
+                        (
+                            f[0],
+                            tuple(f[1].split()),
+                            f[2],
+                            f[3],
+                            f[4],
+                            f[5],
+                            f[6],
+                            tuple(v for v in co.split("\x1d") if v.strip()) if co else (),
+                            f[8],
+                        ),
+                    )
+                else:
+                    f = record.lstrip("\n").split(_FS, 5)
+                    if len(f) < 6:
+                        continue
+                    co = f[4]
+                    yield new(
+                        cls,
+                        (
+                            f[0],
+                            tuple(f[1].split()),
+                            f[2],
+                            "",
+                            "",
+                            "",
+                            f[3],
+                            tuple(v for v in co.split("\x1d") if v.strip()) if co else (),
+                            f[5],
+                        ),
+                    )
+
+    def log_history(
+        self, revs: Sequence[str], *, mailmap_rev: str | None = None, emails: bool = True
+    ) -> list[LogRecord]:
+        """:meth:`iter_history` as a list."""
+        return list(self.iter_history(revs, mailmap_rev=mailmap_rev, emails=emails))
+
+    def patch_ids(self, shas: Iterable[str]) -> dict[str, str]:
+        """The stable patch-id of each commit (merges and empty commits have none).
+
+        One ``git diff-tree --stdin`` for all of them, piped once to ``git
+        patch-id --stable``. Diffs are read as bytes, so ids only compare with
+        each other (which is all a cherry-pick check needs).
+        """
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        diff = _proc.run(
+            ["git", "diff-tree", "--stdin", "-p", "--root", "--no-color", "--no-ext-diff"],
+            cwd=self.root,
+            env=_git_env(),
+            input="\n".join(wanted) + "\n",
+            text=False,
+            what="git diff-tree",
+        ).stdout
+        if not diff.strip():
+            return {}
+        raw = _proc.run(
+            ["git", "patch-id", "--stable"],
+            cwd=self.root,
+            env=_git_env(),
+            input=diff,
+            text=False,
+            what="git patch-id",
+        ).stdout
+        ids: dict[str, str] = {}
+        for line in raw.splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                ids[parts[1]] = parts[0]
+        return ids
+
+    def check_mailmap(
+        self, contacts: Iterable[str], *, mailmap_rev: str | None = None
+    ) -> dict[str, tuple[str, str]]:
+        """Map ``Name <email>`` contacts through the mailmap, in one ``git check-mailmap``."""
+        wanted = sorted({c.strip() for c in contacts if "<" in c and c.strip().endswith(">")})
+        if not wanted:
+            return {}
+        raw = self._history_git(
+            ["check-mailmap", "--stdin"], mailmap_rev=mailmap_rev, input="\n".join(wanted) + "\n"
+        )
+        result: dict[str, tuple[str, str]] = {}
+        for contact, line in zip(wanted, raw.splitlines(), strict=False):
+            name, _, email = line.rpartition("<")
+            result[contact] = (name.strip(), email.rstrip(">").strip())
+        return result
