@@ -1367,6 +1367,9 @@ def _forget_if_untouched(ctx: Context) -> None:
     if ctx.repo.head() != ctx.state.get("start_commit"):
         return
     ctx.state.path.unlink(missing_ok=True)
+    ctx.state.path.with_suffix(".lock").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        ctx.state.path.parent.rmdir()  # only when empty
 
 
 def plan_release(
