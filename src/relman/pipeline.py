@@ -563,6 +563,8 @@ class BuildStep(Step):
         recorded: dict[str, str] = ctx.state.get("artifacts") or {}
         if not recorded:
             return False
+        if ctx.state.get("built_from") != ctx.release_commit:
+            return False  # the tag was made again at another commit: build again
         for name, digest in recorded.items():
             path = ctx.dist_dir / name
             if not path.is_file():
@@ -611,6 +613,7 @@ class BuildStep(Step):
             )
             files += [f.path for f in fetched.files if f.filename.endswith(".whl")]
         fault_point(f"{self.name}:mid")
+        ctx.state.data["built_from"] = ctx.release_commit
         ctx.state.set("artifacts", {p.name: sha256_file(p) for p in files})
 
 
@@ -643,7 +646,8 @@ class VerifyStep(Step):
                 _report.info(f"  {problem}")
             raise CheckFailed(
                 "the artifacts have problems (above); nothing was published",
-                hint="fix the project, then `relman release --resume` rebuilds after the tag is recreated",
+                hint="the tag is not pushed yet: fix the project, delete the local tag "
+                f"(git tag -d {ctx.tag}), then run `relman release --resume`",
             )
         fault_point(f"{self.name}:mid")
         verified = verify.verify_artifacts(
