@@ -975,15 +975,30 @@ class PostReleaseStep(Step):
             return "dynamic version: nothing to reset"
         return None
 
-    def is_done(self, ctx: Context) -> bool:
+    def _committed(self, ctx: Context) -> str | None:
+        """The post-release commit on the branch, when it is there already."""
         commit = ctx.release_commit
         if commit is None:
-            return False
+            return None
         head = ctx.repo.rev_parse(f"refs/heads/{ctx.branch}")
         if head is None or head == commit or not ctx.repo.is_ancestor(commit, head):
-            return False
+            return None
         values = _version_files_text(ctx, head)
-        return bool(values) and all(v == self._dev_version(ctx) for v in values.values())
+        ok = bool(values) and all(v == self._dev_version(ctx) for v in values.values())
+        return head if ok else None
+
+    def is_done(self, ctx: Context) -> bool:
+        head = self._committed(ctx)
+        if head is None:
+            return False
+        if PushStep().skip_reason(ctx):
+            return True
+        remote = _remote_ref(ctx, f"refs/heads/{ctx.branch}")
+        return (
+            remote is not None
+            and ctx.repo.rev_parse(remote) is not None
+            and ctx.repo.is_ancestor(head, remote)
+        )
 
     def _message(self, ctx: Context) -> str:
         v = Version(ctx.version)
@@ -1002,6 +1017,13 @@ class PostReleaseStep(Step):
         return actions
 
     def run(self, ctx: Context) -> None:
+        if self._committed(ctx) is None:
+            self._commit(ctx)
+        fault_point(f"{self.name}:pushing")
+        if not PushStep().skip_reason(ctx):
+            ctx.repo.push(ctx.config.remote, [f"refs/heads/{ctx.branch}:refs/heads/{ctx.branch}"])
+
+    def _commit(self, ctx: Context) -> None:
         from relman import versionfiles
 
         dev = self._dev_version(ctx)
@@ -1031,9 +1053,6 @@ class PostReleaseStep(Step):
                 paths += [ctx.relpath(p) for p in written]
             ctx.before_commit(self.name)
             ctx.repo.create_commit(self._message(ctx), paths=sorted(set(paths)))
-        fault_point(f"{self.name}:pushing")
-        if not PushStep().skip_reason(ctx):
-            ctx.repo.push(ctx.config.remote, [f"refs/heads/{ctx.branch}:refs/heads/{ctx.branch}"])
 
 
 class ForwardPortStep(Step):
