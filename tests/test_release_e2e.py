@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -231,3 +232,27 @@ def test_release_of_the_c_extension_from_a_maintenance_branch(example_repo) -> N
     files = _git(path, "diff", "--name-only", "main", "forward-port-0.4.0").split()
     assert "CHANGES.rst" in files
     assert _git(path, "rev-parse", "--abbrev-ref", "HEAD") == "maintenance/0.4.x"
+
+
+def test_demo_releases_and_installs_the_example(tmp_path: Path) -> None:
+    out = run_relman("demo", "--dest", str(tmp_path / "demo"), "--json", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["installed_version"] == summary["version"] == "1.1.0"
+    assert summary["signing"].startswith(("gpg", "ssh"))
+    project = Path(summary["project"])
+    verify = subprocess.run(
+        ["git", "tag", "-v", "v1.1.0"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "GNUPGHOME": str(tmp_path / "demo" / "keys" / "gnupg")},
+    )
+    assert verify.returncode == 0, verify.stderr  # the tag's signature verifies
+    assert any(Path(a).name.endswith(".whl") for a in summary["artifacts"])
+    assert (Path(summary["index"]) / "simple" / "relman-demo-purelib").is_dir()
+    assert Path(summary["changelog"]).is_file()
+    again = run_relman("demo", "--dest", str(tmp_path / "demo"), cwd=tmp_path)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
