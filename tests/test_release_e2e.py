@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -247,9 +248,14 @@ def test_demo_releases_and_installs_the_example(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "GNUPGHOME": str(tmp_path / "demo" / "keys" / "gnupg")},
+        env={
+            **os.environ,
+            **({"GNUPGHOME": summary["gnupg_home"]} if summary["gnupg_home"] else {}),
+        },
     )
     assert verify.returncode == 0, verify.stderr  # the tag's signature verifies
+    if summary["gnupg_home"]:
+        shutil.rmtree(summary["gnupg_home"], ignore_errors=True)
     assert any(Path(a).name.endswith(".whl") for a in summary["artifacts"])
     assert (Path(summary["index"]) / "simple" / "relman-demo-purelib").is_dir()
     assert Path(summary["changelog"]).is_file()

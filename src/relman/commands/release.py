@@ -146,33 +146,45 @@ def _run(ctx: Any, **selection: Any) -> Any:
 # -- demo -------------------------------------------------------------------
 
 
-def _throwaway_signing(repo: Any, home: Path) -> str:
-    """Configure ``repo`` to sign tags with a key made for this demo only."""
-    from relman import _proc
+def _throwaway_signing(repo: Any, home: Path) -> tuple[str, str | None]:
+    """Configure ``repo`` to sign tags with a key made for this demo only.
 
-    gnupg = home / "gnupg"
-    gnupg.mkdir(mode=0o700, parents=True)
+    Returns how tags are signed and, for gpg, the GNUPGHOME holding the key
+    (a short path under the system's temporary folder: gpg-agent's socket
+    path must stay short).
+    """
+    from relman import _proc
+    from relman.errors import CommandError
+
+    home.mkdir(parents=True, exist_ok=True)
     if shutil.which("gpg"):
-        os.environ["GNUPGHOME"] = str(gnupg)
-        _proc.run(
-            [
-                "gpg",
-                "--batch",
-                "--pinentry-mode",
-                "loopback",
-                "--passphrase",
-                "",
-                "--quick-gen-key",
-                "relman demo <demo@example.org>",
-                "ed25519",
-                "sign",
-                "never",
-            ],
-            cwd=home,
-        )
-        repo.git("config", "gpg.format", "openpgp")
-        repo.git("config", "user.signingkey", "demo@example.org")
-        return "gpg (throwaway key)"
+        gnupg = Path(tempfile.mkdtemp(prefix="relman-gpg-"))
+        gnupg.chmod(0o700)
+        try:
+            _proc.run(
+                [
+                    "gpg",
+                    "--batch",
+                    "--pinentry-mode",
+                    "loopback",
+                    "--passphrase",
+                    "",
+                    "--quick-gen-key",
+                    "relman demo <demo@example.org>",
+                    "ed25519",
+                    "sign",
+                    "never",
+                ],
+                cwd=home,
+                env={**os.environ, "GNUPGHOME": str(gnupg)},
+            )
+        except CommandError as exc:
+            message(f"warning: gpg could not make a key ({exc.message}); trying ssh")
+        else:
+            os.environ["GNUPGHOME"] = str(gnupg)
+            repo.git("config", "gpg.format", "openpgp")
+            repo.git("config", "user.signingkey", "demo@example.org")
+            return "gpg (throwaway key)", str(gnupg)
     if shutil.which("ssh-keygen"):
         key = home / "demo_ed25519"
         _proc.run(
@@ -192,8 +204,8 @@ def _throwaway_signing(repo: Any, home: Path) -> str:
         )
         repo.git("config", "gpg.format", "ssh")
         repo.git("config", "user.signingkey", str(key) + ".pub")
-        return "ssh (throwaway key)"
-    return ""
+        return "ssh (throwaway key)", None
+    return "", None
 
 
 @click.command()
@@ -223,7 +235,7 @@ def demo(dest: Path | None, example: str) -> None:
     repo = made.repo
     repo.git("config", "user.name", "Demo Release Manager")
     repo.git("config", "user.email", "rm@example.org")
-    signing = _throwaway_signing(repo, base / "keys")
+    signing, gnupg_home = _throwaway_signing(repo, base / "keys")
     overrides: dict[str, Any] = {"publish": {"local-dir": str(base / "index")}}
     if not signing:
         overrides["release"] = {"sign": "none"}
@@ -240,6 +252,7 @@ def demo(dest: Path | None, example: str) -> None:
         "installed_version": installed,
         "tag": ctx.tag,
         "signing": signing or "none",
+        "gnupg_home": gnupg_home,
         "artifacts": [str(p) for p in ctx.artifacts()],
         "dist": str(ctx.dist_dir),
         "index": str(base / "index"),
