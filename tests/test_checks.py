@@ -218,7 +218,10 @@ def test_notes_pass_with_pending_fragments(example_repo: Callable[[str], DemoRep
 
 
 def test_notes_fail_without_fragments_or_notes(tmp_path: Path) -> None:
-    towncrier = '[tool.towncrier]\ndirectory = "news"\nfilename = "doc/{version}-notes.rst"\n'
+    towncrier = (
+        '[tool.towncrier]\ndirectory = "news"\nfilename = "doc/{version}-notes.rst"\n'
+        "single_file = false\n"
+    )
     repo = make_project(tmp_path, {"news/README.rst": "fragments go here\n"}, extra=towncrier)
     report = run(repo.path, version="1.1.0", kind=None, only=["notes"])
     (finding,) = report.errors
@@ -227,9 +230,9 @@ def test_notes_fail_without_fragments_or_notes(tmp_path: Path) -> None:
     # a bad fragment name is an error too; a good one passes
     repo.commit("news", {"news/12.feature.rst": "Added a thing.\n", "news/13.typo.rst": "x\n"})
     report = run(repo.path, version="1.1.0", kind=None, only=["notes"])
-    assert [(f.file, f.message) for f in report.errors] == [
-        ("news/13.typo.rst", "news fragment with an unknown type")
-    ]
+    (bad,) = report.errors
+    assert bad.file == "news/13.typo.rst"
+    assert "typo" in bad.message
     # notes already built for this version: passes without fragments
     repo.commit(
         "notes",
@@ -242,11 +245,12 @@ def test_notes_fail_without_fragments_or_notes(tmp_path: Path) -> None:
 def test_notes_blurb(tmp_path: Path) -> None:
     repo = make_project(tmp_path, {"Misc/NEWS.d/next/Library/README.rst": "x\n"})
     report = run(repo.path, version="1.1.0", kind=None, only=["notes"])
-    assert "no Misc/NEWS.d/1.1.0.rst" in report.errors[0].message
+    assert "no release notes for 1.1.0" in report.errors[0].message
+    assert report.errors[0].file == "Misc/NEWS.d/1.1.0.rst"
     repo.commit(
         "news",
         {
-            "Misc/NEWS.d/next/Library/2026-11-20-10-00-00.gh-issue-1234.AbCd12.rst": "Fix.\n",
+            "Misc/NEWS.d/next/Library/2026-11-20-10-00-00.gh-issue-123456.AbCd12.rst": "Fix.\n",
             "Misc/NEWS.d/next/Library/fix-thing.rst": "Bad.\n",
         },
     )
