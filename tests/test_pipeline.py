@@ -131,3 +131,48 @@ def test_second_run_is_refused_while_one_holds_the_lock(purelib: DemoRepo) -> No
         )
     assert out.returncode == 2
     assert "another relman run is working on this release (pid 4242)" in out.stderr
+
+
+def _git(path: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_new_branch_then_end_of_life(purelib: DemoRepo) -> None:
+    path = purelib.path
+    out = run_relman("release", "1.1.0", "--kind", "new-branch", "--yes", cwd=path)
+    assert out.returncode == 0, out.stderr
+    # the maintenance branch starts where main was; main moves on to the next minor
+    assert _git(path, "rev-parse", "maintenance/1.1.x") == _git(path, "rev-parse", "HEAD~1")
+    assert 'version = "1.2.0.dev0"' in (path / "pyproject.toml").read_text()
+    assert _git(path, "rev-list", "-n1", "v1.2.0.dev0") == _git(path, "rev-parse", "HEAD")
+    remote = purelib.remote
+    assert _git(remote, "rev-parse", "maintenance/1.1.x") == _git(
+        path, "rev-parse", "maintenance/1.1.x"
+    )
+    assert _git(remote, "rev-parse", "main") == _git(path, "rev-parse", "main")
+    # its own state file: a later 1.1.0 release is not confused with it
+    assert (path / ".git" / "relman" / "1.1.0.new-branch.json").is_file()
+    assert not (path / ".git" / "relman" / "1.1.0.json").exists()
+    again = run_relman("release", "1.1.0", "--kind", "new-branch", "--yes", cwd=path)
+    assert again.returncode == 0 and "already done" in again.stderr
+
+    # end of life of the 1.1 line: confirmation needed, then tag X.Y and delete the branch
+    head = _git(path, "rev-parse", "maintenance/1.1.x")
+    refused = run_relman("release", "1.1.0", "--kind", "end-of-life", cwd=path)
+    assert refused.returncode == 1
+    assert "not confirmed: delete branch maintenance/1.1.x" in refused.stderr
+    assert _git(path, "rev-parse", "maintenance/1.1.x") == head
+    out = run_relman("release", "1.1.0", "--kind", "end-of-life", "--yes", cwd=path)
+    assert out.returncode == 0, out.stderr
+    assert _git(path, "rev-list", "-n1", "1.1") == head
+    assert "maintenance/1.1.x" not in _git(path, "branch", "--list")
+    assert "maintenance/1.1.x" not in _git(remote, "branch", "--list")
+    assert _git(remote, "rev-list", "-n1", "1.1") == head
+
+
+def test_resume_without_version_picks_the_unfinished_release(purelib: DemoRepo) -> None:
+    out = run_relman("release", "--resume", "--yes", cwd=purelib.path)
+    assert out.returncode == 2
+    assert "no unfinished release" in out.stderr

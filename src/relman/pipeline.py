@@ -306,7 +306,8 @@ def _version_files_text(ctx: Context, rev: str) -> dict[str, str | None]:
 class ChecksStep(Step):
     name = "checks"
     description = "preflight checks (tree, branch, upstream, tag, versions, notes, ...)"
-    kinds = _RELEASE_KINDS | {"new-branch", "end-of-life"}
+    # an end of life releases nothing: its steps check the branch themselves
+    kinds = _RELEASE_KINDS | {"new-branch"}
 
     def is_done(self, ctx: Context) -> bool:
         # results of checks cannot be looked up later; once the release commit
@@ -335,7 +336,8 @@ class ChecksStep(Step):
                 f"{len(report.errors)} preflight check(s) failed; nothing was changed",
                 hint="fix the problems above (or configure [tool.relman.checks]) and run again",
             )
-        _ensure_signing_ready(ctx)
+        if ctx.kind in _RELEASE_KINDS:  # the only kinds that make a signed tag
+            _ensure_signing_ready(ctx)
 
 
 def _ensure_signing_ready(ctx: Context) -> None:
@@ -1520,35 +1522,26 @@ def open_context(
     if version is None:
         if not resume:
             raise UsageError("give the version to release", hint="relman release 1.2.0")
-        candidates = (
-            sorted(
-                (
-                    p
-                    for p in state_dir.glob("*.json")
-                    if not json.loads(p.read_text()).get("finished")
-                ),
-                key=lambda p: p.stat().st_mtime,
-            )
-            if state_dir.is_dir()
-            else []
-        )
-        if not candidates:
+        unfinished = []
+        for path in sorted(state_dir.glob("*.json")) if state_dir.is_dir() else []:
+            data = ReleaseState(path).data
+            if data.get("version") and not data.get("finished"):
+                unfinished.append((path.stat().st_mtime, data))
+        if not unfinished:
             raise UsageError(
                 "there is no unfinished release to resume", hint="start one: relman release VERSION"
             )
-        version = candidates[-1].stem
+        data = max(unfinished, key=lambda item: item[0])[1]
+        version, kind = str(data["version"]), kind or data.get("kind")
     from relman.versioning import parse_version
 
     normalized = str(parse_version(version))
-    state = ReleaseState(state_dir / f"{normalized}.json")
-    if state.exists:
-        kind = kind or state.get("kind")
-    if kind is None:
-        kind = detect_kind(normalized)
+    kind = kind or detect_kind(normalized)
     if kind not in KINDS:
-        raise UsageError(
-            f"unknown release kind {kind!r}", hint="choose one of: " + ", ".join(KINDS)
-        )
+        raise UsageError(f"unknown release kind {kind!r}", hint="choose one of: " + ", ".join(KINDS))
+    # a new branch or an end of life is not a release of that version: its own state file
+    stem = normalized if kind in _RELEASE_KINDS else f"{normalized}.{kind}"
+    state = ReleaseState(state_dir / f"{stem}.json")
     ctx = Context(config, repo, normalized, kind, state, yes=yes, confirm=confirm, force=force)
     if kind in _RELEASE_KINDS and not state.exists:
         from relman.versioning import check_new_version

@@ -123,7 +123,14 @@ def release(
             "state": str(ctx.state.path),
             "steps": [p.as_dict() for p in outcomes],
         },
-        lambda: message(f"released {ctx.config.name} {ctx.version}; state in {ctx.state.path}"),
+        lambda: message(
+            (
+                f"released {ctx.config.name} {ctx.version}"
+                if ctx.kind not in ("new-branch", "end-of-life")
+                else f"{ctx.kind} {ctx.version} of {ctx.config.name} done"
+            )
+            + f"; state in {ctx.state.path}"
+        ),
     )
 
 
