@@ -176,3 +176,26 @@ def test_resume_without_version_picks_the_unfinished_release(purelib: DemoRepo) 
     out = run_relman("release", "--resume", "--yes", cwd=purelib.path)
     assert out.returncode == 2
     assert "no unfinished release" in out.stderr
+
+
+def test_security_release_plans_the_sdist_only(purelib: DemoRepo) -> None:
+    out = run_relman("plan", "1.1.0", "--kind", "security", "--json", cwd=purelib.path)
+    assert out.returncode == 0, out.stderr
+    steps = {s["name"]: s for s in json.loads(out.stdout)["steps"]}
+    assert steps["build"]["actions"] == [
+        f"build the sdist of v1.1.0 into {purelib.path / '.git' / 'relman' / '1.1.0' / 'dist'}"
+    ]
+
+
+def test_status_of_an_unfinished_release(purelib: DemoRepo, gpg_key: str) -> None:
+    purelib.repo.git("config", "user.signingkey", gpg_key)
+    env = {"RELMAN_RELEASE_GATES": "docs checked"}
+    out = run_relman("release", "1.1.0", "--only", "checks,notes,gate", cwd=purelib.path, env=env)
+    assert out.returncode == 1  # the gate has no terminal and no --yes
+    status = run_relman("release", "--status", "--json", cwd=purelib.path, env=env)
+    assert status.returncode == 0, status.stderr
+    steps = {s["name"]: s["status"] for s in json.loads(status.stdout)["steps"]}
+    assert steps["checks"] == "done"
+    assert steps["notes"] == "done"
+    assert steps["gate"] == "pending"
+    assert steps["tag"] == "pending"
