@@ -21,7 +21,11 @@ def render() -> str:
     for key, type_name, default, doc in config_fields():
         shown = "detected" if default in (None, [], {}, ()) else json.dumps(default)
         shown = shown.replace("|", "\\|")
-        lines.append(f"| `{key}` | {type_name} | `{shown}` | {doc} |".replace("`detected`", "detected / none"))
+        lines.append(
+            f"| `{key}` | {type_name} | `{shown}` | {doc} |".replace(
+                "`detected`", "detected / none"
+            )
+        )
     lines += ["", END]
     return "\n".join(lines)
 
@@ -34,7 +38,9 @@ def main() -> int:
     new = head + render() + tail
     if "--check" in sys.argv:
         if new != text:
-            print("README.md's configuration reference is out of date: run python tools/config_reference.py")
+            print(
+                "README.md's configuration reference is out of date: run python tools/config_reference.py"
+            )
             return 1
         return 0
     readme.write_text(new, encoding="utf-8")

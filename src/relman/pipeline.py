@@ -1538,7 +1538,9 @@ def open_context(
     normalized = str(parse_version(version))
     kind = kind or detect_kind(normalized)
     if kind not in KINDS:
-        raise UsageError(f"unknown release kind {kind!r}", hint="choose one of: " + ", ".join(KINDS))
+        raise UsageError(
+            f"unknown release kind {kind!r}", hint="choose one of: " + ", ".join(KINDS)
+        )
     # a new branch or an end of life is not a release of that version: its own state file
     stem = normalized if kind in _RELEASE_KINDS else f"{normalized}.{kind}"
     state = ReleaseState(state_dir / f"{stem}.json")
