@@ -38,6 +38,7 @@ __all__ = [
     "ChangelogConfig",
     "ChecksConfig",
     "Config",
+    "DocsConfig",
     "GitHubConfig",
     "NotesConfig",
     "PublishConfig",
@@ -363,6 +364,40 @@ class AnnounceConfig:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class DocsConfig:
+    archive_dir: str | None = field(
+        default=None,
+        metadata=_meta(
+            "docs archive folder (a checkout of the docs site); unset skips the docs step"
+        ),
+    )
+    html_dir: str | None = field(
+        default=None, metadata=_meta("built HTML of the release, relative to the project")
+    )
+    build_command: str | None = field(
+        default=None, metadata=_meta("command that builds html-dir (run in the project)")
+    )
+    version_dir: str = field(
+        default="{major}.{minor}",
+        metadata=_meta("folder of a release in the archive ({version}, {major}, {minor})"),
+    )
+    stable: bool = field(
+        default=True,
+        metadata=_meta("point the archive's `stable` link at the newest final release"),
+    )
+    switcher: str | None = field(
+        default=None,
+        metadata=_meta("version switcher JSON in the archive (pydata-sphinx-theme format)"),
+    )
+    base_url: str | None = field(
+        default=None, metadata=_meta("URL of the archive's root, for switcher entries")
+    )
+    commit: bool = field(
+        default=True, metadata=_meta("commit the archive when it is a git repository")
+    )
+
+
 _SECTIONS: dict[str, type] = {
     "version": VersionConfig,
     "changelog": ChangelogConfig,
@@ -373,6 +408,7 @@ _SECTIONS: dict[str, type] = {
     "release": ReleaseConfig,
     "github": GitHubConfig,
     "announce": AnnounceConfig,
+    "docs": DocsConfig,
 }
 
 
@@ -405,6 +441,7 @@ class Config:
     release: ReleaseConfig = field(default_factory=ReleaseConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
     announce: AnnounceConfig = field(default_factory=AnnounceConfig)
+    docs: DocsConfig = field(default_factory=DocsConfig)
     pyproject: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 

@@ -827,22 +827,6 @@ class PublishStep(Step):
             )
 
 
-class NotBuiltStep(Step):
-    """A step of the seeds that this version of relman does not do yet.
-
-    It is listed in every plan and always reported as skipped, never as done.
-    """
-
-    def skip_reason(self, ctx: Context) -> str | None:
-        return "skipped: not implemented"
-
-
-def _not_built(name: str, description: str) -> Step:
-    cls = type(f"NotBuilt_{name}", (NotBuiltStep,), {"name": name, "description": description})
-    step: Step = cls()
-    return step
-
-
 class GitHubReleaseStep(Step):
     name = "github-release"
     description = "GitHub release with the notes and the files, pre-release for a/b/rc"
@@ -905,6 +889,31 @@ class GitHubReleaseStep(Step):
             for path in self._assets(ctx):
                 if path.name not in have:
                     upload_release_asset(forge, release, path)
+
+
+class DocsStep(Step):
+    name = "docs"
+    description = "docs archive: versioned folder, `stable` link, version switcher"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.config.docs.archive_dir:
+            return "not configured: [tool.relman.docs] archive-dir is not set"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        from relman import docs
+
+        return docs.docs_done(ctx.config, ctx.version)
+
+    def plan(self, ctx: Context) -> list[str]:
+        from relman import docs
+
+        return docs.plan_docs(ctx.config, ctx.version).actions()
+
+    def run(self, ctx: Context) -> None:
+        from relman import docs
+
+        docs.archive_docs(ctx.config, ctx.version)
 
 
 class AnnounceStep(Step):
@@ -1343,7 +1352,7 @@ def steps_for(kind: str) -> list[Step]:
         PushStep(),
         PublishStep(),
         GitHubReleaseStep(),
-        _not_built("docs", "docs archive, stable link and version switcher"),
+        DocsStep(),
         AnnounceStep(),
         PostReleaseStep(),
         ForwardPortStep(),
@@ -1356,8 +1365,7 @@ def steps_for(kind: str) -> list[Step]:
     ]
     out = []
     for step in every:
-        kinds = step.kinds if not isinstance(step, NotBuiltStep) else _RELEASE_KINDS
-        if kind in kinds:
+        if kind in step.kinds:
             out.append(step)
     return out
 
