@@ -2,120 +2,35 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from relman.checks import run_checks
 from relman.config import load_config
 from relman.forge import Forge, list_blockers
+from tests.github_server import TOKEN, FakeGitHub, fake_github, make_issue
 from tests.helpers import GitRepo, run_relman
 from tests.test_checks import make_project
 
-TOKEN = "ghs_test_token"
-
-
-def issue(
-    number: int,
-    title: str,
-    *,
-    labels: tuple[str, ...] = (),
-    milestone: dict[str, Any] | None = None,
-    pr: bool = False,
-) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "number": number,
-        "title": title,
-        "state": "open",
-        "html_url": f"https://github.com/octo/demo/issues/{number}",
-        "labels": [{"id": n, "name": name, "color": "ededed"} for n, name in enumerate(labels)],
-        "milestone": milestone,
-        "user": {"login": "ada"},
-    }
-    if pr:
-        item["pull_request"] = {"url": f"https://api.github.com/repos/octo/demo/pulls/{number}"}
-    return item
-
-
 MILESTONE = {"number": 7, "title": "1.1.0", "state": "open", "open_issues": 2}
 ISSUES = [
-    issue(11, "Crash on import", milestone=MILESTONE),
-    issue(12, "Fix the docs build", milestone=MILESTONE, pr=True),
-    issue(13, "Segfault in frob", labels=("release blocker", "bug")),
-    issue(14, "Nice to have", labels=("enhancement",)),
-    issue(15, "Leak in the parser", labels=("deferred blocker",)),
+    make_issue(11, "Crash on import", milestone=MILESTONE),
+    make_issue(12, "Fix the docs build", milestone=MILESTONE, pr=True),
+    make_issue(13, "Segfault in frob", labels=("release blocker", "bug")),
+    make_issue(14, "Nice to have", labels=("enhancement",)),
+    make_issue(15, "Leak in the parser", labels=("deferred blocker",)),
 ]
 
 
-class GitHub(BaseHTTPRequestHandler):
-    issues: ClassVar[list[dict[str, Any]]] = []
-    seen: ClassVar[list[str]] = []
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        self.seen.append(self.path)
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            self._send(401, {"message": "Bad credentials", "documentation_url": "https://docs"})
-            return
-        if url.path == "/repos/octo/demo/milestones":
-            self._send(200, [{"number": 3, "title": "1.0.1", "state": "open"}, MILESTONE])
-            return
-        if url.path == "/repos/octo/demo/issues":
-            items = [i for i in self.issues if i["state"] == query.get("state", "open")]
-            if "milestone" in query:
-                items = [
-                    i
-                    for i in items
-                    if i["milestone"] and str(i["milestone"]["number"]) == query["milestone"]
-                ]
-            if "labels" in query:
-                wanted = set(query["labels"].split(","))
-                items = [i for i in items if wanted <= {lb["name"] for lb in i["labels"]}]
-            # one item per page, to exercise Link pagination
-            page = int(query.get("page", "1"))
-            chunk = items[page - 1 : page]
-            headers = {}
-            if page < len(items):
-                nxt = dict(query, page=str(page + 1))
-                link = "&".join(f"{k}={v}" for k, v in nxt.items()).replace(" ", "%20")
-                headers["Link"] = f'<http://{self.headers["Host"]}{url.path}?{link}>; rel="next"'
-            self._send(200, chunk, headers)
-            return
-        self._send(404, {"message": "Not Found"})
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def github() -> Iterator[str]:
-    GitHub.issues = list(ISSUES)
-    GitHub.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), GitHub)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def github() -> Iterator[FakeGitHub]:
+    with fake_github() as gh:
+        gh.issues = list(ISSUES)
+        gh.milestones = [{"number": 3, "title": "1.0.1", "state": "open"}, MILESTONE]
+        gh.page_size = 1  # one item a page: relman must follow the Link header
+        yield gh
 
 
 def gh_project(tmp_path: Path, api_url: str) -> GitRepo:
@@ -125,8 +40,8 @@ def gh_project(tmp_path: Path, api_url: str) -> GitRepo:
     )
 
 
-def test_list_blockers_reads_milestone_and_label(github: str) -> None:
-    with Forge("octo/demo", TOKEN, api_url=github) as forge:
+def test_list_blockers_reads_milestone_and_label(github: FakeGitHub) -> None:
+    with Forge("octo/demo", TOKEN, api_url=github.url) as forge:
         found = list_blockers(forge, milestone="1.1.0", labels=["release blocker"])
     assert [(b.number, b.is_pull_request, b.milestone) for b in found] == [
         (11, False, "1.1.0"),
@@ -134,11 +49,11 @@ def test_list_blockers_reads_milestone_and_label(github: str) -> None:
         (13, False, None),
     ]
     assert found[2].labels == ("release blocker", "bug")
-    assert any("page=2" in p for p in GitHub.seen)  # followed the Link header
+    assert any("page=2" in p for p in github.seen)  # followed the Link header
 
 
-def test_blockers_fail_the_check(tmp_path: Path, github: str) -> None:
-    repo = gh_project(tmp_path, github)
+def test_blockers_fail_the_check(tmp_path: Path, github: FakeGitHub) -> None:
+    repo = gh_project(tmp_path, github.url)
     report = run_checks(
         load_config(repo.path),
         version="1.1.0",
@@ -165,9 +80,9 @@ def test_blockers_fail_the_check(tmp_path: Path, github: str) -> None:
     assert not report.ok
 
 
-def test_no_blockers_passes(tmp_path: Path, github: str) -> None:
-    GitHub.issues = [ISSUES[3]]
-    repo = gh_project(tmp_path, github)
+def test_no_blockers_passes(tmp_path: Path, github: FakeGitHub) -> None:
+    github.issues = [ISSUES[3]]
+    repo = gh_project(tmp_path, github.url)
     report = run_checks(
         load_config(repo.path),
         version="1.1.0",
@@ -178,8 +93,8 @@ def test_no_blockers_passes(tmp_path: Path, github: str) -> None:
     assert report.results[0].status == "passed"
 
 
-def test_offline_or_refused_is_skipped_never_passed(tmp_path: Path, github: str) -> None:
-    repo = gh_project(tmp_path, github)
+def test_offline_or_refused_is_skipped_never_passed(tmp_path: Path, github: FakeGitHub) -> None:
+    repo = gh_project(tmp_path, github.url)
     config = load_config(repo.path)
     (no_token,) = run_checks(
         config, version="1.1.0", kind=None, only=["blockers"], environ={}
@@ -203,8 +118,8 @@ def test_offline_or_refused_is_skipped_never_passed(tmp_path: Path, github: str)
     assert unreachable.status == "skipped"
 
 
-def test_cli_reads_the_token_from_the_environment(tmp_path: Path, github: str) -> None:
-    repo = gh_project(tmp_path, github)
+def test_cli_reads_the_token_from_the_environment(tmp_path: Path, github: FakeGitHub) -> None:
+    repo = gh_project(tmp_path, github.url)
     out = run_relman(
         "check",
         "--only",

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -15,88 +11,14 @@ from relman.config import load_config
 from relman.forge import Forge, fetch_pull_requests
 from relman.git import Repo
 from relman.history import collect_changelog, enrich_titles
+from tests.github_server import TOKEN, FakeGitHub, fake_github
 from tests.helpers import GitRepo, run_relman
-
-TOKEN = "ghp_testtoken"
-
-
-class FakeGitHub:
-    """Answers POST /graphql like GitHub: data.repository.prN, NOT_FOUND errors for unknown N."""
-
-    def __init__(self) -> None:
-        self.titles: dict[int, str] = {}
-        self.labels: dict[int, list[str]] = {}
-        self.requests: list[dict[str, Any]] = []
-        self.fail = False
-        handler = self._handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append(
-                    {"path": self.path, "auth": self.headers.get("Authorization"), **body}
-                )
-                if fake.fail:
-                    self._send(502, {"message": "Bad Gateway"})
-                    return
-                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                    self._send(401, {"message": "Bad credentials"})
-                    return
-                repo: dict[str, Any] = {}
-                errors = []
-                for alias, number in re.findall(
-                    r"(\w+): pullRequest\(number: (\d+)\)", body["query"]
-                ):
-                    n = int(number)
-                    if n in fake.titles:
-                        repo[alias] = {
-                            "number": n,
-                            "title": fake.titles[n],
-                            "url": f"https://github.com/o/r/pull/{n}",
-                            "labels": {"nodes": [{"name": x} for x in fake.labels.get(n, [])]},
-                        }
-                    else:
-                        repo[alias] = None
-                        errors.append(
-                            {
-                                "type": "NOT_FOUND",
-                                "path": ["repository", alias],
-                                "locations": [{"line": 3, "column": 5}],
-                                "message": f"Could not resolve to a PullRequest with the number of {n}.",
-                            }
-                        )
-                answer: dict[str, Any] = {"data": {"repository": repo}}
-                if errors:
-                    answer["errors"] = errors
-                self._send(200, answer)
-
-            def _send(self, status: int, data: Any) -> None:
-                raw = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        return Handler
 
 
 @pytest.fixture
 def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    with fake_github() as gh:
+        yield gh
 
 
 def _project(repo: GitRepo, api_url: str, prs: int) -> None:
