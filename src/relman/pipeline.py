@@ -242,6 +242,18 @@ class Context:
         )
         return paths
 
+    def released_notes(self) -> str:
+        """The release notes file as it is in the release commit ("" when there is none)."""
+        commit = self.release_commit
+        if self.config.notes.system == "none" or commit is None:
+            return ""
+        from relman import notes
+
+        target = notes.notes_file(self.config, self.version)
+        if target is None:
+            return ""
+        return self.repo.show_file(commit, self.relpath(target)) or ""
+
     def relpath(self, path: Path) -> str:
         return path.resolve().relative_to(self.repo.root.resolve()).as_posix()
 
@@ -869,14 +881,7 @@ class GitHubReleaseStep(Step):
     def run(self, ctx: Context) -> None:
         from relman.forge import create_release, find_release, upload_release_asset
 
-        body = ""
-        commit = ctx.release_commit
-        if ctx.config.notes.system != "none" and commit:
-            from relman import notes
-
-            target = notes.notes_file(ctx.config, ctx.version)
-            if target is not None:
-                body = ctx.repo.show_file(commit, ctx.relpath(target)) or ""
+        body = ctx.released_notes()
         with self._forge(ctx) as forge:
             release = find_release(forge, ctx.tag) or create_release(
                 forge,
@@ -948,14 +953,8 @@ class AnnounceStep(Step):
     def run(self, ctx: Context) -> None:
         from relman import announce
 
-        notes_text = ""
+        notes_text = ctx.released_notes()
         commit = ctx.release_commit
-        if ctx.config.notes.system != "none" and commit:
-            from relman import notes
-
-            target = notes.notes_file(ctx.config, ctx.version)
-            if target is not None:
-                notes_text = ctx.repo.show_file(commit, ctx.relpath(target)) or ""
         message = announce.render_announcement(
             ctx.config,
             ctx.version,
