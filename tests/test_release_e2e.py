@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from relman.demo import DemoRepo, build_history
-from tests.github_server import fake_github
+from tests.github_server import FakeGitHub, fake_github
 from tests.helpers import EXAMPLES, run_relman
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,24 @@ def _release_env(demo: DemoRepo, **extra: str) -> dict[str, str]:
         **FIXED_DATES,
         "RELMAN_PUBLISH_LOCAL_DIR": str(demo.path.parent / "index"),
         "RELMAN_RELEASE_SIGN": "none",
+        "RELMAN_RELEASE_GATES": "Windows binaries checked",
         **extra,
+    }
+
+
+def _github_env(gh: FakeGitHub) -> dict[str, str]:
+    return {
+        "RELMAN_GITHUB_REPO": "relman-demo/purelib",
+        "RELMAN_GITHUB_API_URL": gh.url,
+        "GITHUB_TOKEN": gh.token,
+    }
+
+
+def _github_outcome(gh: FakeGitHub) -> dict[str, Any]:
+    """What the GitHub release looks like: one release, every file once."""
+    return {
+        "releases": [(r["tag_name"], r["prerelease"]) for r in gh.releases],
+        "assets": sorted(a["name"] for r in gh.releases for a in r["assets"]),
     }
 
 
@@ -89,9 +106,11 @@ _REFERENCE: dict[str, dict[str, Any]] = {}
 def _reference(tmp_root: Path) -> dict[str, Any]:
     if "purelib" not in _REFERENCE:
         demo = build_history(EXAMPLES / "purelib", tmp_root / "reference" / "purelib")
-        out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=_release_env(demo))
-        assert out.returncode == 0, out.stdout + out.stderr
-        _REFERENCE["purelib"] = _outcome(demo, "1.1.0")
+        with fake_github() as gh:
+            env = {**_release_env(demo), **_github_env(gh)}
+            out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
+            assert out.returncode == 0, out.stdout + out.stderr
+            _REFERENCE["purelib"] = {**_outcome(demo, "1.1.0"), "github": _github_outcome(gh)}
     return _REFERENCE["purelib"]
 
 
@@ -177,10 +196,15 @@ KILL_POINTS = [
     "verify:end",
     "checksums:mid",
     "checksums:end",
+    "gate:end",
     "push:mid",
     "push:end",
     "publish:mid",
     "publish:end",
+    "github-release:mid",
+    "github-release:end",
+    "announce:mid",
+    "announce:end",
     "post-release:mid",
     "post-release:pushing",
     "post-release:end",
@@ -195,16 +219,17 @@ def test_killed_release_resumes_to_the_same_result(
 ) -> None:
     reference = _reference(tmp_path_factory.mktemp("ref"))
     demo = build_history(EXAMPLES / "purelib", tmp_path / "purelib")
-    env = _release_env(demo)
-    killed = run_relman(
-        "release", "1.1.0", "--yes", cwd=demo.path, env={**env, "RELMAN_FAULT_INJECT": point}
-    )
-    assert killed.returncode == -9, f"{point} was not reached:\n{killed.stdout}{killed.stderr}"
-    state = json.loads((demo.path / ".git" / "relman" / "1.1.0.json").read_text())
-    assert not state.get("finished")
-    resumed = run_relman("release", "--resume", "--yes", cwd=demo.path, env=env)
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert _outcome(demo, "1.1.0") == reference
+    with fake_github() as gh:
+        env = {**_release_env(demo), **_github_env(gh)}
+        killed = run_relman(
+            "release", "1.1.0", "--yes", cwd=demo.path, env={**env, "RELMAN_FAULT_INJECT": point}
+        )
+        assert killed.returncode == -9, f"{point} was not reached:\n{killed.stdout}{killed.stderr}"
+        state = json.loads((demo.path / ".git" / "relman" / "1.1.0.json").read_text())
+        assert not state.get("finished")
+        resumed = run_relman("release", "--resume", "--yes", cwd=demo.path, env=env)
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        assert {**_outcome(demo, "1.1.0"), "github": _github_outcome(gh)} == reference
 
 
 def test_release_of_the_c_extension_from_a_maintenance_branch(example_repo) -> None:

@@ -891,7 +891,9 @@ class GitHubReleaseStep(Step):
                 prerelease=Version(ctx.version).is_prerelease,
             )
             have = {a.get("name") for a in release.get("assets", [])}
-            for path in self._assets(ctx):
+            for n, path in enumerate(self._assets(ctx)):
+                if n == 1:
+                    fault_point(f"{self.name}:mid")  # the release exists, one file uploaded
                 if path.name not in have:
                     upload_release_asset(forge, release, path)
 
@@ -963,6 +965,7 @@ class AnnounceStep(Step):
             tag=ctx.tag,
             commit=commit,
         )
+        fault_point(f"{self.name}:mid")
         sent_to = announce.send_announcement(
             ctx.config, message, version=ctx.version, git_dir=ctx.repo.git_dir
         )
