@@ -205,7 +205,8 @@ def _write_pyproject(text: str, source: VersionFile, version: str, ctx: _Context
 
 # -- python module ------------------------------------------------------------
 
-_ASSIGN = r"(?:\s*:\s*str)?\s*=\s*"
+# an optional annotation: `: str`, `: Final`, `: typing.Final[str]`, `: "str"`
+_ASSIGN = r"(?:[ \t]*:[ \t]*[^=\n]+?)?[ \t]*=[ \t]*"
 _PY = {
     name: re.compile(
         rf"^(?:__version__|version){_ASSIGN}(?:(?:__version__|version){_ASSIGN})?"
