@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from relman.config import load_config
 from relman.notes import check_fragments
 from tests.helpers import GitRepo, run_relman
@@ -140,3 +142,210 @@ def test_annotated_dunder_version_is_read_and_written(tmp_path: Path) -> None:
     assert (repo.path / "sphinx/__init__.py").read_text() == init.replace(
         "__version__: Final = '9.0.4'", "__version__: Final = '9.1.0'"
     )
+
+
+def _sources(tmp_path: Path, files: dict[str, str]) -> tuple[Path, list[tuple[str, str | None]]]:
+    from relman.versionfiles import read_sources
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit("Initial import", files)
+    config = load_config(repo.path)
+    return repo.path, [(s.source.path, s.version) for s in read_sources(config)]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected", "changed"),
+    [
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "hatchdemo"\ndynamic = ["version"]\n'
+                '[tool.hatch.version]\npath = "src/hatch_demo/__about__.py"\n',
+                "src/hatch_demo/__about__.py": '__version__ = "0.4.1"\n',
+                "src/hatch_demo/__init__.py": "",
+            },
+            [("src/hatch_demo/__about__.py", "0.4.1")],
+            {"src/hatch_demo/__about__.py": '__version__ = "0.5.0"\n'},
+            id="hatch-path",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "hatchdemo"\ndynamic = ["version"]\n'
+                '[tool.hatch.version]\npath = "hatchdemo.py"\n',
+                "hatchdemo.py": 'VERSION = "0.4.1"\n',
+            },
+            [("hatchdemo.py", "0.4.1")],
+            {"hatchdemo.py": 'VERSION = "0.5.0"\n'},
+            id="hatch-path-VERSION",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "st-demo"\ndynamic = ["version"]\n'
+                '[tool.setuptools.dynamic]\nversion = {attr = "stdemo.about.VERSION"}\n'
+                '[tool.setuptools.package-dir]\n"" = "lib"\n',
+                "lib/stdemo/__init__.py": "",
+                "lib/stdemo/about.py": "VERSION: str = '2.0.0'\n",
+            },
+            [("lib/stdemo/about.py", "2.0.0")],
+            {"lib/stdemo/about.py": "VERSION: str = '0.5.0'\n"},
+            id="setuptools-attr",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "st-demo"\ndynamic = ["version"]\n'
+                '[tool.setuptools.dynamic]\nversion = {file = "VERSION"}\n',
+                "VERSION": "2.0.0\n",
+            },
+            [("VERSION", "2.0.0")],
+            {"VERSION": "0.5.0\n"},
+            id="setuptools-file",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "pdmdemo"\ndynamic = ["version"]\n'
+                '[tool.pdm.version]\nsource = "file"\npath = "src/pdmdemo/_ver.py"\n',
+                "src/pdmdemo/_ver.py": '__version__ = "1.0.0"\n',
+            },
+            [("src/pdmdemo/_ver.py", "1.0.0")],
+            {"src/pdmdemo/_ver.py": '__version__ = "0.5.0"\n'},
+            id="pdm-file",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[tool.poetry]\nname = "poetrydemo"\nversion = "1.3.0"  # keep\n',
+            },
+            [("pyproject.toml", "1.3.0")],
+            {"pyproject.toml": '[tool.poetry]\nname = "poetrydemo"\nversion = "0.5.0"  # keep\n'},
+            id="poetry",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "flitdemo"\ndynamic = ["version"]\n'
+                '[tool.flit.module]\nname = "flit_impl"\n',
+                "flit_impl/__init__.py": '"""Doc."""\n__version__ = "3.2.1"\n',
+            },
+            [("flit_impl/__init__.py", "3.2.1")],
+            {"flit_impl/__init__.py": '"""Doc."""\n__version__ = "0.5.0"\n'},
+            id="flit-module",
+        ),
+    ],
+)
+def test_version_file_named_by_the_build_backend(
+    tmp_path: Path,
+    files: dict[str, str],
+    expected: list[tuple[str, str]],
+    changed: dict[str, str],
+) -> None:
+    from relman.versionfiles import set_version
+
+    root, found = _sources(tmp_path, files)
+    assert found == expected
+    set_version(load_config(root), "0.5.0")
+    for rel, text in changed.items():
+        assert (root / rel).read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "backend"),
+    [
+        (
+            '[tool.poetry]\nname = "d"\nversion = "0.0.0"\n'
+            "[tool.poetry-dynamic-versioning]\nenable = true\n",
+            "poetry-dynamic-versioning",
+        ),
+        (
+            '[project]\nname = "d"\ndynamic = ["version"]\n'
+            '[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = "pdm.backend"\n'
+            '[tool.pdm.version]\nsource = "scm"\n',
+            "pdm-backend (scm)",
+        ),
+        (
+            '[project]\nname = "d"\ndynamic = ["version"]\n'
+            '[build-system]\nrequires = ["setuptools", "versioningit"]\n',
+            "versioningit",
+        ),
+    ],
+)
+def test_versions_from_git_are_dynamic(tmp_path: Path, pyproject: str, backend: str) -> None:
+    from relman.versionfiles import dynamic_backend
+
+    root, found = _sources(tmp_path, {"pyproject.toml": pyproject})
+    assert found == []
+    config = load_config(root)
+    assert dynamic_backend(config.pyproject, root) == backend
+    out = run_relman("version", "show", cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert backend in out.stdout
+
+
+# -- projects that predate pyproject.toml -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "source", "changed"),
+    [
+        pytest.param(
+            {
+                "setup.py": "from setuptools import setup\nimport twine\n\n"
+                "setup(\n    name='twine',\n    version=twine.__version__,\n)\n",
+                "twine/__init__.py": '__version__ = "2.0.0"\n',
+            },
+            ("twine/__init__.py", "2.0.0"),
+            {"twine/__init__.py": '__version__ = "2.1.0"\n'},
+            id="setup.py",
+        ),
+        pytest.param(
+            {
+                "setup.py": "from setuptools import setup\nsetup()\n",
+                "setup.cfg": "[metadata]\nname = twine\nversion = 2.0.0\n\n"
+                "[options]\npackages = find:\n",
+            },
+            ("setup.cfg", "2.0.0"),
+            {
+                "setup.cfg": "[metadata]\nname = twine\nversion = 2.1.0\n\n[options]\npackages = find:\n"
+            },
+            id="setup.cfg-literal",
+        ),
+        pytest.param(
+            {
+                "setup.cfg": "[metadata]\nname = twine\nversion = attr: twine._about.VERSION\n\n"
+                "[options]\npackage_dir =\n    =lib\n",
+                "lib/twine/__init__.py": "",
+                "lib/twine/_about.py": "VERSION = '2.0.0'\n",
+            },
+            ("lib/twine/_about.py", "2.0.0"),
+            {"lib/twine/_about.py": "VERSION = '2.1.0'\n"},
+            id="setup.cfg-attr",
+        ),
+    ],
+)
+def test_setup_py_projects_without_pyproject(
+    tmp_path: Path, files: dict[str, str], source: tuple[str, str], changed: dict[str, str]
+) -> None:
+    from relman.versionfiles import read_sources, set_version
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit("Initial import", {"LICENSE": "Copyright 2018 D\n", **files})
+    repo.tag("2.0.0")
+    (repo.path / "docs").mkdir()
+    out = run_relman("status", cwd=repo.path / "docs")
+    assert out.returncode == 0, out.stderr
+    assert "project:  twine" in out.stdout
+    assert "last release: 2.0.0" in out.stdout
+    config = load_config(repo.path)
+    assert config.name == "twine"
+    assert config.tag_format == "{version}"
+    assert [(s.source.path, s.version) for s in read_sources(config)] == [source]
+    out = run_relman("init", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    assert not (repo.path / "pyproject.toml").exists()
+    set_version(config, "2.1.0")
+    for rel, text in changed.items():
+        assert (repo.path / rel).read_text(encoding="utf-8") == text
+
+
+def test_no_project_file_anywhere_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    out = run_relman("status", cwd=tmp_path / "empty")
+    assert out.returncode == 2
+    assert "no pyproject.toml (or setup.py) found" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -461,16 +461,55 @@ def _plain(value: Any) -> Any:
 # -- reading pyproject.toml -------------------------------------------------
 
 
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+def _is_project_dir(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in _PROJECT_FILES)
+
+
 def find_project_dir(start: str | os.PathLike[str] | None = None) -> Path:
-    """The nearest folder upward from ``start`` that has a pyproject.toml."""
+    """The nearest folder upward from ``start`` that has a pyproject.toml.
+
+    A folder with only setup.py or setup.cfg (a project that predates
+    pyproject.toml) counts when no pyproject.toml is found further up.
+    """
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file():
             return folder
+    for folder in (here, *here.parents):
+        if _is_project_dir(folder):
+            return folder
     raise UsageError(
-        f"no pyproject.toml found in {here} or any folder above it",
+        f"no pyproject.toml (or setup.py) found in {here} or any folder above it",
         hint="run relman inside a Python project, or pass --project DIR",
     )
+
+
+_SETUP_NAME = re.compile(r"""\bname\s*=\s*(['"])(?P<name>[A-Za-z0-9][-\w.]*)\1""")
+
+
+def _legacy_name(project_dir: Path) -> str | None:
+    """The distribution name from setup.cfg ``[metadata] name`` or setup.py ``name="..."``."""
+    import configparser
+
+    cfg = project_dir / "setup.cfg"
+    if cfg.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(cfg.read_text(encoding="utf-8", errors="replace"))
+            name = parser.get("metadata", "name", fallback="").strip()
+        except configparser.Error:
+            name = ""
+        if name and not name.startswith(("attr:", "file:")):
+            return name
+    setup = project_dir / "setup.py"
+    if setup.is_file():
+        m = _SETUP_NAME.search(setup.read_text(encoding="utf-8", errors="replace"))
+        if m:
+            return m.group("name")
+    return None
 
 
 def read_pyproject(project_dir: Path) -> dict[str, Any]:
@@ -887,12 +926,12 @@ def load_config(
     (``{"publish": {"target": "local"}}``); they win over everything.
     """
     pdir = Path(project_dir).resolve() if project_dir else find_project_dir()
-    if not (pdir / "pyproject.toml").is_file():
+    if not _is_project_dir(pdir):
         raise UsageError(
             f"{pdir} has no pyproject.toml",
             hint="run relman inside a Python project, or pass --project DIR",
         )
-    data = read_pyproject(pdir)
+    data = read_pyproject(pdir) if (pdir / "pyproject.toml").is_file() else {}
     tool = data.get("tool", {})
     table = tool.get("relman", {}) if isinstance(tool, Mapping) else {}
     problems = _Problems()
@@ -987,6 +1026,10 @@ def load_config(
     project = data.get("project", {})
     name = project.get("name") if isinstance(project, Mapping) else None
     origins["name"] = "pyproject" if name else "detected"
+    if not name:
+        poetry = tool.get("poetry", {}) if isinstance(tool, Mapping) else {}
+        name = poetry.get("name") if isinstance(poetry, Mapping) else None
+        name = name if isinstance(name, str) and name else _legacy_name(pdir)
     origins["project-dir"] = "flag" if project_dir else "detected"
     for key in ("pyproject", "origins"):
         origins.pop(key, None)

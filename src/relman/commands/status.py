@@ -197,7 +197,8 @@ def init(write: bool) -> None:
     config = state.config()
     wanted = detected_table(config)
     path = config.project_dir / "pyproject.toml"
-    text = path.read_text(encoding="utf-8")
+    # a setup.py-only project gets a pyproject.toml holding just the table
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
     doc = tomlkit.parse(text)
     tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
     existing = tool.get("relman")
