@@ -349,3 +349,60 @@ def test_no_project_file_anywhere_is_a_usage_error(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "no pyproject.toml (or setup.py) found" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+PATCHLEVEL = """\
+/* Values for PY_RELEASE_LEVEL */
+#define PY_RELEASE_LEVEL_ALPHA  0xA
+#define PY_RELEASE_LEVEL_BETA   0xB
+#define PY_RELEASE_LEVEL_GAMMA  0xC     /* For release candidates */
+#define PY_RELEASE_LEVEL_FINAL  0xF     /* Serial should be 0 here */
+
+/*--start constants--*/
+#define PY_MAJOR_VERSION        3
+#define PY_MINOR_VERSION        15
+#define PY_MICRO_VERSION        0
+#define PY_RELEASE_LEVEL        PY_RELEASE_LEVEL_ALPHA
+#define PY_RELEASE_SERIAL       2
+
+/* Version as a string */
+#define PY_VERSION              "3.15.0a2+"
+/*--end constants--*/
+"""
+
+
+def test_cpython_checkout_without_pyproject(tmp_path: Path) -> None:
+    import datetime
+
+    from relman.checks import run_checks
+
+    repo = GitRepo(tmp_path / "cpython")
+    repo.commit("3.15.0a2", {"Include/patchlevel.h": PATCHLEVEL.replace("a2+", "a2")})
+    repo.tag("v3.15.0a2", "Python 3.15.0a2")
+    repo.commit(
+        "Post 3.15.0a2",
+        {
+            "Include/patchlevel.h": PATCHLEVEL,
+            "Misc/NEWS.d/next/Library/2025-11-20-10-12-33.gh-issue-140001.AbCdEf.rst": (
+                "Fix :func:`shutil.copytree`. Patch by Jane Doe.\n"
+            ),
+        },
+    )
+    out = run_relman("status", cwd=repo.path / "Misc")
+    assert out.returncode == 0, out.stderr
+    assert "project:  Python" in out.stdout
+    assert "Include/patchlevel.h: 3.15.0a3.dev0" in out.stdout
+    assert "last release: v3.15.0a2 (1 commits since)" in out.stdout
+    config = load_config(repo.path)
+    assert config.notes.system == "blurb"
+    assert config.tag_format == "v{version}"
+    out = run_relman("version", "check", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    out = run_relman("notes", "draft", "--version", "3.15.0a3", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    assert ".. gh-issue: 140001" in out.stdout
+    report = run_checks(
+        config, version="3.15.0a3", kind=None, only=["support"], date=datetime.date(2026, 1, 1)
+    )
+    assert report.findings == []
+    assert not (repo.path / "pyproject.toml").exists()

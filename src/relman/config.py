@@ -465,14 +465,20 @@ _PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 
 
 def _is_project_dir(folder: Path) -> bool:
-    return any((folder / name).is_file() for name in _PROJECT_FILES)
+    # a CPython checkout has no pyproject.toml: Include/patchlevel.h marks it
+    return any((folder / name).is_file() for name in _PROJECT_FILES) or _is_cpython(folder)
+
+
+def _is_cpython(folder: Path) -> bool:
+    return (folder / "Include" / "patchlevel.h").is_file() and (folder / "Misc" / "NEWS.d").is_dir()
 
 
 def find_project_dir(start: str | os.PathLike[str] | None = None) -> Path:
     """The nearest folder upward from ``start`` that has a pyproject.toml.
 
     A folder with only setup.py or setup.cfg (a project that predates
-    pyproject.toml) counts when no pyproject.toml is found further up.
+    pyproject.toml), or a CPython checkout (Include/patchlevel.h and
+    Misc/NEWS.d), counts when no pyproject.toml is found further up.
     """
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
@@ -509,6 +515,8 @@ def _legacy_name(project_dir: Path) -> str | None:
         m = _SETUP_NAME.search(setup.read_text(encoding="utf-8", errors="replace"))
         if m:
             return m.group("name")
+    if _is_cpython(project_dir):
+        return "Python"
     return None
 
 
