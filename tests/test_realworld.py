@@ -406,3 +406,29 @@ def test_cpython_checkout_without_pyproject(tmp_path: Path) -> None:
     )
     assert report.findings == []
     assert not (repo.path / "pyproject.toml").exists()
+
+
+# -- changelog --------------------------------------------------------------
+
+
+def test_changelog_after_a_release_without_a_version_bump(tmp_path: Path) -> None:
+    # the tree keeps naming the last release until the next one (click, pip sdists)
+    from relman.git import find_repo
+    from relman.history import default_range
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit("Release 8.5.1", {"pyproject.toml": '[project]\nname = "d"\nversion = "8.5.1"\n'})
+    repo.tag("8.5.0", "8.5.0", rev="HEAD")
+    repo.commit("Release 8.5.1 for real", {"x.txt": "x\n"})
+    repo.tag("8.5.1", "8.5.1")
+    config = load_config(repo.path)
+    git = find_repo(repo.path)
+    # at the tag: the changelog of that release (regenerating it)
+    assert default_range(config, git) == "8.5.0..8.5.1"
+    repo.commit("Fix a thing (#14)", {"y.txt": "y\n"})
+    assert default_range(config, git) == "8.5.1..HEAD"
+    assert default_range(config, git, "8.5.1") == "8.5.0..8.5.1"
+    out = run_relman("changelog", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    assert "range: 8.5.1..HEAD" in out.stdout + out.stderr
+    assert "#14" in out.stdout
