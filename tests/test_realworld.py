@@ -7,12 +7,14 @@ checks relman's answer on it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from relman.config import load_config
 from relman.notes import check_fragments
+from tests.conftest import BuiltExample
 from tests.helpers import GitRepo, run_relman
 from tests.test_notes_oracle import write_project
 
@@ -432,3 +434,28 @@ def test_changelog_after_a_release_without_a_version_bump(tmp_path: Path) -> Non
     assert out.returncode == 0, out.stderr
     assert "range: 8.5.1..HEAD" in out.stdout + out.stderr
     assert "#14" in out.stdout
+
+
+# -- inspect ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_inspect_takes_files_like_twine_check(built_purelib: BuiltExample, tmp_path: Path) -> None:
+    # `relman inspect dist/*`, as people type `twine check dist/*`
+    files = [str(p) for p in sorted(built_purelib.dist.iterdir())]
+    notes = tmp_path / "SHA256SUMS"
+    notes.write_text("not an artifact\n", encoding="utf-8")
+    out = run_relman("inspect", "--json", *files, str(notes), cwd=built_purelib.demo.path)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert sorted(Path(a["path"]).name for a in data["artifacts"]) == sorted(
+        Path(f).name for f in files if f.endswith((".whl", ".tar.gz"))
+    )
+    wheel_only = [f for f in files if f.endswith(".whl")]
+    out = run_relman("inspect", "--json", *wheel_only, cwd=built_purelib.demo.path)
+    assert [Path(a["path"]).name for a in json.loads(out.stdout)["artifacts"]] == [
+        Path(f).name for f in wheel_only
+    ]
+    out = run_relman("inspect", str(notes), cwd=built_purelib.demo.path)
+    assert out.returncode == 2
+    assert "no sdist or wheel among" in out.stderr
