@@ -459,3 +459,92 @@ def test_inspect_takes_files_like_twine_check(built_purelib: BuiltExample, tmp_p
     out = run_relman("inspect", str(notes), cwd=built_purelib.demo.path)
     assert out.returncode == 2
     assert "no sdist or wheel among" in out.stderr
+
+
+# -- deprecations -----------------------------------------------------------
+
+VENDORED = """\
+import warnings
+
+
+def get_encodings_from_content(content):
+    warnings.warn(
+        "In requests 3.0, get_encodings_from_content will be removed.",
+        DeprecationWarning,
+    )
+"""
+
+OWN = """\
+import warnings
+
+
+def old():
+    warnings.warn("old() will be removed in Python 3.14", DeprecationWarning)
+
+
+def older():
+    warnings.warn("older() is deprecated and will be removed in shop 2.0", DeprecationWarning)
+
+
+def oldest():
+    warnings.warn("oldest() will be removed in version 1.5", DeprecationWarning)
+"""
+
+
+def test_deprecations_of_vendored_code_and_other_products_are_not_due(tmp_path: Path) -> None:
+    import datetime
+
+    from relman.checks import run_checks
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "Initial import",
+        {
+            "pyproject.toml": '[project]\nname = "shop"\nversion = "26.4"\n',
+            "src/shop/__init__.py": '__version__ = "26.4"\n',
+            "src/shop/core.py": OWN,
+            "src/shop/_vendor/requests/utils.py": VENDORED,
+            "src/shop/vendored/urllib3/fields.py": VENDORED,
+            "vendored-meson/mesonbuild/x.py": VENDORED,
+        },
+    )
+    report = run_checks(
+        load_config(repo.path),
+        version="26.4",
+        kind=None,
+        only=["deprecations"],
+        date=datetime.date(2026, 11, 21),
+    )
+    assert sorted((f.file, f.line) for f in report.errors) == [
+        ("src/shop/core.py", 9),
+        ("src/shop/core.py", 13),
+    ]
+
+
+# -- CI checkouts -----------------------------------------------------------
+
+
+def test_shallow_clone_is_reported(tmp_path: Path) -> None:
+    import subprocess
+
+    from relman.checks import run_checks
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit("1.0", {"pyproject.toml": '[project]\nname = "d"\nversion = "1.0"\n'})
+    repo.tag("1.0", "1.0")
+    repo.commit("more", {"x.txt": "x\n"})
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.path.as_uri(), str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    out = run_relman("status", "--json", cwd=clone)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["shallow"] is True
+    out = run_relman("status", cwd=clone)
+    assert "shallow clone" in out.stdout
+    report = run_checks(load_config(clone), version="1.1", kind=None, only=["git"])
+    assert any("shallow clone" in f.message for f in report.errors)
+    full = run_checks(load_config(repo.path), version="1.1", kind=None, only=["git"])
+    assert not any("shallow" in f.message for f in full.findings)

@@ -60,6 +60,7 @@ def project_status(config: Any) -> dict[str, Any]:
         if last
         else (repo.count_commits("HEAD") if has_commits else 0),
         "next": nexts,
+        "shallow": repo.is_shallow() if has_commits else False,
     }
 
 
@@ -90,6 +91,11 @@ def status() -> None:
             echo(f"last release: {last['tag']} ({data['commits_since_release']} commits since)")
         else:
             echo(f"last release: none ({data['commits_since_release']} commits)")
+        if data["shallow"]:
+            echo(
+                "warning:  shallow clone: tags and history are incomplete; "
+                "run `git fetch --unshallow --tags`"
+            )
         echo("next versions:")
         for label, value in data["next"].items():
             echo(f"  {label:<8} {value or '-'}")
