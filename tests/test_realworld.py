@@ -548,3 +548,36 @@ def test_shallow_clone_is_reported(tmp_path: Path) -> None:
     assert any("shallow clone" in f.message for f in report.errors)
     full = run_checks(load_config(repo.path), version="1.1", kind=None, only=["git"])
     assert not any("shallow" in f.message for f in full.findings)
+
+
+# -- tag format -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "tags", "expected"),
+    [
+        ("d", ["1.0", "1.1", "v0.9", "nightly"], "{version}"),
+        ("d", ["v1.0", "1.1"], "v{version}"),
+        ("d", ["release-1.0", "release-1.1", "latest"], "release-{version}"),
+        # several packages in one repository: the prefix naming this project wins
+        ("hatch", ["hatchling-v1.20", "hatchling-v1.21", "hatch-v1.9"], "hatch-v{version}"),
+        ("hatchling", ["hatchling-v1.20", "hatch-v1.8", "hatch-v1.9"], "hatchling-v{version}"),
+        ("d", ["releases/2.0", "releases/2.1"], "releases/{version}"),
+    ],
+)
+def test_tag_format_is_detected_from_the_tags(
+    tmp_path: Path, name: str, tags: list[str], expected: str
+) -> None:
+    from relman.tags import last_release
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit("init", {"pyproject.toml": f'[project]\nname = "{name}"\nversion = "2.1"\n'})
+    for tag in tags:
+        repo.tag(tag)
+    config = load_config(repo.path)
+    assert config.tag_format == expected
+    from relman.git import find_repo
+
+    last = last_release(config, find_repo(repo.path))
+    assert last is not None
+    assert last.name.startswith(expected.partition("{")[0])

@@ -746,6 +746,10 @@ def _env_value(raw: str, tp: Any) -> Any:
 
 # -- detection --------------------------------------------------------------
 
+# a release tag: a prefix that is empty, `v`, or ends with a separator (or `v` after
+# one: `pkg-v`), then a version
+_TAG_SHAPE = re.compile(r"^(?P<prefix>(?:[^\d]*?[-_/@])?[vV]?)(?P<core>\d[^/]*)$")
+
 _GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[^/\s]+/[^/\s]+?)(?:\.git)?/?$")
 
 
@@ -825,24 +829,39 @@ class _Detector:
         return remotes[0] if len(remotes) == 1 else None
 
     def tag_format(self) -> str | None:
+        """The tag format most release tags follow: ``v{version}``, ``{version}``, or a
+        prefixed one (``release-{version}``; in a repository of several packages,
+        ``hatchling-v{version}``, preferring the prefix that names this project)."""
         from packaging.version import InvalidVersion, Version
 
-        with_v = without_v = 0
+        counts: dict[str, int] = {}
         for tag in self.tag_names():
-            core = tag[1:] if tag[:1] in "vV" else tag
-            if not core[:1].isdigit():
+            m = _TAG_SHAPE.match(tag)
+            if not m:
                 continue
             try:
-                Version(core)
+                Version(m.group("core"))
             except InvalidVersion:
                 continue
-            if core is tag:
-                without_v += 1
-            else:
-                with_v += 1
-        if with_v == without_v == 0:
+            prefix = m.group("prefix")
+            counts[prefix] = counts.get(prefix, 0) + 1
+        if not counts:
             return None
-        return "v{version}" if with_v >= without_v else "{version}"
+        project = self.pyproject.get("project", {})
+        name = project.get("name") if isinstance(project, Mapping) else None
+        own = re.sub(r"[-_.]+", "-", str(name or self.project_dir.name)).lower()
+
+        def rank(prefix: str) -> tuple[bool, int, bool]:
+            named = re.sub(r"[-_/@]*[vV]?$", "", prefix)
+            names_us = bool(named) and re.sub(r"[-_.]+", "-", named).lower() == own
+            return (names_us, counts[prefix], prefix == "v")
+
+        best = max(counts, key=rank)
+        if best.lower() == "v" or best == "":
+            # `v` and bare tags mixed: the more common one, `v` on a tie
+            with_v = counts.get("v", 0) + counts.get("V", 0)
+            return "v{version}" if with_v >= counts.get("", 0) else "{version}"
+        return best + "{version}"
 
     def maintenance_branch(self) -> str | None:
         counts: dict[str, int] = {}
