@@ -581,3 +581,56 @@ def test_tag_format_is_detected_from_the_tags(
     last = last_release(config, find_repo(repo.path))
     assert last is not None
     assert last.name.startswith(expected.partition("{")[0])
+
+
+# -- notes build ------------------------------------------------------------
+
+
+def test_ignored_news_file_is_written_but_not_staged_like_towncrier(tmp_path: Path) -> None:
+    # NumPy lists doc/source/release/notes-towncrier.rst in .gitignore
+    import shutil
+    import subprocess
+
+    from tests.test_notes_oracle import EPOCH, git, towncrier
+
+    config = (
+        '[tool.towncrier]\nsingle_file = false\ndirectory = "changes"\n'
+        'filename = "doc/notes-towncrier.rst"\n'
+    )
+    root = write_project(
+        tmp_path / "ours",
+        config,
+        {"changes/1.feature.rst": "A feature.\n", "changes/2.bugfix.rst": "A fix.\n"},
+        extra={".gitignore": "doc/notes-towncrier.rst\n", "doc/index.rst": "Docs\n"},
+    )
+    theirs = tmp_path / "theirs"
+    shutil.copytree(root, theirs)
+    assert towncrier("build", "--yes", "--version", "1.2.0", cwd=theirs).returncode == 0
+    out = run_relman(
+        "notes", "build", "--version", "1.2.0", "--yes", cwd=root, env={"SOURCE_DATE_EPOCH": EPOCH}
+    )
+    assert out.returncode == 0, out.stderr
+    assert "ignored by git" in out.stderr
+    status = ["status", "--porcelain", "--ignored"]
+    assert git(*status, cwd=root) == git(*status, cwd=theirs)
+    assert (root / "doc/notes-towncrier.rst").read_bytes() == (
+        theirs / "doc/notes-towncrier.rst"
+    ).read_bytes()
+    subprocess.run(["git", "reset", "-q", "--hard"], cwd=root, check=True)
+    # the ignored file is still there: rewritten, as towncrier rewrites it
+    out = run_relman(
+        "notes",
+        "build",
+        "--version",
+        "1.2.0",
+        "--commit",
+        "--yes",
+        cwd=root,
+        env={"SOURCE_DATE_EPOCH": EPOCH},
+    )
+    assert out.returncode == 0, out.stderr
+    assert (root / "doc/notes-towncrier.rst").read_bytes() == (
+        theirs / "doc/notes-towncrier.rst"
+    ).read_bytes()
+    changed = git("show", "--name-status", "--format=", "HEAD", cwd=root).split()
+    assert changed == ["D", "changes/1.feature.rst", "D", "changes/2.bugfix.rst"]
