@@ -109,7 +109,7 @@ def test_config_disable_and_severity(tmp_path: Path) -> None:
         tmp_path,
         extra='[tool.relman.checks]\ndisable = ["support"]\nseverity = {copyright = "warning"}\n',
     )
-    repo.write({"LICENSE": "Copyright (c) 2019, The demo developers\n"})
+    repo.write({"LICENSE": "Copyright (c) 2019-2025, The demo developers\n"})
     repo.commit("old license")
     report = run(repo.path, version=None, kind=None)
     ids = [r.id for r in report.results]

@@ -498,16 +498,63 @@ def _plain(value: Any) -> Any:
 # -- reading pyproject.toml -------------------------------------------------
 
 
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+def _is_project_dir(folder: Path) -> bool:
+    # a CPython checkout has no pyproject.toml: Include/patchlevel.h marks it
+    return any((folder / name).is_file() for name in _PROJECT_FILES) or _is_cpython(folder)
+
+
+def _is_cpython(folder: Path) -> bool:
+    return (folder / "Include" / "patchlevel.h").is_file() and (folder / "Misc" / "NEWS.d").is_dir()
+
+
 def find_project_dir(start: str | os.PathLike[str] | None = None) -> Path:
-    """The nearest folder upward from ``start`` that has a pyproject.toml."""
+    """The nearest folder upward from ``start`` that has a pyproject.toml.
+
+    A folder with only setup.py or setup.cfg (a project that predates
+    pyproject.toml), or a CPython checkout (Include/patchlevel.h and
+    Misc/NEWS.d), counts when no pyproject.toml is found further up.
+    """
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file():
             return folder
+    for folder in (here, *here.parents):
+        if _is_project_dir(folder):
+            return folder
     raise UsageError(
-        f"no pyproject.toml found in {here} or any folder above it",
+        f"no pyproject.toml (or setup.py) found in {here} or any folder above it",
         hint="run relman inside a Python project, or pass --project DIR",
     )
+
+
+_SETUP_NAME = re.compile(r"""\bname\s*=\s*(['"])(?P<name>[A-Za-z0-9][-\w.]*)\1""")
+
+
+def _legacy_name(project_dir: Path) -> str | None:
+    """The distribution name from setup.cfg ``[metadata] name`` or setup.py ``name="..."``."""
+    import configparser
+
+    cfg = project_dir / "setup.cfg"
+    if cfg.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(cfg.read_text(encoding="utf-8", errors="replace"))
+            name = parser.get("metadata", "name", fallback="").strip()
+        except configparser.Error:
+            name = ""
+        if name and not name.startswith(("attr:", "file:")):
+            return name
+    setup = project_dir / "setup.py"
+    if setup.is_file():
+        m = _SETUP_NAME.search(setup.read_text(encoding="utf-8", errors="replace"))
+        if m:
+            return m.group("name")
+    if _is_cpython(project_dir):
+        return "Python"
+    return None
 
 
 def read_pyproject(project_dir: Path) -> dict[str, Any]:
@@ -736,6 +783,10 @@ def _env_value(raw: str, tp: Any) -> Any:
 
 # -- detection --------------------------------------------------------------
 
+# a release tag: a prefix that is empty, `v`, or ends with a separator (or `v` after
+# one: `pkg-v`), then a version
+_TAG_SHAPE = re.compile(r"^(?P<prefix>(?:[^\d]*?[-_/@])?[vV]?)(?P<core>\d[^/]*)$")
+
 _GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[^/\s]+/[^/\s]+?)(?:\.git)?/?$")
 
 
@@ -815,24 +866,39 @@ class _Detector:
         return remotes[0] if len(remotes) == 1 else None
 
     def tag_format(self) -> str | None:
+        """The tag format most release tags follow: ``v{version}``, ``{version}``, or a
+        prefixed one (``release-{version}``; in a repository of several packages,
+        ``hatchling-v{version}``, preferring the prefix that names this project)."""
         from packaging.version import InvalidVersion, Version
 
-        with_v = without_v = 0
+        counts: dict[str, int] = {}
         for tag in self.tag_names():
-            core = tag[1:] if tag[:1] in "vV" else tag
-            if not core[:1].isdigit():
+            m = _TAG_SHAPE.match(tag)
+            if not m:
                 continue
             try:
-                Version(core)
+                Version(m.group("core"))
             except InvalidVersion:
                 continue
-            if core is tag:
-                without_v += 1
-            else:
-                with_v += 1
-        if with_v == without_v == 0:
+            prefix = m.group("prefix")
+            counts[prefix] = counts.get(prefix, 0) + 1
+        if not counts:
             return None
-        return "v{version}" if with_v >= without_v else "{version}"
+        project = self.pyproject.get("project", {})
+        name = project.get("name") if isinstance(project, Mapping) else None
+        own = re.sub(r"[-_.]+", "-", str(name or self.project_dir.name)).lower()
+
+        def rank(prefix: str) -> tuple[bool, int, bool]:
+            named = re.sub(r"[-_/@]*[vV]?$", "", prefix)
+            names_us = bool(named) and re.sub(r"[-_.]+", "-", named).lower() == own
+            return (names_us, counts[prefix], prefix == "v")
+
+        best = max(counts, key=rank)
+        if best.lower() == "v" or best == "":
+            # `v` and bare tags mixed: the more common one, `v` on a tie
+            with_v = counts.get("v", 0) + counts.get("V", 0)
+            return "v{version}" if with_v >= counts.get("", 0) else "{version}"
+        return best + "{version}"
 
     def maintenance_branch(self) -> str | None:
         counts: dict[str, int] = {}
@@ -924,12 +990,12 @@ def load_config(
     (``{"publish": {"target": "local"}}``); they win over everything.
     """
     pdir = Path(project_dir).resolve() if project_dir else find_project_dir()
-    if not (pdir / "pyproject.toml").is_file():
+    if not _is_project_dir(pdir):
         raise UsageError(
             f"{pdir} has no pyproject.toml",
             hint="run relman inside a Python project, or pass --project DIR",
         )
-    data = read_pyproject(pdir)
+    data = read_pyproject(pdir) if (pdir / "pyproject.toml").is_file() else {}
     tool = data.get("tool", {})
     table = tool.get("relman", {}) if isinstance(tool, Mapping) else {}
     problems = _Problems()
@@ -1024,6 +1090,10 @@ def load_config(
     project = data.get("project", {})
     name = project.get("name") if isinstance(project, Mapping) else None
     origins["name"] = "pyproject" if name else "detected"
+    if not name:
+        poetry = tool.get("poetry", {}) if isinstance(tool, Mapping) else {}
+        name = poetry.get("name") if isinstance(poetry, Mapping) else None
+        name = name if isinstance(name, str) and name else _legacy_name(pdir)
     origins["project-dir"] = "flag" if project_dir else "detected"
     for key in ("pyproject", "origins"):
         origins.pop(key, None)

@@ -650,3 +650,10 @@ class Repo:
             name, _, email = line.rpartition("<")
             result[contact] = (name.strip(), email.rstrip(">").strip())
         return result
+
+    # -- real-world repositories: CI checkouts ---------------------------------
+
+    def is_shallow(self) -> bool:
+        """True in a shallow clone (CI checkouts): history and tags are incomplete."""
+        out = self.git("rev-parse", "--is-shallow-repository", check=False)
+        return out.strip() == "true"

@@ -180,7 +180,9 @@ def default_range(config: Config, repo: Repo, version: str | None = None) -> str
     New X.Y.0 (and its pre-releases): ``vX.Y.0.dev0..HEAD`` when that tag
     exists, otherwise the merge base with the previous minor's latest release
     (or its maintenance branch)..HEAD. When the version is already tagged, the
-    range ends at its tag, so an old changelog can be regenerated.
+    range ends at its tag, so an old changelog can be regenerated; but with no
+    ``version`` given, a tree that still names a tagged release with commits
+    after the tag gives ``<tag>..HEAD`` (the changes since that release).
     """
     from packaging.version import InvalidVersion, Version
 
@@ -188,6 +190,12 @@ def default_range(config: Config, repo: Repo, version: str | None = None) -> str
 
     if version is None:
         version = _current_version(config)
+        if version is not None:
+            tag = config.tag_for(version)
+            if repo.tag_exists(tag) and repo.rev_parse(f"{tag}^{{commit}}") != repo.head():
+                # the tree still names the last release and work went on since:
+                # the changelog being made is the one of what follows that tag
+                return f"{tag}..HEAD"
     if version is None:
         last = last_release(config, repo)
         return f"{last.name}..HEAD" if last else "HEAD"

@@ -185,11 +185,23 @@ def _read_pyproject(text: str, source: VersionFile) -> str:
         doc = tomlkit.parse(text)
     except ParseError as exc:
         raise _Problem(f"is not valid TOML: {exc}") from None
-    project = doc.get("project")
-    version = project.get("version") if project is not None else None
-    if version is None:
+    table = _pyproject_version_table(doc)
+    if table is None:
         raise _Problem("has no [project] version")
-    return str(version)
+    return str(table["version"])
+
+
+def _pyproject_version_table(doc: Any) -> Any:
+    """The table holding the version: ``[project]``, else Poetry's ``[tool.poetry]``."""
+    project = doc.get("project")
+    if project is not None and project.get("version") is not None:
+        return project
+    if project is not None and "version" in project.get("dynamic", []):
+        return None
+    poetry = doc.get("tool", {}).get("poetry")
+    if poetry is not None and isinstance(poetry.get("version"), str):
+        return poetry
+    return None
 
 
 def _write_pyproject(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
@@ -197,15 +209,16 @@ def _write_pyproject(text: str, source: VersionFile, version: str, ctx: _Context
 
     _read_pyproject(text, source)
     doc = tomlkit.parse(text)
-    project: Any = doc["project"]
-    literal = project["version"].as_string().lstrip().startswith("'")
-    project["version"] = tomlkit.string(version, literal=literal)
+    table: Any = _pyproject_version_table(doc)
+    literal = table["version"].as_string().lstrip().startswith("'")
+    table["version"] = tomlkit.string(version, literal=literal)
     return tomlkit.dumps(doc)
 
 
 # -- python module ------------------------------------------------------------
 
-_ASSIGN = r"(?:\s*:\s*str)?\s*=\s*"
+# an optional annotation: `: str`, `: Final`, `: typing.Final[str]`, `: "str"`
+_ASSIGN = r"(?:[ \t]*:[ \t]*[^=\n]+?)?[ \t]*=[ \t]*"
 _PY = {
     name: re.compile(
         rf"^(?:__version__|version){_ASSIGN}(?:(?:__version__|version){_ASSIGN})?"
@@ -616,9 +629,17 @@ def sources_of(config: Config) -> list[VersionFile]:
 _DYNAMIC_BACKENDS = {
     "setuptools_scm": "setuptools_scm",
     "setuptools-scm": "setuptools_scm",
+    "setuptools-git-versioning": "setuptools-git-versioning",
+    "setuptools_git_versioning": "setuptools-git-versioning",
     "hatch-vcs": "hatch-vcs",
     "hatch_vcs": "hatch-vcs",
     "versioneer": "versioneer",
+    "versioningit": "versioningit",
+    "flit_scm": "flit_scm",
+    "flit-scm": "flit_scm",
+    "uv-dynamic-versioning": "uv-dynamic-versioning",
+    "poetry-dynamic-versioning": "poetry-dynamic-versioning",
+    "dunamai": "dunamai",
     "pdm-backend": None,
 }
 
@@ -640,6 +661,11 @@ def _meson_dynamic(project_dir: Path) -> str | None:
 def dynamic_backend(pyproject: Mapping[str, Any], project_dir: Path) -> str | None:
     """The tool that derives the version from git, when the version is dynamic."""
     project = pyproject.get("project", {})
+    tool = pyproject.get("tool", {})
+    pdv = tool.get("poetry-dynamic-versioning", {})
+    if isinstance(pdv, Mapping) and pdv.get("enable") is True:
+        # Poetry keeps a placeholder version; the plugin takes it from the tag
+        return "poetry-dynamic-versioning"
     if "version" not in project.get("dynamic", []):
         return None
     build = pyproject.get("build-system", {})
@@ -649,19 +675,31 @@ def dynamic_backend(pyproject: Mapping[str, Any], project_dir: Path) -> str | No
     for needle, name in _DYNAMIC_BACKENDS.items():
         if needle in requires and name:
             return name
-    tool = pyproject.get("tool", {})
     if "setuptools_scm" in tool:
         return "setuptools_scm"
     if tool.get("hatch", {}).get("version", {}).get("source") == "vcs":
         return "hatch-vcs"
+    if tool.get("pdm", {}).get("version", {}).get("source") == "scm":
+        return "pdm-backend (scm)"
     if (project_dir / "versioneer.py").is_file():
         return "versioneer"
     return None
 
 
 def _package_dirs(project_dir: Path, pyproject: Mapping[str, Any]) -> list[Path]:
-    name = str(pyproject.get("project", {}).get("name", project_dir.name))
+    tool = pyproject.get("tool", {})
+    from relman.config import _legacy_name
+
+    name = str(
+        pyproject.get("project", {}).get("name")
+        or tool.get("poetry", {}).get("name")
+        or _legacy_name(project_dir)
+        or project_dir.name
+    )
     import_name = re.sub(r"[-.]+", "_", name).lower()
+    flit_module = tool.get("flit", {}).get("module", {}).get("name")
+    if isinstance(flit_module, str) and flit_module:
+        import_name = flit_module.replace(".", "/")
     candidates = [project_dir / "src" / import_name, project_dir / import_name]
     found = [c for c in candidates if (c / "__init__.py").is_file()]
     if not found:
@@ -679,6 +717,144 @@ def _text_of(path: Path) -> str:
         return ""
 
 
+def _attr_source(
+    project_dir: Path, attr: str, package_dir: Mapping[str, Any]
+) -> VersionFile | None:
+    """The file and pattern behind setuptools' ``version = {attr = "pkg.mod.NAME"}``."""
+    module, _, name = attr.strip().rpartition(".")
+    if not module or not re.fullmatch(r"[A-Za-z_]\w*", name):
+        return None
+    parts = module.split(".")
+    bases: list[Path] = []
+    mapped = package_dir.get(parts[0])
+    if isinstance(mapped, str):
+        bases.append(project_dir / mapped / Path(*parts[1:]))
+    root = package_dir.get("")
+    for folder in ([root] if isinstance(root, str) else []) + ["src", "."]:
+        bases.append(project_dir / folder / Path(*parts))
+    for base in bases:
+        for candidate in (base / "__init__.py", base.with_suffix(".py")):
+            if candidate.is_file():
+                return _assignment_source(project_dir, candidate.resolve(), name)
+    return None
+
+
+def _assignment_source(project_dir: Path, path: Path, name: str) -> VersionFile | None:
+    """A source for ``NAME = "X.Y"`` in ``path``: kind python for __version__, else a pattern."""
+    rel = path.relative_to(project_dir).as_posix()
+    text = _text_of(path)
+    if name == "__version__" and _DUNDER.search(text):
+        return VersionFile(path=rel, kind="python")
+    pattern = rf"^{re.escape(name)}{_ASSIGN}(?P<q>['\"])v?(?P<version>[^'\"\n]+)(?P=q)"
+    if len(re.findall(pattern, text, re.M)) != 1:
+        return None
+    return VersionFile(path=rel, kind="regex", pattern=pattern)
+
+
+# hatch's default pattern for [tool.hatch.version] path
+_HATCH_PATTERN = r"(?i)^(?:__version__|VERSION)[ \t]*=[ \t]*(?P<q>['\"])v?(?P<version>.+?)(?P=q)"
+_PLAIN_FILE_PATTERN = r"\A\s*v?(?P<version>\d[^\s]*)"
+
+
+def _declared_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[VersionFile]:
+    """The version file a build backend's configuration names (hatch, setuptools, pdm)."""
+    tool = pyproject.get("tool", {})
+    if not isinstance(tool, Mapping):
+        return []
+    out: list[VersionFile] = []
+
+    def file_source(rel: str, pattern: str | None = None) -> VersionFile | None:
+        path = project_dir / rel
+        if not path.is_file():
+            return None
+        text = _text_of(path)
+        if pattern is None and path.suffix == ".py":
+            if _DUNDER.search(text) and _PY["__version__"].search(text):
+                return VersionFile(path=rel, kind="python")
+            pattern = _HATCH_PATTERN
+        pattern = pattern or _PLAIN_FILE_PATTERN
+        try:
+            if len(re.findall(pattern, text, re.M)) != 1:
+                return None
+        except re.error:
+            return None
+        return VersionFile(path=rel, kind="regex", pattern=pattern)
+
+    hatch = tool.get("hatch", {}).get("version", {})
+    if (
+        isinstance(hatch, Mapping)
+        and isinstance(hatch.get("path"), str)
+        and hatch.get("source", "regex") == "regex"
+    ):
+        pattern = hatch.get("pattern")
+        found = file_source(hatch["path"], pattern if isinstance(pattern, str) else None)
+        if found:
+            out.append(found)
+    pdm = tool.get("pdm", {}).get("version", {})
+    if (
+        isinstance(pdm, Mapping)
+        and pdm.get("source") == "file"
+        and isinstance(pdm.get("path"), str)
+    ):
+        found = file_source(pdm["path"])
+        if found:
+            out.append(found)
+    setuptools = tool.get("setuptools", {})
+    dyn = setuptools.get("dynamic", {}).get("version") if isinstance(setuptools, Mapping) else None
+    package_dir = setuptools.get("package-dir", {}) if isinstance(setuptools, Mapping) else {}
+    if isinstance(dyn, Mapping):
+        if isinstance(dyn.get("attr"), str):
+            found = _attr_source(project_dir, dyn["attr"], package_dir)
+            if found:
+                out.append(found)
+        elif isinstance(dyn.get("file"), (str, list)):
+            files = [dyn["file"]] if isinstance(dyn["file"], str) else dyn["file"]
+            if len(files) == 1 and isinstance(files[0], str):
+                found = file_source(files[0], _PLAIN_FILE_PATTERN)
+                if found:
+                    out.append(found)
+    cfg = _setup_cfg_source(project_dir)
+    if cfg and not out:
+        out.append(cfg)
+    return out
+
+
+_CFG_VERSION = r"^version[ \t]*[=:][ \t]*(?P<version>\d[^\s;#]*)"
+
+
+def _setup_cfg_source(project_dir: Path) -> VersionFile | None:
+    """setup.cfg ``[metadata] version``: a literal, ``attr: pkg.__version__`` or ``file: F``."""
+    import configparser
+
+    path = project_dir / "setup.cfg"
+    if not path.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(_text_of(path))
+    except configparser.Error:
+        return None
+    value = parser.get("metadata", "version", fallback="").strip()
+    if not value:
+        return None
+    if value.startswith("attr:"):
+        package_dir: dict[str, str] = {}
+        for line in parser.get("options", "package_dir", fallback="").splitlines():
+            key, sep, folder = line.partition("=")
+            if sep:
+                package_dir[key.strip()] = folder.strip()
+        return _attr_source(project_dir, value[len("attr:") :], package_dir)
+    if value.startswith("file:"):
+        rel = value[len("file:") :].strip()
+        target = project_dir / rel
+        if target.is_file() and len(re.findall(_PLAIN_FILE_PATTERN, _text_of(target))) == 1:
+            return VersionFile(path=rel, kind="regex", pattern=_PLAIN_FILE_PATTERN)
+        return None
+    if len(re.findall(_CFG_VERSION, _text_of(path), re.M)) == 1:
+        return VersionFile(path="setup.cfg", kind="regex", pattern=_CFG_VERSION)
+    return None
+
+
 def detect_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[VersionFile]:
     """Every version source found in a project, in the order relman checks them."""
     found: list[VersionFile] = []
@@ -686,7 +862,15 @@ def detect_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[Versio
     def add(path: Path, kind: str) -> None:
         found.append(VersionFile(path=path.relative_to(project_dir).as_posix(), kind=kind))
 
-    if isinstance(pyproject.get("project", {}).get("version"), str):
+    project = pyproject.get("project", {})
+    if isinstance(project.get("version"), str):
+        found.append(VersionFile(path="pyproject.toml", kind="pyproject"))
+    elif (
+        "version" not in project.get("dynamic", [])
+        and isinstance(pyproject.get("tool", {}).get("poetry", {}).get("version"), str)
+        and dynamic_backend(pyproject, project_dir) is None
+    ):
+        # Poetry before PEP 621: [tool.poetry] version
         found.append(VersionFile(path="pyproject.toml", kind="pyproject"))
     setup = project_dir / "setup.py"
     if setup.is_file() and _looks_like_setup(_text_of(setup)):
@@ -702,6 +886,10 @@ def detect_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[Versio
     header = project_dir / "Include" / "patchlevel.h"
     if header.is_file() and _HEADER_MAJOR.search(_text_of(header)):
         add(header, "patchlevel")
+    declared = _declared_files(project_dir, pyproject)
+    if declared:
+        # the build backend names the file: trust it over guesses
+        return found + declared
     # setuptools_scm and hatch-vcs generate _version.py: not a source
     dynamic = dynamic_backend(pyproject, project_dir) is not None
     for pkg in _package_dirs(project_dir, pyproject):

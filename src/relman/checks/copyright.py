@@ -1,4 +1,13 @@
-"""The copyright check: the release year appears in the copyright notices."""
+"""The copyright check: the release year appears in the copyright notices.
+
+Files named in ``checks.copyright-files`` must each hold a dated notice that
+covers the release year (alone, in a range like ``2019-2026``, or in an open
+range like ``2008-present``). When the files are only detected (the
+``LICENSE*``/``COPYING*`` files), relman asks that of the notices a project
+visibly maintains, the year ranges: a license text with no dated notice
+(Apache-2.0) or a notice with only the year of first publication
+(``Copyright 2014 Pallets``) is how many projects keep it, and passes.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +21,13 @@ ID = "copyright"
 _NOTICE = re.compile(r"copyright|\(c\)|©", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _RANGE = re.compile(r"\b((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})\b")
+_OPEN_RANGE = re.compile(r"\b((?:19|20)\d{2})\s*[-–]\s*(?:present|now|today)\b", re.I)
 
 
 def _covers(line: str, year: int) -> bool:
+    for m in _OPEN_RANGE.finditer(line):
+        if int(m.group(1)) <= year:
+            return True
     for m in _RANGE.finditer(line):
         if int(m.group(1)) <= year <= int(m.group(2)):
             return True
@@ -28,6 +41,7 @@ def check_copyright(ctx: CheckContext) -> Iterator[Finding]:
     if not files:
         raise Skip("no copyright files configured (checks.copyright-files)")
     year = ctx.date.year
+    detected = ctx.config.origins.get("checks.copyright-files") == "detected"
     for path in files:
         text = ctx.read_text(path)
         if text is None:
@@ -35,6 +49,13 @@ def check_copyright(ctx: CheckContext) -> Iterator[Finding]:
             continue
         notices = [(n, line) for n, line in enumerate(text.splitlines(), 1) if _NOTICE.search(line)]
         dated = [(n, line) for n, line in notices if _YEAR.search(line)]
+        if detected:
+            # only the notices the project keeps up to date (year ranges)
+            dated = [
+                (n, line) for n, line in dated if _RANGE.search(line) or _OPEN_RANGE.search(line)
+            ]
+            if not dated:
+                continue
         if not dated:
             yield check.finding(
                 "no dated copyright notice found",

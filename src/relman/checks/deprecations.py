@@ -45,24 +45,39 @@ _REMOVAL_KEYWORDS = {
     "expires",
 }
 _MESSAGE_KEYWORDS = ("message", "msg", "reason", "category_message")
-_VERSION = r"v?(\d+(?:\.\d+)+)"
+_VERSION = r"v?(?P<ver>\d+(?:\.\d+)+)"
 _REMOVAL_PATTERNS = (
     # "will be removed in 2.3", "removed in version 1.14", "removal in SciPy 1.16"
     re.compile(
         r"(?:remov\w*|delet\w*|dropp?\w*|expir\w*|rais\w*\s+an?\s+error|become\s+an?\s+error)"
         r"\s+(?:\w+\s+){0,3}?(?:in|from|by|after|with|as\s+of|starting\s+(?:in|with))\s+"
-        r"(?:[A-Za-z][\w-]*\s+)?(?:version\s+|release\s+)?" + _VERSION,
+        r"(?:(?P<who>[A-Za-z][\w-]*)\s+)?(?:version\s+|release\s+)?" + _VERSION,
         re.I,
     ),
     # "in version 2.3 this will be removed", "in SciPy 1.16.0 it will raise"
     re.compile(
-        r"\b(?:in|from|after)\s+(?:[A-Za-z][\w-]*\s+)?(?:version\s+|release\s+)?"
+        r"\b(?:in|from|after)\s+(?:(?P<who>[A-Za-z][\w-]*)\s+)?(?:version\s+|release\s+)?"
         + _VERSION
         + r"[^.]{0,60}?\b(?:remov|delet|dropp|expir|raise|error)",
         re.I,
     ),
 )
 _SKIP_PARTS = {"tests", "test", "testing", "docs", "doc", "benchmarks", "bench", "examples"}
+# third-party code shipped inside the project: its deprecations are another project's
+_VENDORED_PARTS = {
+    "_vendor",
+    "vendor",
+    "vendored",
+    "_vendored",
+    "extern",
+    "externals",
+    "_externals",
+    "third_party",
+    "thirdparty",
+    "3rdparty",
+}
+# words that may stand before the version without naming another product
+_GENERIC_WHO = {"version", "release", "the", "a", "next", "future", "v"}
 
 
 @dataclass(frozen=True)
@@ -75,15 +90,28 @@ class Deprecation:
     what: str  # "warning" or "decorator"
     message: str
     removal: str | None
+    product: str | None = None  # "NumPy" in "removed in NumPy 2.3"; None when not named
 
 
 def removal_version(message: str) -> str | None:
     """The version a deprecation message names for the removal, or None."""
+    return _removal(message)[0]
+
+
+def removal_product(message: str) -> str | None:
+    """The product whose version the removal names ("Python" in "removed in Python 3.14")."""
+    return _removal(message)[1]
+
+
+def _removal(message: str) -> tuple[str | None, str | None]:
     for pattern in _REMOVAL_PATTERNS:
         m = pattern.search(message)
         if m:
-            return m.group(1).rstrip(".")
-    return None
+            who = m.group("who")
+            if who is not None and who.lower() in _GENERIC_WHO:
+                who = None
+            return m.group("ver").rstrip("."), who
+    return None, None
 
 
 def _text(node: ast.AST | None) -> str | None:
@@ -146,16 +174,10 @@ class _Finder(ast.NodeVisitor):
         text = message or ""
         start: int = getattr(node, "lineno", 0)
         end: int = getattr(node, "end_lineno", None) or start
-        self.found.append(
-            Deprecation(
-                self.path,
-                start,
-                end,
-                what,
-                text,
-                removal or removal_version(text),
-            )
-        )
+        product = None
+        if removal is None:
+            removal, product = _removal(text)
+        self.found.append(Deprecation(self.path, start, end, what, text, removal, product))
 
     @staticmethod
     def _keyword_removal(call: ast.Call) -> str | None:
@@ -250,9 +272,13 @@ def _source_files(ctx: CheckContext) -> list[str]:
         if dirs:
             if any(path.startswith(d) for d in dirs):
                 out.append(path)
-        elif not (_SKIP_PARTS & set(path.split("/")[:-1])) and not path.rsplit("/", 1)[
-            -1
-        ].startswith(("test_", "conftest")):
+        else:
+            parts = path.split("/")
+            folders = set(parts[:-1])
+            if _SKIP_PARTS & folders or parts[-1].startswith(("test_", "conftest")):
+                continue
+            if _VENDORED_PARTS & folders or any(p.startswith("vendored") for p in folders):
+                continue
             out.append(path)
     return out
 
@@ -279,7 +305,10 @@ def check_deprecations(ctx: CheckContext) -> Iterator[Finding]:
             found.extend(find_deprecations(path, text))
     new_lines: dict[str, set[int]] | None = None
     last = last_release(ctx.config, ctx.repo) if ctx.repo.has_commits() else None
+    ours = _own_names(ctx)
     for dep in found:
+        if dep.product is not None and _canonical(dep.product) not in ours:
+            continue  # "removed in Python 3.14", "In requests 3.0 ...": not this project's
         if dep.removal is not None:
             try:
                 due = Version(dep.removal) <= release
@@ -311,6 +340,19 @@ def check_deprecations(ctx: CheckContext) -> Iterator[Finding]:
             severity="warning",
             hint='say when it goes: "... is deprecated and will be removed in X.Y"',
         )
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _own_names(ctx: CheckContext) -> set[str]:
+    """The names a deprecation message may use for this project."""
+    names = {_canonical(ctx.config.name)}
+    names.add(_canonical(ctx.config.name.split("-")[0]))
+    for d in ctx.config.checks.source_dirs:
+        names.add(_canonical(d.strip("/").rsplit("/", 1)[-1]))
+    return names
 
 
 def _short(message: str) -> str:

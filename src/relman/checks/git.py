@@ -19,6 +19,11 @@ def check_git(ctx: CheckContext) -> Iterator[Finding]:
     if not repo.has_commits():
         yield check.finding("the repository has no commits", hint="commit the project first")
         return
+    if repo.is_shallow():
+        yield check.finding(
+            "shallow clone: tags and history are incomplete (last release, changelog, tag format)",
+            hint="git fetch --unshallow --tags",
+        )
     # clean working tree, untracked files listed
     entries = repo.status()
     untracked = [e.path for e in entries if e.code == "??"]

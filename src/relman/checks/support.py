@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from relman.checks import CheckContext, Finding, get_check, register
+from relman.checks import CheckContext, Finding, Skip, get_check, register
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -88,7 +88,10 @@ def check_support(ctx: CheckContext) -> Iterator[Finding]:
     check = get_check(ID)
     window = support_window(ctx.config.checks.support_policy, ctx.date)
     title = window.policy.title
-    project = ctx.pyproject.get("project", {})
+    project = ctx.pyproject.get("project")
+    if not isinstance(project, Mapping):
+        # setup.py/setup.cfg, Poetry's [tool.poetry] or no Python package at all (CPython)
+        raise Skip("no [project] table in pyproject.toml to read requires-python from")
     py = window.python
     supported = list(py.supported)
     raw = project.get("requires-python")

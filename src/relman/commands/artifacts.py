@@ -14,6 +14,34 @@ if TYPE_CHECKING:
     from relman.config import Config
 
 _DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+_PATHS = click.Path(exists=True, path_type=Path)
+
+
+def _artifacts_from(config: Config, paths: tuple[Path, ...]) -> list[Path]:
+    """The artifacts named on the command line: folders (default: the build outdir) or files.
+
+    ``relman inspect dist/*`` works as ``twine check dist/*`` does; other
+    files in the list (SHA256SUMS, signatures) are left out.
+    """
+    from relman.artifacts import artifact_files, artifact_kind
+    from relman.errors import UsageError
+
+    if not paths:
+        return artifact_files((config.project_dir / config.build.outdir).resolve())
+    files: list[Path] = []
+    for path in paths:
+        path = path.resolve()
+        if path.is_dir():
+            files.extend(artifact_files(path))
+        elif artifact_kind(path):
+            files.append(path)
+    files = sorted(set(files), key=lambda p: (artifact_kind(p) != "wheel", p.name))
+    if not files:
+        raise UsageError(
+            "no sdist or wheel among " + ", ".join(str(p) for p in paths),
+            hint="pass the dist folder or the .tar.gz/.whl files",
+        )
+    return files
 
 
 def _release_version(paths: list[Path], given: str | None) -> str:
@@ -130,7 +158,7 @@ def _inspect_data(report: Any) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("directory", type=_DIR, required=False)
+@click.argument("paths", metavar="[DIRECTORY|FILE]...", type=_PATHS, nargs=-1)
 @click.option(
     "--version", "version", default=None, help="Release version (default: from the names)."
 )
@@ -143,18 +171,18 @@ def _inspect_data(report: Any) -> dict[str, Any]:
 )
 @global_options(dry_run=False)
 def inspect(
-    directory: Path | None, version: str | None, rev: str | None, allow_missing_wheels: bool | None
+    paths: tuple[Path, ...], version: str | None, rev: str | None, allow_missing_wheels: bool | None
 ) -> None:
-    """Inspect the metadata and contents of the artifacts in DIRECTORY (default: dist).
+    """Inspect the metadata and contents of the artifacts in DIRECTORY (default: dist),
+    or of the sdist and wheel FILEs given.
 
     Exit 1 when a problem blocks the release; warnings do not.
     """
-    from relman.artifacts import artifact_files, inspect_artifacts
+    from relman.artifacts import inspect_artifacts
     from relman.errors import CheckFailed
 
     config = get_state().config()
-    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
-    files = artifact_files(directory)
+    files = _artifacts_from(config, paths)
     version = _release_version(files, version)
     report = inspect_artifacts(
         config, files, version=version, rev=rev, allow_missing_wheels=allow_missing_wheels or None
@@ -189,13 +217,14 @@ def inspect(
     emit(_inspect_data(report), render)
     if not report.ok:
         raise CheckFailed(
-            f"{len(report.problems)} problem(s) in {directory}",
+            f"{len(report.problems)} problem(s) in "
+            + ", ".join(sorted({str(f.parent) for f in files})),
             hint="fix them and rebuild; `relman inspect --json` gives the details",
         )
 
 
 @click.command()
-@click.argument("directory", type=_DIR, required=False)
+@click.argument("paths", metavar="[DIRECTORY|FILE]...", type=_PATHS, nargs=-1)
 @click.option(
     "--version", "version", default=None, help="Release version (default: from the names)."
 )
@@ -206,20 +235,19 @@ def inspect(
     help="Where logs go (default: .git/relman/logs/verify-VERSION).",
 )
 @global_options(dry_run=False)
-def verify(directory: Path | None, version: str | None, logdir: Path | None) -> None:
-    """Install and test the artifacts in DIRECTORY in fresh environments, as a user would.
+def verify(paths: tuple[Path, ...], version: str | None, logdir: Path | None) -> None:
+    """Install and test the artifacts in DIRECTORY (or the FILEs given) in fresh
+    environments, as a user would.
 
     The sdist is built and installed without the repository; each wheel that
     fits this interpreter is installed into its own environment; then the
     test command runs. Exit 1 on any failure; the log path is printed.
     """
-    from relman.artifacts import artifact_files
     from relman.errors import CheckFailed
     from relman.verify import verify_artifacts
 
     config = get_state().config()
-    directory = (directory or (config.project_dir / config.build.outdir)).resolve()
-    files = artifact_files(directory)
+    files = _artifacts_from(config, paths)
     version = _release_version(files, version)
     logs = logdir or _default_logdir(config, version)
     report = verify_artifacts(config, files, version=version, logdir=logs)

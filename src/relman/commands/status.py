@@ -60,6 +60,7 @@ def project_status(config: Any) -> dict[str, Any]:
         if last
         else (repo.count_commits("HEAD") if has_commits else 0),
         "next": nexts,
+        "shallow": repo.is_shallow() if has_commits else False,
     }
 
 
@@ -90,6 +91,11 @@ def status() -> None:
             echo(f"last release: {last['tag']} ({data['commits_since_release']} commits since)")
         else:
             echo(f"last release: none ({data['commits_since_release']} commits)")
+        if data["shallow"]:
+            echo(
+                "warning:  shallow clone: tags and history are incomplete; "
+                "run `git fetch --unshallow --tags`"
+            )
         echo("next versions:")
         for label, value in data["next"].items():
             echo(f"  {label:<8} {value or '-'}")
@@ -197,7 +203,8 @@ def init(write: bool) -> None:
     config = state.config()
     wanted = detected_table(config)
     path = config.project_dir / "pyproject.toml"
-    text = path.read_text(encoding="utf-8")
+    # a setup.py-only project gets a pyproject.toml holding just the table
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
     doc = tomlkit.parse(text)
     tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
     existing = tool.get("relman")

@@ -218,13 +218,24 @@ def build_notes(
     rel = [os.path.relpath(p.resolve(), root) for p in plan.remove]
     tracked = set(repo.ls_files(*rel)) if rel else set()
     originals = {p: (p.read_bytes() if p.exists() else None) for p in plan.files}
+    written = [os.path.relpath(p.resolve(), root) for p in plan.files]
+    tracked_written = set(repo.ls_files(*written)) if written else set()
     _atomic.write_many(plan.files)
     try:
         to_rm = [r for r in rel if r in tracked]
         if to_rm:
             repo.remove_paths(to_rm)
         written_rel = [os.path.relpath(p.resolve(), root) for p in plan.files]
-        repo.add_paths(written_rel, force=True)
+        if _system(config) == "towncrier":
+            # as towncrier: a news file the project's .gitignore lists (NumPy's
+            # notes-towncrier.rst) is written but neither staged nor committed
+            ignored = [r for r in written_rel if r not in tracked_written and repo.is_ignored(r)]
+            for r in ignored:
+                _report.warn(f"{r} is ignored by git: written, not staged")
+            written_rel = [r for r in written_rel if r not in ignored]
+            repo.add_paths(written_rel)
+        else:
+            repo.add_paths(written_rel, force=True)  # as blurb does
         sha = None
         if commit:
             message = config.notes.commit_message.format(version=version, name=config.name)

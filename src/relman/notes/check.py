@@ -1,9 +1,9 @@
 """`relman notes check`: every fragment valid, and a fragment on every branch.
 
 Problems found (each with the file and the reason): a name that is not a
-fragment name or has an unknown type, an empty file, a file that is not
-UTF-8, reStructuredText that docutils rejects (Sphinx roles and directives
-are allowed), an issue number outside ``tool.relman.notes.issue-ranges``, two
+fragment name or has an unknown type, an empty file (fine for types whose
+content is not shown), a file that is not UTF-8, reStructuredText that
+docutils rejects (Sphinx roles and directives are allowed), an issue number outside ``tool.relman.notes.issue-ranges``, two
 files for the same fragment, blurb metadata errors; with ``against`` a branch
 that adds no fragment and has no skip marker in its commit messages.
 """
@@ -106,7 +106,7 @@ def check_fragments(
     return problems
 
 
-def _read(path: Path, problems: list[Problem]) -> str | None:
+def _read(path: Path, problems: list[Problem], *, allow_empty: bool = False) -> str | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -118,7 +118,8 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
         problems.append(Problem(path, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
         return None
     if not text.strip():
-        problems.append(Problem(path, "empty fragment"))
+        if not allow_empty:
+            problems.append(Problem(path, "empty fragment"))
         return None
     return text.replace("\r\n", "\n")
 
@@ -193,7 +194,10 @@ def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[
                                 f"({', '.join(config.notes.issue_ranges)})",
                             )
                         )
-            text = _read(path, problems)
+            # types whose content is not shown (towncrier's "misc", pip's "trivial")
+            # are commonly empty files: `towncrier create` makes them so
+            hidden = not settings.type_map[category].showcontent
+            text = _read(path, problems, allow_empty=hidden)
             if text is not None and rst and is_rst:
                 for msg in rst_problems(text):
                     problems.append(Problem(path, f"invalid reStructuredText: {msg}"))

@@ -827,13 +827,16 @@ def plan_news_file(settings: Settings, rendered: Rendered, news_file: Path) -> b
     """New bytes of ``news_file`` after adding ``rendered`` (towncrier's writer).
 
     For one file per release (``single_file = false``) towncrier always starts
-    from an empty file; relman does the same when the file does not exist,
-    and when it exists (made by ``relman notes start``) inserts the notes at
-    the start string, refusing when there is none.
+    from an empty file; relman does the same when the file does not exist, or
+    when its name does not change with the version (NumPy's git-ignored
+    ``notes-towncrier.rst``, rewritten at every build), and when a per-release
+    file exists (made by ``relman notes start``) inserts the notes at the
+    start string, refusing when there is none.
     """
     content = rendered.content
     header, prev_body = "", ""
-    if news_file.exists():
+    scratch = settings.single_file is False and "{version}" not in settings.filename
+    if news_file.exists() and not scratch:
         try:
             existing = news_file.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
