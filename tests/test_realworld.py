@@ -143,7 +143,49 @@ def test_annotated_dunder_version_is_read_and_written(tmp_path: Path) -> None:
     set_version(config, "9.1.0")
     assert (repo.path / "sphinx/__init__.py").read_text() == init.replace(
         "__version__: Final = '9.0.4'", "__version__: Final = '9.1.0'"
+    ).replace("(9, 0, 4, 'final', 0)", "(9, 1, 0, 'final', 0)")
+    set_version(config, "9.2.0rc2")
+    assert (
+        "version_info: Final = (9, 2, 0, 'candidate', 2)"
+        in (repo.path / "sphinx/__init__.py").read_text()
     )
+
+
+@pytest.mark.parametrize(
+    ("before", "version", "after"),
+    [
+        ('__version__ = "1.2.3"\nVERSION = (1, 2, 3)\n', "1.3.0", "VERSION = (1, 3, 0)"),
+        ('__version__ = "1.2"\nversion_info = (1, 2)\n', "1.3", "version_info = (1, 3)"),
+        # a tuple that does not spell the version is left alone
+        ('__version__ = "1.2.3"\nVERSION = (4, 5, 6)\n', "1.3.0", "VERSION = (4, 5, 6)"),
+        # Django-style levels, with rc spelled as the file spells it
+        (
+            '__version__ = "5.1a1"\nVERSION = (5, 1, 0, "alpha", 1)\n',
+            "5.1rc1",
+            'VERSION = (5, 1, 0, "candidate", 1)',
+        ),
+        (
+            '__version__ = "5.1rc1"\nversion_info = (5, 1, 0, "rc", 1)\n',
+            "5.1",
+            'version_info = (5, 1, 0, "final", 0)',
+        ),
+    ],
+)
+def test_version_tuple_next_to_dunder_version_follows(
+    tmp_path: Path, before: str, version: str, after: str
+) -> None:
+    from relman.versionfiles import set_version
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[project]\nname = "tup"\ndynamic = ["version"]\n',
+            "src/tup/__init__.py": before,
+        },
+    )
+    set_version(load_config(repo.path), version)
+    assert after in (repo.path / "src/tup/__init__.py").read_text()
 
 
 def _sources(tmp_path: Path, files: dict[str, str]) -> tuple[Path, list[tuple[str, str | None]]]:
