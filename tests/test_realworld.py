@@ -676,3 +676,13 @@ def test_ignored_news_file_is_written_but_not_staged_like_towncrier(tmp_path: Pa
     ).read_bytes()
     changed = git("show", "--name-status", "--format=", "HEAD", cwd=root).split()
     assert changed == ["D", "changes/1.feature.rst", "D", "changes/2.bugfix.rst"]
+
+
+@pytest.mark.parametrize("command", [["changelog"], ["authors"], ["mailmap", "check"]])
+def test_history_of_a_repository_without_commits(tmp_path: Path, command: list[str]) -> None:
+    repo = GitRepo(tmp_path / "proj")
+    repo.write({"pyproject.toml": '[project]\nname = "e"\nversion = "0.1.0"\n'})
+    out = run_relman(*command, cwd=repo.path)
+    assert out.returncode == 3, out.stderr
+    assert "error: the repository has no commits yet" in out.stderr
+    assert "malformed" not in out.stderr
