@@ -8,6 +8,7 @@ checks relman's answer on it.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -686,3 +687,20 @@ def test_history_of_a_repository_without_commits(tmp_path: Path, command: list[s
     assert out.returncode == 3, out.stderr
     assert "error: the repository has no commits yet" in out.stderr
     assert "malformed" not in out.stderr
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to hand the repo over"
+)
+def test_repository_owned_by_another_user_says_so(tmp_path: Path) -> None:
+    import shutil
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit("init", {"pyproject.toml": '[project]\nname = "e"\nversion = "0.1.0"\n'})
+    shutil.chown(repo.path, user="nobody")
+    for sub in repo.path.rglob("*"):
+        shutil.chown(sub, user="nobody")
+    out = run_relman("status", cwd=repo.path)
+    assert out.returncode == 2, out.stderr
+    assert "owned by another user" in out.stderr
+    assert f"hint: git config --global --add safe.directory {repo.path}" in out.stderr

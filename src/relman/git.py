@@ -88,6 +88,13 @@ def find_repo(path: str | os.PathLike[str]) -> Repo:
                 f"{path} is not inside a git repository",
                 hint="run relman inside a git checkout, or pass --project DIR",
             ) from None
+        if "dubious ownership" in exc.stderr.lower():
+            # a checkout owned by another user (a container, a CI mount)
+            advice = [ln.strip() for ln in exc.stderr.splitlines() if "safe.directory" in ln]
+            raise NotARepository(
+                f"git refuses to work in {path}: the repository is owned by another user",
+                hint=advice[-1] if advice else "git config --global --add safe.directory <repo>",
+            ) from None
         raise
     return Repo(Path(out.stdout.strip()))
 
