@@ -677,6 +677,11 @@ def test_ignored_news_file_is_written_but_not_staged_like_towncrier(tmp_path: Pa
     ).read_bytes()
     changed = git("show", "--name-status", "--format=", "HEAD", cwd=root).split()
     assert changed == ["D", "changes/1.feature.rst", "D", "changes/2.bugfix.rst"]
+    # the release pipeline sees the notes step as done (the file is never committed)
+    out = run_relman("plan", "1.2.0", "--json", cwd=root)
+    assert out.returncode == 0, out.stderr
+    states = {s["name"]: s["status"] for s in json.loads(out.stdout)["steps"]}
+    assert states["notes"] == "done"
 
 
 @pytest.mark.parametrize("command", [["changelog"], ["authors"], ["mailmap", "check"]])
