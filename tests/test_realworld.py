@@ -709,3 +709,22 @@ def test_repository_owned_by_another_user_says_so(tmp_path: Path) -> None:
     assert out.returncode == 2, out.stderr
     assert "owned by another user" in out.stderr
     assert f"hint: git config --global --add safe.directory {repo.path}" in out.stderr
+
+
+def test_meson_version_read_from_a_file(tmp_path: Path) -> None:
+    # meson-python projects: project(..., version: files('VERSION'))
+    from relman.versionfiles import dynamic_backend, set_version
+
+    files = {
+        "pyproject.toml": '[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n'
+        '[project]\nname = "mx"\ndynamic = ["version"]\n',
+        "meson.build": "project(\n  'mx',\n  'c',\n  version: files('VERSION'),\n)\n",
+        "VERSION": "0.3.0\n",
+    }
+    root, found = _sources(tmp_path, files)
+    assert found == [("VERSION", "0.3.0")]
+    config = load_config(root)
+    assert dynamic_backend(config.pyproject, root) is None
+    set_version(config, "0.4.0.dev0")
+    assert (root / "VERSION").read_text() == "0.4.0.dev0\n"
+    assert (root / "meson.build").read_text() == files["meson.build"]

@@ -423,6 +423,21 @@ def _meson_version(text: str) -> tuple[int, int, str | None]:
     return lit.start("version"), lit.end("version"), lit.group("version")
 
 
+_MESON_FILES = re.compile(r"files\s*\(\s*'(?P<path>[^'\n]+)'\s*\)")
+
+
+def _meson_version_file(text: str) -> str | None:
+    """The file of ``project(version: files('VERSION'))`` (meson >= 0.57), or None."""
+    try:
+        start, _, literal = _meson_version(text)
+    except _Problem:
+        return None
+    if literal is not None:
+        return None
+    m = _MESON_FILES.match(text, start)
+    return m.group("path") if m else None
+
+
 def _read_meson(text: str, source: VersionFile) -> str:
     _, _, literal = _meson_version(text)
     if literal is None:
@@ -708,7 +723,7 @@ def _meson_dynamic(project_dir: Path) -> str | None:
         _, _, literal = _meson_version(text)
     except _Problem:
         return None
-    if literal is not None:
+    if literal is not None or _meson_version_file(text) is not None:
         return None
     return "meson vcs_tag" if "vcs_tag(" in text else "meson run_command"
 
@@ -938,6 +953,10 @@ def detect_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[Versio
             literal = None
         if literal is not None:
             add(meson, "meson")
+        version_file = _meson_version_file(_text_of(meson))
+        if version_file and (project_dir / version_file).is_file():
+            # project(version: files('VERSION')): the version lives in that file
+            found.append(VersionFile(path=version_file, kind="regex", pattern=_PLAIN_FILE_PATTERN))
     header = project_dir / "Include" / "patchlevel.h"
     if header.is_file() and _HEADER_MAJOR.search(_text_of(header)):
         add(header, "patchlevel")
