@@ -728,3 +728,28 @@ def test_meson_version_read_from_a_file(tmp_path: Path) -> None:
     set_version(config, "0.4.0.dev0")
     assert (root / "VERSION").read_text() == "0.4.0.dev0\n"
     assert (root / "meson.build").read_text() == files["meson.build"]
+
+
+def test_notes_check_does_not_take_a_longer_version_for_the_release(tmp_path: Path) -> None:
+    # pip's NEWS.rst says "Update urllib3 to 1.26.4": that is not notes for 26.4
+    from relman.checks import run_checks
+
+    news = (
+        ".. towncrier release notes start\n\n26.3 (2026-01-01)\n=================\n\n"
+        "- Update urllib3 to 1.26.4\n- Prepare 26.4.1 and v26.4rc1 things\n"
+    )
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[project]\nname = "pip"\nversion = "26.3"\n'
+            '[tool.towncrier]\ndirectory = "news/"\nfilename = "NEWS.rst"\n',
+            "NEWS.rst": news,
+        },
+    )
+    config = load_config(repo.path)
+    missing = run_checks(config, version="26.4", kind=None, only=["notes"])
+    assert [f.message for f in missing.errors] == [
+        "no release notes for 26.4 and no news fragments pending"
+    ]
+    assert run_checks(config, version="26.3", kind=None, only=["notes"]).ok
