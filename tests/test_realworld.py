@@ -753,3 +753,34 @@ def test_notes_check_does_not_take_a_longer_version_for_the_release(tmp_path: Pa
         "no release notes for 26.4 and no news fragments pending"
     ]
     assert run_checks(config, version="26.3", kind=None, only=["notes"]).ok
+
+
+# -- builds -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_build_of_a_version_from_git_project(tmp_path: Path) -> None:
+    # setuptools_scm (pytest, urllib3, matplotlib) and meson dist (NumPy, SciPy)
+    # need a git checkout to build from, not an archive
+    import tarfile
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\n'
+            'build-backend = "setuptools.build_meta"\n\n[project]\nname = "scmdemo"\n'
+            'dynamic = ["version"]\n\n[tool.setuptools_scm]\n',
+            "src/scmdemo/__init__.py": "",
+        },
+    )
+    repo.tag("1.2.0", "1.2.0")
+    out = run_relman("build", "--sdist", "--json", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    sdist = repo.path / "dist" / "scmdemo-1.2.0.tar.gz"
+    assert sdist.is_file()
+    with tarfile.open(sdist) as tf:
+        assert "scmdemo-1.2.0/src/scmdemo/__init__.py" in tf.getnames()
+    # the build checkout is gone, and git knows nothing of it any more
+    assert repo.git("worktree", "list").count("\n") == 0
+    assert repo.git("status", "--porcelain") == "?? dist/"

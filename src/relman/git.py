@@ -664,3 +664,29 @@ class Repo:
         """True in a shallow clone (CI checkouts): history and tags are incomplete."""
         out = self.git("rev-parse", "--is-shallow-repository", check=False)
         return out.strip() == "true"
+
+    # -- builds: a real checkout of the release commit ---------------------------
+
+    def add_detached_worktree(self, path: str | os.PathLike[str], rev: str) -> None:
+        """Check ``rev`` out at ``path`` as a linked worktree (hooks off).
+
+        Build backends that ask git for the version or the file list
+        (setuptools_scm, hatch-vcs, ``meson dist``) need a checkout, not an
+        archive.
+        """
+        self.git(
+            "-c",
+            "core.hooksPath=/dev/null",
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            os.fspath(path),
+            rev,
+            what="git worktree add",
+        )
+
+    def remove_worktree(self, path: str | os.PathLike[str]) -> None:
+        """Remove a worktree made by :meth:`add_detached_worktree` (and its bookkeeping)."""
+        self.git("worktree", "remove", "--force", os.fspath(path), check=False)
+        self.git("worktree", "prune", check=False)
