@@ -8,6 +8,7 @@ checks relman's answer on it.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -143,7 +144,49 @@ def test_annotated_dunder_version_is_read_and_written(tmp_path: Path) -> None:
     set_version(config, "9.1.0")
     assert (repo.path / "sphinx/__init__.py").read_text() == init.replace(
         "__version__: Final = '9.0.4'", "__version__: Final = '9.1.0'"
+    ).replace("(9, 0, 4, 'final', 0)", "(9, 1, 0, 'final', 0)")
+    set_version(config, "9.2.0rc2")
+    assert (
+        "version_info: Final = (9, 2, 0, 'candidate', 2)"
+        in (repo.path / "sphinx/__init__.py").read_text()
     )
+
+
+@pytest.mark.parametrize(
+    ("before", "version", "after"),
+    [
+        ('__version__ = "1.2.3"\nVERSION = (1, 2, 3)\n', "1.3.0", "VERSION = (1, 3, 0)"),
+        ('__version__ = "1.2"\nversion_info = (1, 2)\n', "1.3", "version_info = (1, 3)"),
+        # a tuple that does not spell the version is left alone
+        ('__version__ = "1.2.3"\nVERSION = (4, 5, 6)\n', "1.3.0", "VERSION = (4, 5, 6)"),
+        # Django-style levels, with rc spelled as the file spells it
+        (
+            '__version__ = "5.1a1"\nVERSION = (5, 1, 0, "alpha", 1)\n',
+            "5.1rc1",
+            'VERSION = (5, 1, 0, "candidate", 1)',
+        ),
+        (
+            '__version__ = "5.1rc1"\nversion_info = (5, 1, 0, "rc", 1)\n',
+            "5.1",
+            'version_info = (5, 1, 0, "final", 0)',
+        ),
+    ],
+)
+def test_version_tuple_next_to_dunder_version_follows(
+    tmp_path: Path, before: str, version: str, after: str
+) -> None:
+    from relman.versionfiles import set_version
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[project]\nname = "tup"\ndynamic = ["version"]\n',
+            "src/tup/__init__.py": before,
+        },
+    )
+    set_version(load_config(repo.path), version)
+    assert after in (repo.path / "src/tup/__init__.py").read_text()
 
 
 def _sources(tmp_path: Path, files: dict[str, str]) -> tuple[Path, list[tuple[str, str | None]]]:
@@ -634,3 +677,110 @@ def test_ignored_news_file_is_written_but_not_staged_like_towncrier(tmp_path: Pa
     ).read_bytes()
     changed = git("show", "--name-status", "--format=", "HEAD", cwd=root).split()
     assert changed == ["D", "changes/1.feature.rst", "D", "changes/2.bugfix.rst"]
+    # the release pipeline sees the notes step as done (the file is never committed)
+    out = run_relman("plan", "1.2.0", "--json", cwd=root)
+    assert out.returncode == 0, out.stderr
+    states = {s["name"]: s["status"] for s in json.loads(out.stdout)["steps"]}
+    assert states["notes"] == "done"
+
+
+@pytest.mark.parametrize("command", [["changelog"], ["authors"], ["mailmap", "check"]])
+def test_history_of_a_repository_without_commits(tmp_path: Path, command: list[str]) -> None:
+    repo = GitRepo(tmp_path / "proj")
+    repo.write({"pyproject.toml": '[project]\nname = "e"\nversion = "0.1.0"\n'})
+    out = run_relman(*command, cwd=repo.path)
+    assert out.returncode == 3, out.stderr
+    assert "error: the repository has no commits yet" in out.stderr
+    assert "malformed" not in out.stderr
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to hand the repo over"
+)
+def test_repository_owned_by_another_user_says_so(tmp_path: Path) -> None:
+    import shutil
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit("init", {"pyproject.toml": '[project]\nname = "e"\nversion = "0.1.0"\n'})
+    shutil.chown(repo.path, user="nobody")
+    for sub in repo.path.rglob("*"):
+        shutil.chown(sub, user="nobody")
+    out = run_relman("status", cwd=repo.path)
+    assert out.returncode == 2, out.stderr
+    assert "owned by another user" in out.stderr
+    assert f"hint: git config --global --add safe.directory {repo.path}" in out.stderr
+
+
+def test_meson_version_read_from_a_file(tmp_path: Path) -> None:
+    # meson-python projects: project(..., version: files('VERSION'))
+    from relman.versionfiles import dynamic_backend, set_version
+
+    files = {
+        "pyproject.toml": '[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n'
+        '[project]\nname = "mx"\ndynamic = ["version"]\n',
+        "meson.build": "project(\n  'mx',\n  'c',\n  version: files('VERSION'),\n)\n",
+        "VERSION": "0.3.0\n",
+    }
+    root, found = _sources(tmp_path, files)
+    assert found == [("VERSION", "0.3.0")]
+    config = load_config(root)
+    assert dynamic_backend(config.pyproject, root) is None
+    set_version(config, "0.4.0.dev0")
+    assert (root / "VERSION").read_text() == "0.4.0.dev0\n"
+    assert (root / "meson.build").read_text() == files["meson.build"]
+
+
+def test_notes_check_does_not_take_a_longer_version_for_the_release(tmp_path: Path) -> None:
+    # pip's NEWS.rst says "Update urllib3 to 1.26.4": that is not notes for 26.4
+    from relman.checks import run_checks
+
+    news = (
+        ".. towncrier release notes start\n\n26.3 (2026-01-01)\n=================\n\n"
+        "- Update urllib3 to 1.26.4\n- Prepare 26.4.1 and v26.4rc1 things\n"
+    )
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[project]\nname = "pip"\nversion = "26.3"\n'
+            '[tool.towncrier]\ndirectory = "news/"\nfilename = "NEWS.rst"\n',
+            "NEWS.rst": news,
+        },
+    )
+    config = load_config(repo.path)
+    missing = run_checks(config, version="26.4", kind=None, only=["notes"])
+    assert [f.message for f in missing.errors] == [
+        "no release notes for 26.4 and no news fragments pending"
+    ]
+    assert run_checks(config, version="26.3", kind=None, only=["notes"]).ok
+
+
+# -- builds -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_build_of_a_version_from_git_project(tmp_path: Path) -> None:
+    # setuptools_scm (pytest, urllib3, matplotlib) and meson dist (NumPy, SciPy)
+    # need a git checkout to build from, not an archive
+    import tarfile
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\n'
+            'build-backend = "setuptools.build_meta"\n\n[project]\nname = "scmdemo"\n'
+            'dynamic = ["version"]\n\n[tool.setuptools_scm]\n',
+            "src/scmdemo/__init__.py": "",
+        },
+    )
+    repo.tag("1.2.0", "1.2.0")
+    out = run_relman("build", "--sdist", "--json", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    sdist = repo.path / "dist" / "scmdemo-1.2.0.tar.gz"
+    assert sdist.is_file()
+    with tarfile.open(sdist) as tf:
+        assert "scmdemo-1.2.0/src/scmdemo/__init__.py" in tf.getnames()
+    # the build checkout is gone, and git knows nothing of it any more
+    assert repo.git("worktree", "list").count("\n") == 0
+    assert repo.git("status", "--porcelain") == "?? dist/"

@@ -88,6 +88,13 @@ def find_repo(path: str | os.PathLike[str]) -> Repo:
                 f"{path} is not inside a git repository",
                 hint="run relman inside a git checkout, or pass --project DIR",
             ) from None
+        if "dubious ownership" in exc.stderr.lower():
+            # a checkout owned by another user (a container, a CI mount)
+            advice = [ln.strip() for ln in exc.stderr.splitlines() if "safe.directory" in ln]
+            raise NotARepository(
+                f"git refuses to work in {path}: the repository is owned by another user",
+                hint=advice[-1] if advice else "git config --global --add safe.directory <repo>",
+            ) from None
         raise
     return Repo(Path(out.stdout.strip()))
 
@@ -657,3 +664,29 @@ class Repo:
         """True in a shallow clone (CI checkouts): history and tags are incomplete."""
         out = self.git("rev-parse", "--is-shallow-repository", check=False)
         return out.strip() == "true"
+
+    # -- builds: a real checkout of the release commit ---------------------------
+
+    def add_detached_worktree(self, path: str | os.PathLike[str], rev: str) -> None:
+        """Check ``rev`` out at ``path`` as a linked worktree (hooks off).
+
+        Build backends that ask git for the version or the file list
+        (setuptools_scm, hatch-vcs, ``meson dist``) need a checkout, not an
+        archive.
+        """
+        self.git(
+            "-c",
+            "core.hooksPath=/dev/null",
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            os.fspath(path),
+            rev,
+            what="git worktree add",
+        )
+
+    def remove_worktree(self, path: str | os.PathLike[str]) -> None:
+        """Remove a worktree made by :meth:`add_detached_worktree` (and its bookkeeping)."""
+        self.git("worktree", "remove", "--force", os.fspath(path), check=False)
+        self.git("worktree", "prune", check=False)

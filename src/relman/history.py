@@ -186,8 +186,14 @@ def default_range(config: Config, repo: Repo, version: str | None = None) -> str
     """
     from packaging.version import InvalidVersion, Version
 
+    from relman.errors import NothingToDo
     from relman.tags import last_release, release_tags
 
+    if not repo.has_commits():
+        raise NothingToDo(
+            "the repository has no commits yet: there is no history to list",
+            hint="commit the project first",
+        )
     if version is None:
         version = _current_version(config)
         if version is not None:

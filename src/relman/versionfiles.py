@@ -6,7 +6,9 @@ from the file when omitted):
 ==============  ================================================================
 pyproject       ``[project] version`` in pyproject.toml (edited with tomlkit:
                 formatting, comments and key order survive)
-python          ``__version__ = "..."`` (or ``version = "..."``) in a module
+python          ``__version__ = "..."`` (or ``version = "..."``, annotated or not) in a
+                module; a ``version_info``/``VERSION`` tuple next to it that spells
+                the old version (``(9, 0, 4, 'final', 0)``) follows
 setup           NumPy-era setup.py constants: ``MAJOR``, ``MINOR``, ``MICRO``,
                 ``ISRELEASED`` and ``VERSION = '%d.%d.%drc1' % (...)``; a
                 ``.dev0`` version is written as ``ISRELEASED = False``
@@ -245,7 +247,60 @@ def _read_python(text: str, source: VersionFile) -> str:
 
 def _write_python(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
     pattern, what = _python_pattern(text)
-    return _sub_one(pattern, text, lambda m: _replace_group(m, "version", version), what)
+    old = _one(pattern, text, what).group("version")
+    text = _sub_one(pattern, text, lambda m: _replace_group(m, "version", version), what)
+    return _write_version_tuple(text, old, version)
+
+
+# `version_info = (9, 0, 4, 'final', 0)` (Sphinx, Django) or `VERSION = (1, 2, 3)` next
+# to __version__: kept in step when it spells the old version
+_TUPLE = re.compile(
+    r"^(?P<lhs>(?:__version_info__|version_info|VERSION_INFO|VERSION)"
+    r"(?:[ \t]*:[ \t]*[^=\n]+?)?[ \t]*=[ \t]*)"
+    r"\((?P<nums>[ \t]*\d+(?:[ \t]*,[ \t]*\d+)+)"
+    r"(?P<level>[ \t]*,[ \t]*(?P<q>['\"])(?P<lname>alpha|beta|candidate|rc|final)(?P=q)"
+    r"[ \t]*,[ \t]*(?P<serial>\d+))?[ \t]*,?[ \t]*\)",
+    re.M,
+)
+_TUPLE_LEVELS = {"a": "alpha", "b": "beta", "rc": "candidate", None: "final"}
+
+
+def _tuple_of(version: str, size: int, with_level: bool, rc_name: str) -> tuple[str, ...] | None:
+    v = Version(version)
+    if v.epoch or v.local or v.post is not None or len(v.release) > size:
+        return None
+    nums = tuple(str(n) for n in (*v.release, *([0] * size))[:size])
+    if not with_level:
+        return None if v.pre else nums
+    if v.is_devrelease:
+        return None
+    letter, serial = v.pre if v.pre else (None, 0)
+    level = rc_name if letter == "rc" else _TUPLE_LEVELS[letter]
+    return (*nums, level, str(serial))
+
+
+def _write_version_tuple(text: str, old: str, new: str) -> str:
+    matches = list(_TUPLE.finditer(text))
+    if len(matches) != 1:
+        return text
+    m = matches[0]
+    nums = [n.strip() for n in m.group("nums").split(",")]
+    with_level = m.group("level") is not None
+    rc_name = "rc" if m.group("lname") == "rc" else "candidate"
+    current = (*nums, m.group("lname"), m.group("serial")) if with_level else tuple(nums)
+    try:
+        if _tuple_of(old, len(nums), with_level, rc_name) != current:
+            return text  # it does not spell the old version: not ours to change
+        values = _tuple_of(new, len(nums), with_level, rc_name)
+    except ValueError:
+        return text
+    if values is None:
+        return text
+    q = m.group("q") or "'"
+    body = ", ".join(values[: len(nums)])
+    if with_level:
+        body += f", {q}{values[-2]}{q}, {values[-1]}"
+    return text[: m.start()] + f"{m.group('lhs')}({body})" + text[m.end() :]
 
 
 # -- generic regex ------------------------------------------------------------
@@ -366,6 +421,21 @@ def _meson_version(text: str) -> tuple[int, int, str | None]:
     if not lit:
         return m.end(), m.end(), None
     return lit.start("version"), lit.end("version"), lit.group("version")
+
+
+_MESON_FILES = re.compile(r"files\s*\(\s*'(?P<path>[^'\n]+)'\s*\)")
+
+
+def _meson_version_file(text: str) -> str | None:
+    """The file of ``project(version: files('VERSION'))`` (meson >= 0.57), or None."""
+    try:
+        start, _, literal = _meson_version(text)
+    except _Problem:
+        return None
+    if literal is not None:
+        return None
+    m = _MESON_FILES.match(text, start)
+    return m.group("path") if m else None
 
 
 def _read_meson(text: str, source: VersionFile) -> str:
@@ -653,7 +723,7 @@ def _meson_dynamic(project_dir: Path) -> str | None:
         _, _, literal = _meson_version(text)
     except _Problem:
         return None
-    if literal is not None:
+    if literal is not None or _meson_version_file(text) is not None:
         return None
     return "meson vcs_tag" if "vcs_tag(" in text else "meson run_command"
 
@@ -883,6 +953,10 @@ def detect_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[Versio
             literal = None
         if literal is not None:
             add(meson, "meson")
+        version_file = _meson_version_file(_text_of(meson))
+        if version_file and (project_dir / version_file).is_file():
+            # project(version: files('VERSION')): the version lives in that file
+            found.append(VersionFile(path=version_file, kind="regex", pattern=_PLAIN_FILE_PATTERN))
     header = project_dir / "Include" / "patchlevel.h"
     if header.is_file() and _HEADER_MAJOR.search(_text_of(header)):
         add(header, "patchlevel")

@@ -52,7 +52,9 @@ def check_notes(ctx: CheckContext) -> Iterator[Finding]:
         if target is None:
             continue
         text = ctx.read_text(_rel(ctx, target))
-        written = written or (text is not None and (version in target.name or version in text))
+        written = written or (
+            text is not None and (_names(target.name, version) or _names(text, version))
+        )
     if not written:
         target = notes.notes_file(config, ctx.version)
         yield check.finding(
@@ -61,6 +63,15 @@ def check_notes(ctx: CheckContext) -> Iterator[Finding]:
             hint=_hint(config.notes.system),
         )
     yield from _check_changelog(ctx)
+
+
+def _names(text: str, version: str) -> bool:
+    """Whether ``text`` names ``version`` itself: "26.4", not "1.26.4", "26.4.1" or "26.4rc1"."""
+    import re
+
+    # at a word start, or after a `v` that starts a word ("v26.4")
+    pattern = r"(?:(?<![\w.])|(?<=(?<![\w.])[vV]))" + re.escape(version) + r"(?![\w]|\.\d)"
+    return re.search(pattern, text) is not None
 
 
 def _rel(ctx: CheckContext, path: object) -> str:

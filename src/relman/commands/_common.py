@@ -82,7 +82,7 @@ def global_options(*, dry_run: bool = True) -> Callable[[F], F]:
                 expose_value=False,
                 is_eager=True,
                 callback=_set("project"),
-                help="Project folder (default: nearest pyproject.toml upward).",
+                help="Project folder (default: nearest pyproject.toml, else setup.py, upward).",
             ),
             click.option(
                 "--json",
