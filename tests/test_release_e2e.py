@@ -156,6 +156,12 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
     assert 'version = "1.2.0.dev0"' in (path / "pyproject.toml").read_text()
     assert '__version__ = "1.2.0.dev0"' in (path / "src" / "purelib" / "__init__.py").read_text()
     assert _git(path, "log", "-1", "--format=%s") == "REL: prepare 1.1.x for further development"
+    subjects = _git(path, "log", "--format=%s", "v1.0.0..v1.1.0").splitlines()
+    assert subjects[:3] == [
+        "REL: set version to 1.1.0",
+        "REL: changelog for 1.1.0",
+        "DOC: release notes for 1.1.0",
+    ]
     # pushed, published, installed back
     assert _git(demo.remote, "rev-parse", "main") == demo.repo.head()
     outcome = _outcome(demo, "1.1.0")

@@ -417,7 +417,7 @@ class NotesStep(Step):
         return [
             f"write {ctx.relpath(target) if target else 'the notes'} from {len(pending)} fragment(s)",
             f"git rm the {len(pending)} fragment(s)",
-            f"commit 'REL: release notes for {ctx.version}'",
+            f"commit '{ctx.config.notes.commit_message.format(version=ctx.version)}'",
         ]
 
     def run(self, ctx: Context) -> None:
@@ -432,7 +432,7 @@ class NotesStep(Step):
         with ctx.editing(self.name, paths):
             notes.build_notes(ctx.config, ctx.version, commit=False)
             ctx.before_commit(self.name)
-            ctx.repo.create_commit(f"REL: release notes for {ctx.version}")
+            ctx.repo.create_commit(ctx.config.notes.commit_message.format(version=ctx.version))
 
 
 class ChangelogStep(Step):

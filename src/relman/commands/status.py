@@ -88,7 +88,8 @@ def status() -> None:
             f"branch:   {data['branch'] or '(detached HEAD)'}  ({'clean' if data['clean'] else 'uncommitted changes'})"
         )
         if last:
-            echo(f"last release: {last['tag']} ({data['commits_since_release']} commits since)")
+            n = data["commits_since_release"]
+            echo(f"last release: {last['tag']} ({n} commit{'' if n == 1 else 's'} since)")
         else:
             echo(f"last release: none ({data['commits_since_release']} commits)")
         if data["shallow"]:
