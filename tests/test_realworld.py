@@ -437,7 +437,7 @@ def test_cpython_checkout_without_pyproject(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "project:  Python" in out.stdout
     assert "Include/patchlevel.h: 3.15.0a3.dev0" in out.stdout
-    assert "last release: v3.15.0a2 (1 commits since)" in out.stdout
+    assert "last release: v3.15.0a2 (1 commit since)" in out.stdout
     config = load_config(repo.path)
     assert config.notes.system == "blurb"
     assert config.tag_format == "v{version}"
