@@ -165,7 +165,12 @@ def test_git_reports_dirty_untracked_branch_sync_and_tags(
     report = run(demo.path, version="1.1.1", kind=None, only=["git"])
     text = messages(report, "git")
     assert any("1 commit behind origin/main" in m for m in text)
-    assert any("maintenance/1.1.x" in m for m in text)
+    # without maintenance branches, fixes are released from main
+    assert not any("maintenance/1.1.x" in m for m in text)
+    repo.git("branch", "maintenance/1.1.x")
+    text = messages(run(demo.path, version="1.1.1", kind=None, only=["git"]), "git")
+    assert any("is made from 'maintenance/1.1.x'" in m for m in text)
+    repo.git("branch", "-D", "maintenance/1.1.x")
     # HEAD already released
     repo.git("reset", "-q", "--hard", "origin/main")
     repo.tag("v1.1.0", "release")

@@ -50,7 +50,12 @@ def check_git(ctx: CheckContext) -> Iterator[Finding]:
     elif ctx.version is not None:
         maintenance = config.maintenance_branch_for(ctx.version)
         if ctx.kind in ("bug-fix", "security", "end-of-life"):
-            expected = [maintenance]
+            # projects that keep maintenance branches release fixes from them;
+            # projects that have none release everything from the main branch
+            known = set(repo.branches()) | {
+                b.split("/", 1)[1] for b in repo.remote_branches() if "/" in b
+            }
+            expected = [maintenance] if maintenance in known else [config.main_branch, maintenance]
         elif ctx.kind == "new-branch":
             expected = [config.main_branch]
         else:
