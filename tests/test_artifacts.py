@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -29,7 +30,7 @@ from relman.artifacts import (
 from relman.config import load_config
 from relman.errors import CheckFailed, UsageError
 from tests.conftest import BuiltExample
-from tests.helpers import run_relman, snapshot
+from tests.helpers import GitRepo, run_relman, snapshot
 
 # -- names (fast) ---------------------------------------------------------------
 
@@ -525,3 +526,32 @@ def test_a_pure_project_without_its_wheel_is_a_problem(built_purelib: BuiltExamp
         config, [built_purelib.sdist], version="1.1.0.dev0", allow_missing_wheels=True
     )
     assert allowed.ok
+
+
+@pytest.mark.slow
+def test_build_includes_submodules_from_the_local_checkout(example_repo, tmp_path: Path) -> None:
+    demo = example_repo("purelib")
+    vendored = GitRepo(tmp_path / "vendored-lib")
+    vendored.commit("data", {"data.txt": "vendored data\n"})
+    demo.repo.git(
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        str(vendored.path),
+        "src/purelib/vendored",
+    )
+    demo.repo.create_commit("MAINT: vendor the data library as a submodule")
+    # the submodule's own repository goes away: the build must use the local checkout
+    shutil.rmtree(vendored.path)
+    config_before = (demo.path / ".git" / "config").read_bytes()
+    files = build_artifacts(
+        load_config(demo.path), demo.repo, outdir=tmp_path / "dist", wheel=False
+    )
+    with tarfile.open(files[0]) as tf:
+        fh = tf.extractfile("relman_demo_purelib-1.1.0.dev0/src/purelib/vendored/data.txt")
+        assert fh is not None and fh.read() == b"vendored data\n"
+    # the build used a private clone: the repository's configuration and worktrees are untouched
+    assert (demo.path / ".git" / "config").read_bytes() == config_before
+    assert demo.repo.git("worktree", "list").count("\n") == 0

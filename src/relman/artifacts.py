@@ -2,7 +2,7 @@
 
 * :func:`build_artifacts` builds the sdist and wheel through the ``build``
   frontend (uv as its installer when available) from a clean checkout of a
-  commit (a linked git worktree, so setuptools_scm, hatch-vcs and
+  commit (a private git clone with its submodules, so setuptools_scm, hatch-vcs and
   ``meson dist`` find git), never from the working tree, with ``SOURCE_DATE_EPOCH``
   set to the commit time: two builds of one commit give byte-identical
   pure-Python artifacts. Names are checked before anything reaches ``outdir``.
@@ -311,31 +311,31 @@ def build_artifacts(
     with tempfile.TemporaryDirectory(prefix="relman-build-") as tmp_name:
         tmp = Path(tmp_name)
         export = tmp / "export"
-        # a real checkout of the commit (a linked worktree): setuptools_scm, hatch-vcs
-        # and meson-python's `meson dist` need git; mtimes are set to the commit time
-        repo.add_detached_worktree(export, sha)
-        try:
-            return _build_in(
-                config,
-                repo,
-                export,
-                sha=sha,
-                rev=rev,
-                epoch=epoch,
-                sub=sub,
-                outdir=outdir,
-                sdist=sdist,
-                wheel=wheel,
-                version=version,
-                uv=uv,
-                tmp=tmp,
-            )
-        finally:
-            repo.remove_worktree(export)
+        # a real checkout of the commit (a private clone, with submodules):
+        # setuptools_scm, hatch-vcs and meson-python's `meson dist` need git;
+        # mtimes are set to the commit time
+        repo.clone_checkout(export, sha)
+        return _build_in(
+            config,
+            repo,
+            export,
+            sha=sha,
+            rev=rev,
+            epoch=epoch,
+            sub=sub,
+            outdir=outdir,
+            sdist=sdist,
+            wheel=wheel,
+            version=version,
+            uv=uv,
+            tmp=tmp,
+        )
 
 
 def _set_mtimes(root: Path, epoch: int) -> None:
-    for dirpath, _dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root):
+        if ".git" in dirnames:
+            dirnames.remove(".git")
         if ".git" in filenames:
             filenames.remove(".git")
         for name in filenames:

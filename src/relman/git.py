@@ -667,26 +667,39 @@ class Repo:
 
     # -- builds: a real checkout of the release commit ---------------------------
 
-    def add_detached_worktree(self, path: str | os.PathLike[str], rev: str) -> None:
-        """Check ``rev`` out at ``path`` as a linked worktree (hooks off).
+    def clone_checkout(self, path: str | os.PathLike[str], rev: str) -> Repo:
+        """A private clone of this repository checked out at ``rev`` (hooks off).
 
         Build backends that ask git for the version or the file list
         (setuptools_scm, hatch-vcs, ``meson dist``) need a checkout, not an
-        archive.
+        archive. The clone shares this repository's objects (``--shared``),
+        has every tag, and gets its submodules from this checkout's own
+        submodule folders where they exist (no network), else from their
+        URLs. Nothing in this repository changes.
         """
         self.git(
-            "-c",
-            "core.hooksPath=/dev/null",
-            "worktree",
-            "add",
-            "--detach",
-            "--quiet",
-            os.fspath(path),
-            rev,
-            what="git worktree add",
+            "clone", "--quiet", "--shared", "--no-checkout", os.fspath(self.root), os.fspath(path)
         )
-
-    def remove_worktree(self, path: str | os.PathLike[str]) -> None:
-        """Remove a worktree made by :meth:`add_detached_worktree` (and its bookkeeping)."""
-        self.git("worktree", "remove", "--force", os.fspath(path), check=False)
-        self.git("worktree", "prune", check=False)
+        clone = Repo(path)
+        clone.git("-c", "core.hooksPath=/dev/null", "checkout", "--quiet", "--detach", rev)
+        if (Path(path) / ".gitmodules").is_file():
+            raw = clone.git(
+                "config", "-f", ".gitmodules", "--get-regexp", r"^submodule\..*\.path$", check=False
+            )
+            clone.git("submodule", "--quiet", "init")
+            for line in raw.splitlines():
+                key, _, sub_path = line.partition(" ")
+                name = key[len("submodule.") : -len(".path")]
+                local = self.root / sub_path
+                if (local / ".git").exists():
+                    clone.git("config", f"submodule.{name}.url", os.fspath(local))
+            clone.git(
+                "-c",
+                "protocol.file.allow=always",
+                "submodule",
+                "--quiet",
+                "update",
+                "--recursive",
+                what="git submodule update",
+            )
+        return clone
