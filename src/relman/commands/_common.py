@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,7 +261,3 @@ def confirm(question: str) -> bool:
 def as_plain(obj: Any) -> Any:
     """Dataclasses, paths and mappings as JSON-ready data."""
     return json.loads(json.dumps(obj, default=_default))
-
-
-def mapping_rows(data: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    return [(k, v) for k, v in data.items()]
