@@ -199,3 +199,49 @@ def test_status_of_an_unfinished_release(purelib: DemoRepo, gpg_key: str) -> Non
     assert steps["notes"] == "done"
     assert steps["gate"] == "pending"
     assert steps["tag"] == "pending"
+
+
+PATCHLEVEL = """\
+#define PY_RELEASE_LEVEL_ALPHA  0xA
+#define PY_RELEASE_LEVEL_BETA   0xB
+#define PY_RELEASE_LEVEL_GAMMA  0xC
+#define PY_RELEASE_LEVEL_FINAL  0xF
+
+#define PY_MAJOR_VERSION        3
+#define PY_MINOR_VERSION        15
+#define PY_MICRO_VERSION        0
+#define PY_RELEASE_LEVEL        PY_RELEASE_LEVEL_ALPHA
+#define PY_RELEASE_SERIAL       2
+
+/* Version as a string */
+#define PY_VERSION              "3.15.0a2+"
+"""
+
+
+def test_cpython_shaped_alpha_release(git_repo) -> None:
+    """blurb notes, patchlevel.h, tag and the "+" development version; no package steps."""
+    git_repo.commit(
+        "init",
+        {
+            "Include/patchlevel.h": PATCHLEVEL,
+            "Misc/NEWS.d/next/Library/2026-11-20-10-00-00.gh-issue-123456.AbCd12.rst": (
+                "Fix a thing in :mod:`json`.\n"
+            ),
+        },
+    )
+    git_repo.tag("v3.15.0a2", "Python 3.15.0a2")
+    git_repo.commit("more work", {"Lib/json.py": "# fixed\n"})
+    out = run_relman(
+        "release", "3.15.0a3", "--yes", cwd=git_repo.path, env={"RELMAN_RELEASE_SIGN": "none"}
+    )
+    assert out.returncode == 0, out.stderr
+    assert "[-] build: not a Python package here" in out.stderr
+    path = git_repo.path
+    assert (
+        _git(path, "show", "v3.15.0a3:Include/patchlevel.h").count("PY_RELEASE_SERIAL       3") == 1
+    )
+    assert '"3.15.0a3"' in _git(path, "show", "v3.15.0a3:Include/patchlevel.h")
+    assert '"3.15.0a3+"' in (path / "Include" / "patchlevel.h").read_text()
+    notes = (path / "Misc" / "NEWS.d" / "3.15.0a3.rst").read_text()
+    assert ".. gh-issue: 123456" in notes and "json" in notes
+    assert not list((path / "Misc" / "NEWS.d" / "next" / "Library").glob("*.rst"))

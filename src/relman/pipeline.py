@@ -203,6 +203,12 @@ class Context:
         recorded: dict[str, str] = self.state.get("artifacts", {}) or {}
         return [self.dist_dir / name for name in sorted(recorded)]
 
+    @property
+    def packaged(self) -> bool:
+        """The project builds as a Python package (pyproject.toml, setup.py or setup.cfg)."""
+        root = self.config.project_dir
+        return any((root / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg"))
+
     def source_only(self) -> bool:
         return (
             self.kind == "security" and not self.config.build.wheels
@@ -576,6 +582,11 @@ class BuildStep(Step):
     name = "build"
     description = "sdist and wheels built from a clean export of the tag"
 
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
+
     def is_done(self, ctx: Context) -> bool:
         recorded: dict[str, str] = ctx.state.get("artifacts") or {}
         if not recorded:
@@ -638,6 +649,11 @@ class VerifyStep(Step):
     name = "verify"
     description = "artifacts inspected and verified in clean environments"
 
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
+
     def _key(self, ctx: Context) -> str:
         return hashlib.sha256(
             json.dumps(ctx.state.get("artifacts") or {}, sort_keys=True).encode()
@@ -682,6 +698,11 @@ class VerifyStep(Step):
 class ChecksumsStep(Step):
     name = "checksums"
     description = "SHA256SUMS, optional detached signatures and the release README"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
 
     def is_done(self, ctx: Context) -> bool:
         sums = ctx.dist_dir / "SHA256SUMS"
@@ -809,6 +830,11 @@ class PushStep(Step):
 class PublishStep(Step):
     name = "publish"
     description = "upload to the package index: wheels first, sdist last, hashes verified"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
 
     def _target(self, ctx: Context) -> Any:
         from relman import index
@@ -1136,6 +1162,11 @@ class InstallCheckStep(Step):
     description = (
         "install the release from the index into a fresh environment and check its version"
     )
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
 
     def is_done(self, ctx: Context) -> bool:
         return ctx.state.step(self.name).get("status") == "done"
