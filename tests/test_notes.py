@@ -423,3 +423,18 @@ def test_build_commit_is_all_or_nothing_when_the_commit_fails(tmp_path: Path) ->
     assert "git commit failed" in out.stderr
     assert state(root) == before
     assert git("status", "--porcelain", cwd=root) == status
+
+
+def test_version_defaults_to_the_release_the_project_heads_for(
+    example_repo: Callable[[str], DemoRepo],
+) -> None:
+    demo = example_repo("purelib")  # at 1.1.0.dev0
+    implicit = run_relman("notes", "draft", cwd=demo.path)
+    explicit = run_relman("notes", "draft", "--version", "1.1.0", cwd=demo.path)
+    assert implicit.returncode == 0, implicit.stderr
+    assert implicit.stdout == explicit.stdout
+    assert implicit.stdout.startswith("purelib 1.1.0 Release Notes")
+    before = snapshot(demo.path)
+    plan = run_relman("notes", "build", "--dry-run", "--json", cwd=demo.path)
+    assert json.loads(plan.stdout)["version"] == "1.1.0"
+    assert snapshot(demo.path) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -69,15 +70,44 @@ def check(against: str | None, no_rst: bool) -> None:
         )
 
 
+_VERSION_HELP = (
+    "Version the notes are for (default: towncrier's `version` setting, else the "
+    "release the project's files are heading for, 1.2.0 for 1.2.0.dev0)."
+)
+
+
+def _notes_version(config: Any, version: str | None) -> str:
+    """The version given, or the one the project is heading for."""
+    if version:
+        return version
+    from packaging.version import Version
+
+    from relman.errors import UsageError
+    from relman.versionfiles import current_version
+
+    configured = config.pyproject.get("tool", {}).get("towncrier", {}).get("version")
+    if isinstance(configured, str) and configured:
+        return configured
+    found = current_version(config)
+    if found is None:
+        raise UsageError(
+            "no --version given and the project's version could not be read",
+            hint="pass --version X (or set version in [tool.towncrier])",
+        )
+    v = Version(found)
+    return v.base_version if v.is_devrelease else str(v)
+
+
 @notes.command("draft")
-@click.option("--version", "version", required=True, help="Version the notes are for.")
+@click.option("--version", "version", default=None, help=_VERSION_HELP)
 @click.option("--date", default=None, help="Release date (default: today, or SOURCE_DATE_EPOCH).")
 @global_options(dry_run=False)
-def draft(version: str, date: str | None) -> None:
+def draft(version: str | None, date: str | None) -> None:
     """Print the notes of VERSION; change nothing."""
     from relman.notes import draft_notes
 
     config = get_state().config()
+    version = _notes_version(config, version)
     text = draft_notes(config, version, date=date)
     # towncrier's draft ends with the newline click adds; blurb's text has its own
     newline = config.notes.system != "blurb"
@@ -85,16 +115,17 @@ def draft(version: str, date: str | None) -> None:
 
 
 @notes.command("build")
-@click.option("--version", "version", required=True, help="Version the notes are for.")
+@click.option("--version", "version", default=None, help=_VERSION_HELP)
 @click.option("--date", default=None, help="Release date (default: today, or SOURCE_DATE_EPOCH).")
 @click.option("--commit", is_flag=True, help="Commit the notes and the removed fragments.")
 @global_options()
-def build(version: str, date: str | None, commit: bool) -> None:
+def build(version: str | None, date: str | None, commit: bool) -> None:
     """Write the notes of VERSION and git rm the used fragments (all or nothing)."""
     from relman.notes import build_notes, plan_notes
 
     state = get_state()
     config = state.config()
+    version = _notes_version(config, version)
     if state.dry_run:
         plan = plan_notes(config, version, date=date)
         data = {
