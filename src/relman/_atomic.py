@@ -1,14 +1,16 @@
-"""Atomic file writes: a temporary file in the same folder, then os.replace."""
+"""File helpers: atomic writes (a temporary file in the same folder, then
+os.replace) and the SHA256 of a file."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["write_bytes", "write_many", "write_text"]
+__all__ = ["sha256_file", "write_bytes", "write_many", "write_text"]
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -77,3 +79,12 @@ def write_many(files: Mapping[Path, bytes]) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         raise
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex SHA256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

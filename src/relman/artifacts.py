@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from relman import _atomic, _proc, _report
+from relman._atomic import sha256_file
 from relman.errors import CheckFailed, CommandError, NotARepository, UsageError
 
 if TYPE_CHECKING:
@@ -95,15 +96,6 @@ _KNOWN_MINORS = range(8, 16)
 
 
 # -- small helpers -------------------------------------------------------------
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA256 of a file, read in blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def artifact_kind(path: Path) -> str | None:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relman import _atomic, _report
+from relman._atomic import sha256_file
 from relman._fault import fault_point
 from relman.errors import CheckFailed, RemoteError, UsageError
 
@@ -325,14 +326,6 @@ class DistFile:
     sha256: str
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def describe_file(path: Path) -> DistFile:
     """Name, version, kind and sha256 of a wheel or sdist; :class:`UsageError` otherwise."""
     from packaging.utils import (
@@ -367,7 +360,7 @@ def describe_file(path: Path) -> DistFile:
         version=str(version),
         kind=kind,
         size=path.stat().st_size,
-        sha256=_sha256_file(path),
+        sha256=sha256_file(path),
     )
 
 
@@ -866,7 +859,7 @@ class LocalIndex:
         with self._locked():
             status = "uploaded"
             if dest.is_file():
-                if _sha256_file(dest) != dist.sha256:
+                if sha256_file(dest) != dist.sha256:
                     raise CheckFailed(
                         f"{dist.filename} is already in {folder} with a different sha256"
                     )
@@ -883,7 +876,7 @@ class LocalIndex:
         for path in sorted(folder.iterdir()):
             if not path.is_file() or path.name == "index.html" or path.name.startswith("."):
                 continue
-            digest = known.get(path.name) or _sha256_file(path)
+            digest = known.get(path.name) or sha256_file(path)
             href = urllib.parse.quote(path.name)
             links.append(f'    <a href="{href}#sha256={digest}">{html.escape(path.name)}</a><br>')
         _atomic.write_text(folder / "index.html", _page(f"Links for {project}", links))
@@ -1056,7 +1049,7 @@ def _index_state(
             for f in LocalIndex(target.directory).project_files(project):
                 if f.filename in wanted:
                     path = target.directory / "simple" / project / f.filename
-                    out[f.filename] = _sha256_file(path) if path.is_file() else ""
+                    out[f.filename] = sha256_file(path) if path.is_file() else ""
         else:
             assert client is not None
             out.update(_hashes(client, client.project_files(project), wanted))
@@ -1471,7 +1464,7 @@ def fetch_files(
         for f in chosen:
             local = dest / f.filename
             if local.exists():
-                have = _sha256_file(local)
+                have = sha256_file(local)
                 if f.sha256 is not None and have != f.sha256:
                     raise CheckFailed(
                         f"{local} exists with sha256 {have}, the index has {f.sha256}",

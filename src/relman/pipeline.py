@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from packaging.version import Version
 
 from relman import _atomic, _report
+from relman._atomic import sha256_file
 from relman._fault import fault_point
 from relman.config import Config
 from relman.errors import CheckFailed, NotImplementedStep, RelmanError, UsageError, VersionError
@@ -72,14 +73,6 @@ def detect_kind(version: str) -> str:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # -- state ------------------------------------------------------------------

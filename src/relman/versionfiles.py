@@ -130,17 +130,12 @@ def _sub_one(
     pattern: re.Pattern[str], text: str, replace: Callable[[re.Match[str]], str], what: str
 ) -> str:
     """Replace the single match of ``pattern``; zero or several matches are problems."""
-    matches = list(pattern.finditer(text))
-    if not matches:
-        raise _Problem(f"no {what} found")
-    if len(matches) > 1:
-        lines = ", ".join(str(text.count("\n", 0, m.start()) + 1) for m in matches)
-        raise _Problem(f"{what} found {len(matches)} times (lines {lines}); expected once")
-    m = matches[0]
+    m = _one(pattern, text, what)
     return text[: m.start()] + replace(m) + text[m.end() :]
 
 
 def _one(pattern: re.Pattern[str], text: str, what: str) -> re.Match[str]:
+    """The single match of ``pattern``; zero or several matches are problems."""
     matches = list(pattern.finditer(text))
     if not matches:
         raise _Problem(f"no {what} found")

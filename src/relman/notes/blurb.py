@@ -103,25 +103,20 @@ def textwrap_body(
                 paragraph = "\n".join(i + line for i, line in zip(indents, lines, strict=False))
             out.append(paragraph)
         else:
-            paragraph = "\n".join(
-                textwrap.wrap(
-                    paragraph.strip(),
-                    width=76,
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                    **kwargs,  # type: ignore[arg-type]
-                )
-            ).rstrip()
-            paragraph = paragraph.removeprefix(initial_indent)
-            paragraph = "\n".join(
-                textwrap.wrap(
-                    paragraph.strip(),
-                    width=76,
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                    **kwargs,  # type: ignore[arg-type]
-                )
-            ).rstrip()
+            # blurb wraps twice: the first pass can change how the second one
+            # wraps (spaces after a period), and only the second is stable
+            for second in (False, True):
+                if second:
+                    paragraph = paragraph.removeprefix(initial_indent)
+                paragraph = "\n".join(
+                    textwrap.wrap(
+                        paragraph.strip(),
+                        width=76,
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                        **kwargs,  # type: ignore[arg-type]
+                    )
+                ).rstrip()
             out.append(paragraph)
         dont_reflow = paragraph.endswith("::")
         if subsequent_indent:
