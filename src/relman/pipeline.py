@@ -224,15 +224,14 @@ class Context:
             return []
         paths: list[str] = list(flight.get("paths", []))
         if paths:
-            tracked = set(self.repo.ls_files(*paths)) | {
-                p for p in paths if self.repo.show_file("HEAD", p) is not None
-            }
+            at_head = set(
+                self.repo.git("ls-tree", "-r", "--name-only", "HEAD", "--", *paths).splitlines()
+            )
             self.repo.git("reset", "-q", "HEAD", "--", *paths, check=False)
-            at_head = [p for p in paths if self.repo.show_file("HEAD", p) is not None]
             if at_head:
-                self.repo.git("checkout", "HEAD", "--", *at_head)
+                self.repo.git("checkout", "HEAD", "--", *sorted(at_head))
             for p in paths:
-                if p not in tracked or p not in at_head:
+                if p not in at_head:  # made by the step: it goes
                     with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                         (self.repo.root / p).unlink()
         self.state.set("in_flight", None)
