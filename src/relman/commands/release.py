@@ -27,7 +27,7 @@ def _context(
     version: str | None, kind: str | None, *, resume: bool = False, force: bool = False
 ) -> Any:
     from relman.git import find_repo
-    from relman.pipeline import open_context
+    from relman.release import open_context
 
     state = get_state()
     config = state.config()
@@ -53,7 +53,7 @@ def _render_plan(plans: Sequence[Any], header: str) -> None:
 @global_options(dry_run=False)
 def plan(version: str, kind: str | None, force: bool) -> None:
     """Every step of releasing VERSION with done / pending / skipped and what it would change."""
-    from relman.pipeline import plan_release
+    from relman.release import plan_release
 
     ctx = _context(version, kind, force=force)
     plans = plan_release(ctx)
@@ -95,7 +95,7 @@ def release(
     Stopped or failed releases continue with `relman release --resume` (or the
     same command again): every step is re-checked against the world first.
     """
-    from relman.pipeline import plan_release
+    from relman.release import plan_release
 
     state = get_state()
     ctx = _context(version, kind, resume=resume or show_status, force=force)
@@ -135,7 +135,7 @@ def release(
 
 
 def _run(ctx: Any, **selection: Any) -> Any:
-    from relman.pipeline import run_release
+    from relman.release import run_release
 
     def on_step(name: str, status: str, detail: str) -> None:
         if status == "running":
@@ -228,7 +228,7 @@ def demo(dest: Path | None, example: str) -> None:
     build, verify, local index, install back. Needs no tokens and no servers."""
     from relman.config import load_config
     from relman.demo import build_history
-    from relman.pipeline import open_context
+    from relman.release import open_context
 
     base = Path(dest) if dest else Path(tempfile.mkdtemp(prefix="relman-demo-"))
     base.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,316 @@
+"""What every release step sees: the context, the state file, the lock, and the
+:class:`Step` and :class:`StepPlan` types.
+
+State lives in ``<git-dir>/relman/<version>.json`` (never in the working
+tree), written atomically. It remembers only what cannot be looked up:
+artifact hashes, gate answers, outcomes and the commits the release made.
+A lock file beside it (``flock``, released by the kernel even on SIGKILL)
+stops a second concurrent run.
+
+Steps that edit files record the paths they are about to touch before they
+touch them (:meth:`Context.editing`); a run that was killed half-way through
+such a step leaves that record behind, and the next run restores those paths
+to the last commit (:meth:`Context.recover`) before running the step again.
+Nothing half-done survives a resume.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from packaging.version import Version
+
+from relman import _atomic, _report
+from relman._fault import fault_point
+from relman.config import Config
+from relman.errors import UsageError, VersionError
+from relman.git import Repo
+
+__all__ = [
+    "KINDS",
+    "RELEASE_KINDS",
+    "Context",
+    "ReleaseState",
+    "Step",
+    "StepPlan",
+    "detect_kind",
+    "release_lock",
+    "remote_ref",
+    "version_files_text",
+]
+
+KINDS = ("alpha", "beta", "rc", "final", "bug-fix", "new-branch", "security", "end-of-life")
+RELEASE_KINDS = frozenset({"alpha", "beta", "rc", "final", "bug-fix", "security"})
+
+
+def detect_kind(version: str) -> str:
+    """The release kind a version implies: 1.2.0a1 alpha, 1.2.0rc1 rc, 1.2.1 bug-fix."""
+    v = Version(version)
+    if v.pre is not None:
+        return {"a": "alpha", "b": "beta", "rc": "rc"}[v.pre[0]]
+    if v.is_devrelease:
+        raise VersionError(
+            f"{version} is a development version, not a release",
+            hint="give the version to release, like 1.2.0 or 1.2.0rc1",
+        )
+    release = (*v.release, 0, 0)
+    return "bug-fix" if release[2] > 0 or v.post is not None else "final"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# -- state ------------------------------------------------------------------
+
+
+class ReleaseState:
+    """The state file of one release, ``<git-dir>/relman/<version>.json``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {}
+        if path.exists():
+            try:
+                self.data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise UsageError(
+                    f"the release state file {path} cannot be read: {exc}",
+                    hint="move it away to start the release from the world's state",
+                ) from None
+        self.data.setdefault("steps", {})
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def save(self) -> None:
+        self.data["updated"] = _now()
+        _atomic.write_text(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        self.data[key] = value
+        self.save()
+
+    def step(self, name: str) -> dict[str, Any]:
+        steps: dict[str, dict[str, Any]] = self.data["steps"]
+        return steps.setdefault(name, {})
+
+    def mark(self, name: str, status: str, detail: str = "") -> None:
+        self.step(name).update({"status": status, "at": _now(), "detail": detail})
+        self.save()
+
+
+@contextlib.contextmanager
+def release_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock for one release; a second run stops with a clear message."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = path.open("a+")
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise UsageError(
+                f"another relman run is working on this release ({holder})",
+                hint="wait for it to finish; the lock goes away when that process ends",
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()
+
+
+# -- context ----------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """Everything a step needs; built once per run."""
+
+    config: Config
+    repo: Repo
+    version: str
+    kind: str
+    state: ReleaseState
+    yes: bool = False
+    confirm: Callable[[str], bool] | None = None
+    force: bool = False
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @property
+    def workdir(self) -> Path:
+        return self.repo.git_dir / "relman" / self.version
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.workdir / "dist"
+
+    @property
+    def tag(self) -> str:
+        return self.config.tag_for(self.version)
+
+    @property
+    def branch(self) -> str:
+        """The branch the release is made from (recorded at the start)."""
+        recorded = self.state.get("branch")
+        if recorded:
+            return str(recorded)
+        return self.repo.current_branch() or "HEAD"
+
+    @property
+    def on_main(self) -> bool:
+        return self.branch == self.config.main_branch
+
+    @property
+    def release_commit(self) -> str | None:
+        """The commit the tag points at, once tagged; before that, None."""
+        if self.repo.tag_exists(self.tag):
+            return self.repo.rev_parse(f"refs/tags/{self.tag}")
+        return None
+
+    def artifacts(self) -> list[Path]:
+        recorded: dict[str, str] = self.state.get("artifacts", {}) or {}
+        return [self.dist_dir / name for name in sorted(recorded)]
+
+    @property
+    def packaged(self) -> bool:
+        """The project builds as a Python package (pyproject.toml, setup.py or setup.cfg)."""
+        root = self.config.project_dir
+        return any((root / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg"))
+
+    def source_only(self) -> bool:
+        return (
+            self.kind == "security" and not self.config.build.wheels
+        ) or self.config.release.source_only
+
+    # file-editing steps record what they touch before touching it
+    @contextlib.contextmanager
+    def editing(self, step: str, paths: Sequence[str]) -> Iterator[None]:
+        self.state.set("in_flight", {"step": step, "paths": sorted(set(paths))})
+        yield
+        self.state.set("in_flight", None)
+
+    def before_commit(self, step: str) -> None:
+        fault_point(f"{step}:mid")
+
+    def recover(self) -> list[str]:
+        """Undo the half-done edits of a step a previous run was killed in."""
+        flight = self.state.get("in_flight")
+        if not flight:
+            return []
+        paths: list[str] = list(flight.get("paths", []))
+        if paths:
+            at_head = set(
+                self.repo.git("ls-tree", "-r", "--name-only", "HEAD", "--", *paths).splitlines()
+            )
+            self.repo.git("reset", "-q", "HEAD", "--", *paths, check=False)
+            if at_head:
+                self.repo.git("checkout", "HEAD", "--", *sorted(at_head))
+            for p in paths:
+                if p not in at_head:  # made by the step: it goes
+                    with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                        (self.repo.root / p).unlink()
+        self.state.set("in_flight", None)
+        _report.info(
+            f"restored {len(paths)} file(s) left half-edited by the {flight.get('step')} step"
+        )
+        return paths
+
+    def released_notes(self) -> str:
+        """The release notes file as it is in the release commit ("" when there is none)."""
+        commit = self.release_commit
+        if self.config.notes.system == "none" or commit is None:
+            return ""
+        from relman import notes
+
+        target = notes.notes_file(self.config, self.version)
+        if target is None:
+            return ""
+        return self.repo.show_file(commit, self.relpath(target)) or ""
+
+    def relpath(self, path: Path) -> str:
+        return path.resolve().relative_to(self.repo.root.resolve()).as_posix()
+
+
+# -- steps ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    name: str
+    status: str  # done, pending, skipped
+    description: str
+    actions: tuple[str, ...] = ()
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "description": self.description,
+            "actions": list(self.actions),
+            "reason": self.reason,
+        }
+
+
+class Step:
+    """One step of a release. Subclasses set name, kinds and description."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    kinds: ClassVar[frozenset[str]] = RELEASE_KINDS
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        """Why this step does not apply to this project or release (None: it applies)."""
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        raise NotImplementedError
+
+    def plan(self, ctx: Context) -> list[str]:
+        raise NotImplementedError
+
+    def run(self, ctx: Context) -> None:
+        raise NotImplementedError
+
+
+def version_files_text(ctx: Context, rev: str) -> dict[str, str | None]:
+    """The version every configured source shows at ``rev``."""
+    from relman import versionfiles
+
+    values: dict[str, str | None] = {}
+    for source in versionfiles.sources_of(ctx.config):
+        text = ctx.repo.show_file(rev, source.path)
+        values[source.path] = None
+        if text is None:
+            continue
+        found = versionfiles.read_source_text(ctx.config, source, text)
+        values[source.path] = found
+    return values
+
+
+def remote_ref(ctx: Context, ref: str) -> str | None:
+    out = ctx.repo.git("ls-remote", ctx.config.remote, ref, check=False)
+    for line in out.splitlines():
+        sha, _, name = line.partition("\t")
+        if name == ref:
+            return sha
+    return None

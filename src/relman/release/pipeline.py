@@ -1,0 +1,280 @@
+"""The release pipeline: which steps a release kind runs, and planning, running
+and resuming them.
+
+A release is an ordered list of :class:`~relman.release.context.Step` chosen by
+the release kind (:func:`steps_for`). Each step can tell from the world whether
+it is already done (``is_done``: is the tag there, at this commit? is every file
+on the index with this hash?), can describe what it would change (``plan``), and
+does it (``run``). ``--dry-run`` prints the plans (:func:`plan_release`) and
+never calls ``run``; :func:`run_release` runs what is not done, in order, under
+the release lock, re-checking every step against the world on a resume.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from relman._fault import fault_point
+from relman.config import Config
+from relman.errors import NotImplementedStep, RelmanError, UsageError
+from relman.git import Repo
+from relman.release.context import (
+    KINDS,
+    RELEASE_KINDS,
+    Context,
+    ReleaseState,
+    Step,
+    StepPlan,
+    _now,
+    detect_kind,
+    release_lock,
+)
+from relman.release.steps.after import ForwardPortStep, InstallCheckStep, PostReleaseStep
+from relman.release.steps.branches import (
+    BranchStep,
+    EolDeleteStep,
+    EolTagStep,
+    MainDevStep,
+    PushBranchesStep,
+)
+from relman.release.steps.build import BuildStep, ChecksumsStep, VerifyStep
+from relman.release.steps.prepare import ChangelogStep, ChecksStep, NotesStep, TagStep, VersionStep
+from relman.release.steps.ship import (
+    AnnounceStep,
+    DocsStep,
+    GateStep,
+    GitHubReleaseStep,
+    PublishStep,
+    PushStep,
+)
+
+__all__ = ["open_context", "plan_release", "run_release", "steps_for"]
+
+
+def steps_for(kind: str) -> list[Step]:
+    """The ordered steps of a release of ``kind``."""
+    if kind not in KINDS:
+        raise UsageError(
+            f"unknown release kind {kind!r}", hint="choose one of: " + ", ".join(KINDS)
+        )
+    every: list[Step] = [
+        ChecksStep(),
+        NotesStep(),
+        ChangelogStep(),
+        VersionStep(),
+        TagStep(),
+        BuildStep(),
+        VerifyStep(),
+        ChecksumsStep(),
+        GateStep(),
+        PushStep(),
+        PublishStep(),
+        GitHubReleaseStep(),
+        DocsStep(),
+        AnnounceStep(),
+        PostReleaseStep(),
+        ForwardPortStep(),
+        InstallCheckStep(),
+        BranchStep(),
+        MainDevStep(),
+        PushBranchesStep(),
+        EolTagStep(),
+        EolDeleteStep(),
+    ]
+    out = []
+    for step in every:
+        if kind in step.kinds:
+            out.append(step)
+    return out
+
+
+# -- running ----------------------------------------------------------------
+
+
+def _select(
+    steps: list[Step], *, from_step: str | None, only: Sequence[str], skip: Sequence[str]
+) -> set[str]:
+    names = [s.name for s in steps]
+    for name in [from_step, *only, *skip]:
+        if name and name not in names:
+            raise UsageError(
+                f"no step named {name!r} in this release",
+                hint="steps: " + ", ".join(names),
+            )
+    chosen = set(names)
+    if from_step:
+        chosen = set(names[names.index(from_step) :])
+    if only:
+        chosen &= set(only)
+    chosen -= set(skip)
+    return chosen
+
+
+def _forget_if_untouched(ctx: Context) -> None:
+    """A release that failed before changing anything leaves no state behind."""
+    steps: dict[str, dict[str, Any]] = ctx.state.data.get("steps", {})
+    if any(s.get("status") == "done" for s in steps.values()):
+        return
+    if ctx.repo.head() != ctx.state.get("start_commit"):
+        return
+    ctx.state.path.unlink(missing_ok=True)
+    ctx.state.path.with_suffix(".lock").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        ctx.state.path.parent.rmdir()  # only when empty
+
+
+def plan_release(
+    ctx: Context,
+    *,
+    from_step: str | None = None,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+) -> list[StepPlan]:
+    """Every step with done / pending / skipped and what it would change."""
+    steps = steps_for(ctx.kind)
+    chosen = _select(steps, from_step=from_step, only=only, skip=skip)
+    plans = []
+    for step in steps:
+        reason = step.skip_reason(ctx)
+        if reason:
+            plans.append(StepPlan(step.name, "skipped", step.description, reason=reason))
+            continue
+        if step.name not in chosen:
+            plans.append(StepPlan(step.name, "skipped", step.description, reason="not selected"))
+            continue
+        try:
+            done = step.is_done(ctx)
+        except RelmanError as exc:
+            plans.append(StepPlan(step.name, "blocked", step.description, reason=exc.message))
+            continue
+        if done:
+            plans.append(StepPlan(step.name, "done", step.description))
+            continue
+        try:
+            actions = tuple(step.plan(ctx))
+        except NotImplementedStep as exc:
+            plans.append(StepPlan(step.name, "skipped", step.description, reason=exc.message))
+            continue
+        except RelmanError as exc:
+            actions = (f"(cannot plan yet: {exc.message})",)
+        plans.append(StepPlan(step.name, "pending", step.description, actions))
+    return plans
+
+
+def run_release(
+    ctx: Context,
+    *,
+    from_step: str | None = None,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    on_step: Callable[[str, str, str], None] | None = None,
+) -> list[StepPlan]:
+    """Run every pending step in order; stop at the first failure.
+
+    ``on_step(name, status, detail)`` is told of each step's outcome. The state
+    file records it; a later run re-checks every step against the world and
+    resumes at the first one that is not done.
+    """
+    steps = steps_for(ctx.kind)
+    chosen = _select(steps, from_step=from_step, only=only, skip=skip)
+    lock = ctx.state.path.with_suffix(".lock")
+    outcomes: list[StepPlan] = []
+    with release_lock(lock):
+        if not ctx.state.get("branch"):
+            ctx.state.data.update(
+                {
+                    "version": ctx.version,
+                    "kind": ctx.kind,
+                    "branch": ctx.repo.current_branch(),
+                    "start_commit": ctx.repo.head(),
+                    "started": _now(),
+                }
+            )
+            ctx.state.save()
+        elif ctx.state.get("kind") != ctx.kind:
+            raise UsageError(
+                f"this release was started as {ctx.state.get('kind')}, not {ctx.kind}",
+                hint=f"resume it with --kind {ctx.state.get('kind')}, or remove {ctx.state.path}",
+            )
+        ctx.recover()
+        for step in steps:
+            reason = step.skip_reason(ctx)
+            if reason or step.name not in chosen:
+                detail = reason or "not selected"
+                outcomes.append(StepPlan(step.name, "skipped", step.description, reason=detail))
+                if reason:
+                    ctx.state.mark(step.name, "skipped", detail)
+                if on_step:
+                    on_step(step.name, "skipped", detail)
+                continue
+            if step.is_done(ctx):
+                ctx.state.mark(step.name, "done", ctx.state.step(step.name).get("detail", ""))
+                outcomes.append(StepPlan(step.name, "done", step.description))
+                if on_step:
+                    on_step(step.name, "done", "already done")
+                continue
+            if on_step:
+                on_step(step.name, "running", step.description)
+            ctx.state.mark(step.name, "running")
+            fault_point(f"{step.name}:start")
+            try:
+                step.run(ctx)
+            except RelmanError as exc:
+                ctx.state.mark(step.name, "failed", exc.message)
+                _forget_if_untouched(ctx)
+                raise
+            fault_point(f"{step.name}:end")
+            ctx.state.mark(step.name, "done")
+            outcomes.append(StepPlan(step.name, "done", step.description))
+            if on_step:
+                on_step(step.name, "done", "")
+        ctx.state.set("finished", _now())
+    return outcomes
+
+
+def open_context(
+    config: Config,
+    repo: Repo,
+    version: str | None,
+    *,
+    kind: str | None = None,
+    yes: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+    force: bool = False,
+    resume: bool = False,
+) -> Context:
+    """Validate the version and build the context of a release (new or resumed)."""
+    state_dir = repo.git_dir / "relman"
+    if version is None:
+        if not resume:
+            raise UsageError("give the version to release", hint="relman release 1.2.0")
+        unfinished = []
+        for path in sorted(state_dir.glob("*.json")) if state_dir.is_dir() else []:
+            data = ReleaseState(path).data
+            if data.get("version") and not data.get("finished"):
+                unfinished.append((path.stat().st_mtime, data))
+        if not unfinished:
+            raise UsageError(
+                "there is no unfinished release to resume", hint="start one: relman release VERSION"
+            )
+        data = max(unfinished, key=lambda item: item[0])[1]
+        version, kind = str(data["version"]), kind or data.get("kind")
+    from relman.versioning import parse_version
+
+    normalized = str(parse_version(version))
+    kind = kind or detect_kind(normalized)
+    if kind not in KINDS:
+        raise UsageError(
+            f"unknown release kind {kind!r}", hint="choose one of: " + ", ".join(KINDS)
+        )
+    # a new branch or an end of life is not a release of that version: its own state file
+    stem = normalized if kind in RELEASE_KINDS else f"{normalized}.{kind}"
+    state = ReleaseState(state_dir / f"{stem}.json")
+    ctx = Context(config, repo, normalized, kind, state, yes=yes, confirm=confirm, force=force)
+    if kind in RELEASE_KINDS and not state.exists:
+        from relman.versioning import check_new_version
+
+        check_new_version(config, repo, normalized, force=force)
+    return ctx

@@ -1,0 +1,226 @@
+"""After a release: the next development version, the forward-port of notes and
+changelog to the main branch, and the install check from the index.
+"""
+
+from __future__ import annotations
+
+from packaging.version import Version
+
+from relman._fault import fault_point
+from relman.errors import CheckFailed, UsageError
+from relman.release.context import (
+    Context,
+    Step,
+    remote_ref,
+    version_files_text,
+)
+from relman.release.steps.prepare import VersionStep
+from relman.release.steps.ship import PushStep
+
+__all__ = [
+    "ForwardPortStep",
+    "InstallCheckStep",
+    "PostReleaseStep",
+]
+
+
+class PostReleaseStep(Step):
+    name = "post-release"
+    description = "next development version and notes file, committed and pushed"
+    kinds = frozenset({"alpha", "beta", "rc", "final", "bug-fix", "security"})
+
+    def _dev_version(self, ctx: Context) -> str:
+        from relman.versioning import next_dev_version
+
+        return next_dev_version(ctx.version, on_main=ctx.on_main)
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if VersionStep().skip_reason(ctx):
+            return "dynamic version: nothing to reset"
+        return None
+
+    def _committed(self, ctx: Context) -> str | None:
+        """The post-release commit on the branch, when it is there already."""
+        commit = ctx.release_commit
+        if commit is None:
+            return None
+        head = ctx.repo.rev_parse(f"refs/heads/{ctx.branch}")
+        if head is None or head == commit or not ctx.repo.is_ancestor(commit, head):
+            return None
+        values = version_files_text(ctx, head)
+        ok = bool(values) and all(v == self._dev_version(ctx) for v in values.values())
+        return head if ok else None
+
+    def is_done(self, ctx: Context) -> bool:
+        head = self._committed(ctx)
+        if head is None:
+            return False
+        if PushStep().skip_reason(ctx):
+            return True
+        remote = remote_ref(ctx, f"refs/heads/{ctx.branch}")
+        return (
+            remote is not None
+            and ctx.repo.rev_parse(remote) is not None
+            and ctx.repo.is_ancestor(head, remote)
+        )
+
+    def _message(self, ctx: Context) -> str:
+        v = Version(ctx.version)
+        major, minor = (*v.release, 0)[:2]
+        return ctx.config.release.post_release_message.format(
+            major=major, minor=minor, version=ctx.version, dev_version=self._dev_version(ctx)
+        )
+
+    def plan(self, ctx: Context) -> list[str]:
+        actions = [f"set version {self._dev_version(ctx)}"]
+        if ctx.config.notes.template:
+            actions.append(f"start the notes file of {self._dev_version(ctx).split('.dev')[0]}")
+        actions.append(f"commit '{self._message(ctx)}'")
+        if not PushStep().skip_reason(ctx):
+            actions.append(f"push {ctx.branch} to {ctx.config.remote}")
+        return actions
+
+    def run(self, ctx: Context) -> None:
+        if self._committed(ctx) is None:
+            self._commit(ctx)
+        fault_point(f"{self.name}:pushing")
+        if not PushStep().skip_reason(ctx):
+            ctx.repo.push(ctx.config.remote, [f"refs/heads/{ctx.branch}:refs/heads/{ctx.branch}"])
+
+    def _commit(self, ctx: Context) -> None:
+        from relman import versionfiles
+
+        dev = self._dev_version(ctx)
+        if ctx.repo.current_branch() != ctx.branch:
+            raise UsageError(
+                f"the post-release commit goes on {ctx.branch}, but {ctx.repo.current_branch()} is checked out",
+                hint=f"git checkout {ctx.branch}, then `relman release --resume`",
+            )
+        changes = versionfiles.plan_version_change(ctx.config, dev)
+        paths = [ctx.relpath(p) for p in changes]
+        next_release = str(Version(dev).base_version)
+        notes_paths: list[str] = []
+        if ctx.config.notes.template:
+            from relman import notes
+
+            target = notes.notes_file(ctx.config, next_release)
+            if target is not None:
+                notes_paths.append(ctx.relpath(target))
+            if ctx.config.notes.release_index:
+                notes_paths.append(ctx.config.notes.release_index)
+        with ctx.editing(self.name, paths + notes_paths):
+            versionfiles.set_version(ctx.config, dev)
+            if ctx.config.notes.template:
+                from relman import notes
+
+                written = notes.start_notes(ctx.config, next_release)
+                paths += [ctx.relpath(p) for p in written]
+            ctx.before_commit(self.name)
+            ctx.repo.create_commit(self._message(ctx), paths=sorted(set(paths)))
+
+
+class ForwardPortStep(Step):
+    name = "forward-port"
+    description = "branch for main with this release's notes, changelog and .mailmap"
+    kinds = frozenset({"alpha", "beta", "rc", "final", "bug-fix", "security"})
+
+    def _branch(self, ctx: Context) -> str:
+        return ctx.config.release.forward_port_branch.format(version=ctx.version)
+
+    def _paths(self, ctx: Context) -> list[str]:
+        commit = ctx.release_commit or "HEAD"
+        paths = []
+        if ctx.config.notes.system != "none":
+            from relman import notes
+
+            target = notes.notes_file(ctx.config, ctx.version)
+            if target is not None:
+                paths.append(ctx.relpath(target))
+        if ctx.config.changelog.path:
+            paths.append(ctx.config.changelog.path.format(version=ctx.version))
+        paths.append(".mailmap")
+        return [p for p in paths if ctx.repo.show_file(commit, p) is not None]
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if ctx.on_main:
+            return "released from the main branch: nothing to forward-port"
+        if ctx.repo.rev_parse(f"refs/heads/{ctx.config.main_branch}") is None:
+            return f"no local {ctx.config.main_branch} branch"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        return ctx.repo.rev_parse(f"refs/heads/{self._branch(ctx)}") is not None
+
+    def plan(self, ctx: Context) -> list[str]:
+        return [
+            f"create branch {self._branch(ctx)} from {ctx.config.main_branch} with "
+            + (", ".join(self._paths(ctx)) or "the release files"),
+            "(the working tree is not touched; push it and open a pull request)",
+        ]
+
+    def run(self, ctx: Context) -> None:
+        commit = ctx.release_commit
+        assert commit is not None
+        paths = self._paths(ctx)
+        index_file = ctx.workdir / "forward-port.index"
+        index_file.parent.mkdir(parents=True, exist_ok=True)
+        env = {"GIT_INDEX_FILE": str(index_file)}
+        main = ctx.config.main_branch
+        ctx.repo.git("read-tree", main, env=env)
+        for line in ctx.repo.git("ls-tree", "-r", commit, "--", *paths).splitlines():
+            meta, _, path = line.partition("\t")
+            mode, _, sha = meta.split()
+            ctx.repo.git("update-index", "--add", "--cacheinfo", f"{mode},{sha},{path}", env=env)
+        fault_point(f"{self.name}:mid")
+        tree = ctx.repo.git("write-tree", env=env)
+        message = f"REL: forward-port the {ctx.version} release notes and changelog"
+        new = ctx.repo.git("commit-tree", tree, "-p", main, "-F", "-", input=message)
+        ctx.repo.git("branch", self._branch(ctx), new)
+        index_file.unlink(missing_ok=True)
+
+
+class InstallCheckStep(Step):
+    name = "install-check"
+    description = (
+        "install the release from the index into a fresh environment and check its version"
+    )
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        return ctx.state.step(self.name).get("status") == "done"
+
+    def plan(self, ctx: Context) -> list[str]:
+        return [
+            f"pip install {ctx.config.name}=={ctx.version} from {ctx.config.publish.target} in a new venv"
+        ]
+
+    def run(self, ctx: Context) -> None:
+        from relman import index, venv
+
+        target = index.resolve_target(ctx.config, None)
+        where = ctx.workdir / "install-check"
+        if where.exists():  # left by an interrupted run
+            import shutil
+
+            shutil.rmtree(where)
+        env = venv.create_env(where)
+        fault_point(f"{self.name}:mid")
+        env.install(f"{ctx.config.name}=={ctx.version}", index_url=index.install_url(target))
+        out = env.run(
+            "python",
+            "-c",
+            f"import importlib.metadata as m; print(m.version({ctx.config.name!r}))",
+        )
+        text = out.stdout.strip()
+        installed = text.splitlines()[-1] if text else ""
+        if installed != ctx.version:
+            raise CheckFailed(f"installed {ctx.config.name} {installed!r}, expected {ctx.version}")
+        ctx.state.step(self.name)["installed"] = installed
+        ctx.state.save()
+
+
+# -- new branch and end of life ---------------------------------------------

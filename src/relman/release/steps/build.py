@@ -1,0 +1,183 @@
+"""Building a release: the sdist and wheels, their verification in clean
+environments, and the checksums (and signatures) beside them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from relman import _report
+from relman._atomic import sha256_file
+from relman._fault import fault_point
+from relman.errors import CheckFailed, UsageError
+from relman.release.context import (
+    Context,
+    Step,
+)
+
+__all__ = [
+    "BuildStep",
+    "ChecksumsStep",
+    "VerifyStep",
+]
+
+
+class BuildStep(Step):
+    name = "build"
+    description = "sdist and wheels built from a clean export of the tag"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        recorded: dict[str, str] = ctx.state.get("artifacts") or {}
+        if not recorded:
+            return False
+        if ctx.state.get("built_from") != ctx.release_commit:
+            return False  # the tag was made again at another commit: build again
+        for name, digest in recorded.items():
+            path = ctx.dist_dir / name
+            if not path.is_file():
+                return False
+            if sha256_file(path) != digest:
+                raise UsageError(
+                    f"{path} changed since it was built (sha256 differs from the release state)",
+                    hint="the published release must be the built one; remove the file to rebuild it",
+                )
+        return True
+
+    def plan(self, ctx: Context) -> list[str]:
+        what = "the sdist" if ctx.source_only() else "the sdist and wheels"
+        src = ctx.config.build.wheels_from
+        if src and not ctx.source_only():
+            return [f"build the sdist of {ctx.tag} into {ctx.dist_dir}", f"fetch wheels from {src}"]
+        return [f"build {what} of {ctx.tag} into {ctx.dist_dir}"]
+
+    def run(self, ctx: Context) -> None:
+        from relman import artifacts
+
+        if ctx.dist_dir.exists():
+            for stale in ctx.dist_dir.iterdir():
+                if stale.is_file():
+                    stale.unlink()
+        fetch = bool(ctx.config.build.wheels_from) and not ctx.source_only()
+        files = artifacts.build_artifacts(
+            ctx.config,
+            ctx.repo,
+            rev=ctx.tag,
+            outdir=ctx.dist_dir,
+            sdist=True,
+            wheel=not ctx.source_only() and not fetch,
+            version=ctx.version,
+        )
+        if fetch:
+            from relman import index
+
+            assert ctx.config.build.wheels_from
+            fetched = index.fetch_files(
+                ctx.config.build.wheels_from,
+                ctx.config.name,
+                ctx.version,
+                dest=ctx.dist_dir,
+                config=ctx.config,
+            )
+            files += [f.path for f in fetched.files if f.filename.endswith(".whl")]
+        fault_point(f"{self.name}:mid")
+        ctx.state.data["built_from"] = ctx.release_commit
+        ctx.state.set("artifacts", {p.name: sha256_file(p) for p in files})
+
+
+class VerifyStep(Step):
+    name = "verify"
+    description = "artifacts inspected and verified in clean environments"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
+
+    def _key(self, ctx: Context) -> str:
+        return hashlib.sha256(
+            json.dumps(ctx.state.get("artifacts") or {}, sort_keys=True).encode()
+        ).hexdigest()
+
+    def is_done(self, ctx: Context) -> bool:
+        step = ctx.state.step(self.name)
+        return step.get("status") == "done" and step.get("artifacts_key") == self._key(ctx)
+
+    def plan(self, ctx: Context) -> list[str]:
+        return [
+            "inspect metadata, contents and the expected wheel matrix",
+            "build and test the sdist in a fresh environment; install and test each wheel",
+        ]
+
+    def run(self, ctx: Context) -> None:
+        from relman import artifacts, verify
+
+        files = ctx.artifacts()
+        inspected = artifacts.inspect_artifacts(ctx.config, files, version=ctx.version)
+        if not inspected.ok:
+            for problem in inspected.problems:
+                _report.info(f"  {problem}")
+            raise CheckFailed(
+                "the artifacts have problems (above); nothing was published",
+                hint="the tag is not pushed yet: fix the project, delete the local tag "
+                f"(git tag -d {ctx.tag}), then run `relman release --resume`",
+            )
+        fault_point(f"{self.name}:mid")
+        verified = verify.verify_artifacts(
+            ctx.config, files, version=ctx.version, logdir=ctx.workdir / "logs"
+        )
+        if not verified.ok:
+            raise CheckFailed(
+                "verification in a clean environment failed; nothing was published",
+                hint=f"see the logs in {ctx.workdir / 'logs'}",
+            )
+        ctx.state.step(self.name)["artifacts_key"] = self._key(ctx)
+        ctx.state.save()
+
+
+class ChecksumsStep(Step):
+    name = "checksums"
+    description = "SHA256SUMS, optional detached signatures and the release README"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        sums = ctx.dist_dir / "SHA256SUMS"
+        if not sums.is_file():
+            return False
+        recorded: dict[str, str] = ctx.state.get("artifacts") or {}
+        listed = {}
+        for line in sums.read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.partition("  ")
+            listed[name.strip().lstrip("*")] = digest
+        return all(listed.get(n) == d for n, d in recorded.items()) and bool(
+            ctx.state.step(self.name).get("status") == "done"
+        )
+
+    def plan(self, ctx: Context) -> list[str]:
+        actions = [
+            f"write {ctx.dist_dir / 'SHA256SUMS'} and README.rst/README.md with sizes and hashes"
+        ]
+        if ctx.config.build.sign != "none":
+            actions.append(f"sign each file with {ctx.config.build.sign} (.asc/.sig beside it)")
+        return actions
+
+    def run(self, ctx: Context) -> None:
+        from relman import artifacts
+
+        files = ctx.artifacts()
+        artifacts.write_checksums(ctx.dist_dir)
+        fault_point(f"{self.name}:mid")
+        artifacts.write_release_readme(ctx.dist_dir, ctx.version)
+        if ctx.config.build.sign != "none":
+            from relman import signing
+
+            signing.sign_files(ctx.config, files)

@@ -1,0 +1,282 @@
+"""Preparing a release: preflight checks, release notes, changelog, version, tag.
+
+The steps that turn the tree into the release commit and tag it; nothing
+leaves the machine yet.
+"""
+
+from __future__ import annotations
+
+from relman import _report
+from relman._fault import fault_point
+from relman.errors import CheckFailed, UsageError
+from relman.release.context import (
+    RELEASE_KINDS,
+    Context,
+    Step,
+    version_files_text,
+)
+
+__all__ = [
+    "ChangelogStep",
+    "ChecksStep",
+    "NotesStep",
+    "TagStep",
+    "VersionStep",
+]
+
+
+class ChecksStep(Step):
+    name = "checks"
+    description = "preflight checks (tree, branch, upstream, tag, versions, notes, ...)"
+    # an end of life releases nothing: its steps check the branch themselves
+    kinds = RELEASE_KINDS | {"new-branch"}
+
+    def is_done(self, ctx: Context) -> bool:
+        # results of checks cannot be looked up later; once the release commit
+        # exists the checks of the starting point are history
+        return ctx.state.step(self.name).get("status") == "done"
+
+    def plan(self, ctx: Context) -> list[str]:
+        return ["run `relman check` for this version and kind; stop on any error"]
+
+    def run(self, ctx: Context) -> None:
+        from relman.checks import run_checks
+
+        report = run_checks(ctx.config, version=ctx.version, kind=ctx.kind, repo=ctx.repo)
+        for finding in report.findings:
+            where = finding.location()
+            _report.info(
+                f"  {finding.severity}: [{finding.check}] "
+                + (f"{where}: " if where else "")
+                + finding.message
+                + (f" (hint: {finding.hint})" if finding.hint else "")
+            )
+        for skipped in report.skipped:
+            _report.info(f"  skipped: [{skipped.id}] {skipped.reason}")
+        if not report.ok:
+            raise CheckFailed(
+                f"{len(report.errors)} preflight check(s) failed; nothing was changed",
+                hint="fix the problems above (or configure [tool.relman.checks]) and run again",
+            )
+        if ctx.kind in RELEASE_KINDS:  # the only kinds that make a signed tag
+            _ensure_signing_ready(ctx)
+
+
+def _ensure_signing_ready(ctx: Context) -> None:
+    """A missing signing key must stop the release before anything changes."""
+    mode = ctx.config.release.sign
+    if mode == "none":
+        return
+    key = ctx.repo.config_get("user.signingkey")
+    fmt = "ssh" if mode == "ssh" else (ctx.repo.config_get("gpg.format") or "openpgp")
+    if mode == "gpg":
+        fmt = "openpgp"
+    if fmt == "ssh":
+        if not key:
+            raise UsageError(
+                "tags are signed with ssh but git has no user.signingkey",
+                hint="git config user.signingkey ~/.ssh/id_ed25519.pub, or set "
+                "[tool.relman.release] sign = 'none' for unsigned tags",
+            )
+        return
+    from relman import _proc
+
+    args = ["gpg", "--batch", "--list-secret-keys", "--with-colons"]
+    if key:
+        args.append(key)
+    out = _proc.run(args, cwd=ctx.repo.root, check=False)
+    if out.returncode != 0 or "sec:" not in out.stdout:
+        raise UsageError(
+            "no gpg secret key is available to sign the release tag"
+            + (f" (user.signingkey = {key})" if key else ""),
+            hint="create or import a key (gpg --quick-gen-key), set git's user.signingkey, or set "
+            "[tool.relman.release] sign = 'none' for unsigned tags",
+        )
+
+
+class NotesStep(Step):
+    name = "notes"
+    description = "release notes built from news fragments and committed"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if ctx.config.notes.system == "none":
+            return "not configured: no news fragment system found"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        from relman import notes
+
+        if ctx.release_commit:
+            return True
+        target = notes.notes_file(ctx.config, ctx.version)
+        if target is None:
+            return False
+        rel = ctx.relpath(target)
+        if ctx.repo.show_file("HEAD", rel) is None and not (
+            # a news file git ignores (NumPy's notes-towncrier.rst) is never committed
+            target.exists() and ctx.repo.is_ignored(rel)
+        ):
+            return False
+        return not notes.pending_fragments(ctx.config)
+
+    def plan(self, ctx: Context) -> list[str]:
+        from relman import notes
+
+        target = notes.notes_file(ctx.config, ctx.version)
+        pending = notes.pending_fragments(ctx.config)
+        return [
+            f"write {ctx.relpath(target) if target else 'the notes'} from {len(pending)} fragment(s)",
+            f"git rm the {len(pending)} fragment(s)",
+            f"commit '{ctx.config.notes.commit_message.format(version=ctx.version)}'",
+        ]
+
+    def run(self, ctx: Context) -> None:
+        from relman import notes
+
+        target = notes.notes_file(ctx.config, ctx.version)
+        paths = [ctx.relpath(p) for p in notes.pending_fragments(ctx.config)]
+        if target is not None:
+            paths.append(ctx.relpath(target))
+        if ctx.config.notes.release_index:
+            paths.append(ctx.config.notes.release_index)
+        with ctx.editing(self.name, paths):
+            notes.build_notes(ctx.config, ctx.version, commit=False)
+            ctx.before_commit(self.name)
+            ctx.repo.create_commit(ctx.config.notes.commit_message.format(version=ctx.version))
+
+
+class ChangelogStep(Step):
+    name = "changelog"
+    description = "changelog with contributors and merged pull requests, committed"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.config.changelog.path:
+            return "not configured: [tool.relman.changelog] path is not set"
+        return None
+
+    def _path(self, ctx: Context) -> str:
+        assert ctx.config.changelog.path
+        return ctx.config.changelog.path.format(version=ctx.version)
+
+    def is_done(self, ctx: Context) -> bool:
+        if ctx.release_commit:
+            return True
+        return ctx.repo.show_file("HEAD", self._path(ctx)) is not None
+
+    def plan(self, ctx: Context) -> list[str]:
+        from relman import history
+
+        return [
+            f"write {self._path(ctx)} for {history.default_range(ctx.config, ctx.repo, ctx.version)}",
+            f"commit 'REL: changelog for {ctx.version}'",
+        ]
+
+    def run(self, ctx: Context) -> None:
+        from relman import history
+
+        path = self._path(ctx)
+        with ctx.editing(self.name, [path]):
+            written = history.write_changelog(ctx.config, ctx.repo, ctx.version)
+            if written is None:
+                raise CheckFailed("the changelog was not written")
+            ctx.before_commit(self.name)
+            ctx.repo.create_commit(f"REL: changelog for {ctx.version}", paths=[path])
+
+
+class VersionStep(Step):
+    name = "version"
+    description = "version set to the release version in every file, committed"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        from relman import versionfiles
+
+        backend = versionfiles.dynamic_backend(ctx.config.pyproject, ctx.config.project_dir)
+        if backend and not ctx.config.version.files:
+            return f"dynamic version ({backend}): the tag is the version"
+        if not ctx.config.version.files:
+            return "not configured: no version source found"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        if ctx.release_commit:
+            return True
+        values = version_files_text(ctx, "HEAD")
+        return bool(values) and all(v == ctx.version for v in values.values())
+
+    def plan(self, ctx: Context) -> list[str]:
+        from relman import versionfiles
+
+        changes = versionfiles.plan_version_change(ctx.config, ctx.version)
+        files = ", ".join(ctx.relpath(p) for p in changes) or "no file"
+        message = ctx.config.version.commit_message.format(version=ctx.version)
+        return [f"set version {ctx.version} in {files}", f"commit '{message}'"]
+
+    def run(self, ctx: Context) -> None:
+        from relman import versionfiles
+
+        changes = versionfiles.plan_version_change(ctx.config, ctx.version)
+        paths = [ctx.relpath(p) for p in changes]
+        message = ctx.config.version.commit_message.format(version=ctx.version)
+        with ctx.editing(self.name, paths):
+            versionfiles.set_version(ctx.config, ctx.version)
+            ctx.before_commit(self.name)
+            ctx.repo.create_commit(message, paths=paths, allow_empty=not paths)
+
+
+class TagStep(Step):
+    name = "tag"
+    description = "signed, annotated tag with the version in its message (not pushed yet)"
+
+    def is_done(self, ctx: Context) -> bool:
+        commit = ctx.release_commit
+        if commit is None:
+            return False
+        recorded = ctx.state.get("release_commit")
+        if recorded and recorded != commit:
+            raise UsageError(
+                f"tag {ctx.tag} points at {commit[:12]}, but this release tagged {recorded[:12]}",
+                hint=f"someone moved the tag; check `git show {ctx.tag}` before going on",
+            )
+        return True
+
+    def _sign(self, ctx: Context) -> bool | None:
+        return {"none": False, "auto": True, "gpg": True, "ssh": True}[ctx.config.release.sign]
+
+    def plan(self, ctx: Context) -> list[str]:
+        how = (
+            "unsigned"
+            if ctx.config.release.sign == "none"
+            else f"signed ({ctx.config.release.sign})"
+        )
+        return [f"create {how} annotated tag {ctx.tag} at HEAD"]
+
+    def run(self, ctx: Context) -> None:
+        if ctx.repo.is_dirty(untracked=False):
+            raise CheckFailed(
+                "the working tree has uncommitted changes; the tag would not match the files",
+                hint="commit or stash them, then run `relman release --resume`",
+            )
+        message = ctx.config.release.tag_message.format(name=ctx.config.name, version=ctx.version)
+        if ctx.version not in message:
+            message = f"{message}\n\nVersion {ctx.version}"
+        sign = self._sign(ctx)
+        extra: dict[str, str] = {}
+        if ctx.config.release.sign in ("gpg", "ssh"):
+            fmt = "openpgp" if ctx.config.release.sign == "gpg" else "ssh"
+            extra = {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "gpg.format",
+                "GIT_CONFIG_VALUE_0": fmt,
+            }
+        args = [
+            "tag",
+            "-s" if sign else "--no-sign",
+            *([] if sign else ["-a"]),
+            "-F",
+            "-",
+            ctx.tag,
+            "HEAD",
+        ]
+        ctx.repo.git(*args, input=message, env=extra or None, what=f"git tag {ctx.tag}")
+        fault_point(f"{self.name}:mid")
+        ctx.state.set("release_commit", ctx.repo.head())

@@ -1,0 +1,282 @@
+"""Shipping a release: the manual gate, pushing commit and tag, uploading to the
+index, the GitHub release, the docs archive and the announcement.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from packaging.version import Version
+
+from relman._fault import fault_point
+from relman.errors import CheckFailed, UsageError
+from relman.release.context import (
+    Context,
+    Step,
+    remote_ref,
+)
+
+__all__ = [
+    "AnnounceStep",
+    "DocsStep",
+    "GateStep",
+    "GitHubReleaseStep",
+    "PublishStep",
+    "PushStep",
+]
+
+
+class GateStep(Step):
+    name = "gate"
+    description = "manual confirmations (green lights) before anything is published"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        return None if ctx.config.release.gates else "no gates configured"
+
+    def is_done(self, ctx: Context) -> bool:
+        answers: dict[str, bool] = ctx.state.get("gates") or {}
+        return all(answers.get(g) for g in ctx.config.release.gates)
+
+    def plan(self, ctx: Context) -> list[str]:
+        return [f"confirm: {g}" for g in ctx.config.release.gates]
+
+    def run(self, ctx: Context) -> None:
+        answers: dict[str, bool] = dict(ctx.state.get("gates") or {})
+        for gate in ctx.config.release.gates:
+            if answers.get(gate):
+                continue
+            if ctx.yes:
+                ok = True
+            elif ctx.confirm is None:
+                raise CheckFailed(
+                    f"gate not confirmed: {gate}",
+                    hint="run on a terminal to answer it, or pass --yes",
+                )
+            else:
+                ok = ctx.confirm(f"{gate}?")
+            if not ok:
+                raise CheckFailed(f"gate not confirmed: {gate}", hint="run again when it is")
+            answers[gate] = True
+            ctx.state.set("gates", answers)
+
+
+class PushStep(Step):
+    name = "push"
+    description = "push the release commit and tag (after a git push --dry-run)"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.config.release.push:
+            return "disabled: [tool.relman.release] push = false"
+        if ctx.config.remote not in ctx.repo.remotes():
+            return f"no remote named {ctx.config.remote!r}"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        commit = ctx.release_commit
+        if commit is None:
+            return False
+        remote_tag = remote_ref(ctx, f"refs/tags/{ctx.tag}")
+        if remote_tag is None:
+            return False
+        local_tag_obj = ctx.repo.git("rev-parse", f"refs/tags/{ctx.tag}")
+        if remote_tag != local_tag_obj:
+            raise UsageError(
+                f"the remote's tag {ctx.tag} is not the one made by this release",
+                hint="someone pushed a different tag; resolve it by hand before going on",
+            )
+        remote_branch = remote_ref(ctx, f"refs/heads/{ctx.branch}")
+        return (
+            remote_branch is not None
+            and ctx.repo.rev_parse(remote_branch) is not None
+            and (ctx.repo.is_ancestor(commit, remote_branch))
+        )
+
+    def plan(self, ctx: Context) -> list[str]:
+        return [
+            f"git push --dry-run {ctx.config.remote} {ctx.branch} {ctx.tag}",
+            f"git push --atomic {ctx.config.remote} {ctx.branch} {ctx.tag}",
+        ]
+
+    def run(self, ctx: Context) -> None:
+        commit = ctx.release_commit
+        assert commit is not None
+        refspecs = [f"{commit}:refs/heads/{ctx.branch}", f"refs/tags/{ctx.tag}:refs/tags/{ctx.tag}"]
+        ctx.repo.push(ctx.config.remote, refspecs, dry_run=True)
+        fault_point(f"{self.name}:mid")
+        ctx.repo.push(ctx.config.remote, refspecs)
+
+
+class PublishStep(Step):
+    name = "publish"
+    description = "upload to the package index: wheels first, sdist last, hashes verified"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.packaged:
+            return "not a Python package here (no pyproject.toml, setup.py or setup.cfg)"
+        return None
+
+    def _target(self, ctx: Context) -> Any:
+        from relman import index
+
+        return index.resolve_target(ctx.config, None)
+
+    def is_done(self, ctx: Context) -> bool:
+        from relman import index
+
+        recorded: dict[str, str] = ctx.state.get("artifacts") or {}
+        if not recorded:
+            return False
+        present = index.list_files(self._target(ctx), ctx.config.name)
+        return all(present.get(name) == digest for name, digest in recorded.items())
+
+    def plan(self, ctx: Context) -> list[str]:
+        target = ctx.config.publish.target
+        n = len(ctx.state.get("artifacts") or {}) or "the"
+        return [
+            f"upload {n} file(s) to {target}: wheels in parallel, then the sdist; verify sha256"
+        ]
+
+    def run(self, ctx: Context) -> None:
+        from relman import index
+
+        report = index.publish_files(ctx.config, ctx.artifacts(), self._target(ctx))
+        if not report.ok:
+            raise CheckFailed(
+                "not every file is on the index with the right hash",
+                hint="run `relman release --resume`: files already uploaded are skipped",
+            )
+
+
+class GitHubReleaseStep(Step):
+    name = "github-release"
+    description = "GitHub release with the notes and the files, pre-release for a/b/rc"
+
+    def _forge(self, ctx: Context) -> Any:
+        from relman.forge import forge_from_config
+
+        return forge_from_config(ctx.config, environ=ctx.environ)
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.config.github.repo:
+            return "not configured: no GitHub repository ([tool.relman.github] repo)"
+        if self._forge(ctx) is None:
+            return f"not configured: no token in ${ctx.config.github.token_env}"
+        return None
+
+    def _assets(self, ctx: Context) -> list[Path]:
+        extra = [ctx.dist_dir / n for n in ("SHA256SUMS", "README.md")]
+        signatures = sorted(p for p in ctx.dist_dir.glob("*") if p.suffix in (".asc", ".sig"))
+        return ctx.artifacts() + [p for p in extra if p.is_file()] + signatures
+
+    def is_done(self, ctx: Context) -> bool:
+        from relman.forge import find_release
+
+        with self._forge(ctx) as forge:
+            release = find_release(forge, ctx.tag)
+        if release is None:
+            return False
+        have = {a.get("name") for a in release.get("assets", [])}
+        return all(p.name in have for p in self._assets(ctx))
+
+    def plan(self, ctx: Context) -> list[str]:
+        pre = Version(ctx.version).is_prerelease
+        return [
+            f"create the release {ctx.tag} on {ctx.config.github.repo}"
+            + (" (pre-release)" if pre else ""),
+            f"upload {len(self._assets(ctx))} file(s) (artifacts, SHA256SUMS, README, signatures)",
+        ]
+
+    def run(self, ctx: Context) -> None:
+        from relman.forge import create_release, find_release, upload_release_asset
+
+        body = ctx.released_notes()
+        with self._forge(ctx) as forge:
+            release = find_release(forge, ctx.tag) or create_release(
+                forge,
+                ctx.tag,
+                name=f"{ctx.config.name} {ctx.version}",
+                body=body,
+                prerelease=Version(ctx.version).is_prerelease,
+            )
+            have = {a.get("name") for a in release.get("assets", [])}
+            for n, path in enumerate(self._assets(ctx)):
+                if n == 1:
+                    fault_point(f"{self.name}:mid")  # the release exists, one file uploaded
+                if path.name not in have:
+                    upload_release_asset(forge, release, path)
+
+
+class DocsStep(Step):
+    name = "docs"
+    description = "docs archive: versioned folder, `stable` link, version switcher"
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if not ctx.config.docs.archive_dir:
+            return "not configured: [tool.relman.docs] archive-dir is not set"
+        return None
+
+    def is_done(self, ctx: Context) -> bool:
+        from relman import docs
+
+        return docs.docs_done(ctx.config, ctx.version)
+
+    def plan(self, ctx: Context) -> list[str]:
+        from relman import docs
+
+        return docs.plan_docs(ctx.config, ctx.version).actions()
+
+    def run(self, ctx: Context) -> None:
+        from relman import docs
+
+        docs.archive_docs(ctx.config, ctx.version)
+
+
+class AnnounceStep(Step):
+    name = "announce"
+    description = "announcement rendered and sent by SMTP (or written to the outbox)"
+
+    def _where(self, ctx: Context) -> str:
+        from relman import announce
+
+        if ctx.config.announce.smtp_host:
+            return f"send to {', '.join(ctx.config.announce.to) or '(no recipients)'} via {ctx.config.announce.smtp_host}"
+        path = (
+            announce.outbox_dir(ctx.config, ctx.repo.git_dir)
+            / f"{ctx.config.name}-{ctx.version}.eml"
+        )
+        return f"write {path}"
+
+    def is_done(self, ctx: Context) -> bool:
+        from relman import announce
+
+        if ctx.config.announce.smtp_host:
+            return bool(ctx.state.step(self.name).get("sent_to"))
+        path = (
+            announce.outbox_dir(ctx.config, ctx.repo.git_dir)
+            / f"{ctx.config.name}-{ctx.version}.eml"
+        )
+        return path.is_file()
+
+    def plan(self, ctx: Context) -> list[str]:
+        return ["render the announcement (notes, files and checksums)", self._where(ctx)]
+
+    def run(self, ctx: Context) -> None:
+        from relman import announce
+
+        notes_text = ctx.released_notes()
+        commit = ctx.release_commit
+        message = announce.render_announcement(
+            ctx.config,
+            ctx.version,
+            notes=notes_text,
+            files=ctx.state.get("artifacts") or {},
+            tag=ctx.tag,
+            commit=commit,
+        )
+        fault_point(f"{self.name}:mid")
+        sent_to = announce.send_announcement(
+            ctx.config, message, version=ctx.version, git_dir=ctx.repo.git_dir
+        )
+        ctx.state.step(self.name)["sent_to"] = sent_to
+        ctx.state.save()
