@@ -1,0 +1,55 @@
+"""Package indexes: where a release goes, reading and uploading, the embedded
+local index, publishing, and fetching.
+
+- :mod:`~relman.index.targets`: a :class:`Target` and its credentials;
+- :mod:`~relman.index.dists`: the files to upload, described from their metadata;
+- :mod:`~relman.index.client`: the index client (PEP 691 JSON, PEP 503 HTML, upload);
+- :mod:`~relman.index.local`: the embedded local index (a PEP 503 directory);
+- :mod:`~relman.index.listing`: filename -> sha256 of what an index holds;
+- :mod:`~relman.index.publish`: the resumable publish algorithm;
+- :mod:`~relman.index.fetch`: fetching a release's files from an index.
+"""
+
+from __future__ import annotations
+
+from relman.index.client import JSON_TYPE, IndexClient, IndexFile, parse_project_page
+from relman.index.dists import DistFile, describe_file, find_dist_files, upload_fields
+from relman.index.fetch import FetchedFile, FetchReport, fetch_files
+from relman.index.listing import list_files
+from relman.index.local import LocalIndex
+from relman.index.publish import (
+    FileResult,
+    PublishPlan,
+    PublishReport,
+    conflict_error,
+    plan_publish,
+    publish_files,
+)
+from relman.index.targets import Credentials, Target, install_url, local_index_dir, resolve_target
+
+__all__ = [
+    "JSON_TYPE",
+    "Credentials",
+    "DistFile",
+    "FetchReport",
+    "FetchedFile",
+    "FileResult",
+    "IndexClient",
+    "IndexFile",
+    "LocalIndex",
+    "PublishPlan",
+    "PublishReport",
+    "Target",
+    "conflict_error",
+    "describe_file",
+    "fetch_files",
+    "find_dist_files",
+    "install_url",
+    "list_files",
+    "local_index_dir",
+    "parse_project_page",
+    "plan_publish",
+    "publish_files",
+    "resolve_target",
+    "upload_fields",
+]

@@ -1,0 +1,230 @@
+"""The files a release uploads: each one described from its own metadata, and the
+upload form fields exactly as twine sends them (the legacy upload API).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from relman._atomic import sha256_file
+from relman.errors import UsageError
+
+if TYPE_CHECKING:
+    pass
+
+
+__all__ = [
+    "DistFile",
+    "describe_file",
+    "encode_multipart",
+    "find_dist_files",
+    "upload_fields",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistFile:
+    """A local distribution file: its names, hash and kind."""
+
+    path: Path
+    filename: str
+    project: str
+    version: str
+    kind: str  # "wheel" or "sdist"
+    size: int
+    sha256: str
+
+
+def describe_file(path: Path) -> DistFile:
+    """Name, version, kind and sha256 of a wheel or sdist; :class:`UsageError` otherwise."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        canonicalize_name,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    name = path.name
+    try:
+        if name.endswith(".whl"):
+            project, version, _, _ = parse_wheel_filename(name)
+            kind = "wheel"
+        elif name.endswith((".tar.gz", ".zip")):
+            project, version = parse_sdist_filename(name)
+            kind = "sdist"
+        else:
+            raise UsageError(
+                f"{name} is not a wheel or an sdist",
+                hint="only .whl, .tar.gz and .zip files go to a package index",
+            )
+    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+        raise UsageError(f"{name} is not a valid distribution file name: {exc}") from None
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist")
+    return DistFile(
+        path=path,
+        filename=name,
+        project=str(canonicalize_name(project)),
+        version=str(version),
+        kind=kind,
+        size=path.stat().st_size,
+        sha256=sha256_file(path),
+    )
+
+
+def find_dist_files(folder: Path) -> list[Path]:
+    """The wheels and sdists in ``folder`` (signatures, checksums and the rest left out)."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder", hint="pass the folder the build wrote")
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.name.endswith((".whl", ".tar.gz", ".zip"))
+    )
+
+
+def _read_metadata(path: Path) -> bytes:
+    import tarfile
+    import zipfile
+
+    if path.name.endswith(".whl"):
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+            if names:
+                return zf.read(min(names, key=lambda n: n.count("/")))
+    elif path.name.endswith(".zip"):
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.endswith("PKG-INFO")]
+            if names:
+                return zf.read(min(names, key=lambda n: n.count("/")))
+    else:
+        with tarfile.open(path, "r:gz") as tf:
+            members = [m for m in tf.getmembers() if m.name.endswith("PKG-INFO") and m.isfile()]
+            if members:
+                fh = tf.extractfile(min(members, key=lambda m: m.name.count("/")))
+                if fh is not None:
+                    return fh.read()
+    raise UsageError(
+        f"{path.name} has no metadata (METADATA or PKG-INFO)",
+        hint="rebuild it with a PEP 517 build backend",
+    )
+
+
+# Field names of packaging's RawMetadata -> names of the upload form (as twine sends them).
+_FORM_FIELDS = {
+    "metadata_version": "metadata_version",
+    "name": "name",
+    "version": "version",
+    "platforms": "platform",
+    "summary": "summary",
+    "description": "description",
+    "keywords": "keywords",
+    "home_page": "home_page",
+    "author": "author",
+    "author_email": "author_email",
+    "license": "license",
+    "supported_platforms": "supported_platform",
+    "download_url": "download_url",
+    "classifiers": "classifiers",
+    "requires": "requires",
+    "provides": "provides",
+    "obsoletes": "obsoletes",
+    "maintainer": "maintainer",
+    "maintainer_email": "maintainer_email",
+    "requires_dist": "requires_dist",
+    "provides_dist": "provides_dist",
+    "obsoletes_dist": "obsoletes_dist",
+    "requires_python": "requires_python",
+    "requires_external": "requires_external",
+    "project_urls": "project_urls",
+    "description_content_type": "description_content_type",
+    "provides_extra": "provides_extra",
+    "dynamic": "dynamic",
+    "license_expression": "license_expression",
+    "license_files": "license_file",
+}
+
+
+def upload_fields(dist: DistFile) -> list[tuple[str, str]]:
+    """The form fields of an upload of ``dist``, in the order twine sends them (without content)."""
+    from packaging import metadata
+    from packaging.utils import parse_wheel_filename
+    from packaging.version import Version
+
+    raw, unparsed = metadata.parse_email(_read_metadata(dist.path))
+    if Version(str(raw.get("metadata_version", "0"))) < Version("2.4"):
+        raw.pop("license_files", None)
+        unparsed.pop("license-file", None)
+    if unparsed:
+        raise UsageError(
+            f"{dist.filename} has invalid metadata: "
+            + "; ".join(f"unrecognized or malformed field {k!r}" for k in sorted(unparsed)),
+            hint="fix the project metadata and rebuild",
+        )
+    fields: list[tuple[str, str]] = []
+    for key, value in raw.items():
+        form = _FORM_FIELDS.get(key)
+        if form is None:
+            continue
+        if form == "name":
+            value = re.sub("[^A-Za-z0-9.]+", "-", str(value))
+        if isinstance(value, dict):
+            fields.extend((form, f"{k}, {v}") for k, v in value.items())
+        elif form == "keywords" and isinstance(value, list):
+            fields.append((form, ", ".join(value)))
+        elif isinstance(value, list):
+            fields.extend((form, str(v)) for v in value)
+        else:
+            fields.append((form, str(value)))
+    if dist.kind == "wheel":
+        tags = parse_wheel_filename(dist.filename)[3]
+        pyversion = dist.filename[:-4].split("-")[-3] if tags else "any"
+    else:
+        pyversion = "source"
+    fields.append(("pyversion", pyversion))
+    fields.append(("filetype", "bdist_wheel" if dist.kind == "wheel" else "sdist"))
+    fields.append(("sha256_digest", dist.sha256))
+    with contextlib.suppress(ValueError):
+        h = hashlib.blake2b(digest_size=32)
+        h.update(dist.path.read_bytes())
+        fields.append(("blake2_256_digest", h.hexdigest()))
+    fields.append((":action", "file_upload"))
+    fields.append(("protocol_version", "1"))
+    return fields
+
+
+def _quote_field(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def encode_multipart(
+    fields: Sequence[tuple[str, str]], filename: str, data: bytes
+) -> tuple[str, list[bytes]]:
+    """A multipart/form-data body: (content type, parts); the file is the last part."""
+    boundary = secrets.token_hex(16)
+    parts: list[bytes] = []
+    for key, value in fields:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote_field(key)}"\r\n\r\n'.encode()
+            + value.encode("utf-8")
+            + b"\r\n"
+        )
+    parts.append(
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+            f'filename="{_quote_field(filename)}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+    )
+    parts.append(data)
+    parts.append(f"\r\n--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", parts
+
+
+# -- reading an index ----------------------------------------------------------

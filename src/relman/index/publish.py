@@ -1,0 +1,442 @@
+"""Publishing: the resumable upload of a release's files.
+
+:func:`publish_files` reads what the index has, skips files present with the
+same sha256, refuses (before uploading anything) files present with a
+different sha256, uploads wheels in parallel and the sdist strictly last,
+retries transient failures with exponential backoff and jitter, treats "file
+already exists" as success only when the index shows the same sha256, and
+re-reads the index to verify every file at the end.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextvars
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from relman import _report
+from relman._atomic import sha256_file
+from relman._fault import fault_point
+from relman.errors import CheckFailed, RemoteError, UsageError
+
+if TYPE_CHECKING:
+    from relman.config import Config
+
+from relman.index.client import IndexClient
+from relman.index.dists import DistFile, describe_file, upload_fields
+from relman.index.listing import _hashes
+from relman.index.local import LocalIndex
+from relman.index.targets import Target
+
+__all__ = [
+    "FileResult",
+    "PublishPlan",
+    "PublishReport",
+    "conflict_error",
+    "plan_publish",
+    "publish_files",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileResult:
+    """What happened (or would happen) to one file.
+
+    ``action``: ``upload``, ``skip`` (on the index with the same sha256) or
+    ``conflict`` (on the index with a different sha256).
+    ``status``: ``planned``, ``uploaded``, ``exists`` (the index answered
+    "already exists" and shows the same sha256), ``skipped``, ``failed`` or
+    ``held`` (an sdist not sent because a wheel failed).
+    """
+
+    filename: str
+    path: Path
+    kind: str
+    size: int
+    sha256: str
+    action: str
+    status: str = "planned"
+    attempts: int = 0
+    verified: bool = False
+    index_sha256: str | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "path": str(self.path),
+            "kind": self.kind,
+            "size": self.size,
+            "sha256": self.sha256,
+            "action": self.action,
+            "status": self.status,
+            "attempts": self.attempts,
+            "verified": self.verified,
+            "index_sha256": self.index_sha256,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishPlan:
+    target: Target
+    files: tuple[FileResult, ...]
+
+    @property
+    def conflicts(self) -> list[FileResult]:
+        return [f for f in self.files if f.action == "conflict"]
+
+    @property
+    def uploads(self) -> list[FileResult]:
+        return [f for f in self.files if f.action == "upload"]
+
+    @property
+    def skips(self) -> list[FileResult]:
+        return [f for f in self.files if f.action == "skip"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target.describe(),
+            "upload": [f.filename for f in self.uploads],
+            "skip": [f.filename for f in self.skips],
+            "conflict": [f.filename for f in self.conflicts],
+            "files": [f.as_dict() for f in self.files],
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishReport:
+    target: Target
+    files: tuple[FileResult, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when every file is on the index with the right sha256."""
+        return all(f.verified for f in self.files)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "target": self.target.describe(),
+            "seconds": round(self.seconds, 3),
+            "uploaded": self.count("uploaded") + self.count("exists"),
+            "skipped": self.count("skipped"),
+            "failed": sum(1 for f in self.files if not f.verified),
+            "files": [f.as_dict() for f in self.files],
+        }
+
+
+def _order(dists: Sequence[DistFile]) -> list[DistFile]:
+    return sorted(dists, key=lambda d: (d.kind == "sdist", d.filename))
+
+
+def _describe_all(files: Sequence[Path]) -> list[DistFile]:
+    if not files:
+        raise UsageError("no distribution files to publish", hint="build them first: relman build")
+    dists = [describe_file(Path(p)) for p in files]
+    names = [d.filename for d in dists]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UsageError(f"the same file name is given twice: {', '.join(dupes)}")
+    return _order(dists)
+
+
+def _index_state(
+    target: Target, client: IndexClient | None, dists: Sequence[DistFile]
+) -> dict[str, str]:
+    """Filename -> sha256 on the index, for the files of ``dists``' projects."""
+    wanted = {d.filename for d in dists}
+    out: dict[str, str] = {}
+    for project in sorted({d.project for d in dists}):
+        if target.kind == "local":
+            assert target.directory is not None
+            for f in LocalIndex(target.directory).project_files(project):
+                if f.filename in wanted:
+                    path = target.directory / "simple" / project / f.filename
+                    out[f.filename] = sha256_file(path) if path.is_file() else ""
+        else:
+            assert client is not None
+            out.update(_hashes(client, client.project_files(project), wanted))
+    return out
+
+
+def _plan(target: Target, dists: Sequence[DistFile], present: Mapping[str, str]) -> PublishPlan:
+    rows = []
+    for d in dists:
+        there = present.get(d.filename)
+        action = "upload" if there is None else ("skip" if there == d.sha256 else "conflict")
+        rows.append(
+            FileResult(
+                filename=d.filename,
+                path=d.path,
+                kind=d.kind,
+                size=d.size,
+                sha256=d.sha256,
+                action=action,
+                index_sha256=there,
+            )
+        )
+    return PublishPlan(target=target, files=tuple(rows))
+
+
+def conflict_error(plan: PublishPlan) -> CheckFailed:
+    lines = [
+        f"{f.filename}: index has sha256 {f.index_sha256}, local file {f.sha256}"
+        for f in plan.conflicts
+    ]
+    return CheckFailed(
+        "the index already has different files under these names; nothing was uploaded:\n  "
+        + "\n  ".join(lines),
+        hint="a published file can never be replaced: publish exactly the files that were "
+        "released, or release a new version",
+    )
+
+
+def plan_publish(config: Config, files: Sequence[Path], target: Target) -> PublishPlan:
+    """What :func:`publish_files` would do: upload, skip or conflict for each file. Changes nothing."""
+    dists = _describe_all(files)
+    if target.kind == "local":
+        return _plan(target, dists, _index_state(target, None, dists))
+    with IndexClient.for_config(config, target) as client:
+        return _plan(target, dists, _index_state(target, client, dists))
+
+
+def publish_files(
+    config: Config,
+    files: Sequence[Path],
+    target: Target,
+    *,
+    workers: int | None = None,
+) -> PublishReport:
+    """Publish ``files`` to ``target``: wheels in parallel, the sdist last, then verify.
+
+    Raises :class:`CheckFailed` before uploading anything when the index has a
+    different file under one of the names. Upload failures do not raise: the
+    report says which files failed (``report.ok`` is False) and a new run
+    resumes where this one stopped.
+    """
+    started = time.monotonic()
+    n_workers = max(1, workers if workers is not None else config.publish.workers)
+    dists = _describe_all(files)
+    by_name = {d.filename: d for d in dists}
+    client = (
+        None
+        if target.kind == "local"
+        else IndexClient.for_config(config, target, connections=n_workers)
+    )
+    try:
+        # read the index while the form fields of every file are prepared
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:
+            listing = reader.submit(
+                contextvars.copy_context().run, _index_state, target, client, dists
+            )
+            forms: dict[str, list[tuple[str, str]] | UsageError] = {}
+            if client is not None:
+                for d in dists:
+                    try:
+                        forms[d.filename] = upload_fields(d)
+                    except UsageError as exc:
+                        forms[d.filename] = exc
+            plan = _plan(target, dists, listing.result())
+        if plan.conflicts:
+            raise conflict_error(plan)
+        for row in plan.uploads:
+            form = forms.get(row.filename)
+            if isinstance(form, UsageError):
+                raise form  # invalid metadata: refused before anything is uploaded
+        results: dict[str, FileResult] = {
+            f.filename: replace(f, status="skipped") if f.action == "skip" else f
+            for f in plan.files
+        }
+        todo = [by_name[f.filename] for f in plan.uploads]
+        wheels = [d for d in todo if d.kind != "sdist"]
+        sdists = [d for d in todo if d.kind == "sdist"]
+        total = sum(d.size for d in todo)
+        if todo:
+            _report.info(
+                f"uploading {len(todo)} file{'s' if len(todo) != 1 else ''} to {target.name}"
+                + (f", skipping {len(plan.skips)} already there" if plan.skips else "")
+            )
+        with _report.progress(f"upload {len(todo)} files", total=total or None) as bar:
+            lock = threading.Lock()
+
+            def advance(n: int) -> None:
+                with lock:
+                    bar.advance(n)
+
+            refused = threading.Event()
+
+            def send(d: DistFile) -> FileResult:
+                if refused.is_set():
+                    return replace(
+                        results[d.filename],
+                        status="failed",
+                        error="not attempted: the index refused the credentials",
+                    )
+                form = forms.get(d.filename)
+                return _send_one(
+                    target,
+                    client,
+                    d,
+                    results[d.filename],
+                    advance,
+                    form if isinstance(form, list) else None,
+                    refused,
+                )
+
+            if wheels:
+                with concurrent.futures.ThreadPoolExecutor(
+                    max_workers=min(n_workers, len(wheels)), thread_name_prefix="relman-upload"
+                ) as pool:
+                    contexts = [contextvars.copy_context() for _ in wheels]
+                    for res in pool.map(lambda c, d: c.run(send, d), contexts, wheels):
+                        results[res.filename] = res
+            wheels_ok = all(results[d.filename].status in ("uploaded", "exists") for d in wheels)
+            fault_point("publish:mid")  # wheels on the index, sdist not yet
+            for d in sdists:
+                if wheels_ok:
+                    results[d.filename] = send(d)
+                else:
+                    results[d.filename] = replace(
+                        results[d.filename],
+                        status="held",
+                        error="not uploaded: the sdist goes last, after every wheel is on the index",
+                    )
+        final = _verify(target, client, dists, results)
+    finally:
+        if client is not None:
+            client.close()
+    return PublishReport(
+        target=target,
+        files=tuple(final[d.filename] for d in dists),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _send_one(
+    target: Target,
+    client: IndexClient | None,
+    dist: DistFile,
+    row: FileResult,
+    advance: Callable[[int], None],
+    fields: Sequence[tuple[str, str]] | None = None,
+    refused: threading.Event | None = None,
+) -> FileResult:
+    if target.kind == "local":
+        assert target.directory is not None
+        try:
+            status = LocalIndex(target.directory).add(dist)
+        except (OSError, CheckFailed) as exc:
+            return replace(row, status="failed", attempts=1, error=str(exc))
+        advance(dist.size)
+        return replace(row, status=status, attempts=1)
+    assert client is not None
+    try:
+        code, attempts, text = client.upload(dist, advance, fields)
+    except RemoteError as exc:
+        return replace(row, status="failed", error=exc.message)
+    except OSError as exc:
+        return replace(row, status="failed", error=f"{type(exc).__name__}: {exc}")
+    if 200 <= code < 300:
+        _report.debug(f"uploaded {dist.filename}")
+        return replace(row, status="uploaded", attempts=attempts)
+    if code == 409 or (code == 400 and "exist" in text.lower()):
+        # "already exists": a success only if the index shows the very same bytes
+        return _check_existing(client, dist, replace(row, attempts=attempts))
+    reason = text
+    hint = ""
+    if 300 <= code < 400:
+        hint = " (the index redirects uploads: publish to the upload URL itself)"
+    if code in (401, 403):
+        if refused is not None:
+            refused.set()  # the other files would be refused too: do not send them
+        hint = (
+            " (credentials missing or refused: set RELMAN_INDEX_TOKEN or "
+            "TWINE_USERNAME/TWINE_PASSWORD, or add them to ~/.pypirc)"
+        )
+    return replace(
+        row,
+        status="failed",
+        attempts=attempts,
+        error=client.redact(f"HTTP {code}: {reason}{hint}".strip()),
+    )
+
+
+def _check_existing(client: IndexClient, dist: DistFile, row: FileResult) -> FileResult:
+    for attempt in range(3):
+        try:
+            files = {
+                f.filename: f
+                for f in client.project_files(dist.project)
+                if f.filename == dist.filename
+            }
+            found = _hashes(client, list(files.values()))
+        except RemoteError as exc:
+            return replace(row, status="failed", error=exc.message)
+        there = found.get(dist.filename)
+        if there == dist.sha256:
+            return replace(row, status="exists", index_sha256=there)
+        if there is not None:
+            return replace(
+                row,
+                status="failed",
+                index_sha256=there,
+                error=f"the index already has a different {dist.filename} (sha256 {there})",
+            )
+        time.sleep(client.backoff * (attempt + 1))
+    return replace(
+        row,
+        status="failed",
+        error="the index answered 'already exists' but does not list the file",
+    )
+
+
+def _verify(
+    target: Target,
+    client: IndexClient | None,
+    dists: Sequence[DistFile],
+    results: Mapping[str, FileResult],
+) -> dict[str, FileResult]:
+    """Re-read the index; mark each file verified when it is there with the right sha256."""
+    expected = {d.filename: d.sha256 for d in dists}
+    present: dict[str, str] = {}
+    error: str | None = None
+    for attempt in range(3):
+        try:
+            present = _index_state(target, client, dists)
+        except RemoteError as exc:
+            error = exc.message
+        sent = [n for n, r in results.items() if r.status in ("uploaded", "exists", "skipped")]
+        if all(present.get(n) == expected[n] for n in sent):
+            break  # only files that were never sent can be missing: do not wait for them
+        time.sleep((client.backoff if client else 0.05) * (attempt + 1))
+    out = {}
+    for name, row in results.items():
+        there = present.get(name)
+        ok = there == expected[name]
+        new = replace(row, verified=ok, index_sha256=there)
+        if not ok and new.status not in ("failed", "held"):
+            new = replace(
+                new,
+                status="failed",
+                error=error
+                or (
+                    "not on the index after upload"
+                    if there is None
+                    else f"the index shows sha256 {there}"
+                ),
+            )
+        out[name] = new
+    return out
+
+
+# -- fetching wheels built elsewhere ---------------------------------------------

@@ -1,0 +1,264 @@
+"""Where a release goes: a :class:`Target` (the embedded local index, an upload
+URL, a repository of ``~/.pypirc``, or the public index from twine's constants)
+and its :class:`Credentials`, which never appear in reprs, messages or logs.
+
+Credentials come from ``RELMAN_INDEX_TOKEN``, ``TWINE_USERNAME`` /
+``TWINE_PASSWORD``, ``~/.pypirc`` or keyring.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from relman.errors import UsageError
+
+if TYPE_CHECKING:
+    import configparser
+
+    from relman.config import Config
+
+
+__all__ = [
+    "Credentials",
+    "Target",
+    "install_url",
+    "local_index_dir",
+    "resolve_target",
+]
+
+
+def _url_path(url: str) -> Path:
+    """The local path of a ``file://`` URL."""
+    return Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+
+
+# -- credentials and targets ---------------------------------------------------
+
+
+class Credentials:
+    """A username and a secret. The secret never shows in repr, str or JSON."""
+
+    __slots__ = ("_password", "source", "username")
+
+    def __init__(self, username: str, password: str, *, source: str) -> None:
+        self.username = username
+        self._password = password
+        self.source = source
+
+    def password(self) -> str:
+        return self._password
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password='***', source={self.source!r})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """A package index to publish to or read from.
+
+    ``kind`` is ``local`` (a directory index at :attr:`directory`) or
+    ``remote`` (:attr:`upload_url` for uploads, :attr:`simple_url` for reads).
+    """
+
+    name: str
+    kind: str
+    simple_url: str
+    upload_url: str | None = None
+    directory: Path | None = None
+    credentials: Credentials | None = field(default=None, repr=False, compare=False)
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data for reports: never the credentials, only where they came from."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "upload_url": self.upload_url,
+            "simple_url": self.simple_url,
+            "directory": str(self.directory) if self.directory else None,
+            "credentials": self.credentials.source if self.credentials else None,
+        }
+
+
+def local_index_dir(config: Config) -> Path:
+    """Folder of the embedded local index: ``publish.local-dir`` or <git-dir>/relman/index."""
+    if config.publish.local_dir:
+        return (config.project_dir / config.publish.local_dir).resolve()
+    from relman.git import find_repo
+
+    return find_repo(config.project_dir).git_dir / config.state_dir_name / "index"
+
+
+def install_url(target: Target) -> str:
+    """The URL to give pip as ``--index-url`` to install from ``target``."""
+    return target.simple_url
+
+
+def _split_userinfo(url: str) -> tuple[str, Credentials | None]:
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None:
+        return url, None
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    clean = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    creds = Credentials(
+        urllib.parse.unquote(parts.username),
+        urllib.parse.unquote(parts.password or ""),
+        source="URL",
+    )
+    return clean, creds
+
+
+def _simple_from_upload(upload_url: str) -> str:
+    """The simple index URL that belongs to an upload URL.
+
+    ``…/legacy/`` becomes ``…/simple/`` and a leading ``upload.`` host label
+    is dropped (the layout of the public indexes); any other URL gets
+    ``simple/`` appended (pypiserver and most self-hosted indexes).
+    """
+    parts = urllib.parse.urlsplit(upload_url)
+    host = parts.netloc
+    if host.startswith("upload."):
+        host = host[len("upload.") :]
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    if path.endswith("/legacy/"):
+        path = path[: -len("legacy/")] + "simple/"
+    elif not path.endswith("/simple/"):
+        path = path + "simple/"
+    return urllib.parse.urlunsplit((parts.scheme, host, path, "", ""))
+
+
+def _read_pypirc() -> configparser.RawConfigParser:
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    path = Path(os.path.expanduser("~/.pypirc"))
+    if path.is_file():
+        try:
+            parser.read(path, encoding="utf-8")
+        except configparser.Error as exc:
+            raise UsageError(
+                f"{path} cannot be read: {type(exc).__name__}",
+                hint="fix the file; it uses the same format as twine's",
+            ) from None
+    return parser
+
+
+def _twine_url(name: str) -> str:
+    try:
+        from twine import utils as twine_utils
+    except ImportError:
+        raise UsageError(
+            f"the upload URL of `{name}` comes from twine, which is not installed",
+            hint="install twine (`pip install twine`) or pass the upload URL with --to",
+        ) from None
+    url = twine_utils.DEFAULT_REPOSITORY if name == "pypi" else twine_utils.TEST_REPOSITORY
+    return str(url)
+
+
+def _credentials(
+    upload_url: str, section: Mapping[str, str], url_creds: Credentials | None
+) -> Credentials | None:
+    env = os.environ
+    token = env.get("RELMAN_INDEX_TOKEN")
+    if token:
+        return Credentials("__token__", token, source="RELMAN_INDEX_TOKEN")
+    if env.get("TWINE_PASSWORD"):
+        return Credentials(
+            env.get("TWINE_USERNAME") or "__token__",
+            env["TWINE_PASSWORD"],
+            source="TWINE_USERNAME/TWINE_PASSWORD",
+        )
+    if url_creds is not None:
+        return url_creds
+    username = env.get("TWINE_USERNAME") or section.get("username")
+    if section.get("password"):
+        return Credentials(username or "__token__", section["password"], source="~/.pypirc")
+    password = _keyring_password(upload_url, username)
+    if password:
+        return Credentials(username or "__token__", password, source="keyring")
+    return None
+
+
+def _keyring_password(url: str, username: str | None) -> str | None:
+    try:
+        import keyring
+    except ImportError:
+        return None
+    try:
+        if username:
+            found = keyring.get_password(url, username)
+            return str(found) if found else None
+        cred = keyring.get_credential(url, None)
+        return str(cred.password) if cred is not None and cred.password else None
+    except Exception:  # no backend, a locked keyring: no credentials
+        return None
+
+
+def resolve_target(config: Config, target: str | None) -> Target:
+    """The :class:`Target` named by ``target`` (default: ``publish.target``).
+
+    ``local``; ``file://`` URLs and folder paths (a directory index there);
+    ``http(s)://`` upload URLs; ``pypi`` and ``testpypi``; and any repository
+    section of ``~/.pypirc``.
+    """
+    name = target or config.publish.target
+    if name == "local":
+        return _local_target("local", local_index_dir(config))
+    if name.startswith("file://"):
+        return _local_target(name, _url_path(name))
+    if name.startswith(("http://", "https://")):
+        url, url_creds = _split_userinfo(name)
+        simple = config.publish.index_url or _simple_from_upload(url)
+        return Target(
+            name=url,
+            kind="remote",
+            upload_url=url,
+            simple_url=simple if simple.endswith("/") else simple + "/",
+            credentials=_credentials(url, {}, url_creds),
+        )
+    if "/" in name or name.startswith("."):
+        return _local_target(name, (config.project_dir / name).resolve())
+    parser = _read_pypirc()
+    servers = parser.get("distutils", "index-servers", fallback="pypi testpypi").split()
+    section: dict[str, str] = dict(parser.items(name)) if parser.has_section(name) else {}
+    if "repository" in section:
+        url = section["repository"]
+    elif name in ("pypi", "testpypi"):
+        url = _twine_url(name)
+    else:
+        known = sorted({"local", "pypi", "testpypi", *servers, *parser.sections()} - {"distutils"})
+        raise UsageError(
+            f"unknown publish target {name!r}",
+            hint=f"use a URL, a folder, or one of: {', '.join(known)} "
+            "(repositories come from ~/.pypirc)",
+        )
+    url, url_creds = _split_userinfo(url)
+    simple = config.publish.index_url or _simple_from_upload(url)
+    return Target(
+        name=name,
+        kind="remote",
+        upload_url=url,
+        simple_url=simple if simple.endswith("/") else simple + "/",
+        credentials=_credentials(url, section, url_creds),
+    )
+
+
+def _local_target(name: str, directory: Path) -> Target:
+    directory = directory.resolve()
+    return Target(
+        name=name,
+        kind="local",
+        simple_url=(directory / "simple").as_uri() + "/",
+        directory=directory,
+    )
+
+
+# -- distribution files --------------------------------------------------------
