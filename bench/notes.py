@@ -171,8 +171,8 @@ def main() -> int:
             )
 
         # the same work in one process: no interpreter start-up, no config loading
-        from relman.config import load_config
         from relman.notes import draft_notes
+        from relman.project import load_config
 
         config = load_config(tree)
         lib: dict[str, list[float]] = {"relman": [], "towncrier": []}

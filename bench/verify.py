@@ -75,8 +75,8 @@ def relman(project: Path, dist: Path, work: Path) -> float:
 def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))
     from relman.artifacts import build_artifacts
-    from relman.config import load_config
     from relman.demo import build_history
+    from relman.project import load_config
 
     with tempfile.TemporaryDirectory(prefix="relman-bench-") as tmp_name:
         tmp = Path(tmp_name)

@@ -144,7 +144,7 @@ class BuiltExample:
 
 def _build_example(tmp_path_factory: pytest.TempPathFactory, name: str) -> BuiltExample:
     from relman.artifacts import build_artifacts
-    from relman.config import load_config
+    from relman.project import load_config
 
     root = tmp_path_factory.mktemp(f"built-{name}")
     home = root / "home"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from relman.announce import render_announcement, send_announcement
-from relman.config import load_config
 from relman.errors import ConfigError, RemoteError
+from relman.project import load_config
 from tests.helpers import GitRepo, snapshot
 
 PROJECT = '[project]\nname = "plain"\nversion = "2.0.0"\n'

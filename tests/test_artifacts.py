@@ -27,8 +27,8 @@ from relman.artifacts import (
     write_checksums,
     write_release_readme,
 )
-from relman.config import load_config
 from relman.errors import CheckFailed, UsageError
+from relman.project import load_config
 from tests.conftest import BuiltExample
 from tests.helpers import GitRepo, run_relman, snapshot
 

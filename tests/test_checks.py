@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from relman.checks import CheckReport, kind_of, list_checks, run_checks
-from relman.config import load_config
 from relman.demo import DemoRepo
 from relman.errors import CheckFailed, ConfigError, UsageError
+from relman.project import load_config
 from tests.helpers import GitRepo, run_relman, snapshot
 
 TODAY = dt.date(2026, 11, 21)

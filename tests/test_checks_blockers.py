@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from relman.checks import run_checks
-from relman.config import load_config
 from relman.forge import Forge, list_blockers
+from relman.project import load_config
 from tests.github_server import TOKEN, FakeGitHub, fake_github, make_issue
 from tests.helpers import GitRepo, run_relman
 from tests.test_checks import make_project

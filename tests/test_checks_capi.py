@@ -6,7 +6,7 @@ from pathlib import Path
 
 from relman.checks import run_checks
 from relman.checks.capi import api_hash
-from relman.config import load_config
+from relman.project import load_config
 from tests.helpers import GitRepo
 from tests.test_checks import make_project
 

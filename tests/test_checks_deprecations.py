@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from relman.checks import run_checks
 from relman.checks.deprecations import find_deprecations, removal_version
-from relman.config import load_config
+from relman.project import load_config
 from tests.test_checks import make_project
 
 STYLES = """\

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from relman.checks import CheckReport, run_checks
-from relman.config import load_config
+from relman.project import load_config
 from tests.helpers import GitRepo
 
 DAY = dt.date(2026, 11, 21)  # SPEC 0: Python 3.13+, numpy 2.2+, scipy 1.15+

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from relman.config import load_config
 from relman.errors import ConfigError
+from relman.project import load_config
 from tests.helpers import GitRepo, run_relman, snapshot
 
 PLAIN = '[project]\nname = "plain"\nversion = "2.3.0.dev0"\n'

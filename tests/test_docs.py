@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from relman.config import load_config
 from relman.docs import archive_docs, docs_done, plan_docs
 from relman.errors import UsageError
+from relman.project import load_config
 from tests.helpers import GitRepo, run_relman, snapshot
 
 BUILD = """\

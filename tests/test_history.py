@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relman.config import load_config
 from relman.git import Repo
 from relman.history import (
     collect_changelog,
@@ -21,6 +20,7 @@ from relman.history import (
     sanitize_title,
     write_changelog,
 )
+from relman.project import load_config
 from tests.helpers import GitRepo, run_relman, snapshot
 
 PYPROJECT = """\

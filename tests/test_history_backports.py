@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from relman.config import load_config
 from relman.errors import UsageError
 from relman.git import Repo
 from relman.history import find_backports
+from relman.project import load_config
 from tests.helpers import GitRepo, run_relman, snapshot
 
 PYPROJECT = """\

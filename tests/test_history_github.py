@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from relman.config import load_config
 from relman.forge import Forge, fetch_pull_requests
 from relman.git import Repo
 from relman.history import collect_changelog, enrich_titles
+from relman.project import load_config
 from tests.github_server import TOKEN, FakeGitHub, fake_github
 from tests.helpers import GitRepo, run_relman
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from relman import index
-from relman.config import load_config
 from relman.errors import UsageError
+from relman.project import load_config
 from tests.conftest import INDEX_TOKEN
 from tests.helpers import GitRepo
 from tests.indexserver import make_dists, make_wheel

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from relman.config import load_config
 from relman.demo import DemoRepo
 from relman.notes import (
     build_notes,
@@ -20,6 +19,7 @@ from relman.notes import (
     start_notes,
 )
 from relman.notes.fragments import add_toctree_entry
+from relman.project import load_config
 from tests.helpers import run_relman, snapshot
 from tests.test_notes_oracle import BLURBS, cpython_tree, write_project
 

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relman.config import load_config
 from relman.notes import draft_notes
+from relman.project import load_config
 from tests.helpers import EXAMPLES, run_relman, snapshot
 
 EPOCH = "1767225600"  # 2026-01-01, for SOURCE_DATE_EPOCH

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from relman.config import load_config
 from relman.notes import check_fragments
+from relman.project import load_config
 from tests.conftest import BuiltExample
 from tests.helpers import GitRepo, run_relman
 from tests.test_notes_oracle import write_project
@@ -611,7 +611,7 @@ def test_shallow_clone_is_reported(tmp_path: Path) -> None:
 def test_tag_format_is_detected_from_the_tags(
     tmp_path: Path, name: str, tags: list[str], expected: str
 ) -> None:
-    from relman.tags import last_release
+    from relman.line import last_release
 
     repo = GitRepo(tmp_path / "proj")
     repo.commit("init", {"pyproject.toml": f'[project]\nname = "{name}"\nversion = "2.1"\n'})

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from relman.config import Config, load_config
+from relman.config import Config
 from relman.errors import ConfigError, UsageError
+from relman.project import load_config
 from relman.signing import is_signature, sign_files, signable_files, verify_signatures
 from tests.helpers import GitRepo, run_relman, snapshot
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from relman.config import load_config
 from relman.errors import CheckFailed
+from relman.project import load_config
 from relman.venv import create_env, isolated_environ
 from relman.verify import extract_sdist, verify_artifacts
 from tests.conftest import BuiltExample

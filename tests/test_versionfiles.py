@@ -11,12 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from relman.config import Config, VersionConfig, VersionFile, load_config
+from relman.config import Config, VersionConfig, VersionFile
 from relman.errors import UsageError, VersionError
 from relman.git import Repo
+from relman.line import current_version
+from relman.project import load_config
 from relman.versionfiles import (
     check_consistency,
-    current_version,
     detect_files,
     diff_changes,
     dynamic_backend,

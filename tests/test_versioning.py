@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from relman.config import load_config
 from relman.errors import VersionError
+from relman.line import check_new_version
+from relman.project import load_config
 from relman.versioning import (
     KINDS,
-    check_new_version,
     is_release,
     next_dev_version,
     next_version,

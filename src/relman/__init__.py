@@ -7,7 +7,7 @@ stable entry points.
 
 from __future__ import annotations
 
-from relman.config import Config, load_config
+from relman.config import Config
 from relman.errors import (
     CheckFailed,
     CommandError,
@@ -19,6 +19,7 @@ from relman.errors import (
     UsageError,
     VersionError,
 )
+from relman.project import load_config
 from relman.versioning import next_version, parse_version
 
 __all__ = [

@@ -14,6 +14,9 @@
 * :func:`write_checksums` and :func:`write_release_readme` write
   ``SHA256SUMS`` and ``README.rst``/``README.md`` listing every file with its
   size and SHA256, as NumPy's ``write_release`` does.
+
+The module is long because building and inspecting share the archive readers
+and the wheel-name rules; each part reads the same members the same way.
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ are comma-separated, booleans are 1/0, true/false, yes/no.
 Every problem (unknown key, wrong type, bad value) is collected and reported
 together in one :class:`~relman.errors.ConfigError` (exit code 2), each with
 its key path and, for unknown keys, a "did you mean" suggestion.
+
+The module is long on purpose: it is the whole schema (every key with its
+type, default, documentation and check) in one place, so that validation,
+``relman config`` and the README's reference read one table.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ __all__ = [
     "VersionConfig",
     "VersionFile",
     "find_project_dir",
-    "load_config",
+    "read_config",
     "read_pyproject",
 ]
 
@@ -781,187 +785,13 @@ def _env_value(raw: str, tp: Any) -> Any:
     return raw
 
 
-# -- detection --------------------------------------------------------------
-
-# a release tag: a prefix that is empty, `v`, or ends with a separator (or `v` after
-# one: `pkg-v`), then a version
-_TAG_SHAPE = re.compile(r"^(?P<prefix>(?:[^\d]*?[-_/@])?[vV]?)(?P<core>\d[^/]*)$")
-
-_GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[^/\s]+/[^/\s]+?)(?:\.git)?/?$")
-
-
-class _Detector:
-    """Values found by looking at the repository; each computed at most once."""
-
-    def __init__(self, project_dir: Path, pyproject: Mapping[str, Any]) -> None:
-        from relman.git import Repo, find_repo
-
-        self.project_dir = project_dir
-        self.pyproject = pyproject
-        self.repo: Repo = find_repo(project_dir)
-        self._branches: list[str] | None = None
-        self._refs: list[tuple[str, str]] | None = None
-        self._remotes: dict[str, str] | None = None
-
-    def refs(self) -> list[tuple[str, str]]:
-        """Every ref with its symbolic target, from one git call."""
-        if self._refs is None:
-            raw = self.repo.git(
-                "for-each-ref",
-                "--format=%(refname)%09%(symref)",
-                "refs/heads",
-                "refs/remotes",
-                "refs/tags",
-                strip=False,
-            )
-            self._refs = [
-                (name, target)
-                for name, _, target in (line.partition("\t") for line in raw.split("\n"))
-                if name
-            ]
-        return self._refs
-
-    def remote_urls(self) -> dict[str, str]:
-        """Remote name -> URL, from one git call."""
-        if self._remotes is None:
-            raw = self.repo.git("config", "--get-regexp", r"^remote\..*\.url$", check=False)
-            self._remotes = {}
-            for line in raw.splitlines():
-                key, _, url = line.partition(" ")
-                self._remotes[key[len("remote.") : -len(".url")]] = url
-        return self._remotes
-
-    def branches(self) -> list[str]:
-        if self._branches is None:
-            names = set()
-            for ref, _ in self.refs():
-                if ref.startswith("refs/heads/"):
-                    names.add(ref[len("refs/heads/") :])
-                elif ref.startswith("refs/remotes/") and not ref.endswith("/HEAD"):
-                    names.add(ref[len("refs/remotes/") :].split("/", 1)[-1])
-            self._branches = sorted(names)
-        return self._branches
-
-    def tag_names(self) -> list[str]:
-        return [ref[len("refs/tags/") :] for ref, _ in self.refs() if ref.startswith("refs/tags/")]
-
-    def main_branch(self) -> str | None:
-        symrefs = dict(self.refs())
-        for remote in ("upstream", "origin"):
-            target = symrefs.get(f"refs/remotes/{remote}/HEAD", "")
-            if target.startswith(f"refs/remotes/{remote}/"):
-                return target[len(f"refs/remotes/{remote}/") :]
-        names = self.branches()
-        for candidate in ("main", "master", "trunk", "develop"):
-            if candidate in names:
-                return candidate
-        return None
-
-    def remote(self) -> str | None:
-        remotes = list(self.remote_urls())
-        # NumPy pushes releases to `upstream`; a fork setup has both.
-        for candidate in ("upstream", "origin"):
-            if candidate in remotes:
-                return candidate
-        return remotes[0] if len(remotes) == 1 else None
-
-    def tag_format(self) -> str | None:
-        """The tag format most release tags follow: ``v{version}``, ``{version}``, or a
-        prefixed one (``release-{version}``; in a repository of several packages,
-        ``hatchling-v{version}``, preferring the prefix that names this project)."""
-        from packaging.version import InvalidVersion, Version
-
-        counts: dict[str, int] = {}
-        for tag in self.tag_names():
-            m = _TAG_SHAPE.match(tag)
-            if not m:
-                continue
-            try:
-                Version(m.group("core"))
-            except InvalidVersion:
-                continue
-            prefix = m.group("prefix")
-            counts[prefix] = counts.get(prefix, 0) + 1
-        if not counts:
-            return None
-        project = self.pyproject.get("project", {})
-        name = project.get("name") if isinstance(project, Mapping) else None
-        own = re.sub(r"[-_.]+", "-", str(name or self.project_dir.name)).lower()
-
-        def rank(prefix: str) -> tuple[bool, int, bool]:
-            named = re.sub(r"[-_/@]*[vV]?$", "", prefix)
-            names_us = bool(named) and re.sub(r"[-_.]+", "-", named).lower() == own
-            return (names_us, counts[prefix], prefix == "v")
-
-        best = max(counts, key=rank)
-        if best.lower() == "v" or best == "":
-            # `v` and bare tags mixed: the more common one, `v` on a tie
-            with_v = counts.get("v", 0) + counts.get("V", 0)
-            return "v{version}" if with_v >= counts.get("", 0) else "{version}"
-        return best + "{version}"
-
-    def maintenance_branch(self) -> str | None:
-        counts: dict[str, int] = {}
-        for pattern in MAINTENANCE_PATTERNS:
-            rx = re.compile(
-                "^"
-                + re.escape(pattern).replace(r"\{major\}", r"\d+").replace(r"\{minor\}", r"\d+")
-                + "$"
-            )
-            n = sum(1 for b in self.branches() if rx.match(b))
-            if n:
-                counts[pattern] = n
-        if not counts:
-            return None
-        return max(counts, key=lambda p: (counts[p], -MAINTENANCE_PATTERNS.index(p)))
-
-    def notes_system(self) -> str | None:
-        tool = self.pyproject.get("tool", {})
-        if isinstance(tool, Mapping) and "towncrier" in tool:
-            return "towncrier"
-        if (self.project_dir / "towncrier.toml").is_file():
-            return "towncrier"
-        if (self.project_dir / "Misc" / "NEWS.d").is_dir():
-            return "blurb"
-        return None
-
-    def changelog(self) -> str | None:
-        if (self.project_dir / "doc" / "changelog").is_dir():
-            return "doc/changelog/{version}-changelog.rst"
-        return None
-
-    def github_repo(self) -> str | None:
-        for remote in ("upstream", "origin"):
-            url = self.remote_urls().get(remote)
-            if url:
-                m = _GITHUB_REMOTE.search(url)
-                if m:
-                    return m.group("repo")
-        return None
-
-    def pr_url(self) -> str | None:
-        repo = self.github_repo()
-        return f"https://github.com/{repo}/pull/{{number}}" if repo else None
-
-    def copyright(self) -> tuple[str, ...] | None:
-        found = [
-            p.name
-            for p in sorted(self.project_dir.iterdir())
-            if p.is_file() and p.name.upper().startswith(("LICENSE", "COPYING", "LICENCE"))
-        ]
-        return tuple(found) or None
-
-    def version_files(self) -> tuple[VersionFile, ...] | None:
-        from relman import versionfiles
-
-        found = versionfiles.detect_files(self.project_dir, self.pyproject)
-        return tuple(found) or None
+# -- detected values and precedence ------------------------------------------
 
 
 def _detect_into(
     cls: type,
     values: dict[str, Any],
-    detector: _Detector,
+    detector: Any,
     path: str,
     origins: dict[str, str],
 ) -> None:
@@ -978,13 +808,19 @@ def _detect_into(
             origins[key] = "detected"
 
 
-def load_config(
+def read_config(
     project_dir: str | os.PathLike[str] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    detect: Callable[[Path, Mapping[str, Any]], Any] | None = None,
 ) -> Config:
-    """Read, detect and validate the configuration of the project at ``project_dir``.
+    """Read and validate the configuration of the project at ``project_dir``.
+
+    ``detect``, given the project folder and its pyproject data, returns an object
+    with one method per detectable value (the ``detect`` name in a field's
+    metadata) that answers the value or None; values set explicitly are never
+    detected. :func:`relman.project.load_config` passes the project detector.
 
     ``overrides`` are command-line values, a table shaped like [tool.relman]
     (``{"publish": {"target": "local"}}``); they win over everything.
@@ -1045,7 +881,7 @@ def load_config(
                 where = "tool.relman" if origin == "pyproject" else f"tool.relman ({origin})"
                 problems.add(f"{where}.{key}: unknown key{hint}")
 
-    detector = _Detector(pdir, data)
+    detector = detect(pdir, data) if detect is not None else None
 
     def build(cls: type, explicit: Mapping[str, tuple[Any, str]], path: str) -> Any:
         values: dict[str, Any] = {}
@@ -1070,7 +906,7 @@ def load_config(
                 continue
             values[f.name] = value
             origins[f"{path}{key}"] = origin
-        if not problems.items:
+        if detector is not None and not problems.items:
             _detect_into(cls, values, detector, path, origins)
         for f in dataclasses.fields(cls):
             origins.setdefault(f"{path}{_toml_key(f.name)}", "default")

@@ -22,6 +22,9 @@ one subprocess per commit):
 - :func:`find_backports` lists the pull requests merged on the main branch
   that are marked for backport and tells whether each is already on a
   maintenance branch.
+
+The module is long because every rule works on the one parsed ``git log``
+stream (commits, trailers, merges, .mailmap); splitting it would split that parser.
 """
 
 from __future__ import annotations
@@ -187,7 +190,7 @@ def default_range(config: Config, repo: Repo, version: str | None = None) -> str
     from packaging.version import InvalidVersion, Version
 
     from relman.errors import NothingToDo
-    from relman.tags import last_release, release_tags
+    from relman.line import last_release, release_tags
 
     if not repo.has_commits():
         raise NothingToDo(

@@ -36,6 +36,9 @@ updated) and :func:`set_version` writes them together with
 kept: encoding (UTF-8 with or without BOM, a PEP 263 coding cookie, other
 bytes as latin-1), line endings and formatting. Each new content is read back
 and must give the requested version before anything is written.
+
+The module is long because every source kind has its reader and writer here,
+side by side, sharing the byte-preserving decoding and the all-or-nothing write.
 """
 
 from __future__ import annotations
@@ -63,7 +66,6 @@ __all__ = [
     "SOURCE_KINDS",
     "SourceValue",
     "check_consistency",
-    "current_version",
     "detect_files",
     "diff_changes",
     "dynamic_backend",
@@ -1012,25 +1014,6 @@ def _read_one(config: Config, source: VersionFile) -> SourceValue:
 def read_sources(config: Config) -> list[SourceValue]:
     """The version each source of the project holds, in configuration order."""
     return [_read_one(config, s) for s in sources_of(config)]
-
-
-def current_version(config: Config, repo: Repo | None = None) -> str | None:
-    """The version all sources agree on; for a dynamic version the last tag's.
-
-    None when the sources disagree, cannot be read, or there are none.
-    """
-    sources = read_sources(config)
-    if any(s.error for s in sources):
-        return None
-    versions = {str(Version(s.version)) for s in sources if s.version}
-    if len(versions) == 1:
-        return versions.pop()
-    if not versions and repo is not None and dynamic_backend(config.pyproject, config.project_dir):
-        from relman.tags import last_release
-
-        last = last_release(config, repo)
-        return str(last.version) if last else None
-    return None
 
 
 def check_consistency(config: Config, repo: Repo) -> list[str]:

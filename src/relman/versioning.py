@@ -38,12 +38,10 @@ from packaging.version import InvalidVersion, Version
 from relman.errors import VersionError
 
 if TYPE_CHECKING:
-    from relman.config import Config
-    from relman.git import Repo
+    pass
 
 __all__ = [
     "KINDS",
-    "check_new_version",
     "is_release",
     "next_dev_version",
     "next_version",
@@ -210,52 +208,3 @@ def next_version_on_branch(current: str | Version, kind: str, *, on_main: bool) 
     if kind == "dev" and not v.is_devrelease and v.pre is None:
         return next_dev_version(v, on_main=on_main)
     return next_version(v, kind)
-
-
-def check_new_version(config: Config, repo: Repo, version: str, *, force: bool = False) -> Version:
-    """Refuse a version that must not be set; return it parsed when it may.
-
-    Always refused (``force`` does not help): text that is not normalized
-    PEP 440, and a version whose release tag already exists. Refused unless
-    ``force`` (the ordering checks): a version lower than or equal to a
-    release tag on this line (tags reachable from HEAD, and tags of the same
-    X.Y series anywhere), and going from a final back to a pre-release or
-    .dev of the same release (compared with the version in the files).
-    """
-    from relman import versionfiles
-    from relman.tags import release_tags
-
-    v = parse_version(version)
-    tag = config.tag_for(str(v))
-    if repo.has_commits() and repo.tag_exists(tag):
-        raise VersionError(
-            f"the tag {tag} already exists: {v} is already released",
-            hint="choose a later version (`relman version next KIND` suggests one)",
-        )
-    if force:
-        return v
-    if repo.has_commits():
-        reachable = {t.name for t in release_tags(config, repo, merged_into="HEAD")}
-        series = tuple(_pad(tuple(v.release))[:2])
-        for t in reversed(release_tags(config, repo)):
-            same_series = tuple(_pad(tuple(t.version.release))[:2]) == series
-            if (t.name in reachable or same_series) and v <= t.version:
-                where = (
-                    "on this branch"
-                    if t.name in reachable
-                    else f"in the {series[0]}.{series[1]} series"
-                )
-                raise VersionError(
-                    f"{v} is not later than {t.version} (tag {t.name} {where})",
-                    hint="choose a later version, or pass --force if you really mean it",
-                )
-    current = versionfiles.current_version(config)
-    if current is not None:
-        cur = Version(current)
-        if not cur.is_prerelease and v.is_prerelease and cur.release == v.release and v < cur:
-            raise VersionError(
-                f"{v} goes back from the final release {cur} to a pre-release of it",
-                hint="the next version after a final is `relman version next micro` "
-                "(or pass --force if you really mean it)",
-            )
-    return v

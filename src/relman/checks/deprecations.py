@@ -291,7 +291,7 @@ def _source_files(ctx: CheckContext) -> list[str]:
 def check_deprecations(ctx: CheckContext) -> Iterator[Finding]:
     from packaging.version import InvalidVersion, Version
 
-    from relman.tags import last_release
+    from relman.line import last_release
 
     check = get_check(ID)
     if ctx.version is None:

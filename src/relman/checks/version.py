@@ -14,7 +14,7 @@ def check_version(ctx: CheckContext) -> Iterator[Finding]:
     from packaging.version import InvalidVersion, Version
 
     from relman import versionfiles
-    from relman.tags import last_release, release_tags
+    from relman.line import last_release, release_tags
     from relman.versioning import KINDS, next_version
 
     check = get_check(ID)

@@ -39,7 +39,7 @@ class State:
 
     def config(self) -> Config:
         if self._config is None:
-            from relman.config import load_config
+            from relman.project import load_config
 
             self._config = load_config(self.project, overrides=self.overrides)
         return self._config

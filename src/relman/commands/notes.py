@@ -83,7 +83,7 @@ def _notes_version(config: Any, version: str | None) -> str:
     from packaging.version import Version
 
     from relman.errors import UsageError
-    from relman.versionfiles import current_version
+    from relman.line import current_version
 
     configured = config.pyproject.get("tool", {}).get("towncrier", {}).get("version")
     if isinstance(configured, str) and configured:

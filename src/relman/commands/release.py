@@ -226,8 +226,8 @@ def _throwaway_signing(repo: Any, home: Path) -> tuple[str, str | None]:
 def demo(dest: Path | None, example: str) -> None:
     """Release the example project for real, offline: notes, changelog, signed tag,
     build, verify, local index, install back. Needs no tokens and no servers."""
-    from relman.config import load_config
     from relman.demo import build_history
+    from relman.project import load_config
     from relman.release import open_context
 
     base = Path(dest) if dest else Path(tempfile.mkdtemp(prefix="relman-demo-"))

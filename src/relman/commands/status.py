@@ -20,10 +20,10 @@ STATUS_KINDS = (
 
 
 def project_status(config: Any) -> dict[str, Any]:
-    from relman import versionfiles
+    from relman import line, versionfiles
     from relman.errors import VersionError
     from relman.git import find_repo
-    from relman.tags import last_release
+    from relman.line import last_release
     from relman.versioning import next_version, parse_version
 
     repo = find_repo(config.project_dir)
@@ -32,7 +32,7 @@ def project_status(config: Any) -> dict[str, Any]:
     dynamic = versionfiles.dynamic_backend(config.pyproject, config.project_dir)
     has_commits = repo.has_commits()
     last = last_release(config, repo) if has_commits else None
-    current = versionfiles.current_version(config, repo)
+    current = line.current_version(config, repo)
     nexts: dict[str, str | None] = {}
     for label, kind in STATUS_KINDS:
         try:

@@ -53,7 +53,8 @@ def _sources_data(config: Config) -> list[dict[str, Any]]:
 @global_options(dry_run=False)
 def show() -> None:
     """Every version source and its value (dynamic versions: the tag is the version)."""
-    from relman.versionfiles import current_version, dynamic_backend
+    from relman.line import current_version
+    from relman.versionfiles import dynamic_backend
 
     config = get_state().config()
     repo = _repo(config)
@@ -95,7 +96,8 @@ def show() -> None:
 def check() -> None:
     """All sources agree with each other, and with the tag when HEAD is tagged (exit 1 if not)."""
     from relman.errors import CheckFailed
-    from relman.versionfiles import check_consistency, current_version
+    from relman.line import current_version
+    from relman.versionfiles import check_consistency
 
     config = get_state().config()
     repo = _repo(config)
@@ -112,7 +114,8 @@ def check() -> None:
 
 def _current(config: Config, repo: Repo, start: str | None) -> str:
     from relman.errors import UsageError
-    from relman.versionfiles import check_consistency, current_version
+    from relman.line import current_version
+    from relman.versionfiles import check_consistency
     from relman.versioning import parse_version
 
     if start is not None:
@@ -182,8 +185,8 @@ def set_(new_version: str, force: bool, commit: bool) -> None:
 def _apply(config: Config, repo: Repo, new_version: str, force: bool, commit: bool) -> None:
     from relman import _atomic
     from relman.errors import NothingToDo, UsageError
+    from relman.line import check_new_version
     from relman.versionfiles import diff_changes, dynamic_backend, plan_version_change
-    from relman.versioning import check_new_version
 
     state = get_state()
     target = str(check_new_version(config, repo, new_version, force=force))

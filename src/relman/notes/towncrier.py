@@ -8,6 +8,9 @@ built-in templates ship with relman). The default reStructuredText template is
 rendered by an equivalent pure-Python renderer, which gives the same bytes
 without jinja2; any other template goes through jinja2 with towncrier's
 context. Writing follows towncrier's ``append_to_newsfile``.
+
+The module is long because it mirrors towncrier's settings, builder and writer
+in one file, so that each behaviour can be read next to towncrier's own.
 """
 
 from __future__ import annotations

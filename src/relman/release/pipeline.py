@@ -274,7 +274,7 @@ def open_context(
     state = ReleaseState(state_dir / f"{stem}.json")
     ctx = Context(config, repo, normalized, kind, state, yes=yes, confirm=confirm, force=force)
     if kind in RELEASE_KINDS and not state.exists:
-        from relman.versioning import check_new_version
+        from relman.line import check_new_version
 
         check_new_version(config, repo, normalized, force=force)
     return ctx

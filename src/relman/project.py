@@ -1,0 +1,210 @@
+"""The project as relman finds it: its configuration, with every value the user
+did not set detected from the repository.
+
+:func:`load_config` reads ``[tool.relman]`` (:func:`relman.config.read_config`:
+defaults, pyproject, ``RELMAN_*`` environment, flags) and fills the values left
+unset from a :class:`Detector`: the version files, tag format, main and
+maintenance branches, notes system, changelog folder, GitHub repository,
+remote and copyright files. Detection sits above the configuration data so
+that the dependency goes one way: configuration at the bottom, detection and
+the release line above it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from relman import versionfiles
+from relman.config import MAINTENANCE_PATTERNS, Config, VersionFile, read_config
+from relman.git import Repo, find_repo
+
+__all__ = ["Detector", "load_config"]
+
+
+# a release tag: a prefix that is empty, `v`, or ends with a separator (or `v` after
+# one: `pkg-v`), then a version
+_TAG_SHAPE = re.compile(r"^(?P<prefix>(?:[^\d]*?[-_/@])?[vV]?)(?P<core>\d[^/]*)$")
+
+_GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[^/\s]+/[^/\s]+?)(?:\.git)?/?$")
+
+
+class Detector:
+    """Values found by looking at the repository; each computed at most once."""
+
+    def __init__(self, project_dir: Path, pyproject: Mapping[str, Any]) -> None:
+        self.project_dir = project_dir
+        self.pyproject = pyproject
+        self.repo: Repo = find_repo(project_dir)
+        self._branches: list[str] | None = None
+        self._refs: list[tuple[str, str]] | None = None
+        self._remotes: dict[str, str] | None = None
+
+    def refs(self) -> list[tuple[str, str]]:
+        """Every ref with its symbolic target, from one git call."""
+        if self._refs is None:
+            raw = self.repo.git(
+                "for-each-ref",
+                "--format=%(refname)%09%(symref)",
+                "refs/heads",
+                "refs/remotes",
+                "refs/tags",
+                strip=False,
+            )
+            self._refs = [
+                (name, target)
+                for name, _, target in (line.partition("\t") for line in raw.split("\n"))
+                if name
+            ]
+        return self._refs
+
+    def remote_urls(self) -> dict[str, str]:
+        """Remote name -> URL, from one git call."""
+        if self._remotes is None:
+            raw = self.repo.git("config", "--get-regexp", r"^remote\..*\.url$", check=False)
+            self._remotes = {}
+            for line in raw.splitlines():
+                key, _, url = line.partition(" ")
+                self._remotes[key[len("remote.") : -len(".url")]] = url
+        return self._remotes
+
+    def branches(self) -> list[str]:
+        if self._branches is None:
+            names = set()
+            for ref, _ in self.refs():
+                if ref.startswith("refs/heads/"):
+                    names.add(ref[len("refs/heads/") :])
+                elif ref.startswith("refs/remotes/") and not ref.endswith("/HEAD"):
+                    names.add(ref[len("refs/remotes/") :].split("/", 1)[-1])
+            self._branches = sorted(names)
+        return self._branches
+
+    def tag_names(self) -> list[str]:
+        return [ref[len("refs/tags/") :] for ref, _ in self.refs() if ref.startswith("refs/tags/")]
+
+    def main_branch(self) -> str | None:
+        symrefs = dict(self.refs())
+        for remote in ("upstream", "origin"):
+            target = symrefs.get(f"refs/remotes/{remote}/HEAD", "")
+            if target.startswith(f"refs/remotes/{remote}/"):
+                return target[len(f"refs/remotes/{remote}/") :]
+        names = self.branches()
+        for candidate in ("main", "master", "trunk", "develop"):
+            if candidate in names:
+                return candidate
+        return None
+
+    def remote(self) -> str | None:
+        remotes = list(self.remote_urls())
+        # NumPy pushes releases to `upstream`; a fork setup has both.
+        for candidate in ("upstream", "origin"):
+            if candidate in remotes:
+                return candidate
+        return remotes[0] if len(remotes) == 1 else None
+
+    def tag_format(self) -> str | None:
+        """The tag format most release tags follow: ``v{version}``, ``{version}``, or a
+        prefixed one (``release-{version}``; in a repository of several packages,
+        ``hatchling-v{version}``, preferring the prefix that names this project)."""
+        from packaging.version import InvalidVersion, Version
+
+        counts: dict[str, int] = {}
+        for tag in self.tag_names():
+            m = _TAG_SHAPE.match(tag)
+            if not m:
+                continue
+            try:
+                Version(m.group("core"))
+            except InvalidVersion:
+                continue
+            prefix = m.group("prefix")
+            counts[prefix] = counts.get(prefix, 0) + 1
+        if not counts:
+            return None
+        project = self.pyproject.get("project", {})
+        name = project.get("name") if isinstance(project, Mapping) else None
+        own = re.sub(r"[-_.]+", "-", str(name or self.project_dir.name)).lower()
+
+        def rank(prefix: str) -> tuple[bool, int, bool]:
+            named = re.sub(r"[-_/@]*[vV]?$", "", prefix)
+            names_us = bool(named) and re.sub(r"[-_.]+", "-", named).lower() == own
+            return (names_us, counts[prefix], prefix == "v")
+
+        best = max(counts, key=rank)
+        if best.lower() == "v" or best == "":
+            # `v` and bare tags mixed: the more common one, `v` on a tie
+            with_v = counts.get("v", 0) + counts.get("V", 0)
+            return "v{version}" if with_v >= counts.get("", 0) else "{version}"
+        return best + "{version}"
+
+    def maintenance_branch(self) -> str | None:
+        counts: dict[str, int] = {}
+        for pattern in MAINTENANCE_PATTERNS:
+            rx = re.compile(
+                "^"
+                + re.escape(pattern).replace(r"\{major\}", r"\d+").replace(r"\{minor\}", r"\d+")
+                + "$"
+            )
+            n = sum(1 for b in self.branches() if rx.match(b))
+            if n:
+                counts[pattern] = n
+        if not counts:
+            return None
+        return max(counts, key=lambda p: (counts[p], -MAINTENANCE_PATTERNS.index(p)))
+
+    def notes_system(self) -> str | None:
+        tool = self.pyproject.get("tool", {})
+        if isinstance(tool, Mapping) and "towncrier" in tool:
+            return "towncrier"
+        if (self.project_dir / "towncrier.toml").is_file():
+            return "towncrier"
+        if (self.project_dir / "Misc" / "NEWS.d").is_dir():
+            return "blurb"
+        return None
+
+    def changelog(self) -> str | None:
+        if (self.project_dir / "doc" / "changelog").is_dir():
+            return "doc/changelog/{version}-changelog.rst"
+        return None
+
+    def github_repo(self) -> str | None:
+        for remote in ("upstream", "origin"):
+            url = self.remote_urls().get(remote)
+            if url:
+                m = _GITHUB_REMOTE.search(url)
+                if m:
+                    return m.group("repo")
+        return None
+
+    def pr_url(self) -> str | None:
+        repo = self.github_repo()
+        return f"https://github.com/{repo}/pull/{{number}}" if repo else None
+
+    def copyright(self) -> tuple[str, ...] | None:
+        found = [
+            p.name
+            for p in sorted(self.project_dir.iterdir())
+            if p.is_file() and p.name.upper().startswith(("LICENSE", "COPYING", "LICENCE"))
+        ]
+        return tuple(found) or None
+
+    def version_files(self) -> tuple[VersionFile, ...] | None:
+        found = versionfiles.detect_files(self.project_dir, self.pyproject)
+        return tuple(found) or None
+
+
+def load_config(
+    project_dir: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read, detect and validate the configuration of the project at ``project_dir``.
+
+    ``overrides`` are command-line values, a table shaped like [tool.relman]
+    (``{"publish": {"target": "local"}}``); they win over everything.
+    """
+    return read_config(project_dir, environ=environ, overrides=overrides, detect=Detector)
