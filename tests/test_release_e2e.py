@@ -127,6 +127,12 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
         out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
         assert out.returncode == 0, out.stdout + out.stderr
         assert gh.token not in out.stdout + out.stderr
+        assert re.search(
+            r"^time: checks [\d.]+ s, .* in all, of which external programs .* [\d.]+ s and "
+            r"relman's own work [\d.]+ s \(\d+%\)$",
+            out.stderr,
+            re.M,
+        ), out.stderr
         (release,) = gh.releases
     assert release["tag_name"] == "v1.1.0"
     assert release["prerelease"] is False
@@ -246,8 +252,16 @@ def test_release_of_the_c_extension_from_a_maintenance_branch(example_repo) -> N
     demo.repo.git("branch", "-q", "--set-upstream-to=origin/maintenance/0.4.x")
     # the wheels a local build makes on this machine (CI would list manylinux ones)
     env = _release_env(demo, RELMAN_BUILD_WHEELS="cp3*-linux_*")
-    out = run_relman("release", "0.4.0", "--yes", cwd=path, env=env)
+    out = run_relman("release", "0.4.0", "--yes", "--json", cwd=path, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
+    # where the time went: every step that ran, external programs apart from relman's own work
+    timing = json.loads(out.stdout)["timing"]
+    assert {"build", "verify", "publish", "install-check"} <= set(timing["steps"])
+    assert timing["external_seconds"] > 0  # the builds and environments are external programs
+    assert timing["own_seconds"] + timing["external_seconds"] == pytest.approx(
+        timing["seconds"], abs=0.01
+    )
+    assert timing["seconds"] == pytest.approx(sum(timing["steps"].values()), abs=0.05)
     state = json.loads((path / ".git" / "relman" / "0.4.0.json").read_text())
     names = sorted(state["artifacts"])
     assert any(n.endswith(".tar.gz") for n in names)

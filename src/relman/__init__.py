@@ -7,20 +7,61 @@ stable entry points.
 
 from __future__ import annotations
 
-from relman.config import Config
-from relman.errors import (
-    CheckFailed,
-    CommandError,
-    ConfigError,
-    NothingToDo,
-    RelmanError,
-    RemoteError,
-    ToolNotFound,
-    UsageError,
-    VersionError,
-)
-from relman.project import load_config
-from relman.versioning import next_version, parse_version
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from relman.config import Config
+    from relman.errors import (
+        CheckFailed,
+        CommandError,
+        ConfigError,
+        NothingToDo,
+        RelmanError,
+        RemoteError,
+        ToolNotFound,
+        UsageError,
+        VersionError,
+    )
+    from relman.project import load_config
+    from relman.versioning import next_version, parse_version
+
+# the public names are imported on first use (PEP 562), so that importing a
+# submodule (`relman.cli` for `relman --help`) does not load the whole library
+_LAZY = {
+    "Config": "relman.config",
+    "load_config": "relman.project",
+    "next_version": "relman.versioning",
+    "parse_version": "relman.versioning",
+    **dict.fromkeys(
+        (
+            "CheckFailed",
+            "CommandError",
+            "ConfigError",
+            "NothingToDo",
+            "RelmanError",
+            "RemoteError",
+            "ToolNotFound",
+            "UsageError",
+            "VersionError",
+        ),
+        "relman.errors",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'relman' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CheckFailed",

@@ -5,6 +5,11 @@ resolved with :func:`shutil.which` (a missing tool is a :class:`ToolNotFound`
 with an install hint), ``cwd`` is explicit, ``shell`` is never used, and a
 failure raises :class:`CommandError` carrying the command, exit code, stdout
 and stderr.
+
+:func:`external_seconds` tells how long relman has spent waiting for external
+programs (the union of the intervals in which at least one ran, so programs
+run in parallel threads count once): the release's timing line uses it to tell
+relman's own work from the builds, environments and git it waits for.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -23,7 +31,7 @@ from typing import cast
 from relman import _report
 from relman.errors import CommandError, ToolNotFound
 
-__all__ = ["Completed", "find_program", "run", "stream"]
+__all__ = ["Completed", "external_seconds", "find_program", "run", "stream"]
 
 _INSTALL_HINTS = {
     "git": "install git (for example `apt-get install git`) and make sure it is on PATH",
@@ -31,6 +39,43 @@ _INSTALL_HINTS = {
     "ssh-keygen": "install OpenSSH (`apt-get install openssh-client`)",
     "uv": "install uv (`pip install uv`); relman falls back to venv and pip without it",
 }
+
+
+class _Clock:
+    """The union of the intervals in which at least one external program ran."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._since = 0.0
+        self._total = 0.0
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._lock:
+            if self._active == 0:
+                self._since = time.perf_counter()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                if self._active == 0:
+                    self._total += time.perf_counter() - self._since
+
+    def seconds(self) -> float:
+        with self._lock:
+            ongoing = time.perf_counter() - self._since if self._active else 0.0
+            return self._total + ongoing
+
+
+_CLOCK = _Clock()
+
+
+def external_seconds() -> float:
+    """Seconds this process has spent waiting for external programs so far."""
+    return _CLOCK.seconds()
 
 
 @dataclass(frozen=True)
@@ -76,16 +121,17 @@ def run(
         argv[0] = find_program(program)
     _report.debug("$ " + " ".join(argv))
     try:
-        proc = subprocess.run(
-            argv,
-            cwd=os.fspath(cwd),
-            env=dict(env) if env is not None else None,
-            input=input.encode() if isinstance(input, str) and not text else input,
-            capture_output=True,
-            text=text,
-            timeout=timeout,
-            check=False,
-        )
+        with _CLOCK.running():
+            proc = subprocess.run(
+                argv,
+                cwd=os.fspath(cwd),
+                env=dict(env) if env is not None else None,
+                input=input.encode() if isinstance(input, str) and not text else input,
+                capture_output=True,
+                text=text,
+                timeout=timeout,
+                check=False,
+            )
     except FileNotFoundError as exc:
         if not Path(cwd).is_dir():
             raise CommandError(f"folder {cwd} does not exist", command=argv) from exc
@@ -134,7 +180,7 @@ def stream(
         argv[0] = find_program(program)
     _report.debug("$ " + " ".join(argv))
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    with tempfile.TemporaryFile() as err:
+    with _CLOCK.running(), tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(
                 argv,

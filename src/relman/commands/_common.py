@@ -8,7 +8,6 @@ status`` and ``relman status --json`` mean the same. Results go to stdout
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -145,6 +144,8 @@ def emit(data: Any, render: Callable[[], None] | None = None) -> None:
     """Print a command's result: JSON with --json, otherwise ``render()``."""
     state = get_state()
     if state.json:
+        import json
+
         click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
     elif render is not None:
         render()
@@ -260,4 +261,6 @@ def confirm(question: str) -> bool:
 
 def as_plain(obj: Any) -> Any:
     """Dataclasses, paths and mappings as JSON-ready data."""
+    import json
+
     return json.loads(json.dumps(obj, default=_default))

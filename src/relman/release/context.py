@@ -260,15 +260,22 @@ class StepPlan:
     description: str
     actions: tuple[str, ...] = ()
     reason: str = ""
+    # for a step that ran: its wall time, and how much of it external programs took
+    seconds: float | None = None
+    external_seconds: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "status": self.status,
             "description": self.description,
             "actions": list(self.actions),
             "reason": self.reason,
         }
+        if self.seconds is not None:
+            out["seconds"] = round(self.seconds, 3)
+            out["external_seconds"] = round(self.external_seconds or 0.0, 3)
+        return out
 
 
 class Step:

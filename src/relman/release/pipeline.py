@@ -13,9 +13,11 @@ the release lock, re-checking every step against the world on a resume.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from relman import _proc
 from relman._fault import fault_point
 from relman.config import Config
 from relman.errors import NotImplementedStep, RelmanError, UsageError
@@ -219,15 +221,29 @@ def run_release(
                 on_step(step.name, "running", step.description)
             ctx.state.mark(step.name, "running")
             fault_point(f"{step.name}:start")
+            started, external = time.perf_counter(), _proc.external_seconds()
             try:
                 step.run(ctx)
             except RelmanError as exc:
                 ctx.state.mark(step.name, "failed", exc.message)
                 _forget_if_untouched(ctx)
                 raise
+            seconds = time.perf_counter() - started
+            external = _proc.external_seconds() - external
             fault_point(f"{step.name}:end")
+            ctx.state.step(step.name).update(
+                {"seconds": round(seconds, 3), "external_seconds": round(external, 3)}
+            )
             ctx.state.mark(step.name, "done")
-            outcomes.append(StepPlan(step.name, "done", step.description))
+            outcomes.append(
+                StepPlan(
+                    step.name,
+                    "done",
+                    step.description,
+                    seconds=seconds,
+                    external_seconds=external,
+                )
+            )
             if on_step:
                 on_step(step.name, "done", "")
         ctx.state.set("finished", _now())
