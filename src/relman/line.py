@@ -40,7 +40,7 @@ def release_tags(config: Config, repo: Repo, *, merged_into: str | None = None) 
     With ``merged_into`` only tags reachable from that revision are returned.
     """
     all_tags = repo.tags()
-    names = repo.git("tag", "--merged", merged_into).split() if merged_into else list(all_tags)
+    names = repo.merged_tags(merged_into, tags=all_tags) if merged_into else list(all_tags)
     found = []
     for name in names:
         version = config.version_from_tag(name)

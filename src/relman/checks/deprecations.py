@@ -21,9 +21,12 @@ policy asks for one).
 from __future__ import annotations
 
 import ast
+import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from relman.checks import CheckContext, Finding, Skip, get_check, register
 
@@ -283,6 +286,57 @@ def _source_files(ctx: CheckContext) -> list[str]:
     return out
 
 
+# parse in worker processes when this many files are not in the cache
+_PARALLEL_FROM = 48
+
+
+def _find_all(items: list[tuple[str, str]]) -> list[list[Deprecation]]:
+    return [find_deprecations(path, text) for path, text in items]
+
+
+def _scan(ctx: CheckContext, files: list[str]) -> list[Deprecation]:
+    """The deprecations of ``files``: each file read once, parsed only when its
+    content is not in the cache, the misses parsed in parallel when they are many."""
+    import dataclasses
+
+    from relman.checks.cache import ResultCache
+
+    cache = ResultCache(ctx.repo.git_dir, ID, salt=_SALT)
+    results: dict[str, list[Deprecation]] = {}
+    misses: list[tuple[str, str, str]] = []
+    for path in files:
+        text = ctx.read_text(path)
+        # every deprecation names a category or a *deprecate(d) decorator, and each of
+        # those spells "deprecat" or "FutureWarning": other files cannot have one
+        if not text or not ("deprecat" in text.lower() or "FutureWarning" in text):
+            continue
+        key = cache.key(path, text)
+        hit = cache.get(key)
+        if hit is not None:
+            results[path] = [Deprecation(*row) for row in hit]
+        else:
+            misses.append((key, path, text))
+    workers = min(os.cpu_count() or 1, 4)
+    if len(misses) >= _PARALLEL_FROM and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [[(path, text) for _, path, text in misses[i::workers]] for i in range(workers)]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parsed = [deps for chunk in pool.map(_find_all, chunks) for deps in chunk]
+        order = [m for i in range(workers) for m in misses[i::workers]]
+    else:
+        parsed = _find_all([(path, text) for _, path, text in misses])
+        order = misses
+    for (key, path, _), deps in zip(order, parsed, strict=True):
+        results[path] = deps
+        cache.put(key, [dataclasses.astuple(d) for d in deps])
+    cache.save()
+    return [d for path in files for d in results.get(path, ())]
+
+
+_SALT = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+
+
 @register(
     ID,
     "deprecations due for removal in this release; new deprecations naming no removal version",
@@ -297,12 +351,7 @@ def check_deprecations(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.version is None:
         raise Skip("no release version (pass --version, or fix the version sources)")
     release = Version(Version(ctx.version).base_version)
-    files = _source_files(ctx)
-    found: list[Deprecation] = []
-    for path in files:
-        text = ctx.read_text(path)
-        if text and ("deprecat" in text.lower() or "Warning" in text):
-            found.extend(find_deprecations(path, text))
+    found = _scan(ctx, _source_files(ctx))
     new_lines: dict[str, set[int]] | None = None
     last = last_release(ctx.config, ctx.repo) if ctx.repo.has_commits() else None
     ours = _own_names(ctx)

@@ -1,0 +1,65 @@
+"""Results of per-file checks remembered by content, in the git directory.
+
+A check that derives something from one file's text alone (the deprecations
+it declares) stores the result under the file's path and git blob id
+(``sha1("blob <size>\\0" + content)``, what ``git hash-object`` prints) in
+``<git-dir>/relman/cache/<name>.json``. The cache is salted with the source of
+the check itself, so a changed rule never reads results of the old one. Each
+run keeps only the entries it used: the file never grows past the tree.
+A git directory that cannot be written is no error: the check runs uncached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from relman import _atomic
+
+__all__ = ["ResultCache", "blob_id"]
+
+
+def blob_id(text: str) -> str:
+    """git's blob id of ``text`` encoded as UTF-8."""
+    data = text.encode("utf-8", "surrogateescape")
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class ResultCache:
+    """``(path, content) -> result`` for one check, loaded once and saved once."""
+
+    def __init__(self, git_dir: Path, name: str, *, salt: str) -> None:
+        self.path = git_dir / "relman" / "cache" / f"{name}.json"
+        self.salt = salt
+        self._used: dict[str, Any] = {}
+        self._known: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("salt") == salt:
+                entries = data.get("entries")
+                self._known = entries if isinstance(entries, dict) else {}
+
+    @staticmethod
+    def key(path: str, text: str) -> str:
+        return f"{path}\0{blob_id(text)}"
+
+    def get(self, key: str) -> Any:
+        """The remembered result, or None."""
+        value = self._known.get(key)
+        if value is not None:
+            self._used[key] = value
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        self._used[key] = value
+
+    def save(self) -> None:
+        if self._used == self._known:
+            return
+        with contextlib.suppress(OSError):
+            _atomic.write_text(
+                self.path, json.dumps({"salt": self.salt, "entries": self._used}) + "\n"
+            )

@@ -1,0 +1,99 @@
+"""What the checks remember between runs, in the git directory: per-file results
+keyed by path and content (the deprecations scan), and the tags reachable from a
+commit. A remembered answer is used only while its key holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from relman.checks import run_checks
+from relman.checks.cache import blob_id
+from relman.git import Repo
+from relman.project import load_config
+from tests.test_checks import make_project
+
+DUE = (
+    "import warnings\n\n\ndef old():\n"
+    '    warnings.warn("old() will be removed in 1.1", DeprecationWarning)\n'
+)
+# a large project's module tree (SciPy's shape: many modules, a few with deprecations)
+MODULES = {f"src/demo/m{i}.py": f"def f{i}():\n    return {i}\n" for i in range(60)}
+
+
+def _messages(path: Path) -> list[str]:
+    report = run_checks(load_config(path), version="1.1.0", kind=None, only=["deprecations"])
+    return [f.message for f in report.findings]
+
+
+def test_blob_id_is_gits() -> None:
+    # `printf 'hello\n' | git hash-object --stdin`
+    assert blob_id("hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+
+
+def test_deprecation_results_come_from_the_cache_only_while_the_file_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    repo = make_project(tmp_path, {"src/demo/mod.py": DUE})
+    first = _messages(repo.path)
+    assert len(first) == 1 and "due for removal in 1.1" in first[0]
+    cache = repo.path / ".git" / "relman" / "cache" / "deprecations.json"
+    data = json.loads(cache.read_text())
+    (key,) = data["entries"]
+    assert key == f"src/demo/mod.py\0{blob_id(DUE)}"
+    # the next run reads what it remembered: a planted answer under the same key shows
+    planted = list(data["entries"][key][0])
+    planted[4] = "planted() will be removed in 1.1"
+    data["entries"][key] = [planted]
+    cache.write_text(json.dumps(data))
+    assert "planted()" in _messages(repo.path)[0]
+    # a changed file has another blob id: parsed again, the planted answer is not used
+    (repo.path / "src/demo/mod.py").write_text(DUE.replace("old()", "older()"))
+    assert "older()" in _messages(repo.path)[0]
+    # and a cache of another version of the rules is ignored
+    data = json.loads(cache.read_text())
+    data["salt"] = "another version of the check"
+    for k in data["entries"]:
+        data["entries"][k] = []
+    cache.write_text(json.dumps(data))
+    assert "older()" in _messages(repo.path)[0]
+
+
+def test_many_files_are_scanned_in_parallel_with_the_same_result(tmp_path: Path) -> None:
+    files = {**MODULES, **{f"src/demo/d{i}.py": DUE.replace("old", f"old{i}") for i in range(50)}}
+    repo = make_project(tmp_path, files)
+    cold = _messages(repo.path)
+    assert sorted(m.split(":")[-1] for m in cold) == sorted(
+        f" old{i}() will be removed in 1.1" for i in range(50)
+    )
+    warm = _messages(repo.path)
+    assert warm == cold
+
+
+def test_a_git_directory_that_cannot_hold_the_cache_runs_uncached(tmp_path: Path) -> None:
+    repo = make_project(tmp_path, {"src/demo/mod.py": DUE})
+    blocker = repo.path / ".git" / "relman" / "cache"
+    blocker.parent.mkdir()
+    blocker.write_text("not a folder\n")  # writing under it fails, even for root
+    assert len(_messages(repo.path)) == 1
+    assert len(_messages(repo.path)) == 1
+    assert blocker.read_text() == "not a folder\n"
+
+
+def test_merged_tags_follow_the_commit_and_the_tags(tmp_path: Path) -> None:
+    repo = make_project(tmp_path)
+    repo.git("tag", "v1.0.0")
+    r = Repo(repo.path)
+    assert r.merged_tags("HEAD") == ["v1.0.0"]
+    cache = repo.path / ".git" / "relman" / "cache" / "merged-tags.json"
+    assert cache.is_file()
+    # a new tag changes the key: asked again, not answered from the cache
+    repo.git("tag", "v1.0.1")
+    assert r.merged_tags("HEAD") == ["v1.0.0", "v1.0.1"]
+    # a tag on a commit that HEAD does not reach is not merged
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side work", {"side.txt": "x\n"})
+    repo.git("tag", "v2.0.0")
+    repo.git("checkout", "-q", "-")
+    assert r.merged_tags("HEAD") == ["v1.0.0", "v1.0.1"]
+    assert r.merged_tags("side") == ["v1.0.0", "v1.0.1", "v2.0.0"]
