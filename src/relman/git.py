@@ -412,6 +412,10 @@ class Repo:
     def create_branch(self, name: str, start: str = "HEAD") -> None:
         self.git("branch", name, start)
 
+    def set_upstream(self, branch: str, upstream: str) -> None:
+        """``git branch --set-upstream-to=upstream branch``."""
+        self.git("branch", "-q", f"--set-upstream-to={upstream}", branch)
+
     def checkout(self, rev: str) -> None:
         self.git("checkout", "-q", rev)
 

@@ -234,6 +234,30 @@ class Context:
         )
         return paths
 
+    @property
+    def notes_version(self) -> str:
+        """The version whose notes file this release writes.
+
+        With one towncrier notes file per release, the pre-releases of a release
+        write the notes of the release they lead to, as NumPy keeps one
+        ``1.19.0-notes.rst`` for 1.19.0rc1, rc2 and 1.19.0: each pre-release
+        rewrites it from every fragment of the cycle (kept until the final),
+        and the final carries the whole cycle. Otherwise (blurb's file per
+        pre-release, one news file for every release) the version itself.
+        """
+        v = Version(self.version)
+        return v.base_version if v.is_prerelease and self.notes_accumulate else self.version
+
+    @property
+    def notes_accumulate(self) -> bool:
+        """The project keeps one towncrier notes file per release (``{version}`` in its name)."""
+        if self.config.notes.system != "towncrier":
+            return False
+        from relman.notes.towncrier import load_settings
+
+        settings = load_settings(self.config.project_dir, self.config.pyproject)
+        return not settings.single_file and "{version}" in settings.filename
+
     def released_notes(self) -> str:
         """The release notes file as it is in the release commit ("" when there is none)."""
         commit = self.release_commit
@@ -241,7 +265,7 @@ class Context:
             return ""
         from relman import notes
 
-        target = notes.notes_file(self.config, self.version)
+        target = notes.notes_file(self.config, self.notes_version)
         if target is None:
             return ""
         return self.repo.show_file(commit, self.relpath(target)) or ""

@@ -40,6 +40,7 @@ from relman.release.steps.branches import (
     EolTagStep,
     MainDevStep,
     PushBranchesStep,
+    check_branch_version,
 )
 from relman.release.steps.build import BuildStep, ChecksumsStep, VerifyStep
 from relman.release.steps.prepare import ChangelogStep, ChecksStep, NotesStep, TagStep, VersionStep
@@ -289,6 +290,12 @@ def open_context(
     stem = normalized if kind in RELEASE_KINDS else f"{normalized}.{kind}"
     state = ReleaseState(state_dir / f"{stem}.json")
     ctx = Context(config, repo, normalized, kind, state, yes=yes, confirm=confirm, force=force)
+    if (
+        kind == "new-branch"
+        and not state.exists
+        and repo.rev_parse(f"refs/heads/{config.maintenance_branch_for(normalized)}") is None
+    ):
+        check_branch_version(ctx)
     if kind in RELEASE_KINDS and not state.exists:
         from relman.line import check_new_version
 

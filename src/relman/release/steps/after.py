@@ -73,12 +73,27 @@ class PostReleaseStep(Step):
 
     def plan(self, ctx: Context) -> list[str]:
         actions = [f"set version {self._dev_version(ctx)}"]
-        if ctx.config.notes.template:
-            actions.append(f"start the notes file of {self._dev_version(ctx).split('.dev')[0]}")
+        starts = self._starts_notes(ctx)
+        if starts:
+            actions.append(f"start {starts}")
         actions.append(f"commit '{self._message(ctx)}'")
         if not PushStep().skip_reason(ctx):
             actions.append(f"push {ctx.branch} to {ctx.config.remote}")
         return actions
+
+    def _starts_notes(self, ctx: Context) -> str | None:
+        """The notes file the commit starts (None: none, or it exists already)."""
+        if not ctx.config.notes.template or ctx.config.notes.system != "towncrier":
+            return None
+        from relman import notes
+
+        target = notes.notes_file(ctx.config, str(Version(self._dev_version(ctx)).base_version))
+        if target is None:
+            return None
+        rel = ctx.relpath(target)
+        if ctx.repo.show_file(ctx.release_commit or "HEAD", rel) is not None:
+            return None  # a pre-release wrote it: the cycle's notes go on in it
+        return rel
 
     def run(self, ctx: Context) -> None:
         if self._committed(ctx) is None:
@@ -133,7 +148,7 @@ class ForwardPortStep(Step):
         if ctx.config.notes.system != "none":
             from relman import notes
 
-            target = notes.notes_file(ctx.config, ctx.version)
+            target = notes.notes_file(ctx.config, ctx.notes_version)
             if target is not None:
                 paths.append(ctx.relpath(target))
         if ctx.config.changelog.path:

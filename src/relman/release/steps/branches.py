@@ -22,7 +22,41 @@ __all__ = [
     "EolTagStep",
     "MainDevStep",
     "PushBranchesStep",
+    "check_branch_version",
 ]
+
+
+def check_branch_version(ctx: Context) -> None:
+    """Refuse a new branch whose version is unrelated to the one main heads for.
+
+    With the version in files, main must be at a version of the same X.Y
+    (1.2.0.dev0, 1.2.0rc1, ...): ``--kind new-branch 1.5.0`` on a main at
+    1.2.0.dev0 would cut ``maintenance/1.5.x`` holding 1.2.0.dev0. With a
+    dynamic version (the tag is the version) it must be later than the last
+    release. Nothing has changed when this stops.
+    """
+    from relman.line import current_version, last_release
+
+    target = Version(ctx.version)
+    series = (*target.release, 0)[:2]
+    if VersionStep().skip_reason(ctx) is None:
+        current = current_version(ctx.config, ctx.repo)
+        if current is None:
+            return
+        if (*Version(current).release, 0)[:2] != series:
+            raise UsageError(
+                f"{ctx.config.main_branch} is at {current}, not on the way to {ctx.version}: "
+                f"a branch {ctx.config.maintenance_branch_for(ctx.version)} would hold {current}",
+                hint=f"branch for the release {ctx.config.main_branch} heads for "
+                f"(relman release {Version(current).base_version} --kind new-branch)",
+            )
+        return
+    last = last_release(ctx.config, ctx.repo) if ctx.repo.has_commits() else None
+    if last is not None and target <= last.version:
+        raise UsageError(
+            f"{ctx.version} is not later than the last release {last.version} ({last.name})",
+            hint="give the version the new branch will release first",
+        )
 
 
 class BranchStep(Step):
@@ -45,8 +79,16 @@ class BranchStep(Step):
 
 
 class MainDevStep(Step):
+    """Prepare main for the next development, as NumPy's commit after branching does:
+    the next minor's ``.dev0`` in the version files, the fragments the branch took
+    removed (the branch's release notes hold them), the next notes file started, a
+    ``.dev0`` tag on that commit."""
+
     name = "main-dev-version"
-    description = "main moves on to the next minor's .dev0 with a new notes file"
+    description = (
+        "main moves on to the next minor's .dev0: fragments the branch took removed, "
+        "a new notes file, the .dev0 tag"
+    )
     kinds = frozenset({"new-branch"})
 
     def _dev(self, ctx: Context) -> str:
@@ -54,21 +96,65 @@ class MainDevStep(Step):
         major, minor = (*v.release, 0)[:2]
         return f"{major}.{minor + 1}.0.dev0"
 
-    def skip_reason(self, ctx: Context) -> str | None:
-        if VersionStep().skip_reason(ctx):
-            return "dynamic version: the .dev0 tag marks development"
-        return None
+    def _message(self, ctx: Context) -> str:
+        return f"REL: begin {self._dev(ctx).removesuffix('.0.dev0')} development"
+
+    def _files_version(self, ctx: Context) -> bool:
+        return VersionStep().skip_reason(ctx) is None
+
+    def _fragments(self, ctx: Context) -> list[str]:
+        """The news fragments at the branch point: the branch's release uses them."""
+        if ctx.config.notes.system == "none":
+            return []
+        from relman import notes
+
+        start = ctx.state.get("start_commit") or "HEAD"
+        pending = [ctx.relpath(p) for p in notes.pending_fragments(ctx.config)]
+        if not pending:
+            return []
+        tracked = ctx.repo.git("ls-tree", "-r", "--name-only", start, "--", *pending)
+        return sorted(set(tracked.splitlines()))
+
+    def _notes_file(self, ctx: Context) -> str | None:
+        """The next minor's notes file, when the project keeps one per release and it is missing."""
+        if not ctx.notes_accumulate:
+            return None
+        from relman import notes
+
+        target = notes.notes_file(ctx.config, self._dev(ctx).removesuffix(".dev0"))
+        if target is None or target.exists():
+            return None
+        return ctx.relpath(target)
+
+    def _committed(self, ctx: Context) -> bool:
+        main = f"refs/heads/{ctx.config.main_branch}"
+        if self._files_version(ctx):
+            values = version_files_text(ctx, main)
+            return bool(values) and all(v == self._dev(ctx) for v in values.values())
+        subject = next(iter(ctx.repo.log(main, extra=["-n1"])), None)
+        return subject is not None and subject.subject == self._message(ctx)
 
     def is_done(self, ctx: Context) -> bool:
-        values = version_files_text(ctx, f"refs/heads/{ctx.config.main_branch}")
-        return bool(values) and all(v == self._dev(ctx) for v in values.values())
+        tag = ctx.config.tag_for(self._dev(ctx))
+        return self._committed(ctx) and ctx.repo.tag_exists(tag)
 
     def plan(self, ctx: Context) -> list[str]:
-        return [
-            f"on {ctx.config.main_branch}: set version {self._dev(ctx)}",
-            f"commit 'REL: begin {self._dev(ctx).removesuffix('.0.dev0')} development'",
-            f"tag {ctx.config.tag_for(self._dev(ctx))}",
-        ]
+        main, actions = ctx.config.main_branch, []
+        if not self._committed(ctx):
+            if self._files_version(ctx):
+                actions.append(f"on {main}: set version {self._dev(ctx)}")
+            fragments = self._fragments(ctx)
+            if fragments:
+                actions.append(
+                    f"on {main}: git rm the {len(fragments)} news fragment(s) "
+                    f"{ctx.config.maintenance_branch_for(ctx.version)} releases"
+                )
+            started = self._notes_file(ctx)
+            if started:
+                actions.append(f"on {main}: start {started}")
+            actions.append(f"commit '{self._message(ctx)}'")
+        actions.append(f"tag {ctx.config.tag_for(self._dev(ctx))} (unsigned, marks development)")
+        return actions
 
     def run(self, ctx: Context) -> None:
         from relman import versionfiles
@@ -76,19 +162,29 @@ class MainDevStep(Step):
         if ctx.repo.current_branch() != ctx.config.main_branch:
             raise UsageError(f"check out {ctx.config.main_branch} to start a new branch")
         dev = self._dev(ctx)
-        changes = versionfiles.plan_version_change(ctx.config, dev)
-        paths = [ctx.relpath(p) for p in changes]
-        with ctx.editing(self.name, paths):
-            versionfiles.set_version(ctx.config, dev)
-            if ctx.config.notes.template:
-                from relman import notes
+        if not self._committed(ctx):
+            fragments = self._fragments(ctx)
+            started = self._notes_file(ctx)
+            paths: list[str] = []
+            changes = {}
+            if self._files_version(ctx):
+                changes = versionfiles.plan_version_change(ctx.config, dev)
+                paths += [ctx.relpath(p) for p in changes]
+            index = ctx.config.notes.release_index
+            edited = paths + fragments + ([started] if started else []) + ([index] if index else [])
+            with ctx.editing(self.name, edited):
+                if changes:
+                    versionfiles.set_version(ctx.config, dev)
+                if fragments:
+                    ctx.repo.remove_paths(fragments)
+                if started:
+                    from relman import notes
 
-                paths += [
-                    ctx.relpath(p) for p in notes.start_notes(ctx.config, dev.removesuffix(".dev0"))
-                ]
-            ctx.repo.create_commit(
-                f"REL: begin {dev.removesuffix('.0.dev0')} development", paths=paths
-            )
+                    written = notes.start_notes(ctx.config, dev.removesuffix(".dev0"))
+                    paths += [ctx.relpath(p) for p in written]
+                ctx.before_commit(self.name)
+                ctx.repo.add_paths(paths)
+                ctx.repo.create_commit(self._message(ctx), allow_empty=not (paths or fragments))
         tag = ctx.config.tag_for(dev)
         if not ctx.repo.tag_exists(tag):
             ctx.repo.create_tag(
@@ -98,36 +194,42 @@ class MainDevStep(Step):
 
 class PushBranchesStep(Step):
     name = "push-branches"
-    description = "push the new maintenance branch, main and the .dev0 tag"
+    description = "push the new maintenance branch (set as its upstream), main and the .dev0 tag"
     kinds = frozenset({"new-branch"})
 
     def skip_reason(self, ctx: Context) -> str | None:
         return PushStep().skip_reason(ctx)
 
+    def _branch(self, ctx: Context) -> str:
+        return ctx.config.maintenance_branch_for(ctx.version)
+
     def _refs(self, ctx: Context) -> list[str]:
-        refs = [
-            f"refs/heads/{ctx.config.maintenance_branch_for(ctx.version)}",
-            f"refs/heads/{ctx.config.main_branch}",
-        ]
         dev_tag = ctx.config.tag_for(MainDevStep()._dev(ctx))
-        if ctx.repo.tag_exists(dev_tag):
-            refs.append(f"refs/tags/{dev_tag}")
-        return refs
+        return [
+            f"refs/heads/{self._branch(ctx)}",
+            f"refs/heads/{ctx.config.main_branch}",
+            f"refs/tags/{dev_tag}",
+        ]
 
     def is_done(self, ctx: Context) -> bool:
         for ref in self._refs(ctx):
             local = ctx.repo.git("rev-parse", ref, check=False)
             if remote_ref(ctx, ref) != local:
                 return False
-        return True
+        return ctx.repo.upstream(self._branch(ctx)) == f"{ctx.config.remote}/{self._branch(ctx)}"
 
     def plan(self, ctx: Context) -> list[str]:
-        return [f"git push --atomic {ctx.config.remote} " + " ".join(self._refs(ctx))]
+        return [
+            f"git push --atomic {ctx.config.remote} " + " ".join(self._refs(ctx)),
+            f"set the upstream of {self._branch(ctx)} to {ctx.config.remote}/{self._branch(ctx)}",
+        ]
 
     def run(self, ctx: Context) -> None:
         refs = [f"{r}:{r}" for r in self._refs(ctx)]
         ctx.repo.push(ctx.config.remote, refs, dry_run=True)
         ctx.repo.push(ctx.config.remote, refs)
+        ctx.repo.git("fetch", "-q", ctx.config.remote, self._branch(ctx))
+        ctx.repo.set_upstream(self._branch(ctx), f"{ctx.config.remote}/{self._branch(ctx)}")
 
 
 def _eol_names(ctx: Context) -> tuple[str, str]:

@@ -6,6 +6,8 @@ leaves the machine yet.
 
 from __future__ import annotations
 
+from packaging.version import Version
+
 from relman import _report
 from relman._fault import fault_point
 from relman.errors import CheckFailed, UsageError
@@ -103,46 +105,137 @@ class NotesStep(Step):
             return "not configured: no news fragment system found"
         return None
 
+    def _message(self, ctx: Context, version: str | None = None) -> str:
+        return ctx.config.notes.commit_message.format(
+            version=version or ctx.version, name=ctx.config.name
+        )
+
+    def _keeps(self, ctx: Context) -> bool:
+        """A pre-release writes the cycle's notes file and keeps the fragments for the final."""
+        return ctx.notes_version != ctx.version
+
+    def _base(self, ctx: Context, rel: str) -> tuple[bool, str | None]:
+        """The notes file as it was before the cycle's first pre-release wrote to it.
+
+        ``(False, None)`` when no earlier pre-release of the cycle exists (the
+        file on disk is the start); else ``(True, text)``, ``text`` None when
+        the file did not exist then. Found from git: the first pre-release's
+        notes commit, the parent of which holds the file as it was.
+        """
+        from relman.line import release_tags
+
+        if not ctx.notes_accumulate:
+            return False, None
+        cycle, mine = ctx.notes_version, Version(ctx.version)
+        earlier = [
+            t
+            for t in release_tags(ctx.config, ctx.repo)
+            if t.version.pre is not None and t.version.base_version == cycle and t.version < mine
+        ]
+        if not earlier:
+            return False, None
+        first = earlier[0]
+        commits = list(ctx.repo.log(first.name, paths=[rel]))
+        subject = self._message(ctx, str(first.version)).splitlines()[0]
+        chosen = next((c for c in commits if c.subject == subject), None)
+        if chosen is None:
+            return False, None
+        parent = chosen.parents[0] if chosen.parents else None
+        return True, ctx.repo.show_file(parent, rel) if parent else None
+
     def is_done(self, ctx: Context) -> bool:
         from relman import notes
 
         if ctx.release_commit:
             return True
-        target = notes.notes_file(ctx.config, ctx.version)
+        target = notes.notes_file(ctx.config, ctx.notes_version)
         if target is None:
             return False
         rel = ctx.relpath(target)
-        if ctx.repo.show_file("HEAD", rel) is None and not (
+        text = ctx.repo.show_file("HEAD", rel)
+        if text is None and not (
             # a news file git ignores (NumPy's notes-towncrier.rst) is never committed
             target.exists() and ctx.repo.is_ignored(rel)
         ):
             return False
-        return not notes.pending_fragments(ctx.config)
+        pending = notes.pending_fragments(ctx.config)
+        if self._keeps(ctx):
+            # done when the notes file's last commit is this release's and every
+            # pending fragment is the one it was written from
+            last = next(iter(ctx.repo.log("HEAD", paths=[rel], extra=["-n1"])), None)
+            if last is None or last.subject != self._message(ctx).splitlines()[0]:
+                return False
+            rels = [ctx.relpath(p) for p in pending]
+            if not rels:
+                return True
+            at_last = ctx.repo.git("ls-tree", "-r", "--name-only", last.sha, "--", *rels)
+            return set(at_last.splitlines()) == set(rels) and ctx.repo.git_ok(
+                "diff", "--quiet", last.sha, "--", *rels
+            )
+        if pending:
+            return False
+        if text is not None and ctx.notes_accumulate:
+            from relman.notes.towncrier import load_settings
+
+            marker = load_settings(ctx.config.project_dir, ctx.config.pyproject).start_string
+            _, found, rest = text.partition(marker)
+            if found and not rest.strip():
+                raise CheckFailed(
+                    f"{rel} holds only its template and no news fragment is pending: "
+                    f"{ctx.version} would ship notes without an entry",
+                    hint="add news fragments (`relman notes new`), or write the notes below "
+                    f"{marker.strip()!r} and commit them",
+                )
+        return True
 
     def plan(self, ctx: Context) -> list[str]:
         from relman import notes
 
-        target = notes.notes_file(ctx.config, ctx.version)
+        target = notes.notes_file(ctx.config, ctx.notes_version)
+        where = ctx.relpath(target) if target else "the notes"
         pending = notes.pending_fragments(ctx.config)
-        return [
-            f"write {ctx.relpath(target) if target else 'the notes'} from {len(pending)} fragment(s)",
-            f"git rm the {len(pending)} fragment(s)",
-            f"commit '{ctx.config.notes.commit_message.format(version=ctx.version)}'",
-        ]
+        found = target is not None and self._base(ctx, where)[0]
+        if self._keeps(ctx):
+            actions = [
+                f"write {where}, the notes of {ctx.notes_version}, from the cycle's "
+                f"{len(pending)} fragment(s)",
+                f"keep the fragments: the notes of {ctx.notes_version} carry the whole cycle",
+            ]
+        else:
+            actions = [
+                f"write {where} from {len(pending)} fragment(s)"
+                + (" (every fragment since the cycle's first pre-release)" if found else ""),
+                f"git rm the {len(pending)} fragment(s)",
+            ]
+        return [*actions, f"commit '{self._message(ctx)}'"]
 
     def run(self, ctx: Context) -> None:
-        from relman import notes
+        from relman import _atomic, notes
 
-        target = notes.notes_file(ctx.config, ctx.version)
+        target = notes.notes_file(ctx.config, ctx.notes_version)
         paths = [ctx.relpath(p) for p in notes.pending_fragments(ctx.config)]
+        found, base = False, None
         if target is not None:
             paths.append(ctx.relpath(target))
+            found, base = self._base(ctx, ctx.relpath(target))
         if ctx.config.notes.release_index:
             paths.append(ctx.config.notes.release_index)
         with ctx.editing(self.name, paths):
-            notes.build_notes(ctx.config, ctx.version, commit=False)
+            if found and target is not None:
+                # start again from the file as it was before the cycle: every
+                # fragment of the cycle is still pending, each goes in once
+                if base is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    _atomic.write_text(target, base)
+            if self._keeps(ctx):
+                plan = notes.plan_notes(ctx.config, ctx.notes_version)
+                _atomic.write_many(plan.files)
+                ctx.repo.add_paths([ctx.relpath(p) for p in plan.files])
+            else:
+                notes.build_notes(ctx.config, ctx.notes_version, commit=False)
             ctx.before_commit(self.name)
-            ctx.repo.create_commit(ctx.config.notes.commit_message.format(version=ctx.version))
+            ctx.repo.create_commit(self._message(ctx))
 
 
 class ChangelogStep(Step):

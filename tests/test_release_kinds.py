@@ -1,0 +1,140 @@
+"""Each release kind's steps on a copy of examples/purelib (NumPy's layout: one
+towncrier notes file per release, maintenance/X.Y.x branches, a bare origin).
+
+These run the steps that change git (notes, changelog, version, tag, branches)
+without building; the whole cycle with builds, index, docs archive and mail is
+``test_whole_release_cycle`` in tests/test_release_cycle.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from relman.demo import DemoRepo
+from tests.helpers import run_relman
+
+UNSIGNED = {"RELMAN_RELEASE_SIGN": "none"}
+PREPARE = "checks,notes,changelog,version,tag"
+
+
+def _git(path: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _entries(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("- ")]
+
+
+def _ok(out: subprocess.CompletedProcess[str]) -> None:
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.fixture
+def purelib(example_repo) -> DemoRepo:
+    demo = example_repo("purelib")
+    return demo
+
+
+def _fragment(demo: DemoRepo, name: str, text: str) -> None:
+    path = demo.path / "doc" / "release" / "upcoming_changes" / name
+    path.write_text(text + "\n", encoding="utf-8")
+    _git(demo.path, "add", str(path))
+    _git(demo.path, "commit", "-q", "-m", f"ENH: {name}")
+
+
+def test_new_branch_cleans_main_and_sets_the_upstream(purelib: DemoRepo) -> None:
+    path = purelib.path
+    fragments = sorted(p.name for p in (path / "doc/release/upcoming_changes").glob("*.*.rst"))
+    assert len(fragments) == 3
+    plan = json.loads(
+        run_relman("plan", "1.1.0", "--kind", "new-branch", "--json", cwd=path).stdout
+    )
+    steps = {s["name"]: s for s in plan["steps"]}
+    assert (
+        "on main: git rm the 3 news fragment(s) maintenance/1.1.x releases"
+        in (steps["main-dev-version"]["actions"])
+    )
+    assert "on main: start doc/release/1.2.0-notes.rst" in steps["main-dev-version"]["actions"]
+    assert any("refs/tags/v1.2.0.dev0" in a for a in steps["push-branches"]["actions"])
+    _ok(run_relman("release", "1.1.0", "--kind", "new-branch", "--yes", cwd=path, env=UNSIGNED))
+    # main: the next minor's .dev0, the fragments gone, the next notes file (no template)
+    assert not list((path / "doc/release/upcoming_changes").glob("*.*.rst"))
+    assert 'version = "1.2.0.dev0"' in (path / "pyproject.toml").read_text()
+    started = (path / "doc/release/1.2.0-notes.rst").read_text()
+    assert "purelib 1.2.0 Release Notes" in started and not _entries(started)
+    # the branch keeps them, and tracks its remote branch
+    tree = _git(
+        path, "ls-tree", "--name-only", "maintenance/1.1.x", "doc/release/upcoming_changes/"
+    )
+    assert sorted(Path(p).name for p in tree.splitlines() if p.endswith(".rst")) == sorted(
+        [*fragments, "README.rst"]
+    )
+    assert _git(path, "rev-parse", "--abbrev-ref", "maintenance/1.1.x@{upstream}") == (
+        "origin/maintenance/1.1.x"
+    )
+    assert _git(purelib.remote, "rev-list", "-n1", "v1.2.0.dev0") == _git(path, "rev-parse", "main")
+    # every step of the plan is done now
+    again = json.loads(
+        run_relman("plan", "1.1.0", "--kind", "new-branch", "--json", cwd=path).stdout
+    )
+    assert {s["status"] for s in again["steps"]} == {"done"}
+
+
+def test_new_branch_refuses_a_version_main_is_not_heading_for(purelib: DemoRepo) -> None:
+    path = purelib.path
+    before = _git(path, "for-each-ref")
+    out = run_relman("release", "1.5.0", "--kind", "new-branch", "--yes", cwd=path)
+    assert out.returncode == 2
+    assert "main is at 1.1.0.dev0, not on the way to 1.5.0" in out.stderr
+    assert _git(path, "for-each-ref") == before
+    assert not (path / ".git" / "relman").exists()
+
+
+def test_notes_accumulate_from_the_first_rc_to_the_final(purelib: DemoRepo) -> None:
+    """NumPy keeps one 1.19.0-notes.rst for 1.19.0rc1, rc2 and 1.19.0."""
+    path = purelib.path
+    _ok(run_relman("release", "1.1.0", "--kind", "new-branch", "--yes", cwd=path, env=UNSIGNED))
+    _git(path, "checkout", "-q", "maintenance/1.1.x")
+    notes = path / "doc/release/1.1.0-notes.rst"
+    _ok(run_relman("release", "1.1.0rc1", "--only", PREPARE, cwd=path, env=UNSIGNED))
+    assert not (path / "doc/release/1.1.0rc1-notes.rst").exists()
+    rc1 = _entries(_git(path, "show", "v1.1.0rc1:doc/release/1.1.0-notes.rst"))
+    assert len(rc1) == 3
+    # a backport after rc1 adds its fragment; rc2 has every entry of the cycle, once
+    _fragment(purelib, "21.improvement.rst", "``purelib.slugify`` accepts a separator.")
+    plan = json.loads(run_relman("plan", "1.1.0rc2", "--json", cwd=path).stdout)
+    notes_plan = next(s for s in plan["steps"] if s["name"] == "notes")
+    assert notes_plan["actions"][0].startswith("write doc/release/1.1.0-notes.rst")
+    _ok(run_relman("release", "1.1.0rc2", "--only", PREPARE, cwd=path, env=UNSIGNED))
+    rc2 = _entries(notes.read_text())
+    assert len(rc2) == 4 and set(rc1) < set(rc2)
+    # the final: the whole cycle once, the fragments removed only now
+    _fragment(purelib, "22.bugfix.rst", "``purelib.wrap_words`` keeps long words whole.")
+    _ok(run_relman("release", "1.1.0", "--only", PREPARE, cwd=path, env=UNSIGNED))
+    final = _entries(_git(path, "show", "v1.1.0:doc/release/1.1.0-notes.rst"))
+    assert len(final) == 5 and len(set(final)) == 5 and set(rc2) < set(final)
+    assert _git(path, "show", "v1.1.0:doc/release/1.1.0-notes.rst").count("Release Notes") == 1
+    assert not list((path / "doc/release/upcoming_changes").glob("*.*.rst"))
+    plan = json.loads(run_relman("plan", "1.1.0", "--json", cwd=path).stdout)
+    assert next(s for s in plan["steps"] if s["name"] == "notes")["status"] == "done"
+
+
+def test_a_final_with_only_the_template_notes_is_blocked(purelib: DemoRepo) -> None:
+    path = purelib.path
+    _ok(run_relman("release", "1.1.0", "--kind", "new-branch", "--yes", cwd=path, env=UNSIGNED))
+    # main now has the started 1.2.0 notes and no fragment: nothing to release notes from
+    before = _git(path, "for-each-ref")
+    plan = json.loads(run_relman("plan", "1.2.0", "--json", cwd=path).stdout)
+    step = next(s for s in plan["steps"] if s["name"] == "notes")
+    assert step["status"] == "blocked"
+    assert "holds only its template" in step["reason"]
+    out = run_relman("release", "1.2.0", "--only", "notes", cwd=path, env=UNSIGNED)
+    assert out.returncode == 1
+    assert "holds only its template" in out.stderr
+    assert _git(path, "for-each-ref") == before
