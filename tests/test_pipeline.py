@@ -158,13 +158,24 @@ def test_new_branch_then_end_of_life(purelib: DemoRepo) -> None:
     again = run_relman("release", "1.1.0", "--kind", "new-branch", "--yes", cwd=path)
     assert again.returncode == 0 and "already done" in again.stderr
 
-    # end of life of the 1.1 line: confirmation needed, then tag X.Y and delete the branch
+    # end of life of the 1.1 line: its commits were never released, so only with --force;
+    # confirmation needed before anything is pushed, then tag X.Y and delete the branch
     head = _git(path, "rev-parse", "maintenance/1.1.x")
-    refused = run_relman("release", "1.1.0", "--kind", "end-of-life", cwd=path)
+    unsigned = {"RELMAN_RELEASE_SIGN": "none"}
+    unreleased = run_relman(
+        "release", "1.1.0", "--kind", "end-of-life", "--yes", cwd=path, env=unsigned
+    )
+    assert unreleased.returncode == 1
+    assert "commit(s) after its last release v1.0.0 that were never released" in (unreleased.stderr)
+    assert not _git(path, "tag", "-l", "1.1")
+    refused = run_relman(
+        "release", "1.1.0", "--kind", "end-of-life", "--force", cwd=path, env=unsigned
+    )
     assert refused.returncode == 1
-    assert "not confirmed: delete branch maintenance/1.1.x" in refused.stderr
+    assert "not confirmed: end maintenance/1.1.x: push tag 1.1" in refused.stderr
     assert _git(path, "rev-parse", "maintenance/1.1.x") == head
-    out = run_relman("release", "1.1.0", "--kind", "end-of-life", "--yes", cwd=path)
+    assert not _git(remote, "tag", "-l", "1.1")  # nothing pushed before the confirmation
+    out = run_relman("release", "1.1.0", "--kind", "end-of-life", "--yes", cwd=path, env=unsigned)
     assert out.returncode == 0, out.stderr
     assert _git(path, "rev-list", "-n1", "1.1") == head
     assert "maintenance/1.1.x" not in _git(path, "branch", "--list")

@@ -138,3 +138,54 @@ def test_a_final_with_only_the_template_notes_is_blocked(purelib: DemoRepo) -> N
     assert out.returncode == 1
     assert "holds only its template" in out.stderr
     assert _git(path, "for-each-ref") == before
+
+
+def _backport_elsewhere(demo: DemoRepo, tmp: Path) -> str:
+    """Someone else pushes a backport to the maintenance branch."""
+    other = tmp / "other"
+    _git(tmp, "clone", "-q", "-b", "maintenance/1.1.x", str(demo.remote), str(other))
+    (other / "BACKPORT.txt").write_text("fix\n", encoding="utf-8")
+    _git(other, "add", "BACKPORT.txt")
+    _git(other, "commit", "-q", "-m", "BUG: backport of #30 to 1.1.x")
+    _git(other, "push", "-q", "origin", "maintenance/1.1.x")
+    return _git(other, "rev-parse", "HEAD")
+
+
+def test_end_of_life_refuses_a_remote_only_backport_and_works_in_a_fresh_clone(
+    purelib: DemoRepo, tmp_path: Path, gpg_key: str
+) -> None:
+    path = purelib.path
+    _ok(run_relman("release", "1.1.0", "--kind", "new-branch", "--yes", cwd=path, env=UNSIGNED))
+    backport = _backport_elsewhere(purelib, tmp_path)
+    before = _git(purelib.remote, "for-each-ref")
+    out = run_relman("release", "1.1.0", "--kind", "end-of-life", "--yes", "--force", cwd=path)
+    assert out.returncode == 1
+    assert "origin/maintenance/1.1.x has 1 commit(s) that maintenance/1.1.x lacks" in out.stderr
+    assert "BUG: backport of #30" in out.stderr and "no branch and no tag" in out.stderr
+    assert not _git(path, "tag", "-l", "1.1")
+    assert _git(purelib.remote, "for-each-ref") == before
+
+    # a fresh clone has only origin/maintenance/1.1.x: the line ends from there, signed
+    fresh = tmp_path / "fresh"
+    _git(tmp_path, "clone", "-q", "-b", "main", str(purelib.remote), str(fresh))
+    _git(fresh, "config", "user.signingkey", gpg_key)
+    plan = json.loads(
+        run_relman("plan", "1.1.0", "--kind", "end-of-life", "--json", cwd=fresh).stdout
+    )
+    steps = {s["name"]: s for s in plan["steps"]}
+    assert steps["eol-tag"]["actions"] == [
+        "create signed (auto) annotated tag 1.1 at the head of maintenance/1.1.x (not pushed)"
+    ]
+    refused = run_relman("release", "1.1.0", "--kind", "end-of-life", "--force", cwd=fresh)
+    assert refused.returncode == 1 and "not confirmed: end maintenance/1.1.x" in refused.stderr
+    assert _git(purelib.remote, "for-each-ref") == before  # nothing pushed unconfirmed
+    out = run_relman("release", "1.1.0", "--kind", "end-of-life", "--yes", cwd=fresh)
+    _ok(out)
+    assert _git(fresh, "rev-list", "-n1", "1.1") == backport
+    assert _git(fresh, "tag", "-v", "1.1") is not None  # a good signature, or git fails
+    assert _git(purelib.remote, "rev-list", "-n1", "1.1") == backport
+    assert "maintenance/1.1.x" not in _git(purelib.remote, "branch", "--list")
+    again = json.loads(
+        run_relman("plan", "1.1.0", "--kind", "end-of-life", "--json", cwd=fresh).stdout
+    )
+    assert {s["status"] for s in again["steps"]} == {"done"}

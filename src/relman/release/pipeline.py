@@ -36,6 +36,7 @@ from relman.release.context import (
 from relman.release.steps.after import ForwardPortStep, InstallCheckStep, PostReleaseStep
 from relman.release.steps.branches import (
     BranchStep,
+    EolChecksStep,
     EolDeleteStep,
     EolTagStep,
     MainDevStep,
@@ -83,6 +84,7 @@ def steps_for(kind: str) -> list[Step]:
         BranchStep(),
         MainDevStep(),
         PushBranchesStep(),
+        EolChecksStep(),
         EolTagStep(),
         EolDeleteStep(),
     ]

@@ -24,6 +24,9 @@ __all__ = [
     "NotesStep",
     "TagStep",
     "VersionStep",
+    "create_release_tag",
+    "ensure_signing_ready",
+    "tag_kind",
 ]
 
 
@@ -61,10 +64,10 @@ class ChecksStep(Step):
                 hint="fix the problems above (or configure [tool.relman.checks]) and run again",
             )
         if ctx.kind in RELEASE_KINDS:  # the only kinds that make a signed tag
-            _ensure_signing_ready(ctx)
+            ensure_signing_ready(ctx)
 
 
-def _ensure_signing_ready(ctx: Context) -> None:
+def ensure_signing_ready(ctx: Context) -> None:
     """A missing signing key must stop the release before anything changes."""
     mode = ctx.config.release.sign
     if mode == "none":
@@ -332,16 +335,8 @@ class TagStep(Step):
             )
         return True
 
-    def _sign(self, ctx: Context) -> bool | None:
-        return {"none": False, "auto": True, "gpg": True, "ssh": True}[ctx.config.release.sign]
-
     def plan(self, ctx: Context) -> list[str]:
-        how = (
-            "unsigned"
-            if ctx.config.release.sign == "none"
-            else f"signed ({ctx.config.release.sign})"
-        )
-        return [f"create {how} annotated tag {ctx.tag} at HEAD"]
+        return [f"create {tag_kind(ctx)} annotated tag {ctx.tag} at HEAD"]
 
     def run(self, ctx: Context) -> None:
         if ctx.repo.is_dirty(untracked=False):
@@ -350,26 +345,29 @@ class TagStep(Step):
                 hint="commit or stash them, then run `relman release --resume`",
             )
         message = ctx.config.release.tag_message.format(name=ctx.config.name, version=ctx.version)
-        if ctx.version not in message:
-            message = f"{message}\n\nVersion {ctx.version}"
-        sign = self._sign(ctx)
-        extra: dict[str, str] = {}
-        if ctx.config.release.sign in ("gpg", "ssh"):
-            fmt = "openpgp" if ctx.config.release.sign == "gpg" else "ssh"
-            extra = {
-                "GIT_CONFIG_COUNT": "1",
-                "GIT_CONFIG_KEY_0": "gpg.format",
-                "GIT_CONFIG_VALUE_0": fmt,
-            }
-        args = [
-            "tag",
-            "-s" if sign else "--no-sign",
-            *([] if sign else ["-a"]),
-            "-F",
-            "-",
-            ctx.tag,
-            "HEAD",
-        ]
-        ctx.repo.git(*args, input=message, env=extra or None, what=f"git tag {ctx.tag}")
+        create_release_tag(ctx, ctx.tag, message, "HEAD")
         fault_point(f"{self.name}:mid")
         ctx.state.set("release_commit", ctx.repo.head())
+
+
+def tag_kind(ctx: Context) -> str:
+    """How release tags are made: "unsigned" or "signed (gpg)"."""
+    mode = ctx.config.release.sign
+    return "unsigned" if mode == "none" else f"signed ({mode})"
+
+
+def create_release_tag(ctx: Context, tag: str, message: str, rev: str) -> None:
+    """An annotated tag signed as ``[tool.relman.release] sign`` says, naming the version."""
+    if ctx.version not in message:
+        message = f"{message}\n\nVersion {ctx.version}"
+    sign = ctx.config.release.sign != "none"
+    extra: dict[str, str] = {}
+    if ctx.config.release.sign in ("gpg", "ssh"):
+        fmt = "openpgp" if ctx.config.release.sign == "gpg" else "ssh"
+        extra = {
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "gpg.format",
+            "GIT_CONFIG_VALUE_0": fmt,
+        }
+    args = ["tag", "-s" if sign else "--no-sign", *([] if sign else ["-a"]), "-F", "-", tag, rev]
+    ctx.repo.git(*args, input=message, env=extra or None, what=f"git tag {tag}")
