@@ -70,6 +70,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Check detached signatures.",
     ),
     "wheels": ("relman.commands.wheels", "wheels", "Fetch wheels built elsewhere."),
+    "ci": ("relman.commands.ci", "ci", "The CI workflow that builds every wheel (GitHub Actions)."),
     "publish": (
         "relman.commands.publish",
         "publish",

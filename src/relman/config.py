@@ -39,6 +39,7 @@ from relman.errors import ConfigError, UsageError
 __all__ = [
     "AnnounceConfig",
     "BuildConfig",
+    "CIConfig",
     "ChangelogConfig",
     "ChecksConfig",
     "Config",
@@ -238,7 +239,10 @@ class BuildConfig:
         metadata=_meta("allowed signers file for checking ssh signatures (default: ssh-key.pub)"),
     )
     wheels_from: str | None = field(
-        default=None, metadata=_meta("staging index to fetch wheels from instead of building")
+        default=None,
+        metadata=_meta(
+            "staging index to fetch wheels from instead of building, or `github-actions`"
+        ),
     )
 
 
@@ -266,6 +270,13 @@ class PublishConfig:
     )
     retry_time: float = field(
         default=120.0, metadata=_meta("seconds spent at most on retries of one request")
+    )
+    via: str = field(
+        default="relman",
+        metadata=_meta(
+            "who uploads: relman itself, or the CI workflow's trusted-publishing job",
+            choices=("relman", "github-actions"),
+        ),
     )
 
 
@@ -350,6 +361,30 @@ class GitHubConfig:
     blocker_label: str = field(
         default="release blocker", metadata=_meta("label of release blockers")
     )
+    release_title: str = field(
+        default="{tag}",
+        metadata=_meta("GitHub release title ({tag}, {version}, {date}; NumPy: '{tag} ({date})')"),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CIConfig:
+    repo: str | None = field(
+        default=None,
+        metadata=_meta("owner/name whose Actions build the wheels (default: github.repo)"),
+    )
+    workflow: str = field(
+        default=".github/workflows/release.yml",
+        metadata=_meta("path of the workflow `ci init` writes and `ci run` dispatches"),
+    )
+    name: str = field(default="release", metadata=_meta("the workflow's name"))
+    publish_on_tag: bool = field(
+        default=False, metadata=_meta("a tag push uploads to the pypi environment too")
+    )
+    python: str = field(default="3.13", metadata=_meta("Python the sdist and check jobs use"))
+    poll: float = field(default=15.0, metadata=_meta("seconds between looks at a running run"))
+    timeout: float = field(default=10800.0, metadata=_meta("seconds to wait for a run at most"))
+    workers: int = field(default=8, metadata=_meta("parallel artifact downloads"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -413,6 +448,7 @@ _SECTIONS: dict[str, type] = {
     "github": GitHubConfig,
     "announce": AnnounceConfig,
     "docs": DocsConfig,
+    "ci": CIConfig,
 }
 
 
@@ -446,6 +482,7 @@ class Config:
     github: GitHubConfig = field(default_factory=GitHubConfig)
     announce: AnnounceConfig = field(default_factory=AnnounceConfig)
     docs: DocsConfig = field(default_factory=DocsConfig)
+    ci: CIConfig = field(default_factory=CIConfig)
     pyproject: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     origins: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 

@@ -29,6 +29,7 @@ __all__ = [
     "install_url",
     "local_index_dir",
     "resolve_target",
+    "upload_url_for",
 ]
 
 
@@ -161,6 +162,11 @@ def _twine_url(name: str) -> str:
         ) from None
     url = twine_utils.DEFAULT_REPOSITORY if name == "pypi" else twine_utils.TEST_REPOSITORY
     return str(url)
+
+
+def upload_url_for(name: str) -> str:
+    """The upload URL of the public index (``pypi``) or its test instance (``testpypi``)."""
+    return _twine_url(name)
 
 
 def _credentials(
