@@ -4,6 +4,8 @@ changelog to the main branch, and the install check from the index.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from packaging.version import Version
 
 from relman._fault import fault_point
@@ -210,21 +212,42 @@ class InstallCheckStep(Step):
 
     def plan(self, ctx: Context) -> list[str]:
         return [
-            f"pip install {ctx.config.name}=={ctx.version} from {ctx.config.publish.target} in a new venv"
+            f"download {ctx.config.name} {ctx.version} from {ctx.config.publish.target} "
+            "(sha256 checked)",
+            "install it in a new venv, its dependencies and build backend from the default index"
+            + (f" and {ctx.config.build.extra_index}" if ctx.config.build.extra_index else ""),
+            f"check that {ctx.config.name} reports version {ctx.version}",
         ]
 
     def run(self, ctx: Context) -> None:
+        import shutil
+
         from relman import index, venv
 
         target = index.resolve_target(ctx.config, None)
         where = ctx.workdir / "install-check"
         if where.exists():  # left by an interrupted run
-            import shutil
-
             shutil.rmtree(where)
-        env = venv.create_env(where)
+        # the release from the target alone; everything else from where a user's
+        # installer finds it (a target index rarely holds the build backend)
+        fetched = index.fetch_files(
+            index.install_url(target),
+            ctx.config.name,
+            ctx.version,
+            dest=where / "files",
+            config=ctx.config,
+        )
+        chosen = _installable([f.path for f in fetched.files])
+        env = venv.create_env(where / "env", extra_index=ctx.config.build.extra_index)
         fault_point(f"{self.name}:mid")
-        env.install(f"{ctx.config.name}=={ctx.version}", index_url=index.install_url(target))
+        done = env.install(str(chosen), check=False)
+        if done.returncode != 0:
+            reason = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+            raise CheckFailed(
+                f"installing {chosen.name} from {target.name} failed:\n{reason}",
+                hint="the release is published; fix the cause (a dependency missing from "
+                "the index?) and run `relman release --resume`",
+            )
         out = env.run(
             "python",
             "-c",
@@ -235,7 +258,32 @@ class InstallCheckStep(Step):
         if installed != ctx.version:
             raise CheckFailed(f"installed {ctx.config.name} {installed!r}, expected {ctx.version}")
         ctx.state.step(self.name)["installed"] = installed
+        ctx.state.step(self.name)["file"] = chosen.name
         ctx.state.save()
+
+
+def _installable(files: list[Path]) -> Path:
+    """The file a user's installer would pick here: a compatible wheel, else the sdist."""
+    from packaging.tags import sys_tags
+    from packaging.utils import parse_wheel_filename
+
+    supported = list(sys_tags())
+    wheels = []
+    for f in files:
+        if f.name.endswith(".whl"):
+            tags = parse_wheel_filename(f.name)[3]
+            ranks = [supported.index(t) for t in tags if t in supported]
+            if ranks:
+                wheels.append((min(ranks), f))
+    if wheels:
+        return min(wheels)[1]
+    sdists = [f for f in files if f.name.endswith((".tar.gz", ".zip"))]
+    if not sdists:
+        raise CheckFailed(
+            "the index has no file of this release that installs here",
+            hint="publish the sdist, or a wheel for this platform",
+        )
+    return sdists[0]
 
 
 # -- new branch and end of life ---------------------------------------------
