@@ -145,3 +145,71 @@ def test_docs_step_in_the_pipeline(tmp_path: Path) -> None:
         ["git", "log", "--format=%s"], cwd=archive.path, capture_output=True, text=True
     )
     assert log.stdout.count("Add the documentation") == 1
+
+
+def test_a_release_candidate_never_takes_the_stable_folder(tmp_path: Path) -> None:
+    project, archive = _project(tmp_path)
+    config = load_config(project.path, environ={})
+    site = archive.path
+    archive_docs(config, "1.2.0")
+    (project.path / "VERSION").write_text("1.2.1rc1\n")
+    plan = plan_docs(config, "1.2.1rc1")
+    assert plan.target == site / "1.2.1rc1"
+    assert any("1.2/ holds the docs of 1.2.0" in a for a in plan.actions())
+    archive_docs(config, "1.2.1rc1")
+    assert (site / "1.2" / "index.html").read_text() == "<h1>plain 1.2.0</h1>"
+    assert (site / "stable").resolve() == (site / "1.2").resolve()
+    entries = {e["version"]: e for e in json.loads((site / "versions.json").read_text())}
+    assert entries["1.2"].get("preferred") is True and "preferred" not in entries["1.2.1rc1"]
+
+
+def test_an_archive_without_markers_keeps_stable_on_the_newest_line(tmp_path: Path) -> None:
+    """An archive made by hand (NumPy's doc site): folders, a link, a switcher, no markers."""
+    project, archive = _project(tmp_path)
+    site = archive.path
+    for line in ("1.1", "1.2"):
+        (site / line).mkdir()
+        (site / line / "index.html").write_text(f"<h1>{line}</h1>")
+    (site / "stable").symlink_to("1.2", target_is_directory=True)
+    switcher = [
+        {"name": "1.2 (stable)", "version": "1.2", "url": "/1.2/", "preferred": True},
+        {"name": "1.1", "version": "1.1", "url": "/1.1/"},
+    ]
+    (site / "versions.json").write_text(json.dumps(switcher))
+    archive.commit("hand-made archive")
+    config = load_config(project.path, environ={})
+    (project.path / "VERSION").write_text("1.1.3\n")
+    assert not plan_docs(config, "1.1.3").move_stable
+    archive_docs(config, "1.1.3")
+    assert (site / "stable").resolve() == (site / "1.2").resolve()
+    entries = {e["version"]: e for e in json.loads((site / "versions.json").read_text())}
+    assert entries["1.2"]["preferred"] is True and "preferred" not in entries["1.1"]
+    # a bug-fix of the line `stable` shows moves it (onto the same folder)
+    (project.path / "VERSION").write_text("1.2.1\n")
+    assert plan_docs(config, "1.2.1").move_stable
+
+
+def test_the_archive_commit_holds_only_its_files_and_is_pushed(tmp_path: Path) -> None:
+    project, archive = _project(tmp_path)
+    origin = tmp_path / "site-origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    archive.git("remote", "add", "origin", str(origin))
+    archive.git("push", "-q", "-u", "origin", "main")
+    (archive.path / "index.html").write_text("an edit in progress")
+    config = load_config(project.path, environ={})
+    plan = plan_docs(config, "1.2.0")
+    assert plan.actions()[-2:] == [
+        f"commit 1.2, stable, versions.json in {archive.path}",
+        "push the archive to origin/main",
+    ]
+    archive_docs(config, "1.2.0")
+    changed = archive.git("show", "--name-only", "--format=", "HEAD").split()
+    assert "index.html" not in changed and "versions.json" in changed and "stable" in changed
+    assert archive.git("status", "--porcelain") == "M index.html"
+    assert (
+        archive.git("rev-parse", "HEAD")
+        == subprocess.run(
+            ["git", "rev-parse", "main"], cwd=origin, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    assert docs_done(config, "1.2.0")

@@ -38,16 +38,34 @@ class DocsPlan:
     move_stable: bool
     switcher: Path | None
     build_command: str | None
+    commit: bool = False
+    push: str | None = None  # the archive's upstream the commit is pushed to
+    note: str | None = None  # why the release got a folder of its own
 
     def actions(self) -> list[str]:
         out = []
         if self.build_command:
             out.append(f"build the docs: {self.build_command}")
-        out.append(f"copy {self.html} to {self.target}")
+        out.append(f"copy {self.html} to {self.target}" + (f" ({self.note})" if self.note else ""))
         if self.move_stable:
             out.append(f"point {self.archive / 'stable'} at {self.target.name}")
+        else:
+            out.append(f"leave {self.archive / 'stable'} where it is")
         if self.switcher:
             out.append(f"add {self.target.name} to {self.switcher}")
+        if self.commit:
+            out.append(f"commit {', '.join(self.paths())} in {self.archive}")
+        if self.push:
+            out.append(f"push the archive to {self.push}")
+        return out
+
+    def paths(self) -> list[str]:
+        """The archive's files this release changes, relative to the archive."""
+        out = [self.target.name]
+        if self.move_stable:
+            out.append("stable")
+        if self.switcher is not None:
+            out.append(os.path.relpath(self.switcher, self.archive))
         return out
 
 
@@ -57,19 +75,48 @@ def _folder_name(config: Config, version: str) -> str:
     return config.docs.version_dir.format(version=version, major=major, minor=minor)
 
 
-def _stable_version(archive: Path) -> Version | None:
-    link = archive / "stable"
-    marker = link / MARKER
-    if not marker.is_file():
-        return None
+def _marker(folder: Path) -> Version | None:
     try:
-        return Version(marker.read_text(encoding="utf-8").strip())
+        return Version((folder / MARKER).read_text(encoding="utf-8").strip())
+    except (OSError, InvalidVersion):
+        return None
+
+
+def _stable_version(archive: Path) -> Version | None:
+    """The version `stable` shows: judged from the folder it points at.
+
+    Its name (``1.2``) says the line, whatever made the archive; relman's
+    marker in it, when there is one, says the release exactly.
+    """
+    link = archive / "stable"
+    if not link.is_symlink() and not link.is_dir():
+        return None
+    folder = link.resolve()
+    marker = _marker(folder)
+    if marker is not None:
+        return marker
+    try:
+        return Version(folder.name)
     except InvalidVersion:
         return None
 
 
+def _newer_or_same(v: Version, stable: Version) -> bool:
+    """``v`` is not older than ``stable`` (``1.2.1`` is not older than the folder ``1.2``)."""
+    width = len(stable.release)
+    return v >= stable or (
+        stable.pre is None and stable.dev is None and tuple(v.release[:width]) == stable.release
+    )
+
+
 def plan_docs(config: Config, version: str) -> DocsPlan:
-    """What archiving the docs of ``version`` would do; changes nothing."""
+    """What archiving the docs of ``version`` would do; changes nothing.
+
+    `stable` moves only to a final release not older than the one it shows. A
+    pre-release never replaces the docs of a release: when its line's folder
+    holds a final's docs (or `stable` points at it), it gets a folder named
+    after its full version.
+    """
     docs = config.docs
     if not docs.archive_dir or not docs.html_dir:
         raise ConfigError(
@@ -79,8 +126,26 @@ def plan_docs(config: Config, version: str) -> DocsPlan:
     archive = (config.project_dir / docs.archive_dir).resolve()
     target = archive / _folder_name(config, version)
     v = Version(version)
+    note = None
+    if v.is_prerelease and target.exists():
+        held = _marker(target)
+        stable_link = archive / "stable"
+        is_stable = stable_link.exists() and stable_link.resolve() == target.resolve()
+        if is_stable or held is None or not held.is_prerelease:
+            note = f"{target.name}/ holds the docs of " + (
+                str(held) if held is not None else "a release"
+            )
+            target = archive / version
     stable = _stable_version(archive)
-    move_stable = docs.stable and not v.is_prerelease and (stable is None or v >= stable)
+    move_stable = (
+        docs.stable and not v.is_prerelease and (stable is None or _newer_or_same(v, stable))
+    )
+    commit = docs.commit and (archive / ".git").exists()
+    push = None
+    if commit:
+        from relman.git import Repo
+
+        push = Repo(archive).upstream()
     return DocsPlan(
         archive=archive,
         html=(config.project_dir / docs.html_dir).resolve(),
@@ -88,20 +153,32 @@ def plan_docs(config: Config, version: str) -> DocsPlan:
         move_stable=move_stable,
         switcher=archive / docs.switcher if docs.switcher else None,
         build_command=docs.build_command,
+        commit=commit,
+        push=push,
+        note=note,
     )
 
 
 def docs_done(config: Config, version: str) -> bool:
-    """The archive has this version's docs (and its switcher entry)."""
+    """The archive has this version's docs (and its switcher entry), committed and pushed."""
     plan = plan_docs(config, version)
-    marker = plan.target / MARKER
-    if not marker.is_file() or marker.read_text(encoding="utf-8").strip() != version:
+    if _marker(plan.target) != Version(version):
         return False
     if plan.switcher is not None:
         entries = _read_switcher(plan.switcher)
         if not any(e.get("version") == plan.target.name for e in entries):
             return False
-    return not (plan.move_stable and _stable_version(plan.archive) != Version(version))
+    if plan.move_stable and _stable_version(plan.archive) != Version(version):
+        return False
+    if plan.commit:
+        from relman.git import Repo
+
+        repo = Repo(plan.archive)
+        if repo.is_dirty(untracked=True) and repo.git("status", "--porcelain", "--", *plan.paths()):
+            return False
+        if plan.push and repo.ahead_behind("HEAD", plan.push)[0]:
+            return False
+    return True
 
 
 def _read_switcher(path: Path) -> list[dict[str, Any]]:
@@ -156,6 +233,9 @@ def _update_switcher(path: Path, config: Config, folder: str, version: str, stab
         "version": folder,
         "url": f"{base}/{folder}/" if base else f"/{folder}/",
     }
+    previous = next((e for e in _read_switcher(path) if e.get("version") == folder), None)
+    if previous is not None and not stable and previous.get("preferred"):
+        entry["name"], entry["preferred"] = previous.get("name", folder), True
     if stable:
         for e in entries:
             e.pop("preferred", None)
@@ -195,11 +275,15 @@ def archive_docs(config: Config, version: str) -> DocsPlan:
         _point_stable(plan.archive, plan.target.name)
     if plan.switcher is not None:
         _update_switcher(plan.switcher, config, plan.target.name, version, plan.move_stable)
-    if config.docs.commit and (plan.archive / ".git").exists():
+    if plan.commit:
         from relman.git import Repo
 
         archive = Repo(plan.archive)
-        archive.git("add", "-A", ".")
-        if archive.is_dirty(untracked=False):
-            archive.create_commit(f"Add the documentation of {config.name} {version}")
+        paths = plan.paths()
+        archive.git("add", "-A", "--", *paths)  # this release's files only
+        if archive.git("diff", "--cached", "--name-only", "--", *paths):
+            archive.commit_paths(f"Add the documentation of {config.name} {version}", paths)
+        if plan.push:
+            remote, _, branch = plan.push.partition("/")
+            archive.push(remote, [f"HEAD:refs/heads/{branch}"], atomic=False)
     return plan
