@@ -25,6 +25,16 @@ class _Collect:
         self.messages: list[tuple[str, list[str], Message]] = []
         self.event = threading.Event()
 
+    refuse: tuple[str, ...] = ()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(
             (
@@ -85,7 +95,7 @@ def test_outbox_by_default(git_repo: GitRepo) -> None:
     where = send_announcement(
         config, render_announcement(config, "2.0.0"), version="2.0.0", git_dir=path / ".git"
     )
-    eml = Path(where)
+    eml = Path(where.where)
     assert eml.parent == path / ".git" / "relman" / "outbox"
     msg = email.message_from_bytes(eml.read_bytes())
     assert msg["Subject"] == "[ANN] plain 2.0.0 released"
@@ -107,7 +117,8 @@ def test_sent_to_real_smtp_server(git_repo: GitRepo, smtp_server: tuple[int, _Co
         version="2.0.0",
         git_dir=path / ".git",
     )
-    assert where == f"smtp://127.0.0.1:{port} to list@example.org"
+    assert where.where == f"smtp://127.0.0.1:{port}"
+    assert where.accepted == ("list@example.org",) and not where.refused
     assert handler.event.wait(10)
     mail_from, rcpt, msg = handler.messages[0]
     assert mail_from == "rm@example.org"
@@ -143,3 +154,102 @@ def test_broken_template_is_a_config_error(git_repo: GitRepo) -> None:
         render_announcement(config, "2.0.0")
     assert "ann.j2" in str(info.value)
     assert snapshot(path) == before
+
+
+def _smtp_project(git_repo: GitRepo, port: int, extra: str = "") -> Path:
+    return _project(
+        git_repo,
+        "\n[tool.relman.announce]\nsmtp-host = '127.0.0.1'\n"
+        f"smtp-port = {port}\nstarttls = false\nsender = 'Release Team <rm@example.org>'\n" + extra,
+    )
+
+
+def test_recipients_by_kind_bcc_and_date(
+    git_repo: GitRepo, smtp_server: tuple[int, _Collect]
+) -> None:
+    """NumPy: release candidates go to its own lists; finals to python-announce too, blind."""
+    port, handler = smtp_server
+    path = _smtp_project(
+        git_repo,
+        port,
+        "to = ['discuss@example.org']\nbcc-by-kind = { final = ['announce@example.org'] }\n",
+    )
+    config = load_config(path, environ={})
+    rc = send_announcement(
+        config,
+        render_announcement(config, "2.0.0rc1"),
+        version="2.0.0rc1",
+        git_dir=path / ".git",
+        kind="rc",
+    )
+    assert rc.accepted == ("discuss@example.org",)
+    final = send_announcement(
+        config,
+        render_announcement(config, "2.0.0"),
+        version="2.0.0",
+        git_dir=path / ".git",
+        kind="final",
+    )
+    assert final.accepted == ("discuss@example.org", "announce@example.org")
+    (_, rcpt_rc, _), (mail_from, rcpt, msg) = handler.messages
+    assert rcpt_rc == ["discuss@example.org"]
+    assert mail_from == "rm@example.org"
+    assert rcpt == ["discuss@example.org", "announce@example.org"]
+    assert msg["To"] == "discuss@example.org" and msg["Bcc"] is None
+    assert msg["Date"] and email.utils.parsedate_to_datetime(msg["Date"]) is not None
+
+
+def test_a_refused_recipient_is_reported_not_sent(
+    git_repo: GitRepo, smtp_server: tuple[int, _Collect]
+) -> None:
+    port, handler = smtp_server
+    handler.refuse = ("gone@example.org",)
+    path = _smtp_project(git_repo, port, "to = ['list@example.org', 'gone@example.org']\n")
+    config = load_config(path, environ={})
+    sent = send_announcement(
+        config, render_announcement(config, "2.0.0"), version="2.0.0", git_dir=path / ".git"
+    )
+    assert sent.accepted == ("list@example.org",)
+    assert sent.refused["gone@example.org"].startswith("550")
+    assert handler.messages[0][1] == ["list@example.org"]
+
+
+def test_unknown_kind_in_recipients_is_a_config_error(git_repo: GitRepo) -> None:
+    path = _project(git_repo, "\n[tool.relman.announce]\nto-by-kind = { finale = ['a@b.c'] }\n")
+    config = load_config(path, environ={})
+    with pytest.raises(ConfigError) as info:
+        send_announcement(
+            config, render_announcement(config, "2.0.0"), version="2.0.0", git_dir=path / ".git"
+        )
+    assert "unknown release kind 'finale'" in str(info.value) and "'final'" in str(info.value)
+
+
+def test_outbox_is_plain_text(git_repo: GitRepo) -> None:
+    path = _project(git_repo)
+    config = load_config(path, environ={})
+    long = "- " + "a very long line of the release notes with a link " * 4 + "(café)"
+    sent = send_announcement(
+        config,
+        render_announcement(config, "2.0.0", notes=long),
+        version="2.0.0",
+        git_dir=path / ".git",
+    )
+    raw = Path(sent.where).read_bytes()
+    assert b"quoted-printable" not in raw
+    assert long.encode() in raw
+
+
+def test_template_gets_counts_and_links(git_repo: GitRepo) -> None:
+    path = _project(
+        git_repo,
+        "\n[tool.relman.announce]\ntemplate = 'ann.j2'\n",
+    )
+    (path / "ann.j2").write_text(
+        "{{ kind }} {{ contributors }} {{ new_contributors }} {{ pull_requests }} "
+        "{{ index_url }} {{ docs_url }} {{ changelog_url }}\n"
+    )
+    config = load_config(path, environ={})
+    text = render_announcement(
+        config, "2.0.0", context={"kind": "final", "contributors": 3, "pull_requests": 7}
+    ).body
+    assert text == "final 3 None 7 None None None\n"

@@ -391,6 +391,19 @@ class CIConfig:
 class AnnounceConfig:
     template: str | None = field(default=None, metadata=_meta("jinja2 announcement template"))
     to: tuple[str, ...] = field(default=(), metadata=_meta("recipients"))
+    to_by_kind: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict,
+        metadata=_meta(
+            "recipients of one release kind instead of `to` (rc = [...], final = [...])"
+        ),
+    )
+    bcc: tuple[str, ...] = field(
+        default=(), metadata=_meta("blind-copy recipients (sent to, never shown)")
+    )
+    bcc_by_kind: Mapping[str, tuple[str, ...]] = field(
+        default_factory=dict,
+        metadata=_meta("blind-copy recipients of one release kind instead of `bcc`"),
+    )
     sender: str | None = field(default=None, metadata=_meta("From address"))
     smtp_host: str | None = field(
         default=None, metadata=_meta("SMTP server; unset writes to outbox")

@@ -20,7 +20,7 @@ from typing import Any
 from relman import _proc
 from relman._fault import fault_point
 from relman.config import Config
-from relman.errors import NotImplementedStep, RelmanError, UsageError
+from relman.errors import ConfigError, NotImplementedStep, RelmanError, UsageError
 from relman.git import Repo
 from relman.release.context import (
     KINDS,
@@ -298,6 +298,17 @@ def open_context(
         and repo.rev_parse(f"refs/heads/{config.maintenance_branch_for(normalized)}") is None
     ):
         check_branch_version(ctx)
+    if kind in RELEASE_KINDS and config.announce.smtp_host:
+        # an announcement nobody receives would fail only after publishing
+        from relman import announce
+
+        to, bcc = announce.recipients(config, kind)
+        if not to and not bcc:
+            raise ConfigError(
+                f"an SMTP server is configured but an announcement of a {kind} release has "
+                "no recipients",
+                hint="set [tool.relman.announce] to (or to-by-kind), or unset smtp-host",
+            )
     if kind in RELEASE_KINDS and not state.exists:
         from relman.line import check_new_version
 

@@ -10,7 +10,7 @@ from typing import Any
 from packaging.version import Version
 
 from relman._fault import fault_point
-from relman.errors import CheckFailed, UsageError
+from relman.errors import CheckFailed, RelmanError, RemoteError, UsageError
 from relman.release.context import (
     Context,
     Step,
@@ -236,33 +236,70 @@ class AnnounceStep(Step):
     name = "announce"
     description = "announcement rendered and sent by SMTP (or written to the outbox)"
 
-    def _where(self, ctx: Context) -> str:
+    def _outbox(self, ctx: Context) -> Path:
         from relman import announce
 
-        if ctx.config.announce.smtp_host:
-            return f"send to {', '.join(ctx.config.announce.to) or '(no recipients)'} via {ctx.config.announce.smtp_host}"
-        path = (
+        return (
             announce.outbox_dir(ctx.config, ctx.repo.git_dir)
             / f"{ctx.config.name}-{ctx.version}.eml"
         )
-        return f"write {path}"
+
+    def _wanted(self, ctx: Context) -> list[str]:
+        from relman import announce
+
+        to, bcc = announce.recipients(ctx.config, ctx.kind)
+        return [*to, *bcc]
 
     def is_done(self, ctx: Context) -> bool:
-        from relman import announce
-
         if ctx.config.announce.smtp_host:
-            return bool(ctx.state.step(self.name).get("sent_to"))
-        path = (
-            announce.outbox_dir(ctx.config, ctx.repo.git_dir)
-            / f"{ctx.config.name}-{ctx.version}.eml"
-        )
-        return path.is_file()
+            sent = set(ctx.state.step(self.name).get("sent_to") or [])
+            wanted = self._wanted(ctx)
+            return bool(wanted) and all(r in sent for r in wanted)
+        return self._outbox(ctx).is_file()
 
     def plan(self, ctx: Context) -> list[str]:
-        return ["render the announcement (notes, files and checksums)", self._where(ctx)]
+        from relman import announce
+
+        actions = ["render the announcement (notes, files and checksums, counts and links)"]
+        if not ctx.config.announce.smtp_host:
+            return [*actions, f"write {self._outbox(ctx)}"]
+        to, bcc = announce.recipients(ctx.config, ctx.kind)
+        sent = set(ctx.state.step(self.name).get("sent_to") or [])
+        line = f"send to {', '.join(r for r in to if r not in sent) or '(nobody)'}"
+        if bcc:
+            line += f", Bcc {', '.join(r for r in bcc if r not in sent)}"
+        return [*actions, f"{line} via {ctx.config.announce.smtp_host}"]
+
+    def _context(self, ctx: Context) -> dict[str, Any]:
+        """Counts and links for the template."""
+        from relman import history, index
+
+        out: dict[str, Any] = {"kind": ctx.kind}
+        try:
+            rev_range = history.default_range(ctx.config, ctx.repo, ctx.version)
+            log = history.collect_changelog(ctx.config, ctx.repo, rev_range)
+            out["contributors"] = len(log.authors)
+            out["new_contributors"] = sum(1 for a in log.authors if a.new)
+            out["pull_requests"] = len(log.pull_requests)
+        except RelmanError:
+            pass
+        target = index.resolve_target(ctx.config, None)
+        if target.kind != "local":
+            out["index_url"] = f"{index.install_url(target)}{ctx.config.name}/"
+        if ctx.config.docs.base_url and ctx.config.docs.archive_dir:
+            from relman import docs
+
+            folder = docs.plan_docs(ctx.config, ctx.version).target.name
+            out["docs_url"] = f"{ctx.config.docs.base_url.rstrip('/')}/{folder}/"
+        if ctx.config.changelog.path and ctx.config.github.repo and not ctx.config.github.api_url:
+            path = ctx.config.changelog.path.format(version=ctx.version)
+            out["changelog_url"] = (
+                f"https://github.com/{ctx.config.github.repo}/blob/{ctx.tag}/{path}"
+            )
+        return out
 
     def run(self, ctx: Context) -> None:
-        from relman import announce
+        from relman import _report, announce
 
         notes_text = ctx.released_notes()
         commit = ctx.release_commit
@@ -273,10 +310,31 @@ class AnnounceStep(Step):
             files=ctx.state.get("artifacts") or {},
             tag=ctx.tag,
             commit=commit,
+            context=self._context(ctx),
         )
         fault_point(f"{self.name}:mid")
-        sent_to = announce.send_announcement(
-            ctx.config, message, version=ctx.version, git_dir=ctx.repo.git_dir
+        step = ctx.state.step(self.name)
+        already = list(step.get("sent_to") or [])
+        sent = announce.send_announcement(
+            ctx.config,
+            message,
+            version=ctx.version,
+            git_dir=ctx.repo.git_dir,
+            kind=ctx.kind,
+            skip=already,
         )
-        ctx.state.step(self.name)["sent_to"] = sent_to
+        if ctx.config.announce.smtp_host:
+            step["sent_to"] = already + [r for r in sent.accepted if r not in already]
+        else:
+            step["outbox"] = sent.where
         ctx.state.save()
+        for rcpt, reason in sent.refused.items():
+            _report.warn(f"{sent.where} refused {rcpt}: {reason}")
+        if sent.refused:
+            raise RemoteError(
+                f"the SMTP server refused {len(sent.refused)} recipient(s): "
+                + ", ".join(f"{r} ({why})" for r, why in sent.refused.items())
+                + (f"; sent to {', '.join(sent.accepted)}" if sent.accepted else ""),
+                hint="fix the address in [tool.relman.announce], then `relman release --resume` "
+                "sends to those not reached yet",
+            )
