@@ -189,3 +189,47 @@ def test_end_of_life_refuses_a_remote_only_backport_and_works_in_a_fresh_clone(
         run_relman("plan", "1.1.0", "--kind", "end-of-life", "--json", cwd=fresh).stdout
     )
     assert {s["status"] for s in again["steps"]} == {"done"}
+
+
+def test_status_shows_each_line_and_the_unfinished_release(purelib: DemoRepo) -> None:
+    path = purelib.path
+    _ok(run_relman("release", "1.1.0", "--kind", "new-branch", "--yes", cwd=path, env=UNSIGNED))
+    _git(path, "checkout", "-q", "maintenance/1.1.x")
+    _ok(run_relman("release", "1.1.0", "--only", PREPARE + ",push", cwd=path, env=UNSIGNED))
+    _fragment(purelib, "40.bugfix.rst", "Fix a crash on crafted input.")
+    _git(path, "push", "-q", "origin", "maintenance/1.1.x")
+    # a security release that stops at its gate, after tagging: tagged, not released
+    gated = {**UNSIGNED, "RELMAN_RELEASE_GATES": "advisory published"}
+    out = run_relman(
+        "release",
+        "1.1.1",
+        "--kind",
+        "security",
+        "--skip",
+        "build,verify,checksums",
+        cwd=path,
+        env=gated,
+    )
+    assert out.returncode == 1 and "gate not confirmed" in out.stderr
+    assert _git(path, "tag", "-l", "v1.1.1") == "v1.1.1"
+    data = json.loads(run_relman("status", "--json", cwd=path).stdout)
+    assert data["last_release"]["tag"] == "v1.1.0"
+    (unfinished,) = data["unfinished"]
+    assert (unfinished["version"], unfinished["kind"], unfinished["failed"]) == (
+        "1.1.1",
+        "security",
+        "gate",
+    )
+    assert "tag" in unfinished["done"]
+    text = run_relman("status", cwd=path).stdout
+    assert "unfinished: 1.1.1 (security) on maintenance/1.1.x" in text
+    assert "failed at gate" in text
+    # on main: the newest release of every line, and the line's branch
+    _git(path, "checkout", "-q", "main")
+    data = json.loads(run_relman("status", "--json", cwd=path).stdout)
+    assert data["last_release"]["tag"] == "v1.1.0"
+    by_line = {e["line"]: e for e in data["lines"]}
+    assert by_line["1.1"]["last_release"]["tag"] == "v1.1.0"
+    assert by_line["1.1"]["branch"] == "maintenance/1.1.x" and not by_line["1.1"]["ended"]
+    assert by_line["1.0"]["last_release"]["tag"] == "v1.0.0"
+    assert "last release: v1.1.0" in run_relman("status", cwd=path).stdout

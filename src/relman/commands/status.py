@@ -27,11 +27,32 @@ def project_status(config: Any) -> dict[str, Any]:
     from relman.versioning import next_version, parse_version
 
     repo = find_repo(config.project_dir)
+    unfinished = unfinished_releases(repo)
     sources = versionfiles.read_sources(config)
     versions = sorted({s.version for s in sources if s.version})
     dynamic = versionfiles.dynamic_backend(config.pyproject, config.project_dir)
     has_commits = repo.has_commits()
+    lines = release_lines(config, repo, unfinished) if has_commits else []
     last = last_release(config, repo) if has_commits else None
+    pending = {u["version"] for u in unfinished if u["kind"] in _RELEASING}
+    if last is not None and str(last.version) in pending:
+        # a tag whose release did not finish is not the last release
+        earlier = [
+            t
+            for t in line.release_tags(config, repo, merged_into="HEAD")
+            if t.is_release and str(t.version) not in pending
+        ]
+        last = earlier[-1] if earlier else None
+    if has_commits and repo.current_branch() == config.main_branch and lines:
+        # main's last release is the newest of every line (made on maintenance branches)
+        newest = max(lines, key=lambda e: parse_version(e["last_release"]["version"]))
+        if last is None or parse_version(newest["last_release"]["version"]) > last.version:
+            tag = newest["last_release"]["tag"]
+            last = line.ReleaseTag(
+                parse_version(newest["last_release"]["version"]),
+                tag,
+                repo.rev_parse(f"{tag}^{{commit}}") or "",
+            )
     current = line.current_version(config, repo)
     nexts: dict[str, str | None] = {}
     for label, kind in STATUS_KINDS:
@@ -60,14 +81,77 @@ def project_status(config: Any) -> dict[str, Any]:
         if last
         else (repo.count_commits("HEAD") if has_commits else 0),
         "next": nexts,
+        "lines": lines,
+        "unfinished": unfinished,
         "shallow": repo.is_shallow() if has_commits else False,
     }
+
+
+_RELEASING = ("alpha", "beta", "rc", "final", "bug-fix", "security")
+
+
+def unfinished_releases(repo: Any) -> list[dict[str, Any]]:
+    """Releases (and branch operations) started and not finished, from their state files."""
+    import json
+
+    folder = repo.git_dir / "relman"
+    out = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict) or not data.get("version") or data.get("finished"):
+            continue
+        steps = data.get("steps") or {}
+        failed = [
+            (n, s) for n, s in steps.items() if isinstance(s, dict) and s.get("status") == "failed"
+        ]
+        out.append(
+            {
+                "version": str(data["version"]),
+                "kind": str(data.get("kind") or ""),
+                "branch": data.get("branch"),
+                "done": sorted(
+                    n for n, s in steps.items() if isinstance(s, dict) and s.get("status") == "done"
+                ),
+                "failed": failed[0][0] if failed else None,
+                "reason": (failed[0][1].get("detail") or "") if failed else "",
+                "state": str(path),
+            }
+        )
+    return out
+
+
+def release_lines(config: Any, repo: Any, unfinished: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each X.Y line with its last finished release, its branch, and whether it ended."""
+    from relman.line import release_tags
+
+    pending = {u["version"] for u in unfinished if u["kind"] in _RELEASING}
+    branches = set(repo.branches())
+    remote = {b.split("/", 1)[1] for b in repo.remote_branches() if "/" in b}
+    tags = repo.tags()
+    lines: dict[tuple[int, int], dict[str, Any]] = {}
+    for tag in release_tags(config, repo):
+        major, minor = (*tag.version.release, 0)[:2]
+        entry = lines.setdefault((major, minor), {"line": f"{major}.{minor}", "last_release": None})
+        if tag.is_release and str(tag.version) not in pending:
+            entry["last_release"] = {"tag": tag.name, "version": str(tag.version)}
+    out = []
+    for (major, minor), entry in sorted(lines.items(), reverse=True):
+        if entry["last_release"] is None:
+            continue
+        branch = config.maintenance_branch_for(entry["last_release"]["version"])
+        entry["branch"] = branch if branch in branches or branch in remote else None
+        entry["ended"] = f"{major}.{minor}" in tags
+        out.append(entry)
+    return out
 
 
 @click.command()
 @global_options(dry_run=False)
 def status() -> None:
-    """Project, version, last release, branch state and the next versions."""
+    """Project, version, last release, release lines, unfinished releases, next versions."""
     data = project_status(get_state().config())
 
     def render() -> None:
@@ -92,6 +176,17 @@ def status() -> None:
             echo(f"last release: {last['tag']} ({n} commit{'' if n == 1 else 's'} since)")
         else:
             echo(f"last release: none ({data['commits_since_release']} commits)")
+        if data["lines"]:
+            echo("release lines:")
+            for entry in data["lines"]:
+                where = "ended" if entry["ended"] else (entry["branch"] or data["branch"] or "")
+                echo(f"  {entry['line']:<8} {entry['last_release']['tag']:<14} {where}")
+        for u in data["unfinished"]:
+            detail = f", failed at {u['failed']}: {u['reason']}" if u["failed"] else ""
+            echo(
+                f"unfinished: {u['version']} ({u['kind']}) on {u['branch'] or '?'}, "
+                f"{len(u['done'])} step(s) done{detail}; `relman release --resume` goes on"
+            )
         if data["shallow"]:
             echo(
                 "warning:  shallow clone: tags and history are incomplete; "
