@@ -156,6 +156,10 @@ class ForwardPortStep(Step):
         if ctx.config.changelog.path:
             paths.append(ctx.config.changelog.path.format(version=ctx.version))
         paths.append(".mailmap")
+        if ctx.release_commit is None:
+            # planned before the release: the notes and changelog steps will write theirs
+            made = paths[: len(paths) - 1]
+            return made + [p for p in paths[-1:] if ctx.repo.show_file(commit, p) is not None]
         return [p for p in paths if ctx.repo.show_file(commit, p) is not None]
 
     def skip_reason(self, ctx: Context) -> str | None:
