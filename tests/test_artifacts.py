@@ -185,7 +185,7 @@ def test_purelib_builds_and_inspects_clean(built_purelib: BuiltExample) -> None:
         "relman_demo_purelib-1.1.0.dev0.tar.gz",
     ]
     config = load_config(built_purelib.demo.path)
-    report = inspect_artifacts(config, built_purelib.files, version="1.1.0.dev0")
+    report = inspect_artifacts(config, built_purelib.files, version="1.1.0.dev0", matrix=True)
     assert report.ok, report.problems
     assert report.expected_wheels == ("py3-none-any",)
     assert report.matrix_source == "derived"
@@ -203,8 +203,10 @@ def test_inspect_reports_a_wrong_release_version(built_purelib: BuiltExample) ->
     config = load_config(built_purelib.demo.path)
     report = inspect_artifacts(config, built_purelib.files, version="1.1.0")
     assert not report.ok
-    assert any("version 1.1.0.dev0 is not the release version 1.1.0" in p for p in report.problems)
-    assert any("metadata Version 1.1.0.dev0 is not 1.1.0" in p for p in report.problems)
+    assert any(
+        "metadata Version 1.1.0.dev0 is not the release version 1.1.0 [relman:release]" in p
+        for p in report.problems
+    )
 
 
 @pytest.mark.slow
@@ -213,17 +215,27 @@ def test_cext_builds_and_inspects_with_its_wheel_matrix(built_cext: BuiltExample
     wheel = built_cext.wheel
     assert wheel.name.startswith("relman_demo_cext-0.4.0.dev0-cp3")
     assert "-none-any" not in wheel.name
-    report = inspect_artifacts(config, built_cext.files, version="0.4.0.dev0")
-    # the project expects a manylinux wheel; a local build is a plain linux one
+    report = inspect_artifacts(config, built_cext.files, version="0.4.0.dev0", matrix=True)
+    # the project expects a manylinux wheel; a local build is a plain linux one,
+    # which the public index refuses
     assert report.matrix_source == "config"
     assert report.missing_wheels == ("cp311-manylinux_x86_64",)
+    plat = wheel.name[:-4].split("-")[-1]
     assert report.problems == (
-        "no wheel for cp311-manylinux_x86_64 (expected by the config wheel matrix)",
+        f"{wheel.name}: platform tag {plat!r} is not one the index accepts (repair the wheel "
+        "with auditwheel to a manylinux tag) [index:platform-tag]",
+        "no wheel for cp311-manylinux_x86_64 (expected by the config wheel matrix) [relman:matrix]",
     )
-    assert any("auditwheel" in w for w in report.warnings)
+    # for a private index, the public index's rules only warn
     allowed = inspect_artifacts(
-        config, built_cext.files, version="0.4.0.dev0", allow_missing_wheels=True
+        config,
+        built_cext.files,
+        version="0.4.0.dev0",
+        matrix=True,
+        allow_missing_wheels=True,
+        public=False,
     )
+    assert any("auditwheel" in w for w in allowed.warnings)
     assert allowed.ok, allowed.problems
     assert allowed.sdist_vs_git[built_cext.sdist.name]["missing"] == []
 
@@ -363,7 +375,10 @@ def test_inspect_flags_duplicate_entries(built_purelib: BuiltExample, tmp_path: 
     good = built_purelib.wheel
     dup = rewrite_wheel(good, tmp_path / good.name, duplicate="purelib/_core.py")
     report = inspect_artifacts(config, [dup], version="1.1.0.dev0")
-    assert any("duplicate entry purelib/_core.py (2 times)" in p for p in report.problems)
+    assert any(
+        "member purelib/_core.py appears more than once [index:archive-duplicate]" in p
+        for p in report.problems
+    )
 
 
 @pytest.mark.slow
@@ -411,7 +426,9 @@ def test_inspect_flags_metadata_versions_indexes_reject(
     )
     report = inspect_artifacts(config, [bad], version="1.1.0.dev0")
     assert any(
-        "Metadata-Version 3.0 is not one package indexes accept" in p for p in report.problems
+        "Metadata-Version 3.0 is not one the index accepts (1.0 to 2.5) [index:metadata-version]"
+        in p
+        for p in report.problems
     )
 
 
@@ -451,13 +468,15 @@ def test_inspect_reports_tracked_files_missing_from_the_sdist(
         config, [broken, built_purelib.wheel], version="1.1.0.dev0", rev="HEAD"
     )
     assert report.problems == (
-        f"{src.name}: src/purelib/_core.py is tracked by git (HEAD) but missing",
+        f"{src.name}: src/purelib/_core.py is tracked by git (HEAD) but missing [relman:sdist-git]",
     )
 
 
 @pytest.mark.slow
 def test_cli_inspect_json_and_exit_codes(built_purelib: BuiltExample, tmp_path: Path) -> None:
-    out = run_relman("inspect", str(built_purelib.dist), "--json", cwd=built_purelib.demo.path)
+    out = run_relman(
+        "inspect", str(built_purelib.dist), "--matrix", "--json", cwd=built_purelib.demo.path
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["ok"] is True
@@ -519,11 +538,19 @@ def test_checksums_of_an_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_pure_project_without_its_wheel_is_a_problem(built_purelib: BuiltExample) -> None:
     config = load_config(built_purelib.demo.path)
-    report = inspect_artifacts(config, [built_purelib.sdist], version="1.1.0.dev0")
+    # alone, a file check: the sdist passes
+    assert inspect_artifacts(config, [built_purelib.sdist], version="1.1.0.dev0").ok
+    report = inspect_artifacts(config, [built_purelib.sdist], version="1.1.0.dev0", matrix=True)
     assert report.missing_wheels == ("py3-none-any",)
-    assert report.problems == ("no wheel for py3-none-any (expected by the derived wheel matrix)",)
+    assert report.problems == (
+        "no wheel for py3-none-any (expected by the derived wheel matrix) [relman:matrix]",
+    )
     allowed = inspect_artifacts(
-        config, [built_purelib.sdist], version="1.1.0.dev0", allow_missing_wheels=True
+        config,
+        [built_purelib.sdist],
+        version="1.1.0.dev0",
+        matrix=True,
+        allow_missing_wheels=True,
     )
     assert allowed.ok
 

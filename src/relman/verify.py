@@ -2,13 +2,15 @@
 
 :func:`verify_artifacts` takes the files of a release and, for each:
 
-* **sdist**: extracts it safely (no absolute paths, no ``..``, no links
-  pointing out, tarfile's ``data`` filter), creates a fresh virtual
+* **sdist**: extracts it through :mod:`relman.archive`: within size limits,
+  regular files and folders only (no absolute paths, no ``..``, no links
+  pointing out; links inside become copies), creates a fresh virtual
   environment, builds and installs the project from the extracted folder
   alone (no repository), then checks the installed version and runs the
   test command;
-* **wheel** that fits this interpreter: installs it into its own fresh
-  environment and runs the same checks; other wheels are skipped.
+* **wheel** that fits this interpreter, reads whole and has no member twice:
+  installs it into its own fresh environment and runs the same checks;
+  other wheels are skipped.
 
 Environments come from :mod:`relman.venv` (uv when available), isolated from
 the user's pip and uv configuration. Every step's command and output is
@@ -35,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relman import _atomic, _proc, _report
-from relman.artifacts import artifact_kind, extract_tar
+from relman.archive import ArchiveError, extract_archive, read_archive
+from relman.artifacts import artifact_kind
 from relman.errors import CommandError, RelmanError, UsageError
 
 if TYPE_CHECKING:
@@ -135,12 +138,15 @@ def extract_sdist(sdist: Path, dest: Path) -> Path:
     """Extract ``sdist`` safely into ``dest``; return its single top-level folder.
 
     Raises :class:`~relman.errors.CheckFailed` (writing nothing) for absolute
-    paths, ``..``, links pointing outside, special files, or more than one
-    top-level folder.
+    paths, ``..``, links pointing outside, looping or dangling, special
+    files, a member or a total past the size limits (the message names the
+    limit), an archive that is not gzip (or zip), or more than one top-level
+    folder. Only regular files and folders are written; links inside the
+    archive become copies.
     """
     from relman.errors import CheckFailed
 
-    extract_tar(sdist, dest)
+    extract_archive(sdist, dest)
     tops = [p for p in dest.iterdir()]
     if len(tops) != 1 or not tops[0].is_dir():
         raise CheckFailed(
@@ -148,6 +154,23 @@ def extract_sdist(sdist: Path, dest: Path) -> Path:
             f"{', '.join(sorted(p.name for p in tops)) or 'nothing'}"
         )
     return tops[0]
+
+
+def _wheel_refused(path: Path) -> str:
+    """Why a wheel must not be installed: it cannot be read whole, or a member
+    appears twice (an installer would keep one copy, an index another).
+    """
+    try:
+        archive = read_archive(path, keep=lambda _n: False)
+    except ArchiveError as exc:
+        return exc.message
+    twice = [text for rule, text in archive.findings if rule == "archive-duplicate"]
+    bad = [
+        text
+        for rule, text in archive.findings
+        if rule in ("archive-encrypted", "archive-compression")
+    ]
+    return "; ".join([*twice, *bad][:5])
 
 
 def _wheel_fits(path: Path) -> bool:
@@ -311,6 +334,10 @@ def _verify_artifact(config: Config, path: Path, version: str, logdir: Path) -> 
                 step = run.record("extract", started, None, exc.message)
                 return run.failed(kind, step, "the sdist cannot be extracted")
         else:
+            refused = _wheel_refused(path)
+            if refused:
+                step = run.record("read", started, None, refused)
+                return run.failed(kind, step, "the wheel is not installed")
             target = str(path.resolve())
         started = time.monotonic()
         try:

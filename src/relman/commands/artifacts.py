@@ -17,7 +17,15 @@ _DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 _PATHS = click.Path(exists=True, path_type=Path)
 
 
-def _artifacts_from(config: Config, paths: tuple[Path, ...]) -> list[Path]:
+def _files_of(config: Config, files: list[Path]) -> bool:
+    """Whether any of ``files`` carries the project's name."""
+    from packaging.utils import canonicalize_name
+
+    want = canonicalize_name(config.name)
+    return any(canonicalize_name(f.name.split("-", 1)[0]) == want for f in files)
+
+
+def _artifacts_from(config: Config | None, paths: tuple[Path, ...]) -> list[Path]:
     """The artifacts named on the command line: folders (default: the build outdir) or files.
 
     ``relman inspect dist/*`` works as ``twine check dist/*`` does; other
@@ -27,6 +35,7 @@ def _artifacts_from(config: Config, paths: tuple[Path, ...]) -> list[Path]:
     from relman.errors import UsageError
 
     if not paths:
+        assert config is not None
         return artifact_files((config.project_dir / config.build.outdir).resolve())
     files: list[Path] = []
     for path in paths:
@@ -153,39 +162,91 @@ def _inspect_data(report: Any) -> dict[str, Any]:
             "unexpected": list(report.unexpected_wheels),
         },
         "sdist_vs_git": report.sdist_vs_git,
-        "artifacts": [{**as_plain(a), "ok": a.ok, "path": str(a.path)} for a in report.artifacts],
+        "findings": [
+            {"file": file, "rule": f.rule, "severity": f.severity, "message": f.message}
+            for file, f in report.findings
+        ],
+        "artifacts": [
+            {
+                **{k: v for k, v in as_plain(a).items() if k != "findings"},
+                "ok": a.ok,
+                "path": str(a.path),
+            }
+            for a in report.artifacts
+        ],
     }
+
+
+def _project_config() -> Config | None:
+    """The project's configuration, or None outside any project (inspect works anywhere)."""
+    from relman.errors import ConfigError, UsageError
+
+    try:
+        return get_state().config()
+    except ConfigError:
+        raise
+    except UsageError:
+        return None
 
 
 @click.command()
 @click.argument("paths", metavar="[DIRECTORY|FILE]...", type=_PATHS, nargs=-1)
 @click.option(
-    "--version", "version", default=None, help="Release version (default: from the names)."
+    "--version", "version", default=None, help="Release version (default: the files must agree)."
 )
 @click.option("--rev", default=None, help="Commit the sdist is compared with (default: the tag).")
+@click.option(
+    "--matrix",
+    is_flag=True,
+    help="Also check that every expected wheel is there (the release does).",
+)
 @click.option(
     "--allow-missing-wheels",
     is_flag=True,
     default=None,
-    help="Missing wheels of the matrix are warnings, not problems.",
+    help="With --matrix: missing wheels are warnings, not problems.",
+)
+@click.option(
+    "--private-index",
+    is_flag=True,
+    help="The files go to a private index: the public index's upload rules only warn.",
 )
 @global_options(dry_run=False)
 def inspect(
-    paths: tuple[Path, ...], version: str | None, rev: str | None, allow_missing_wheels: bool | None
+    paths: tuple[Path, ...],
+    version: str | None,
+    rev: str | None,
+    matrix: bool,
+    allow_missing_wheels: bool | None,
+    private_index: bool,
 ) -> None:
-    """Inspect the metadata and contents of the artifacts in DIRECTORY (default: dist),
-    or of the sdist and wheel FILEs given.
+    """Hold sdists and wheels to the rules of twine check, of the index's upload and
+    relman's own: the FILEs given, or those in DIRECTORY (default: the project's dist).
 
-    Exit 1 when a problem blocks the release; warnings do not.
+    Works anywhere, like `twine check`: inside a project, names are checked
+    against it and the sdist against git. Exit 1 when a file breaks a rule
+    whose severity is error; warnings do not fail.
     """
     from relman.artifacts import inspect_artifacts
-    from relman.errors import CheckFailed
+    from relman.errors import CheckFailed, UsageError
 
-    config = get_state().config()
+    config = _project_config()
+    if config is None and not paths:
+        raise UsageError(
+            "no files to inspect (and no project here)",
+            hint="pass the sdists and wheels: `relman inspect dist/*`",
+        )
     files = _artifacts_from(config, paths)
-    version = _release_version(files, version)
+    if config is not None and not _files_of(config, files):
+        config = None  # files of another project: inspected as files alone
     report = inspect_artifacts(
-        config, files, version=version, rev=rev, allow_missing_wheels=allow_missing_wheels or None
+        config,
+        files,
+        version=version,
+        rev=rev,
+        matrix=matrix,
+        allow_missing_wheels=allow_missing_wheels or None,
+        public=not private_index,
     )
 
     def render() -> None:
@@ -204,11 +265,16 @@ def inspect(
                 for a in report.artifacts
             ],
         )
-        echo(
-            f"wheel matrix ({report.matrix_source}): "
-            + (", ".join(report.expected_wheels) or "-")
-            + (f"; missing: {', '.join(report.missing_wheels)}" if report.missing_wheels else "")
-        )
+        if matrix:
+            echo(
+                f"wheel matrix ({report.matrix_source}): "
+                + (", ".join(report.expected_wheels) or "-")
+                + (
+                    f"; missing: {', '.join(report.missing_wheels)}"
+                    if report.missing_wheels
+                    else ""
+                )
+            )
         for w in report.warnings:
             echo(f"warning: {w}")
         for p in report.problems:

@@ -1,5 +1,12 @@
 """The files a release uploads: each one described from its own metadata, and the
 upload form fields exactly as twine sends them (the legacy upload API).
+
+The metadata is read and judged by the rule book (:mod:`relman.artifacts.rules`)
+that ``relman inspect`` uses: License-File under a Metadata-Version below 2.4
+is left out as twine does, and a file with an error there (an unknown field,
+invalid metadata; for the public index also its upload rules: Metadata-Version
+above 2.5, local versions, URLs in Requires-Dist, platform tags it does not
+list) is refused before anything is uploaded, with the rule named.
 """
 
 from __future__ import annotations
@@ -90,26 +97,21 @@ def find_dist_files(folder: Path) -> list[Path]:
 
 
 def _read_metadata(path: Path) -> bytes:
-    import tarfile
-    import zipfile
+    """METADATA of a wheel, PKG-INFO of an sdist, read within relman's archive limits."""
+    from relman.archive import ArchiveError, read_archive
 
-    if path.name.endswith(".whl"):
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
-            if names:
-                return zf.read(min(names, key=lambda n: n.count("/")))
-    elif path.name.endswith(".zip"):
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.endswith("PKG-INFO")]
-            if names:
-                return zf.read(min(names, key=lambda n: n.count("/")))
-    else:
-        with tarfile.open(path, "r:gz") as tf:
-            members = [m for m in tf.getmembers() if m.name.endswith("PKG-INFO") and m.isfile()]
-            if members:
-                fh = tf.extractfile(min(members, key=lambda m: m.name.count("/")))
-                if fh is not None:
-                    return fh.read()
+    def wanted(name: str) -> bool:
+        parts = name.split("/")
+        if path.name.endswith(".whl"):
+            return len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA"
+        return len(parts) == 2 and parts[1] == "PKG-INFO"
+
+    try:
+        archive = read_archive(path, keep=wanted)
+    except ArchiveError as exc:
+        raise UsageError(exc.message, hint=exc.hint) from None
+    if len(archive.data) == 1:
+        return next(iter(archive.data.values()))
     raise UsageError(
         f"{path.name} has no metadata (METADATA or PKG-INFO)",
         hint="rebuild it with a PEP 517 build backend",
@@ -151,21 +153,26 @@ _FORM_FIELDS = {
 }
 
 
-def upload_fields(dist: DistFile) -> list[tuple[str, str]]:
-    """The form fields of an upload of ``dist``, in the order twine sends them (without content)."""
-    from packaging import metadata
-    from packaging.utils import parse_wheel_filename
-    from packaging.version import Version
+def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, str]]:
+    """The form fields of an upload of ``dist``, in the order twine sends them (without content).
 
-    raw, unparsed = metadata.parse_email(_read_metadata(dist.path))
-    if Version(str(raw.get("metadata_version", "0"))) < Version("2.4"):
-        raw.pop("license_files", None)
-        unparsed.pop("license-file", None)
-    if unparsed:
+    Raises :class:`UsageError` naming each broken rule when the rule book has
+    an error for the file's name or metadata (``public``: the destination is
+    the public index, whose upload rules are then errors too).
+    """
+    from packaging.utils import parse_wheel_filename
+
+    from relman.artifacts.rules import filename_findings, metadata_findings, upload_metadata
+
+    data = _read_metadata(dist.path)
+    raw, _unparsed, _dropped = upload_metadata(data)
+    _meta, found = metadata_findings(data, public=public)
+    errors = [f for f in (*filename_findings(dist.filename, public=public), *found)]
+    errors = [f for f in errors if f.severity == "error"]
+    if errors:
         raise UsageError(
-            f"{dist.filename} has invalid metadata: "
-            + "; ".join(f"unrecognized or malformed field {k!r}" for k in sorted(unparsed)),
-            hint="fix the project metadata and rebuild",
+            f"{dist.filename} would be refused: " + "; ".join(str(f) for f in errors),
+            hint="fix the project metadata and rebuild; `relman inspect` lists every rule",
         )
     fields: list[tuple[str, str]] = []
     for key, value in raw.items():

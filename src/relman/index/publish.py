@@ -243,7 +243,7 @@ def publish_files(
             if client is not None:
                 for d in dists:
                     try:
-                        forms[d.filename] = upload_fields(d)
+                        forms[d.filename] = upload_fields(d, public=target.public)
                     except UsageError as exc:
                         forms[d.filename] = exc
             plan = _plan(target, dists, listing.result())

@@ -75,6 +75,23 @@ class Target:
     directory: Path | None = None
     credentials: Credentials | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def public(self) -> bool:
+        """Whether this is the public index (or its test instance), whose upload rules
+        :mod:`relman.artifacts.rules` holds files to; twine's constants name it.
+        """
+        if self.upload_url is None:
+            return False
+        try:
+            from twine import utils as twine_utils
+        except ImportError:
+            return False
+        url = self.upload_url.rstrip("/")
+        return url in (
+            str(twine_utils.DEFAULT_REPOSITORY).rstrip("/"),
+            str(twine_utils.TEST_REPOSITORY).rstrip("/"),
+        )
+
     def describe(self) -> dict[str, Any]:
         """Plain data for reports: never the credentials, only where they came from."""
         return {

@@ -120,15 +120,19 @@ class VerifyStep(Step):
         ]
 
     def run(self, ctx: Context) -> None:
-        from relman import artifacts, verify
+        from relman import artifacts, index, verify
 
         files = ctx.artifacts()
         # a security release ships the sdist alone: no wheel is expected of it
+        # the release is held to the rules of where it goes: the public index's
+        # upload rules are errors there and warnings for a private or local index
         inspected = artifacts.inspect_artifacts(
             ctx.config,
             files,
             version=ctx.version,
             allow_missing_wheels=True if ctx.source_only() else None,
+            matrix=True,
+            public=index.resolve_target(ctx.config, None).public,
         )
         if not inspected.ok:
             for problem in inspected.problems:

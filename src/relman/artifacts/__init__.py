@@ -1,0 +1,67 @@
+"""Release artifacts: build, the rule book, inspection, the wheel matrix, checksums.
+
+* :mod:`~relman.artifacts.build`: :func:`build_artifacts` builds the sdist and
+  wheel from a clean checkout of a commit, never the working tree.
+* :mod:`~relman.artifacts.rules`: the one rule book for release files
+  (twine check's checks, the index's upload rules, relman's deeper checks),
+  each rule with an id, a severity and a source; ``publish`` reads upload
+  metadata through it.
+* :mod:`~relman.artifacts.inspect`: :func:`inspect_artifacts` holds files to
+  the rule book, reading each archive once through :mod:`relman.archive`.
+* :mod:`~relman.artifacts.matrix`: wheel identifiers, what a wheel covers
+  (abi3, ``py3-none-any``), the expected matrix.
+* :mod:`~relman.artifacts.names`: which files are sdists and wheels and the
+  versions their names carry.
+* :mod:`~relman.artifacts.readme`: the long description rendered as
+  ``twine check --strict`` renders it.
+* :mod:`~relman.artifacts.checksums`: ``SHA256SUMS`` and the release README.
+"""
+
+from __future__ import annotations
+
+from relman._atomic import sha256_file
+from relman.artifacts.build import build_artifacts
+from relman.artifacts.checksums import write_checksums, write_release_readme
+from relman.artifacts.inspect import (
+    ArtifactInfo,
+    InspectReport,
+    compare_sdist_with_git,
+    inspect_artifacts,
+    inspect_file,
+)
+from relman.artifacts.matrix import (
+    covered_identifiers,
+    derive_wheel_matrix,
+    match_wheels,
+    wheel_identifiers,
+)
+from relman.artifacts.names import (
+    artifact_files,
+    artifact_kind,
+    check_artifact_names,
+    versions_in_names,
+)
+from relman.artifacts.rules import RULES, Finding, Rule
+
+__all__ = [
+    "RULES",
+    "ArtifactInfo",
+    "Finding",
+    "InspectReport",
+    "Rule",
+    "artifact_files",
+    "artifact_kind",
+    "build_artifacts",
+    "check_artifact_names",
+    "compare_sdist_with_git",
+    "covered_identifiers",
+    "derive_wheel_matrix",
+    "inspect_artifacts",
+    "inspect_file",
+    "match_wheels",
+    "sha256_file",
+    "versions_in_names",
+    "wheel_identifiers",
+    "write_checksums",
+    "write_release_readme",
+]

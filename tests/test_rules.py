@@ -1,0 +1,284 @@
+"""The rule book: each rule's failing and passing file, inspect and publish agreeing.
+
+The files are made here in the shapes real build backends write
+(:mod:`tests.distfiles`); each case names the real project whose file it
+stands for. The index's rules are those of its upload code (warehouse
+``forklift/legacy.py`` and ``forklift/metadata.py``); twine's are checked
+against twine itself (``twine check --strict``, a test dependency).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from relman.artifacts import RULES, inspect_artifacts, inspect_file
+from relman.errors import UsageError
+from relman.index.dists import describe_file, upload_fields
+from tests.distfiles import make_sdist, make_wheel, metadata
+from tests.helpers import run_relman
+
+Maker = Callable[[Path], Path]
+
+
+def _meta_wheel(**kw: object) -> Maker:
+    version = str(kw.pop("version", "1.0"))
+    return lambda d: make_wheel(d, version=version, meta=metadata(version=version, **kw))  # type: ignore[arg-type]
+
+
+#: rule -> (stands for, failing file, passing file)
+CASES: dict[str, tuple[str, Maker, Maker]] = {
+    "index:platform-tag": (
+        "a locally built numpy wheel before auditwheel",
+        lambda d: make_wheel(d, tag="cp312-cp312-linux_x86_64"),
+        lambda d: make_wheel(d, tag="cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64"),
+    ),
+    "index:metadata-version": (
+        "a build backend ahead of the index (Metadata-Version 2.6)",
+        _meta_wheel(metadata_version="2.6"),
+        _meta_wheel(metadata_version="2.5"),
+    ),
+    "index:local-version": (
+        "a setuptools_scm build of an untagged commit (1.0+g1234abc)",
+        _meta_wheel(version="1.0+g1234abc"),
+        _meta_wheel(version="1.0.post1"),
+    ),
+    "index:direct-reference": (
+        "a poetry-core project depending on a git URL",
+        _meta_wheel(extra="Requires-Dist: dep @ https://example.invalid/dep-1.0.tar.gz\n"),
+        _meta_wheel(extra="Requires-Dist: dep>=1.0\n"),
+    ),
+    "index:summary-length": (
+        "a setup.py that put the README into description=",
+        _meta_wheel(summary="x" * 513),
+        _meta_wheel(summary="x" * 512),
+    ),
+    "index:project-url": (
+        "a hatchling project with a sentence as a URL label",
+        _meta_wheel(
+            extra="Project-URL: Where the documentation of this project lives, "
+            "https://example.invalid/docs\n"
+        ),
+        _meta_wheel(extra="Project-URL: Documentation, https://example.invalid/docs\n"),
+    ),
+    "index:license-conflict": (
+        "setuptools 77 with both license= and license-expression",
+        _meta_wheel(extra="License: MIT\nLicense-Expression: MIT\n"),
+        _meta_wheel(extra="License-Expression: MIT\n"),
+    ),
+    "index:license-file-missing": (
+        "hatchling's PEP 639 wheel (attrs 24) without its licenses/ folder",
+        lambda d: make_wheel(d, meta=metadata(extra="License-File: LICENSE\n")),
+        lambda d: make_wheel(
+            d,
+            meta=metadata(extra="License-File: LICENSE\n"),
+            files={"demo-1.0.dist-info/licenses/LICENSE": b"MIT License\n"},
+        ),
+    ),
+    "index:filename": (
+        "an old setuptools sdist named after the unnormalized project (Demo.Pkg-1.0)",
+        lambda d: make_sdist(d, "demo-pkg", filename="Demo.Pkg-1.0.tar.gz", top="Demo.Pkg-1.0"),
+        lambda d: make_sdist(d, "demo-pkg"),
+    ),
+    "index:sdist-gzip": (
+        "a hand-made release tarball compressed with bzip2",
+        lambda d: make_sdist(d, mode="w:bz2"),
+        lambda d: make_sdist(d),
+    ),
+    "index:archive-compression": (
+        "a wheel re-zipped by a tool that chose bzip2",
+        lambda d: make_wheel(d, compression=zipfile.ZIP_BZIP2),
+        lambda d: make_wheel(d, compression=zipfile.ZIP_STORED),
+    ),
+    "index:archive-duplicate": (
+        "a wheel appended to twice (two __init__.py entries)",
+        lambda d: make_wheel(d, duplicate="demo/__init__.py"),
+        lambda d: make_wheel(d),
+    ),
+    "index:archive-layout": (
+        "an sdist made with `git archive` (no PKG-INFO)",
+        lambda d: make_sdist(d, meta=False),
+        lambda d: make_sdist(d),
+    ),
+    "twine:unknown-field": (
+        "a flit_core wheel with a field from a draft metadata version",
+        _meta_wheel(extra="Import-Magic: demo\n"),
+        _meta_wheel(),
+    ),
+    "twine:metadata": (
+        "a setup.cfg with a malformed python_requires",
+        _meta_wheel(extra="Requires-Dist: dep (>=1.0\n"),
+        _meta_wheel(extra="Requires-Dist: dep (>=1.0)\n"),
+    ),
+    "twine:description-content-type": (
+        "a setup.py without long_description_content_type",
+        _meta_wheel(content_type=None),
+        _meta_wheel(content_type="text/markdown"),
+    ),
+    "twine:description-missing": (
+        "a setup.py without long_description",
+        _meta_wheel(description=None),
+        _meta_wheel(),
+    ),
+    "twine:description-render": (
+        "a README.rst with a broken directive",
+        _meta_wheel(description="Title\n=====\n\n.. unknown-directive:: boom\n\n`unclosed\n"),
+        _meta_wheel(description="Title\n=====\n\n*fine* text\n"),
+    ),
+    "relman:metadata-utf8": (
+        "a setup.py read as Latin-1 (the author's name in PKG-INFO)",
+        lambda d: make_wheel(d, meta=metadata(extra="Author: Ren\xe9\n").encode("latin-1")),
+        lambda d: make_wheel(d, meta=metadata(extra="Author: Ren\xe9\n").encode("utf-8")),
+    ),
+    "relman:record": (
+        "a wheel whose RECORD names a file left out",
+        lambda d: make_wheel(d, record_extra="demo/gone.py,sha256=AAAA,3\n"),
+        lambda d: make_wheel(d),
+    ),
+    "relman:contents": (
+        "a setuptools find_packages() that picked up tests/",
+        lambda d: make_wheel(d, files={"tests/__init__.py": b""}),
+        lambda d: make_wheel(d, files={"demo/tests/__init__.py": b""}),
+    ),
+}
+
+
+def _rules_of(path: Path, *, public: bool = True, severity: str = "error") -> set[str]:
+    return {f.rule for f in inspect_file(path, public=public).findings if f.severity == severity}
+
+
+def test_every_case_names_a_known_rule() -> None:
+    assert set(CASES) <= set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_each_rule_fails_its_bad_file_and_passes_its_good_one(rule: str, tmp_path: Path) -> None:
+    _, bad_maker, good_maker = CASES[rule]
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "good").mkdir()
+    bad = bad_maker(tmp_path / "bad")
+    good = good_maker(tmp_path / "good")
+    report = inspect_file(bad)
+    assert rule in _rules_of(bad), [str(f) for f in report.findings]
+    assert any(f"[{rule}]" in str(f) for f in report.findings)  # the message names the rule
+    assert _rules_of(good) == set(), [str(f) for f in inspect_file(good).findings]
+
+
+@pytest.mark.parametrize("rule", sorted(r for r in CASES if r.startswith("index:")))
+def test_the_index_rules_only_warn_for_a_private_index(rule: str, tmp_path: Path) -> None:
+    bad = CASES[rule][1](tmp_path)
+    assert rule not in _rules_of(bad, public=False)
+    warned = [f for f in inspect_file(bad, public=False).findings if f.rule == rule]
+    assert warned and all("the public index refuses this" in f.message for f in warned)
+
+
+_METADATA_RULES = [
+    "index:platform-tag",
+    "index:metadata-version",
+    "index:local-version",
+    "index:direct-reference",
+    "index:summary-length",
+    "index:project-url",
+    "index:license-conflict",
+    "index:filename",
+    "twine:unknown-field",
+    "twine:metadata",
+]
+
+
+@pytest.mark.parametrize("rule", _METADATA_RULES)
+def test_publish_refuses_what_inspect_fails(rule: str, tmp_path: Path) -> None:
+    _, bad_maker, good_maker = CASES[rule]
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "good").mkdir()
+    bad = bad_maker(tmp_path / "bad")
+    with pytest.raises(UsageError) as err:
+        upload_fields(describe_file(bad), public=True)
+    assert f"[{rule}]" in err.value.message
+    fields = upload_fields(describe_file(good_maker(tmp_path / "good")), public=True)
+    assert ("filetype", "bdist_wheel") in fields or ("filetype", "sdist") in fields
+    if rule.startswith("twine:"):  # refused by twine and relman's publish wherever it goes
+        with pytest.raises(UsageError):
+            upload_fields(describe_file(bad), public=False)
+    else:  # a private index takes it
+        assert upload_fields(describe_file(bad), public=False)
+
+
+def test_license_file_under_old_metadata_warns_and_publish_drops_it(tmp_path: Path) -> None:
+    # psutil 5.9.8's wheel: setuptools < 77 writes License-File under Metadata-Version 2.1
+    wheel = make_wheel(
+        tmp_path,
+        "psutil",
+        "5.9.8",
+        "cp36-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        meta=metadata("psutil", "5.9.8", metadata_version="2.1", extra="License-File: LICENSE\n"),
+    )
+    report = inspect_artifacts(None, [wheel])
+    assert report.ok, report.problems
+    assert any("[twine:license-file-dropped]" in w for w in report.warnings)
+    fields = upload_fields(describe_file(wheel), public=True)
+    assert not [k for k, _ in fields if k == "license_file"]
+    assert ("metadata_version", "2.1") in fields
+
+
+def test_twine_check_strict_agrees_on_its_rules(tmp_path: Path) -> None:
+    files: dict[Path, bool] = {}
+    for rule in sorted(r for r in CASES if r.startswith("twine:")):
+        for which, maker in (("bad", CASES[rule][1]), ("good", CASES[rule][2])):
+            folder = tmp_path / rule.replace(":", "_") / which
+            folder.mkdir(parents=True)
+            path = maker(folder)
+            files[path] = any(r.startswith("twine:") for r in _rules_of(path))
+    for path, relman_fails in files.items():
+        # one file a run: twine stops at the first file it cannot read
+        out = subprocess.run(
+            [sys.executable, "-m", "twine", "check", "--strict", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin", "COLUMNS": "400"},
+        )
+        assert (out.returncode != 0) == relman_fails, (path, out.stdout, out.stderr)
+
+
+def test_inspect_works_outside_any_project(tmp_path: Path) -> None:
+    # no pyproject.toml and no git here: `relman inspect FILE` works as `twine check FILE`
+    sdist = make_sdist(tmp_path)
+    wheel = make_wheel(tmp_path)
+    out = run_relman("inspect", str(sdist), str(wheel), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "wheel matrix" not in out.stdout
+    (tmp_path / "bad").mkdir()
+    bad = make_wheel(tmp_path / "bad", tag="cp312-cp312-linux_x86_64")
+    out = run_relman("inspect", str(bad), cwd=tmp_path)
+    assert out.returncode == 1
+    assert "[index:platform-tag]" in out.stdout
+    out = run_relman("inspect", str(bad), "--private-index", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout
+
+
+def test_the_matrix_is_checked_only_when_asked(tmp_path: Path) -> None:
+    sdist = make_sdist(tmp_path)
+    assert inspect_artifacts(None, [sdist]).ok
+    report = inspect_artifacts(None, [sdist], matrix=True)
+    assert report.missing_wheels == ("py3-none-any",)
+    out = run_relman("inspect", str(sdist), "--matrix", cwd=tmp_path)
+    assert out.returncode == 1
+    assert "no wheel for py3-none-any" in out.stdout
+
+
+def test_a_zip_sdist_is_read_as_a_zip(tmp_path: Path) -> None:
+    # numpy 1.x and older setuptools projects uploaded .zip sdists
+    top = "demo-1.0"
+    path = tmp_path / "demo-1.0.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{top}/PKG-INFO", metadata())
+        zf.writestr(f"{top}/pyproject.toml", "[project]\n")
+    report = inspect_file(path)
+    assert report.meta is not None and report.meta.name == "demo"
+    assert [str(f) for f in report.findings] == ["sdists are .tar.gz (PEP 625) [index:filename]"]
