@@ -171,7 +171,8 @@ def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, st
     errors = [f for f in errors if f.severity == "error"]
     if errors:
         raise UsageError(
-            f"{dist.filename} would be refused: " + "; ".join(str(f) for f in errors),
+            f"{dist.filename} has invalid metadata or name for this index: "
+            + "; ".join(str(f) for f in errors),
             hint="fix the project metadata and rebuild; `relman inspect` lists every rule",
         )
     fields: list[tuple[str, str]] = []
