@@ -233,3 +233,80 @@ def test_status_shows_each_line_and_the_unfinished_release(purelib: DemoRepo) ->
     assert by_line["1.1"]["branch"] == "maintenance/1.1.x" and not by_line["1.1"]["ended"]
     assert by_line["1.0"]["last_release"]["tag"] == "v1.0.0"
     assert "last release: v1.1.0" in run_relman("status", cwd=path).stdout
+
+
+TEMPLATE = """\
+{name} {version} Release Notes
+==============================
+
+Highlights
+----------
+
+*We hope to have these highlights.*
+
+.. towncrier release notes start
+"""
+
+
+def test_rc_then_final_with_a_notes_template(purelib: DemoRepo) -> None:
+    """NumPy's template-made X.Y.0-notes.rst: the rcs and the final fill the same file."""
+    path = purelib.path
+    (path / "doc" / "release" / "template.rst").write_text(TEMPLATE)
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.relman.notes]\ntemplate = "doc/release/template.rst"\n'
+    )
+    _ok(run_relman("notes", "start", "1.1.0", cwd=path))
+    _git(path, "add", "-A")
+    _git(path, "commit", "-q", "-m", "DOC: start the 1.1.0 notes")
+    _git(path, "push", "-q", "origin", "main")
+    steps = PREPARE + ",push,post-release"
+    _ok(run_relman("release", "1.1.0rc1", "--only", steps, cwd=path, env=UNSIGNED))
+    notes = path / "doc" / "release" / "1.1.0-notes.rst"
+    assert notes.read_text().count("*We hope to have these highlights.*") == 1
+    assert len(_entries(notes.read_text())) == 3
+    # after rc1 the final is not done: its notes are still to be written
+    plan = json.loads(run_relman("plan", "1.1.0", "--json", cwd=path).stdout)
+    step = next(s for s in plan["steps"] if s["name"] == "notes")
+    assert step["status"] == "pending"
+    # rc1's post-release left the cycle's notes alone; the final's starts the next minor's
+    assert _git(path, "show", "--name-only", "--format=", "HEAD").split() == [
+        "pyproject.toml",
+        "src/purelib/__init__.py",
+    ]
+    post = next(s for s in plan["steps"] if s["name"] == "post-release")
+    assert "start doc/release/1.2.0-notes.rst" in post["actions"]
+    _fragment(purelib, "21.improvement.rst", "``purelib.slugify`` accepts a separator.")
+    _git(path, "push", "-q", "origin", "main")
+    _ok(run_relman("release", "1.1.0", "--only", steps, cwd=path, env=UNSIGNED))
+    text = _git(path, "show", "v1.1.0:doc/release/1.1.0-notes.rst")
+    assert text.count("purelib 1.1.0 Release Notes") >= 1
+    assert text.count("*We hope to have these highlights.*") == 1
+    assert text.count(".. towncrier release notes start") == 1
+    entries = _entries(text)
+    assert len(entries) == 4 == len(set(entries))
+    # the final's post-release (main: the next minor) starts 1.2.0's notes from the template
+    assert (
+        "*We hope to have these highlights.*"
+        in (path / "doc" / "release" / "1.2.0-notes.rst").read_text()
+    )
+
+
+def test_an_announcement_without_recipients_stops_before_anything(purelib: DemoRepo) -> None:
+    path = purelib.path
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + "\n[tool.relman.announce]\nsmtp-host = '127.0.0.1'\n"
+        + "to-by-kind = { rc = ['discuss@example.org'] }\n"
+    )
+    _git(path, "commit", "-q", "-am", "MAINT: announce release candidates")
+    before = _git(path, "for-each-ref")
+    out = run_relman("release", "1.1.0", "--yes", cwd=path, env=UNSIGNED)
+    assert out.returncode == 2
+    assert "an announcement of a final release has no recipients" in out.stderr
+    assert _git(path, "for-each-ref") == before and not (path / ".git" / "relman").exists()
+    rc = run_relman("plan", "1.1.0rc1", "--json", cwd=path)
+    assert rc.returncode == 0, rc.stderr
+    steps = {s["name"]: s for s in json.loads(rc.stdout)["steps"]}
+    assert "send to discuss@example.org via 127.0.0.1" in steps["announce"]["actions"]
