@@ -310,3 +310,40 @@ def test_an_announcement_without_recipients_stops_before_anything(purelib: DemoR
     assert rc.returncode == 0, rc.stderr
     steps = {s["name"]: s for s in json.loads(rc.stdout)["steps"]}
     assert "send to discuss@example.org via 127.0.0.1" in steps["announce"]["actions"]
+
+
+def test_a_refused_recipient_is_not_recorded_as_sent(purelib: DemoRepo) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.test_announce import _Collect, _free_port
+
+    handler = _Collect()
+    handler.refuse = ("gone@example.org",)
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        path = purelib.path
+        pyproject = path / "pyproject.toml"
+        pyproject.write_text(
+            pyproject.read_text()
+            + f"\n[tool.relman.announce]\nsmtp-host = '127.0.0.1'\nsmtp-port = {port}\n"
+            + "starttls = false\nto = ['list@example.org', 'gone@example.org']\n"
+        )
+        _git(path, "commit", "-q", "-am", "MAINT: announcement lists")
+        out = run_relman("release", "1.1.0", "--only", "announce", cwd=path, env=UNSIGNED)
+        assert out.returncode == 5
+        assert "refused 1 recipient(s): gone@example.org (550" in out.stderr
+        assert "sent to list@example.org" in out.stderr
+        state = json.loads((path / ".git" / "relman" / "1.1.0.json").read_text())
+        assert state["steps"]["announce"]["sent_to"] == ["list@example.org"]
+        # the address works again: the resume sends to it alone
+        handler.refuse = ()
+        again = run_relman("release", "1.1.0", "--only", "announce", cwd=path, env=UNSIGNED)
+        _ok(again)
+        assert [rcpt for _, rcpt, _ in handler.messages] == [
+            ["list@example.org"],
+            ["gone@example.org"],
+        ]
+    finally:
+        controller.stop()

@@ -122,6 +122,8 @@ def _forget_if_untouched(ctx: Context) -> None:
     steps: dict[str, dict[str, Any]] = ctx.state.data.get("steps", {})
     if any(s.get("status") == "done" for s in steps.values()):
         return
+    if any(set(s) - {"status", "at", "detail"} for s in steps.values()):
+        return  # a step recorded what it did before failing (an announcement half sent)
     if ctx.repo.head() != ctx.state.get("start_commit"):
         return
     ctx.state.path.unlink(missing_ok=True)
