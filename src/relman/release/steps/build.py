@@ -123,9 +123,9 @@ class VerifyStep(Step):
         from relman import artifacts, index, verify
 
         files = ctx.artifacts()
-        # a security release ships the sdist alone: no wheel is expected of it
         # the release is held to the rules of where it goes: the public index's
-        # upload rules are errors there and warnings for a private or local index
+        # upload rules are errors there and warnings for a private or local index;
+        # a security release ships the sdist alone: no wheel is expected of it
         inspected = artifacts.inspect_artifacts(
             ctx.config,
             files,
