@@ -150,6 +150,42 @@ def _release(path: Path, env: dict[str, str], *args: str) -> tuple[set[str], str
     return ran, json.dumps(actions)
 
 
+def _as_planned(path: Path, site: Path, version: str, actions_json: str) -> None:
+    """What the plan said of the notes, version, tag, push and docs steps is what happened."""
+    import re
+
+    actions: dict[str, list[str]] = json.loads(actions_json)
+    if actions.get("notes"):
+        planned = actions["notes"][0].split()[1].rstrip(",")  # "write <file> ..."
+        notes_commit = _git(path, "log", "-1", "--format=%H", f"--grep=notes for {version}$")
+        assert planned in _git(path, "show", "--name-only", "--format=", notes_commit).split()
+    if actions.get("version"):
+        assert actions["version"][0].startswith(f"set version {version} in ")
+        assert _version_files_at(path, f"v{version}") == {version}
+    if actions.get("tag"):
+        assert actions["tag"] == [f"create unsigned annotated tag v{version} at HEAD"]
+        assert _git(path, "cat-file", "-t", f"v{version}") == "tag"
+    if actions.get("post-release"):
+        dev = re.match(r"set version (\S+)", actions["post-release"][0])
+        assert dev is not None and _version_files(path) == {dev[1]}
+    if actions.get("docs"):
+        copy = next(a for a in actions["docs"] if a.startswith("copy "))
+        folder = Path(copy.split(" to ")[1].split(" (")[0])
+        assert (folder / ".relman-version").read_text().strip() == version
+        stable = any(a.startswith("point ") for a in actions["docs"])
+        assert ((site / "stable").exists() and (site / "stable").resolve() == folder) == stable
+
+
+def _version_files_at(path: Path, rev: str) -> set[str]:
+    import re
+
+    found = set(
+        re.findall(r'^version = "([^"]+)"', _git(path, "show", f"{rev}:pyproject.toml"), re.M)
+    )
+    init = _git(path, "show", f"{rev}:src/purelib/__init__.py")
+    return found | set(re.findall(r'__version__ = "([^"]+)"', init))
+
+
 def _entries(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("- ")]
 
@@ -197,6 +233,8 @@ def test_whole_release_cycle(tmp_path: Path, mailbox: tuple[int, _Mailbox]) -> N
     _git(path, "checkout", "-q", "maintenance/1.1.x")
     assert _git(path, "rev-parse", "--abbrev-ref", "@{upstream}") == "origin/maintenance/1.1.x"
     ran, actions = _release(path, env, "1.1.0rc1")
+    _as_planned(path, site, "1.1.0rc1", actions)
+    assert "send to purelib-discuss@example.org via 127.0.0.1" in actions
     assert {"notes", "tag", "build", "verify", "publish", "docs", "announce"} <= ran
     assert {"post-release", "forward-port", "install-check"} <= ran
     assert "doc/release/1.1.0-notes.rst" in actions
@@ -233,7 +271,8 @@ def test_whole_release_cycle(tmp_path: Path, mailbox: tuple[int, _Mailbox]) -> N
 
     # -- a backport, then 1.1.0rc2: the notes of the whole cycle so far
     _fragment(path, "21.improvement.rst", "``purelib.slugify`` accepts a separator.")
-    ran, _ = _release(path, env, "1.1.0rc2")
+    ran, actions = _release(path, env, "1.1.0rc2")
+    _as_planned(path, site, "1.1.0rc2", actions)
     assert "notes" in ran
     rc2_notes = _entries(_git(path, "show", "v1.1.0rc2:doc/release/1.1.0-notes.rst"))
     assert len(rc2_notes) == 4 and set(rc1_notes) < set(rc2_notes)
@@ -245,7 +284,11 @@ def test_whole_release_cycle(tmp_path: Path, mailbox: tuple[int, _Mailbox]) -> N
 
     # -- another backport, then 1.1.0: every entry of the cycle, once
     _fragment(path, "22.bugfix.rst", "``purelib.wrap_words`` keeps long words whole.")
-    ran, _ = _release(path, env, "1.1.0")
+    ran, actions = _release(path, env, "1.1.0")
+    _as_planned(path, site, "1.1.0", actions)
+    assert "send to purelib-discuss@example.org, Bcc announce@example.org via 127.0.0.1" in (
+        actions
+    )
     final_text = _git(path, "show", "v1.1.0:doc/release/1.1.0-notes.rst")
     final_notes = _entries(final_text)
     assert len(final_notes) == 5 == len(set(final_notes)) and set(rc2_notes) < set(final_notes)
@@ -269,7 +312,8 @@ def test_whole_release_cycle(tmp_path: Path, mailbox: tuple[int, _Mailbox]) -> N
 
     # -- bug-fix 1.1.1
     _fragment(path, "30.bugfix.rst", "``purelib.slugify`` handles empty strings.")
-    ran, _ = _release(path, env, "1.1.1")
+    ran, actions = _release(path, env, "1.1.1")
+    _as_planned(path, site, "1.1.1", actions)
     assert _entries(_git(path, "show", "v1.1.1:doc/release/1.1.1-notes.rst")) == [
         "- ``purelib.slugify`` handles empty strings. (`#30 <https://github.com/relman-demo/purelib/pull/30>`__)"
     ]
@@ -282,6 +326,7 @@ def test_whole_release_cycle(tmp_path: Path, mailbox: tuple[int, _Mailbox]) -> N
     # -- security 1.1.2: the sdist alone, verified and installed with the defaults
     _fragment(path, "31.bugfix.rst", "Reject crafted input that made ``slugify`` loop.")
     ran, actions = _release(path, env, "1.1.2", "--kind", "security")
+    _as_planned(path, site, "1.1.2", actions)
     assert {"build", "verify", "install-check"} <= ran
     assert "no wheel is expected" in actions
     files = {n for n in _index(tmp_path) if "1.1.2" in n}
