@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from relman.demo import DemoRepo, build_history
+from relman.git import Repo
 from tests.github_server import FakeGitHub, fake_github
 from tests.helpers import EXAMPLES, run_relman
 
@@ -225,12 +226,45 @@ KILL_POINTS = [
 ]
 
 
+# Kill points after STAGE start from a copy of the world that a release killed at
+# STAGE left behind (the commits are identical: their dates are fixed), instead of
+# building and verifying again in every test. The release is still killed at the
+# point under test and resumed from there; it only reached that point through one
+# more interruption, at STAGE.
+STAGE = "verify:end"
+_STAGED: dict[str, Path] = {}
+
+
+def _staged_world(tmp_root: Path) -> Path:
+    """A folder holding the project, its origin and the index of a release killed at STAGE."""
+    if STAGE not in _STAGED:
+        demo = build_history(EXAMPLES / "purelib", tmp_root / "world" / "purelib")
+        with fake_github() as gh:
+            env = {**_release_env(demo), **_github_env(gh), "RELMAN_FAULT_INJECT": STAGE}
+            killed = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
+            assert killed.returncode == -9, killed.stdout + killed.stderr
+        _STAGED[STAGE] = demo.path.parent
+    return _STAGED[STAGE]
+
+
+def _demo_from(world: Path, dest: Path) -> DemoRepo:
+    shutil.copytree(world, dest, symlinks=True)
+    path, remote = dest / "purelib", dest / "purelib-origin.git"
+    _git(path, "remote", "set-url", "origin", str(remote))
+    return DemoRepo(path, remote, "1.0.0", "1.1.0", Repo(path))
+
+
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_killed_release_resumes_to_the_same_result(
     tmp_path_factory, tmp_path: Path, point: str
 ) -> None:
     reference = _reference(tmp_path_factory.mktemp("ref"))
-    demo = build_history(EXAMPLES / "purelib", tmp_path / "purelib")
+    if KILL_POINTS.index(point) > KILL_POINTS.index(STAGE):
+        demo = _demo_from(_staged_world(tmp_path_factory.mktemp("staged")), tmp_path / "world")
+        state = json.loads((demo.path / ".git" / "relman" / "1.1.0.json").read_text())
+        assert state["artifacts"] and not state.get("finished")  # built, killed after verify
+    else:
+        demo = build_history(EXAMPLES / "purelib", tmp_path / "purelib")
     with fake_github() as gh:
         env = {**_release_env(demo), **_github_env(gh)}
         killed = run_relman(
