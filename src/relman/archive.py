@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import shutil
 import stat
 import tarfile
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 _MIB = 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CHUNK = 1024 * 1024
 
 
@@ -131,7 +133,7 @@ def _sniff(path: Path) -> str:
 
 def _bad_name(name: str) -> str | None:
     """Why a member name is unacceptable, or None."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if _CONTROL.search(name):
         return "has a control character in its name"
     try:
         name.encode("utf-8")
@@ -141,6 +143,9 @@ def _bad_name(name: str) -> str | None:
 
 
 def _check_totals(archive: Archive, limits: Limits, compressed: int, name: str) -> None:
+    """Raise past the total size, or past the ratio when ``compressed`` is known (tar;
+    a zip's ratio is judged from its declared sizes, as a finding).
+    """
     if archive.uncompressed > limits.total_bytes:
         raise ArchiveError(
             f"{archive.path.name}: the members add up to more than "
@@ -149,7 +154,8 @@ def _check_totals(archive: Archive, limits: Limits, compressed: int, name: str) 
             hint="a release file this large is not one relman reads; check how it was built",
         )
     if (
-        archive.uncompressed > limits.ratio_floor
+        compressed
+        and archive.uncompressed > limits.ratio_floor
         and archive.uncompressed / max(compressed, 1) > limits.ratio
     ):
         raise ArchiveError(
@@ -310,7 +316,7 @@ def _read_zip(
                         limit=limits.metadata_bytes,
                         what="metadata",
                         sink=buf.write,
-                        compressed=compressed,
+                        compressed=0,
                         limits=limits,
                     )
                 archive.data[info.filename] = buf.getvalue()
@@ -331,7 +337,7 @@ def _read_zip(
                     limit=limits.member_bytes,
                     what="member",
                     sink=h.update,
-                    compressed=compressed,
+                    compressed=0,
                     limits=limits,
                 )
             b64 = base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode()
@@ -367,7 +373,9 @@ def _read_tar(path: Path, keep: Callable[[str], bool], limits: Limits) -> Archiv
             return archive
     compressed = path.stat().st_size
     seen: set[str] = set()
-    mode = {"gzip": "r|gz", "bzip2": "r|bz2", "xz": "r|xz", "tar": "r|"}[sniffed]
+    # sequential reading through the random-access modes: tarfile's stream modes
+    # ("r|gz") move the data through 10 KiB Python reads, three times slower
+    mode = {"gzip": "r:gz", "bzip2": "r:bz2", "xz": "r:xz", "tar": "r:"}[sniffed]
     with (
         open(path, "rb") as raw,
         _read_errors(path, None),
@@ -581,7 +589,7 @@ def _write_members(path: Path, dest: Path, kinds: dict[str, str], limits: Limits
                         with zf.open(info) as fh:
                             write(name, fh)
         else:
-            with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|gz") as tf:
+            with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r:gz") as tf:
                 for m in tf:
                     name = m.name.rstrip("/")
                     if m.isdir():

@@ -254,9 +254,15 @@ def _check_version_in_name(report: FileReport) -> None:
         pass
 
 
+def _top_of(name: str) -> str:
+    while name.startswith("./"):
+        name = name[2:]
+    return name.split("/", 1)[0]
+
+
 def _sdist_pkg_info(archive: Archive, report: FileReport, *, public: bool) -> str | None:
     members = archive.members
-    tops = {PurePosixPath(m.name).parts[0] for m in members if PurePosixPath(m.name).parts}
+    tops = {_top_of(m.name) for m in members} - {""}
     problems, kinds, _copies = check_members(members)
     for p in problems[:20]:
         report.findings.append(Finding("relman:sdist-layout", f"unsafe member {p}"))
@@ -285,8 +291,13 @@ def _sdist_pkg_info(archive: Archive, report: FileReport, *, public: bool) -> st
         m.name[len(top) + 1 :] for m in members if m.kind == "file" and m.name.startswith(top + "/")
     )
     if "pyproject.toml" not in report.files:
-        report.findings.append(
-            Finding("relman:sdist-layout", "pyproject.toml is missing (required in sdists)")
+        report.findings.append(  # setup.py-era sdists still install, and the index takes them
+            Finding(
+                "relman:sdist-layout",
+                "pyproject.toml is missing (the sdist format asks for it; installers fall back "
+                "to setup.py)",
+                "warning",
+            )
         )
     pkg_info = f"{top}/PKG-INFO"
     kind = kinds.get(pkg_info)
@@ -539,7 +550,14 @@ def inspect_artifacts(
     for p in paths:
         if not p.is_file():
             raise UsageError(f"{p} does not exist")
-    reports = [inspect_file(p, public=public) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor
+
+    # two files at a time, and the files' own sha256 beside: decompressing and
+    # hashing (most of the time on large wheels) leave the interpreter free
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        digests = pool.map(sha256_file, paths)
+        reports = list(pool.map(lambda p: inspect_file(p, public=public), paths))
+        sha = dict(zip(paths, digests, strict=True))
     shared: list[Finding] = []
     names = {canonicalize_name(str(r.meta.name)) for r in reports if r.meta and r.meta.name}
     if config is not None:
@@ -550,9 +568,11 @@ def inspect_artifacts(
                     Finding("relman:release", f"metadata Name {r.meta.name} is not {config.name}")
                 )
     elif len(names) > 1:
-        shared.append(
+        shared.append(  # files of several projects inspected at once, as twine check does
             Finding(
-                "relman:release", f"the files are of different projects: {', '.join(sorted(names))}"
+                "relman:release",
+                f"the files are of different projects: {', '.join(sorted(names))}",
+                "warning",
             )
         )
     if version is not None:
@@ -575,7 +595,11 @@ def inspect_artifacts(
         found = versions_in_names(paths)
         if len(found) > 1:
             shared.append(
-                Finding("relman:release", f"the files carry different versions: {', '.join(found)}")
+                Finding(
+                    "relman:release",
+                    f"the files carry different versions: {', '.join(found)}",
+                    "error" if config is not None else "warning",
+                )
             )
     # the sdist against git
     vs_git: dict[str, Any] = {}
@@ -650,11 +674,12 @@ def inspect_artifacts(
                     "warning",
                 )
             )
-    return _report(reports, shared, expected, source, missing_w, unexpected_w, vs_git)
+    return _report(reports, sha, shared, expected, source, missing_w, unexpected_w, vs_git)
 
 
 def _report(
     reports: list[FileReport],
+    sha: dict[Path, str],
     shared: list[Finding],
     expected: list[str],
     source: str,
@@ -675,7 +700,7 @@ def _report(
                 path=r.path,
                 kind=r.kind,
                 size=r.path.stat().st_size,
-                sha256=sha256_file(r.path),
+                sha256=sha[r.path],
                 name=meta.name,
                 version=meta.version,
                 metadata_version=meta.metadata_version,

@@ -8,12 +8,17 @@ upload and refuses a description that does not render.
 
 from __future__ import annotations
 
+import functools
 import io
 
 __all__ = ["render_description"]
 
 
-def render_description(description: str | None, content_type: str | None) -> list[tuple[str, str]]:
+# the sdist and every wheel of a release carry the same description: render it once
+@functools.lru_cache(maxsize=64)
+def render_description(
+    description: str | None, content_type: str | None
+) -> tuple[tuple[str, str], ...]:
     """(rule, message) of each way the long description fails ``twine check --strict``."""
     from email.message import Message
 
@@ -31,9 +36,9 @@ def render_description(description: str | None, content_type: str | None) -> lis
     ctype = msg.get_content_type()
     if not description or description.rstrip() == "UNKNOWN":
         out.append(("twine:description-missing", "long description missing"))
-        return out
+        return tuple(out)
     if ctype in ("text/plain", "text/markdown"):
-        return out
+        return tuple(out)
     import readme_renderer.rst
 
     stream = io.StringIO()
@@ -45,4 +50,4 @@ def render_description(description: str | None, content_type: str | None) -> lis
                 f"long description (reStructuredText) does not render: {detail}",
             )
         )
-    return out
+    return tuple(out)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 _DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 _PATHS = click.Path(exists=True, path_type=Path)
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 def _files_of(config: Config, files: list[Path]) -> bool:
@@ -181,8 +182,13 @@ def _project_config() -> Config | None:
     """The project's configuration, or None outside any project (inspect works anywhere)."""
     from relman.errors import ConfigError, UsageError
 
+    state = get_state()
+    if state.project is None and not any(
+        (d / n).is_file() for d in (Path.cwd(), *Path.cwd().parents) for n in _PROJECT_FILES
+    ):
+        return None  # nowhere near a project: leave the configuration unread
     try:
-        return get_state().config()
+        return state.config()
     except ConfigError:
         raise
     except UsageError:
