@@ -5,10 +5,14 @@ commit. A remembered answer is used only while its key holds."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from relman import _cache
+from relman._cache import blob_id
 from relman.checks import run_checks
-from relman.checks.cache import blob_id
 from relman.git import Repo
 from relman.project import load_config
 from tests.test_checks import make_project
@@ -19,6 +23,14 @@ DUE = (
 )
 # a large project's module tree (SciPy's shape: many modules, a few with deprecations)
 MODULES = {f"src/demo/m{i}.py": f"def f{i}():\n    return {i}\n" for i in range(60)}
+
+
+@pytest.fixture(autouse=True)
+def _caches_written() -> Iterator[None]:
+    """As `relman check` does; restored after the test (the default writes none)."""
+    _cache.allow_writes()
+    yield
+    _cache._WRITES.pop()
 
 
 def _messages(path: Path) -> list[str]:
@@ -97,3 +109,30 @@ def test_merged_tags_follow_the_commit_and_the_tags(tmp_path: Path) -> None:
     repo.git("checkout", "-q", "-")
     assert r.merged_tags("HEAD") == ["v1.0.0", "v1.0.1"]
     assert r.merged_tags("side") == ["v1.0.0", "v1.0.1", "v2.0.0"]
+
+
+def test_nothing_is_remembered_unless_the_command_asks(tmp_path: Path) -> None:
+    # a release, a plan or a dry run leaves the git directory as it found it
+    repo = make_project(tmp_path, {"src/demo/mod.py": DUE})
+    repo.git("tag", "v1.0.0")
+    _cache._WRITES.append(False)
+    try:
+        assert len(_messages(repo.path)) == 1
+        assert Repo(repo.path).merged_tags("HEAD") == ["v1.0.0"]
+    finally:
+        _cache._WRITES.pop()
+    assert not (repo.path / ".git" / "relman").exists()
+
+
+def test_check_and_status_remember_and_a_plan_does_not(tmp_path: Path) -> None:
+    from tests.helpers import run_relman
+
+    repo = make_project(tmp_path, {"src/demo/mod.py": DUE})
+    repo.git("tag", "v1.0.0")
+    cache = repo.path / ".git" / "relman" / "cache"
+    run_relman("plan", "1.1.0", cwd=repo.path)
+    assert not cache.exists()
+    run_relman("status", cwd=repo.path)
+    assert (cache / "merged-tags.json").is_file()
+    run_relman("check", "--version", "1.1.0", cwd=repo.path)
+    assert (cache / "deprecations.json").is_file()

@@ -9,7 +9,6 @@ hooks all behave as the user set them).
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from relman import _atomic, _proc
+from relman import _cache, _proc
 from relman.errors import CommandError, NotARepository, UsageError
 
 __all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo"]
@@ -238,8 +237,7 @@ class Repo:
         names = self.git("tag", "--merged", commit).split()
         # keep the few most recent answers: HEAD moves on with every commit
         known = {k: v for k, v in list(known.items())[-7:]} | {key: names}
-        with contextlib.suppress(OSError):  # a read-only git directory: not remembered
-            _atomic.write_text(cache, json.dumps(known) + "\n")
+        _cache.write_json(cache, known)
         return names
 
     def tag_exists(self, name: str) -> bool:

@@ -299,7 +299,7 @@ def _scan(ctx: CheckContext, files: list[str]) -> list[Deprecation]:
     content is not in the cache, the misses parsed in parallel when they are many."""
     import dataclasses
 
-    from relman.checks.cache import ResultCache
+    from relman._cache import ResultCache
 
     cache = ResultCache(ctx.repo.git_dir, ID, salt=_SALT)
     results: dict[str, list[Deprecation]] = {}

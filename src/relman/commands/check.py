@@ -65,6 +65,9 @@ def check(
             ),
         )
         return
+    from relman import _cache
+
+    _cache.allow_writes()  # an unchanged tree is checked again in well under a second
     config = get_state().config()
     report = run_checks(
         config,

@@ -152,6 +152,9 @@ def release_lines(config: Any, repo: Any, unfinished: list[dict[str, Any]]) -> l
 @global_options(dry_run=False)
 def status() -> None:
     """Project, version, last release, release lines, unfinished releases, next versions."""
+    from relman import _cache
+
+    _cache.allow_writes()  # asked again and again: an unchanged repository asks git once
     data = project_status(get_state().config())
 
     def render() -> None:

@@ -1,4 +1,8 @@
-"""Results of per-file checks remembered by content, in the git directory.
+"""What relman remembers between runs, in ``<git-dir>/relman/cache/``.
+
+Answers that depend only on their key are remembered there so that an
+unchanged repository is not asked twice: the tags reachable from a commit
+(:meth:`relman.git.Repo.merged_tags`), and per-file check results.
 
 A check that derives something from one file's text alone (the deprecations
 it declares) stores the result under the file's path and git blob id
@@ -7,6 +11,12 @@ it declares) stores the result under the file's path and git blob id
 the check itself, so a changed rule never reads results of the old one. Each
 run keeps only the entries it used: the file never grows past the tree.
 A git directory that cannot be written is no error: the check runs uncached.
+
+Only the read-only commands that are run again and again on an unchanged
+tree write caches (``relman check`` and ``relman status`` call
+:func:`allow_writes`); everything else reads them and never writes, so a
+release that stops before it starts, a plan and a dry run leave the git
+directory as they found it.
 """
 
 from __future__ import annotations
@@ -19,7 +29,26 @@ from typing import Any
 
 from relman import _atomic
 
-__all__ = ["ResultCache", "blob_id"]
+__all__ = ["ResultCache", "allow_writes", "blob_id", "write_json", "writes_allowed"]
+
+_WRITES = [False]
+
+
+def allow_writes() -> None:
+    """Caches are written for the rest of this process (a read-only command's choice)."""
+    _WRITES.append(True)
+
+
+def writes_allowed() -> bool:
+    return _WRITES[-1]
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write a cache file, unless writes are off; a folder that refuses it is no error."""
+    if not writes_allowed():
+        return
+    with contextlib.suppress(OSError):
+        _atomic.write_text(path, json.dumps(data) + "\n")
 
 
 def blob_id(text: str) -> str:
@@ -57,9 +86,5 @@ class ResultCache:
         self._used[key] = value
 
     def save(self) -> None:
-        if self._used == self._known:
-            return
-        with contextlib.suppress(OSError):
-            _atomic.write_text(
-                self.path, json.dumps({"salt": self.salt, "entries": self._used}) + "\n"
-            )
+        if self._used != self._known:
+            write_json(self.path, {"salt": self.salt, "entries": self._used})
