@@ -189,19 +189,32 @@ class Repo:
 
     # -- refs ---------------------------------------------------------------
     def tags(self) -> dict[str, str]:
-        """Every tag name mapped to the commit it points at (annotated tags peeled)."""
-        raw = self.git(
-            "for-each-ref",
-            "--format=%(refname:short)" + _FS + "%(objectname)" + _FS + "%(*objectname)",
-            "refs/tags",
-            strip=False,
+        """Every tag name mapped to the commit it points at (annotated tags peeled).
+
+        ``git show-ref --dereference`` reads the refs without opening a tag object
+        per tag as ``for-each-ref``'s ``%(*objectname)`` does: on thousands of tags
+        it is several times faster.
+        """
+        out = _proc.run(
+            ["git", "show-ref", "--tags", "--dereference"],
+            cwd=self.root,
+            env=_git_env(),
+            check=False,
         )
+        if out.returncode not in (0, 1):  # 1: no tags at all
+            raise CommandError(
+                f"git show-ref failed: {out.stderr.strip()}", command=out.args, stderr=out.stderr
+            )
         result: dict[str, str] = {}
-        for line in raw.split("\n"):
-            if not line:
+        for line in out.stdout.split("\n"):
+            sha, _, ref = line.partition(" ")
+            if not ref.startswith("refs/tags/"):
                 continue
-            name, obj, peeled = line.split(_FS)
-            result[name] = peeled or obj
+            name = ref[len("refs/tags/") :]
+            if name.endswith("^{}"):  # the peeled commit of the annotated tag before it
+                result[name[:-3]] = sha
+            else:
+                result.setdefault(name, sha)
         return result
 
     def merged_tags(self, rev: str = "HEAD", *, tags: dict[str, str] | None = None) -> list[str]:
