@@ -73,6 +73,7 @@ def test_registry_lists_every_family_with_metadata() -> None:
         "support",
         "numpy-deps",
         "blockers",
+        "ci",
     ]
     assert checks["support"].severity == "warning"
     assert checks["git"].severity == "error"

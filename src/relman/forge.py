@@ -27,13 +27,18 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_API_URL",
     "Blocker",
+    "CommitCheck",
     "Forge",
     "PullInfo",
+    "commit_checks",
     "create_release",
     "fetch_pull_requests",
+    "find_draft_release",
     "find_release",
     "forge_from_config",
     "list_blockers",
+    "publish_release",
+    "release_assets",
     "upload_release_asset",
 ]
 
@@ -51,11 +56,13 @@ class Forge:
         api_url: str = DEFAULT_API_URL,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 30.0,
+        max_rate_wait: float = 120.0,
     ) -> None:
         import httpx
 
         self.repo = repo
         self.api_url = api_url.rstrip("/")
+        self.max_rate_wait = max_rate_wait
         self._client = httpx.Client(
             base_url=self.api_url,
             headers={
@@ -77,6 +84,55 @@ class Forge:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _rate_wait(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before retrying a rate-limited answer (403/429), or None."""
+        import time
+
+        if response.status_code not in (403, 429):
+            return None
+        headers = response.headers
+        if "retry-after" in headers:
+            try:
+                return max(0.0, float(headers["retry-after"]))
+            except ValueError:
+                return 60.0
+        if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+            try:
+                return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
+            except ValueError:
+                return 60.0
+        return 60.0 if response.status_code == 429 else None
+
+    def _send(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP exchange, waiting out GitHub's rate limits up to ``max_rate_wait``."""
+        import time
+
+        import httpx
+
+        waited = 0.0
+        while True:
+            try:
+                response = self._client.request(method, url, **kwargs)
+            except httpx.HTTPError as exc:
+                raise RemoteError(
+                    f"GitHub {what} failed: {type(exc).__name__}: {exc}",
+                    hint="check the network and [tool.relman.github] api-url",
+                ) from None
+            wait = self._rate_wait(response)
+            if wait is None:
+                return response
+            if waited + wait > self.max_rate_wait:
+                reset = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + wait))
+                raise RemoteError(
+                    f"GitHub {what} is rate-limited (HTTP {response.status_code}) until {reset}",
+                    hint="wait until then and run the command again; it resumes where it stopped",
+                )
+            from relman import _report
+
+            _report.info(f"GitHub rate limit reached; waiting {wait:.0f} s")
+            time.sleep(wait + 0.05)
+            waited += wait
 
     def _check(self, response: httpx.Response, what: str) -> Any:
         if response.status_code >= 400:
@@ -106,34 +162,35 @@ class Forge:
         url: str | None = None,
     ) -> Any:
         """One REST call; ``path`` is relative to the API URL (``/repos/...``)."""
-        import httpx
+        what = f"{method} {path}"
+        response = self._send(
+            method, url or path, what, params=params, json=json, content=content, headers=headers
+        )
+        return self._check(response, what)
 
-        try:
-            response = self._client.request(
-                method, url or path, params=params, json=json, content=content, headers=headers
-            )
-        except httpx.HTTPError as exc:
-            raise RemoteError(
-                f"GitHub {method} {path} failed: {type(exc).__name__}: {exc}",
-                hint="check the network and [tool.relman.github] api-url",
-            ) from None
-        return self._check(response, f"{method} {path}")
+    def redirect_location(self, path: str) -> str:
+        """The ``Location`` of a redirecting endpoint (artifact downloads), not followed."""
+        what = f"GET {path}"
+        response = self._send("GET", path, what, follow_redirects=False)
+        if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
+            return str(response.headers["location"])
+        self._check(response, what)
+        raise RemoteError(f"GitHub {what} gave no redirect (HTTP {response.status_code})")
 
-    def paginate(self, path: str, *, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
-        """Every item of a paginated REST list, following ``Link: rel="next"``."""
-        import httpx
+    def paginate(
+        self, path: str, *, params: Mapping[str, Any] | None = None, key: str = "items"
+    ) -> Iterator[Any]:
+        """Every item of a paginated REST list, following ``Link: rel="next"``.
 
+        ``key`` names the list in answers that wrap it in an object
+        (``workflow_runs``, ``jobs``, ``artifacts``, ``check_runs``).
+        """
         url: str | None = path
         query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
         while url:
-            try:
-                response = self._client.get(url, params=query)
-            except httpx.HTTPError as exc:
-                raise RemoteError(
-                    f"GitHub GET {path} failed: {type(exc).__name__}: {exc}"
-                ) from None
+            response = self._send("GET", url, f"GET {path}", params=query)
             data = self._check(response, f"GET {path}")
-            items = data.get("items", []) if isinstance(data, dict) else data
+            items = data.get(key, []) if isinstance(data, dict) else data
             yield from items or []
             url = response.links.get("next", {}).get("url")
             query = None  # the next link carries the query
@@ -183,9 +240,9 @@ def find_release(forge: Forge, tag: str) -> dict[str, Any] | None:
 
 
 def create_release(
-    forge: Forge, tag: str, *, name: str, body: str, prerelease: bool
+    forge: Forge, tag: str, *, name: str, body: str, prerelease: bool, draft: bool = False
 ) -> dict[str, Any]:
-    """Create the release of ``tag`` (published, not a draft)."""
+    """Create the release of ``tag``; ``draft`` keeps it unpublished until :func:`publish_release`."""
     data = forge.request(
         "POST",
         f"/repos/{forge.repo}/releases",
@@ -193,9 +250,31 @@ def create_release(
             "tag_name": tag,
             "name": name,
             "body": body,
-            "draft": False,
+            "draft": draft,
             "prerelease": prerelease,
         },
+    )
+    assert isinstance(data, dict)
+    return data
+
+
+def find_draft_release(forge: Forge, tag: str) -> dict[str, Any] | None:
+    """The draft release of ``tag`` (drafts have no ``releases/tags/`` URL), or None."""
+    for release in forge.paginate(f"/repos/{forge.repo}/releases"):
+        if release.get("draft") and release.get("tag_name") == tag:
+            return dict(release)
+    return None
+
+
+def release_assets(forge: Forge, release: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The assets of a release as GitHub lists them (name, size, state)."""
+    return list(forge.paginate(f"/repos/{forge.repo}/releases/{release['id']}/assets"))
+
+
+def publish_release(forge: Forge, release: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn a draft into a published release."""
+    data = forge.request(
+        "PATCH", f"/repos/{forge.repo}/releases/{release['id']}", json={"draft": False}
     )
     assert isinstance(data, dict)
     return data
@@ -345,3 +424,48 @@ def fetch_pull_requests(
                 labels,
             )
     return found
+
+
+# -- CI state of a commit (preflight check) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommitCheck:
+    """One check run or commit status on a commit, reduced to what a release asks."""
+
+    name: str
+    state: str  # "success", "failure", "pending", "neutral", "skipped"
+    url: str
+
+
+_CONCLUSIONS = {
+    "success": "success",
+    "neutral": "neutral",
+    "skipped": "skipped",
+    "failure": "failure",
+    "cancelled": "failure",
+    "timed_out": "failure",
+    "action_required": "failure",
+    "startup_failure": "failure",
+    "stale": "pending",
+}
+
+
+def commit_checks(forge: Forge, sha: str) -> list[CommitCheck]:
+    """Check runs (``GET .../commits/{sha}/check-runs``) and statuses (``.../status``) of a commit."""
+    base = f"/repos/{forge.repo}/commits/{sha}"
+    out: list[CommitCheck] = []
+    for run in forge.paginate(f"{base}/check-runs", key="check_runs"):
+        if run.get("status") != "completed":
+            state = "pending"
+        else:
+            state = _CONCLUSIONS.get(str(run.get("conclusion")), "failure")
+        out.append(CommitCheck(str(run.get("name", "")), state, str(run.get("html_url") or "")))
+    combined = forge.request("GET", f"{base}/status")
+    for status in (combined or {}).get("statuses", []) or []:
+        raw = str(status.get("state", "pending"))
+        state = {"success": "success", "pending": "pending"}.get(raw, "failure")
+        out.append(
+            CommitCheck(str(status.get("context", "")), state, str(status.get("target_url") or ""))
+        )
+    return out

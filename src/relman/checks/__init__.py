@@ -60,6 +60,7 @@ _FAMILIES = (
     "support",
     "numpy_deps",
     "blockers",
+    "ci",
 )
 
 

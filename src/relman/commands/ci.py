@@ -9,9 +9,16 @@ as a platforms x Pythons table. ``ci run``, ``ci status`` and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from relman.commands._common import echo, emit, get_state, global_options, message, table
+
+if TYPE_CHECKING:
+    from relman.actions import Run
+    from relman.config import Config
+    from relman.forge import Forge
 
 
 @click.group()
@@ -105,3 +112,195 @@ def matrix_cmd() -> None:
         },
         render,
     )
+
+
+# -- driving the workflow -----------------------------------------------------------
+
+
+def _forge() -> tuple[Config, Forge]:
+    from relman.actions import ci_forge
+    from relman.errors import UsageError
+
+    config = get_state().config()
+    client = ci_forge(config)
+    if client is None:
+        raise UsageError(
+            "GitHub is not configured: no repository or no token",
+            hint=f"set [tool.relman.github] repo (or ci.repo) and ${config.github.token_env}",
+        )
+    return config, client
+
+
+def _fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    m, s = divmod(int(seconds), 60)
+    return f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def _job_rows(run: Run) -> list[tuple[str, str, str]]:
+    return [(j.name, j.state, _fmt_duration(j.duration)) for j in run.jobs]
+
+
+def _run_title(run: Run) -> str:
+    state = run.conclusion if run.done else run.status.replace("_", " ")
+    return f"run {run.id} ({state}) {run.html_url}"
+
+
+def _run_dict(run: Run) -> dict[str, object]:
+    return {
+        "id": run.id,
+        "status": run.status,
+        "conclusion": run.conclusion,
+        "head_sha": run.head_sha,
+        "url": run.html_url,
+        "jobs": [{"name": j.name, "state": j.state, "duration": j.duration} for j in run.jobs],
+    }
+
+
+def follow_run(client: Forge, run_id: int, *, poll: float, timeout: float) -> Run:
+    """Follow a run with a live job table on a terminal, a line per change otherwise."""
+    import sys
+
+    from relman.actions import wait_for_run
+    from relman.commands._common import _color_enabled, console
+
+    state = get_state()
+    if not state.json and _color_enabled(sys.stderr):
+        from rich.live import Live
+        from rich.table import Table
+
+        def render(run: Run) -> Any:
+            t = Table("job", "state", "duration", title=_run_title(run))
+            for row in _job_rows(run):
+                t.add_row(*row)
+            return t
+
+        with Live(console=console(stderr=True), refresh_per_second=4) as live:
+            return wait_for_run(
+                client,
+                run_id,
+                poll=poll,
+                timeout=timeout,
+                on_update=lambda r: live.update(render(r)),
+            )
+    last: dict[str, str] = {}
+
+    def changed(run: Run) -> None:
+        for job in run.jobs:
+            if last.get(job.name) != job.state:
+                last[job.name] = job.state
+                message(f"{job.name}: {job.state} {_fmt_duration(job.duration)}".rstrip())
+
+    return wait_for_run(client, run_id, poll=poll, timeout=timeout, on_update=changed)
+
+
+def _finish(run: Run) -> None:
+    from relman.errors import CheckFailed
+
+    emit(
+        _run_dict(run),
+        lambda: table(("job", "state", "duration"), _job_rows(run), title=_run_title(run)),
+    )
+    if run.done and not run.ok:
+        failed = [j.name for j in run.jobs if j.state == "failed"]
+        raise CheckFailed(
+            f"run {run.id} {run.conclusion}" + (f": {', '.join(failed)} failed" if failed else ""),
+            hint=f"re-run the failed jobs with `relman ci rerun-failed {run.id}`",
+        )
+
+
+@ci.command()
+@click.option(
+    "--ref", default=None, help="Commit, branch or tag to build (default: HEAD's tag or HEAD)."
+)
+@click.option(
+    "--environment",
+    type=click.Choice(["none", "testpypi", "pypi"]),
+    default="none",
+    show_default=True,
+    help="Where the workflow's publish job uploads.",
+)
+@click.option("--no-wait", is_flag=True, help="Print the run id and return.")
+@global_options(dry_run=False)
+def run(ref: str | None, environment: str, no_wait: bool) -> None:
+    """Dispatch the workflow for the release commit and follow its run."""
+    import time
+
+    from relman.actions import dispatch_workflow, find_run, workflow_id
+    from relman.errors import RemoteError
+    from relman.git import find_repo
+
+    config, client = _forge()
+    repo = find_repo(config.project_dir)
+    head = repo.head()
+    if ref is None:
+        tags = repo.tags_at("HEAD")
+        ref = tags[0] if tags else head
+    sha = repo.rev_parse(f"{ref}^{{commit}}") or head
+    wf = workflow_id(config)
+    with client:
+        started = time.time() - 5
+        run_id = dispatch_workflow(
+            client, wf, ref=ref, inputs={"ref": ref, "environment": environment}
+        )
+        deadline = time.monotonic() + 60
+        while run_id is None:
+            found = find_run(
+                client, wf, head_sha=sha, event="workflow_dispatch", created_after=started
+            )
+            if found is not None:
+                run_id = found.id
+            elif time.monotonic() > deadline:
+                raise RemoteError(f"the dispatched run of {wf} for {ref} did not appear")
+            else:
+                time.sleep(min(2.0, config.ci.poll))
+        if no_wait:
+            emit({"id": run_id}, lambda: echo(str(run_id)))
+            return
+        message(f"run {run_id} of {wf} for {ref}")
+        result = follow_run(client, run_id, poll=config.ci.poll, timeout=config.ci.timeout)
+    _finish(result)
+
+
+@ci.command()
+@click.argument("run_id", metavar="RUN", type=int, required=False)
+@global_options(dry_run=False)
+def status(run_id: int | None) -> None:
+    """The jobs of a run (default: the newest run for HEAD), once."""
+    from relman.actions import find_run, get_run, workflow_id
+    from relman.errors import NothingToDo
+    from relman.git import find_repo
+
+    config, client = _forge()
+    with client:
+        if run_id is None:
+            sha = find_repo(config.project_dir).head()
+            found = find_run(client, workflow_id(config), head_sha=sha)
+            if found is None:
+                raise NothingToDo(
+                    f"no run of {workflow_id(config)} for {sha[:12]}",
+                    hint="start one with `relman ci run`",
+                )
+            run_id = found.id
+        result = get_run(client, run_id)
+    _finish(result)
+
+
+@ci.command("rerun-failed")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("--no-wait", is_flag=True, help="Return once the jobs are queued again.")
+@global_options(dry_run=False)
+def rerun_failed_cmd(run_id: int, no_wait: bool) -> None:
+    """Re-run the failed jobs of RUN and follow it again."""
+    from relman.actions import rerun_failed
+
+    config, client = _forge()
+    with client:
+        rerun_failed(client, run_id)
+        message(f"re-running the failed jobs of run {run_id}")
+        if no_wait:
+            emit({"id": run_id}, lambda: echo(str(run_id)))
+            return
+        result = follow_run(client, run_id, poll=config.ci.poll, timeout=config.ci.timeout)
+    _finish(result)

@@ -22,7 +22,10 @@ def wheels() -> None:
     "--from",
     "from_",
     default=None,
-    help="Simple index URL (PEP 503/691) or folder (default: build.wheels-from).",
+    help=(
+        "Simple index URL (PEP 503/691), folder, or github-actions[:RUN] "
+        "(default: build.wheels-from)."
+    ),
 )
 @click.option(
     "--platform",
@@ -65,6 +68,9 @@ def fetch(
     if not from_:
         raise UsageError("no staging index given", hint="pass --from URL or set build.wheels-from")
     assert dest is not None
+    if from_.split(":", 1)[0] == "github-actions":
+        _fetch_from_actions(from_, name, version, dest, workers)
+        return
     report = index.fetch_files(
         from_, name, version, dest=dest, platform=platform, config=config, workers=workers
     )
@@ -80,5 +86,62 @@ def fetch(
         )
         got = sum(1 for f in report.files if f.status == "downloaded")
         message(f"{got} downloaded, {len(report.files) - got} already present, into {dest}")
+
+    emit(report.as_dict(), render)
+
+
+def _fetch_from_actions(source: str, name: str, version: str, dest: Path, workers: int) -> None:
+    """``--from github-actions[:RUN]``: the artifacts of the run for the release tag's commit."""
+    from relman import actions
+    from relman.ci import project_matrix
+    from relman.errors import NothingToDo, UsageError
+    from relman.git import find_repo
+
+    config = get_state().config()
+    client = actions.ci_forge(config)
+    if client is None:
+        raise UsageError(
+            "GitHub is not configured: no repository or no token",
+            hint=f"set [tool.relman.github] repo (or ci.repo) and ${config.github.token_env}",
+        )
+    repo = find_repo(config.project_dir)
+    run_id = actions.parse_source(source)
+    expected = project_matrix(config).identifiers
+    with client:
+        if run_id is None:
+            tag = config.tag_for(version)
+            sha = repo.rev_parse(f"{tag}^{{commit}}")
+            if sha is None:
+                raise UsageError(
+                    f"tag {tag} does not exist here", hint="pass --from github-actions:RUN"
+                )
+            run = actions.find_run(client, actions.workflow_id(config), head_sha=sha)
+            if run is None:
+                raise NothingToDo(
+                    f"no run of {actions.workflow_id(config)} for {tag} ({sha[:12]})",
+                    hint="start one with `relman ci run --ref " + tag + "`",
+                )
+            run_id = run.id
+        report = actions.fetch_artifacts(
+            client,
+            run_id,
+            dest=dest,
+            cache=repo.git_dir / "relman" / "ci-artifacts" / str(run_id),
+            name=name,
+            version=version,
+            expected=expected,
+            workers=workers,
+        )
+
+    def render() -> None:
+        table(
+            ("file", "artifact", "sha256"),
+            [(f.filename, f.artifact, f.sha256[:16]) for f in report.files],
+            title=f"{name} {version} from run {run_id}",
+        )
+        message(
+            f"{len(report.downloaded)} artifacts downloaded, {len(report.reused)} already "
+            f"present; {len(report.files)} files into {dest}"
+        )
 
     emit(report.as_dict(), render)
