@@ -188,7 +188,7 @@ def test_purelib_builds_and_inspects_clean(built_purelib: BuiltExample) -> None:
     report = inspect_artifacts(config, built_purelib.files, version="1.1.0.dev0", matrix=True)
     assert report.ok, report.problems
     assert report.expected_wheels == ("py3-none-any",)
-    assert report.matrix_source == "derived"
+    assert report.matrix_source == "cibuildwheel"
     wheel = next(a for a in report.artifacts if a.kind == "wheel")
     assert wheel.name == "relman-demo-purelib"
     assert wheel.requires_python == ">=3.10"
@@ -218,13 +218,14 @@ def test_cext_builds_and_inspects_with_its_wheel_matrix(built_cext: BuiltExample
     report = inspect_artifacts(config, built_cext.files, version="0.4.0.dev0", matrix=True)
     # the project expects a manylinux wheel; a local build is a plain linux one,
     # which the public index refuses
-    assert report.matrix_source == "config"
+    assert report.matrix_source == "cibuildwheel"
     assert report.missing_wheels == ("cp311-manylinux_x86_64",)
     plat = wheel.name[:-4].split("-")[-1]
     assert report.problems == (
         f"{wheel.name}: platform tag {plat!r} is not one the index accepts (repair the wheel "
         "with auditwheel to a manylinux tag) [index:platform-tag]",
-        "no wheel for cp311-manylinux_x86_64 (expected by the config wheel matrix) [relman:matrix]",
+        "no wheel for cp311-manylinux_x86_64 (expected by the cibuildwheel wheel matrix) "
+        "[relman:matrix]",
     )
     # for a private index, the public index's rules only warn
     allowed = inspect_artifacts(
@@ -543,7 +544,7 @@ def test_a_pure_project_without_its_wheel_is_a_problem(built_purelib: BuiltExamp
     report = inspect_artifacts(config, [built_purelib.sdist], version="1.1.0.dev0", matrix=True)
     assert report.missing_wheels == ("py3-none-any",)
     assert report.problems == (
-        "no wheel for py3-none-any (expected by the derived wheel matrix) [relman:matrix]",
+        "no wheel for py3-none-any (expected by the cibuildwheel wheel matrix) [relman:matrix]",
     )
     allowed = inspect_artifacts(
         config,

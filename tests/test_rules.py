@@ -282,3 +282,28 @@ def test_a_zip_sdist_is_read_as_a_zip(tmp_path: Path) -> None:
     report = inspect_file(path)
     assert report.meta is not None and report.meta.name == "demo"
     assert [str(f) for f in report.findings] == ["sdists are .tar.gz (PEP 625) [index:filename]"]
+
+
+def test_an_abi3_wheel_covers_cibuildwheels_later_cpythons(tmp_path: Path, git_repo) -> None:
+    # cryptography's shape: one cp39-abi3 wheel per platform serves every later CPython
+    git_repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[project]\nname = "demo"\nversion = "1.0"\n'
+            'requires-python = ">=3.11"\n\n[tool.relman.build]\n'
+            'wheels = ["cp31*-manylinux_x86_64"]\n',
+            "src/demo/_core.c": "int x;\n",
+        },
+    )
+    from relman.project import load_config
+
+    config = load_config(git_repo.path)
+    wheel = make_wheel(tmp_path, tag="cp311-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64")
+    report = inspect_artifacts(config, [wheel], matrix=True)
+    assert report.matrix_source == "cibuildwheel"
+    assert {"cp311-manylinux_x86_64", "cp313-manylinux_x86_64"} <= set(report.expected_wheels)
+    # the free-threaded builds (cp313t, ...) have no stable ABI: only those are missing
+    assert all(m.endswith("t-manylinux_x86_64") for m in report.missing_wheels), (
+        report.missing_wheels
+    )
+    assert report.unexpected_wheels == ()

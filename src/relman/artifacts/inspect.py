@@ -652,12 +652,9 @@ def inspect_artifacts(
         else:
             pure = all(_sdist_is_pure(r.files) for r in sdists)
         meta = next((r.meta for r in reports if r.meta is not None), None)
-        if config is not None and config.build.wheels:
-            expected, source = list(config.build.wheels), "config"
-        else:
-            expected, source = derive_wheel_matrix(meta, pure=pure), "derived"
+        expected, source = _expected_wheels(config, meta, pure=pure, shared=shared)
         missing_w, unexpected_w = match_wheels(expected, wheel_ids)
-        strict = source == "config" or pure
+        strict = source in ("cibuildwheel", "config") or pure
         for pat in missing_w:
             shared.append(
                 Finding(
@@ -675,6 +672,39 @@ def inspect_artifacts(
                 )
             )
     return _report(reports, sha, shared, expected, source, missing_w, unexpected_w, vs_git)
+
+
+def _expected_wheels(
+    config: Config | None, meta: Meta | None, *, pure: bool, shared: list[Finding]
+) -> tuple[list[str], str]:
+    """(expected identifiers, where they come from).
+
+    In a project: cibuildwheel's identifiers (:func:`relman.matrix.expected_matrix`,
+    the list the generated CI workflow builds), narrowed by ``[tool.relman.build]
+    wheels``; pure when the files are. Without cibuildwheel, or outside a project: the configured list,
+    else one derived from the metadata.
+    """
+    from relman.errors import ToolNotFound
+
+    if config is not None:
+        from relman.matrix import PURE_IDENTIFIER, expected_matrix
+
+        selectors = list(config.build.wheels)
+        pure = selectors == [PURE_IDENTIFIER] or (not selectors and pure)
+        try:
+            found = expected_matrix(config.project_dir, selectors=selectors, pure=pure)
+            return found.identifiers, "cibuildwheel"
+        except (ToolNotFound, CommandError) as exc:
+            shared.append(
+                Finding(
+                    "relman:matrix",
+                    f"the expected wheels are not cibuildwheel's: {exc.message}",
+                    "warning",
+                )
+            )
+        if config.build.wheels:
+            return list(config.build.wheels), "config"
+    return derive_wheel_matrix(meta, pure=pure), "derived"
 
 
 def _report(
