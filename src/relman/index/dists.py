@@ -6,7 +6,8 @@ that ``relman inspect`` uses: License-File under a Metadata-Version below 2.4
 is left out as twine does, and a file with an error there (an unknown field,
 invalid metadata; for the public index also its upload rules: Metadata-Version
 above 2.5, local versions, URLs in Requires-Dist, platform tags it does not
-list) is refused before anything is uploaded, with the rule named.
+list, a long description that does not render) is refused before anything is
+uploaded, with the rule named.
 """
 
 from __future__ import annotations
@@ -166,8 +167,17 @@ def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, st
 
     data = _read_metadata(dist.path)
     raw, _unparsed, _dropped = upload_metadata(data)
-    _meta, found = metadata_findings(data, public=public)
-    errors = [f for f in (*filename_findings(dist.filename, public=public), *found)]
+    meta, found = metadata_findings(data, public=public)
+    if public:  # the index renders the description at upload and refuses one that fails
+        from relman.artifacts.readme import render_description
+        from relman.artifacts.rules import Finding
+
+        found += [
+            Finding(rule, text)
+            for rule, text in render_description(meta.description, meta.description_content_type)
+            if rule == "twine:description-render"
+        ]
+    errors = [*filename_findings(dist.filename, public=public), *found]
     errors = [f for f in errors if f.severity == "error"]
     if errors:
         raise UsageError(
