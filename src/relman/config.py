@@ -91,6 +91,19 @@ def _check_pattern(value: str) -> str | None:
     return None
 
 
+def _check_dev_template(value: str) -> str | None:
+    from packaging.version import InvalidVersion, Version
+
+    text = re.sub(r"\{(?:major|minor|micro)(?:\+\d+)?\}", "1", value)
+    if "{" in text or "}" in text:
+        return "may only use {major}, {minor} and {micro}, each with an optional +N"
+    try:
+        Version(text)
+    except InvalidVersion:
+        return f"does not give a PEP 440 version ({text!r} with every field 1)"
+    return None
+
+
 def _check_branch_pattern(value: str) -> str | None:
     if "{major}" not in value or "{minor}" not in value:
         return "must contain {major} and {minor}"
@@ -332,6 +345,23 @@ class ReleaseConfig:
         default=(), metadata=_meta("manual confirmations asked before pushing")
     )
     push: bool = field(default=True, metadata=_meta("push the release commit and tag"))
+    dev_version: str | None = field(
+        default=None,
+        metadata=_meta(
+            "development version after a final release, a template like "
+            "{major}.{minor}.{micro+1} or {major}.{minor+1}.dev0 "
+            "(default: learned from the project's previous post-release commits)",
+            check=_check_dev_template,
+        ),
+    )
+    dev_after_pre: str | None = field(
+        default=None,
+        metadata=_meta(
+            "post-release commit after a pre-release: none, or dev "
+            "(default: learned from the project's history)",
+            choices=("none", "dev"),
+        ),
+    )
     post_release_message: str = field(
         default="REL: prepare {major}.{minor}.x for further development",
         metadata=_meta("message of the post-release commit"),

@@ -3,8 +3,9 @@
 Everything here works offline from one ``git log`` pass per question (never
 one subprocess per commit):
 
-- :func:`default_range` picks the range of a release: the previous release on
-  the same line for a bug-fix release (``v1.26.3..HEAD`` for 1.26.4); for a new
+- :func:`default_range` picks the range of a release: the release line's
+  range (:func:`relman.line.release_range`): the previous release on the same
+  line for a bug-fix release (``v1.26.3..HEAD`` for 1.26.4); for a new
   ``X.Y.0`` the ``vX.Y.0.dev0`` tag when the project tags the start of
   development, otherwise the merge base with the previous minor's line.
 - :func:`collect_changelog` lists the contributors (names through .mailmap,
@@ -177,89 +178,11 @@ def _current_version(config: Config) -> str | None:
 
 
 def default_range(config: Config, repo: Repo, version: str | None = None) -> str:
-    """The revision range of the changelog of ``version`` (default: the version being made).
+    """The revision range of the changelog of ``version`` (default: the next release):
+    the release line's range (:func:`relman.line.release_range`)."""
+    from relman.line import release_range
 
-    Bug-fix release X.Y.Z (Z > 0): the previous final release of X.Y..HEAD.
-    New X.Y.0 (and its pre-releases): ``vX.Y.0.dev0..HEAD`` when that tag
-    exists, otherwise the merge base with the previous minor's latest release
-    (or its maintenance branch)..HEAD. When the version is already tagged, the
-    range ends at its tag, so an old changelog can be regenerated; but with no
-    ``version`` given, a tree that still names a tagged release with commits
-    after the tag gives ``<tag>..HEAD`` (the changes since that release).
-    """
-    from packaging.version import InvalidVersion, Version
-
-    from relman.errors import NothingToDo
-    from relman.line import last_release, release_tags
-
-    if not repo.has_commits():
-        raise NothingToDo(
-            "the repository has no commits yet: there is no history to list",
-            hint="commit the project first",
-        )
-    if version is None:
-        version = _current_version(config)
-        if version is not None:
-            tag = config.tag_for(version)
-            if repo.tag_exists(tag) and repo.rev_parse(f"{tag}^{{commit}}") != repo.head():
-                # the tree still names the last release and work went on since:
-                # the changelog being made is the one of what follows that tag
-                return f"{tag}..HEAD"
-    if version is None:
-        last = last_release(config, repo)
-        return f"{last.name}..HEAD" if last else "HEAD"
-    try:
-        target = Version(version)
-    except InvalidVersion:
-        raise UsageError(
-            f"{version!r} is not a valid version", hint="give a PEP 440 version like 1.2.0"
-        ) from None
-    end = "HEAD"
-    tag = config.tag_for(version)
-    if not target.is_devrelease and repo.tag_exists(tag):
-        end = tag
-    major, minor, micro = (*target.release, 0, 0)[:3]
-    tags = release_tags(config, repo, merged_into=end)
-    finals = [t for t in tags if not t.version.is_prerelease and t.version < target]
-    if micro > 0:
-        same_line = [t for t in finals if t.version.release[:2] == (major, minor)]
-        if same_line:
-            return f"{same_line[-1].name}..{end}"
-        if finals:
-            return f"{finals[-1].name}..{end}"
-        return end
-    dev0 = config.tag_for(f"{major}.{minor}.0.dev0")
-    if repo.tag_exists(dev0) and repo.is_ancestor(dev0, end):
-        return f"{dev0}..{end}"
-    older = [
-        t
-        for t in release_tags(config, repo)
-        if not t.version.is_prerelease and t.version.release[:2] < (major, minor)
-    ]
-    bases: list[str] = []
-    if older:
-        prev = older[-1]
-        base = repo.merge_base(prev.name, end)
-        if base:
-            bases.append(base)
-        branch = config.maintenance_branch_for(str(prev.version))
-        for ref in (branch, f"{config.remote}/{branch}"):
-            if repo.rev_parse(ref):
-                base = repo.merge_base(ref, end)
-                if base:
-                    bases.append(base)
-                break
-    if bases:
-        # the newest of the candidate bases (they lie on one line of history)
-        best = bases[0]
-        for b in bases[1:]:
-            if repo.is_ancestor(best, b):
-                best = b
-        for t in older[::-1]:
-            if t.commit == best:
-                return f"{t.name}..{end}"
-        return f"{best}..{end}"
-    return end
+    return release_range(config, repo, version)
 
 
 # -- one pass over history ----------------------------------------------------

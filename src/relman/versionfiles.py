@@ -735,6 +735,15 @@ def dynamic_backend(pyproject: Mapping[str, Any], project_dir: Path) -> str | No
         # Poetry keeps a placeholder version; the plugin takes it from the tag
         return "poetry-dynamic-versioning"
     if "version" not in project.get("dynamic", []):
+        if "version" in project:
+            return None
+        # no [project] version: setup.cfg/setup.py metadata (pytest 8: [tool.setuptools_scm]
+        # beside setup.cfg, or setup.py's use_scm_version)
+        if "setuptools_scm" in tool:
+            return "setuptools_scm"
+        setup = project_dir / "setup.py"
+        if setup.is_file() and "use_scm_version" in _text_of(setup):
+            return "setuptools_scm"
         return None
     build = pyproject.get("build-system", {})
     if "mesonpy" in str(build.get("build-backend", "")):

@@ -335,22 +335,18 @@ def _validate(config: Config, ids: Sequence[str], only: Sequence[str], skip: Seq
         )
 
 
-def _target_version(config: Config) -> str | None:
-    """The release the working tree prepares: the version sources without .devN."""
-    from packaging.version import InvalidVersion, Version
+def _target_version(config: Config, repo: Repo) -> str | None:
+    """The release the working tree prepares: the release line's version without .devN
+    (for a version from git, the one the build backend computes)."""
+    from packaging.version import Version
 
-    from relman import versionfiles
+    from relman.line import current_version
 
-    found = {s.version for s in versionfiles.read_sources(config) if s.version}
-    if len(found) != 1:
+    found = current_version(config, repo)
+    if found is None:
         return None
-    try:
-        v = Version(found.pop())
-    except InvalidVersion:
-        return None
-    if v.is_devrelease:
-        return str(Version(str(v).rsplit(".dev", 1)[0]))
-    return str(v)
+    v = Version(Version(found).public)
+    return str(Version(str(v).rsplit(".dev", 1)[0])) if v.is_devrelease else str(v)
 
 
 def run_checks(
@@ -384,14 +380,15 @@ def run_checks(
             f"unknown release kind {kind!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
             hint="choose one of: " + ", ".join(KINDS),
         )
+    repo = repo or find_repo(config.project_dir)
     if version is not None:
         version = str(parse_version(version))
     else:
-        version = _target_version(config)
+        version = _target_version(config, repo)
     the_kind = kind or kind_of(version)
     ctx = CheckContext(
         config,
-        repo or find_repo(config.project_dir),
+        repo,
         version=version,
         kind=the_kind,
         date=date or _dt.date.today(),

@@ -8,38 +8,26 @@ import click
 
 from relman.commands._common import echo, emit, get_state, global_options, message, table
 
-STATUS_KINDS = (
-    ("alpha", "alpha"),
-    ("beta", "beta"),
-    ("rc", "rc"),
-    ("final", "final"),
-    ("bug-fix", "micro"),
-    ("minor", "minor"),
-    ("major", "major"),
-)
-
 
 def project_status(config: Any) -> dict[str, Any]:
-    from relman import line, versionfiles
-    from relman.errors import VersionError
     from relman.git import find_repo
-    from relman.line import last_release
-    from relman.versioning import next_version, parse_version
+    from relman.line import ReleaseTag, release_line, release_tags
+    from relman.versioning import parse_version
 
     repo = find_repo(config.project_dir)
     unfinished = unfinished_releases(repo)
-    sources = versionfiles.read_sources(config)
+    line = release_line(config, repo)
+    sources = line.source.files
     versions = sorted({s.version for s in sources if s.version})
-    dynamic = versionfiles.dynamic_backend(config.pyproject, config.project_dir)
     has_commits = repo.has_commits()
     lines = release_lines(config, repo, unfinished) if has_commits else []
-    last = last_release(config, repo) if has_commits else None
+    last = line.last
     pending = {u["version"] for u in unfinished if u["kind"] in _RELEASING}
     if last is not None and str(last.version) in pending:
         # a tag whose release did not finish is not the last release
         earlier = [
             t
-            for t in line.release_tags(config, repo, merged_into="HEAD")
+            for t in release_tags(config, repo, merged_into="HEAD")
             if t.is_release and str(t.version) not in pending
         ]
         last = earlier[-1] if earlier else None
@@ -48,39 +36,31 @@ def project_status(config: Any) -> dict[str, Any]:
         newest = max(lines, key=lambda e: parse_version(e["last_release"]["version"]))
         if last is None or parse_version(newest["last_release"]["version"]) > last.version:
             tag = newest["last_release"]["tag"]
-            last = line.ReleaseTag(
+            last = ReleaseTag(
                 parse_version(newest["last_release"]["version"]),
                 tag,
                 repo.rev_parse(f"{tag}^{{commit}}") or "",
             )
-    current = line.current_version(config, repo)
-    nexts: dict[str, str | None] = {}
-    for label, kind in STATUS_KINDS:
-        try:
-            nexts[label] = next_version(current, kind) if current else None
-        except VersionError:
-            nexts[label] = None
     return {
         "project": config.name,
         "project_dir": str(config.project_dir),
-        "version": current,
+        "version": line.version,
         "version_sources": [
             {"path": s.source.path, "kind": s.kind, "version": s.version, "error": s.error}
             for s in sources
         ],
-        "dynamic_version": dynamic,
+        "dynamic_version": line.source.backend if line.source.from_git else None,
         "consistent": len({str(parse_version(v, strict=False)) for v in versions}) <= 1
         and not any(s.error for s in sources),
+        "pending_release": line.pending,
         "branch": repo.current_branch(),
         "head": repo.head() if has_commits else None,
         "clean": not repo.is_dirty(),
         "last_release": None
         if last is None
         else {"tag": last.name, "version": str(last.version), "commit": last.commit},
-        "commits_since_release": repo.count_commits(f"{last.name}..HEAD")
-        if last
-        else (repo.count_commits("HEAD") if has_commits else 0),
-        "next": nexts,
+        "commits_since_release": _commits_since(repo, last.name if last else None, has_commits),
+        "next": line.next_versions(),
         "lines": lines,
         "unfinished": unfinished,
         "shallow": repo.is_shallow() if has_commits else False,
@@ -148,6 +128,15 @@ def release_lines(config: Any, repo: Any, unfinished: list[dict[str, Any]]) -> l
     return out
 
 
+def _commits_since(repo: Any, tag: str | None, has_commits: bool) -> int:
+    if not has_commits:
+        return 0
+    if tag is None:
+        return int(repo.count_commits("HEAD"))
+    # a release tagged on a maintenance branch: the commits since the line left it
+    return int(repo.count_commits(f"{tag}..HEAD"))
+
+
 @click.command()
 @global_options(dry_run=False)
 def status() -> None:
@@ -177,6 +166,8 @@ def status() -> None:
         if last:
             n = data["commits_since_release"]
             echo(f"last release: {last['tag']} ({n} commit{'' if n == 1 else 's'} since)")
+        if data["pending_release"]:
+            echo(f"pending:  {data['version']} is in the tree but not tagged yet")
         else:
             echo(f"last release: none ({data['commits_since_release']} commits)")
         if data["lines"]:

@@ -143,12 +143,23 @@ def next_(kind: str, start: str | None) -> None:
     emit({"current": current, "kind": kind, "next": result}, lambda: echo(result))
 
 
-def _next(config: Config, repo: Repo, current: str, kind: str) -> str:
-    """The next version; `dev` after a final follows the branch (main: next minor)."""
-    from relman.versioning import next_version_on_branch
+def _next(config: Config, repo: Repo, current: str, kind: str, *, pending_ok: bool = True) -> str:
+    """The next version in the project's scheme; `dev` after a final follows the
+    branch (main: next minor); a release the tree names but has not tagged yet is
+    the next one of its kind."""
+    from packaging.version import Version
 
-    on_main = repo.current_branch() == config.main_branch
-    return next_version_on_branch(current, kind, on_main=on_main)
+    from relman.line import dev_version_after, release_line
+    from relman.line.scheme import next_in_scheme
+
+    line = release_line(config, repo)
+    pending = pending_ok and line.pending and current == line.version
+    v = Version(Version(current).public)
+    if kind == "dev" and not v.is_devrelease and v.pre is None:
+        dev = dev_version_after(config, repo, v, on_main=line.on_main, scheme=line.scheme)
+        if dev is not None and Version(dev) > v:
+            return dev
+    return next_in_scheme(current, kind, line.scheme, pending=pending)
 
 
 _FORCE = click.option(
@@ -168,7 +179,8 @@ def bump(kind: str, force: bool, commit: bool) -> None:
     """Set the next version of KIND in every source."""
     config = get_state().config()
     repo = _repo(config)
-    _apply(config, repo, _next(config, repo, _current(config, repo, None), kind), force, commit)
+    current = _current(config, repo, None)
+    _apply(config, repo, _next(config, repo, current, kind, pending_ok=False), force, commit)
 
 
 @version.command("set")

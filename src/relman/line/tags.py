@@ -1,0 +1,76 @@
+"""Release tags and the last release of a line.
+
+A release tag is a tag that names a version under the configured tag format.
+The last release of the line a revision is on is the newest release (not a
+``.devN`` marker tag) that is either reachable from it, or, when the tree's
+version is known, precedes that version: projects that tag their releases on
+maintenance branches (NumPy, SciPy, CPython) never merge those tags into main,
+so on main the last release is the newest one before the version main heads
+for (2.5.3 for a main at 2.6.0.dev0), not an ancient tag that happens to be
+reachable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+from relman.config import Config
+from relman.git import Repo
+
+__all__ = ["ReleaseTag", "last_release_before", "release_tags"]
+
+
+@dataclass(frozen=True, order=True)
+class ReleaseTag:
+    """A tag that names a version: the version, the tag's name, the commit it points at."""
+
+    version: Version
+    name: str
+    commit: str
+
+    @property
+    def is_release(self) -> bool:
+        """A real release: not a .devN marker tag (NumPy tags the start of development)."""
+        return not self.version.is_devrelease
+
+
+def release_tags(config: Config, repo: Repo, *, merged_into: str | None = None) -> list[ReleaseTag]:
+    """Tags that name a version under the configured tag format, lowest first.
+
+    With ``merged_into`` only tags reachable from that revision are returned.
+    """
+    all_tags = repo.tags()
+    names = repo.merged_tags(merged_into, tags=all_tags) if merged_into else list(all_tags)
+    found = []
+    for name in names:
+        version = config.version_from_tag(name)
+        if version is not None and name in all_tags:
+            found.append(ReleaseTag(Version(version), name, all_tags[name]))
+    return sorted(found)
+
+
+def last_release_before(
+    config: Config, repo: Repo, rev: str = "HEAD", *, version: str | Version | None = None
+) -> ReleaseTag | None:
+    """The last release of the line ``rev`` is on.
+
+    The newest release tag reachable from ``rev``, or, when the tree's
+    ``version`` is given, the newest release that is reachable or precedes it
+    (releases tagged on maintenance branches count for main).
+    """
+    if not repo.has_commits():
+        return None
+    reachable = [t for t in release_tags(config, repo, merged_into=rev) if t.is_release]
+    candidates = list(reachable)
+    if version is not None:
+        before = Version(str(version))
+        before = Version(before.public)
+        names = {t.name for t in reachable}
+        candidates += [
+            t
+            for t in release_tags(config, repo)
+            if t.is_release and t.name not in names and t.version < before
+        ]
+    return max(candidates) if candidates else None

@@ -1,0 +1,143 @@
+"""The release line on small synthetic histories, each shaped like a real project's."""
+
+from __future__ import annotations
+
+import json
+
+from relman.git import Repo
+from relman.line import dev_version_after, last_release, release_line, release_range
+from relman.project import load_config
+from tests.helpers import GitRepo, run_relman
+
+
+def _pyproject(name: str, version: str) -> str:
+    return f'[project]\nname = "{name}"\nversion = "{version}"\n'
+
+
+def _numpy_like(git_repo: GitRepo) -> GitRepo:
+    """NumPy's shape: releases tagged on maintenance/X.Y.x, main tags X.Y.0.dev0."""
+    g = git_repo
+    g.commit("start", {"pyproject.toml": _pyproject("npy", "2.4.0.dev0")})
+    g.tag("v2.4.0.dev0", "start 2.4")
+    g.commit("work on 2.4")
+    g.checkout("maintenance/2.4.x", create=True)
+    g.commit("REL: 2.4.0", {"pyproject.toml": _pyproject("npy", "2.4.0")})
+    g.tag("v2.4.0", "2.4.0")
+    g.commit("REL: prepare 2.4.x", {"pyproject.toml": _pyproject("npy", "2.4.1")})
+    g.commit("REL: 2.4.1")
+    g.tag("v2.4.1", "2.4.1")
+    g.commit("REL: prepare 2.4.x", {"pyproject.toml": _pyproject("npy", "2.4.2")})
+    g.checkout("main")
+    g.commit("MAINT: next cycle", {"pyproject.toml": _pyproject("npy", "2.5.0.dev0")})
+    g.tag("v2.5.0.dev0", "start 2.5")
+    g.commit("ENH: a feature")
+    return g
+
+
+def test_main_finds_the_last_release_tagged_on_a_maintenance_branch(git_repo: GitRepo) -> None:
+    g = _numpy_like(git_repo)
+    config = load_config(g.path)
+    repo = Repo(g.path)
+    last = last_release(config, repo)
+    assert last is not None and last.name == "v2.4.1"  # not reachable from main
+    assert release_range(config, repo) == "v2.5.0.dev0..HEAD"
+    data = json.loads(run_relman("status", "--json", cwd=g.path).stdout)
+    assert data["last_release"]["tag"] == "v2.4.1"
+    assert data["next"]["minor"] == "2.5.0"
+
+
+def test_pending_untagged_final_is_the_next_bug_fix(git_repo: GitRepo) -> None:
+    g = _numpy_like(git_repo)
+    g.checkout("maintenance/2.4.x")
+    out = run_relman("version", "next", "micro", cwd=g.path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2.4.2"
+    data = json.loads(run_relman("status", "--json", cwd=g.path).stdout)
+    assert data["pending_release"] is True
+    assert data["next"]["bug-fix"] == "2.4.2"
+    assert data["last_release"]["tag"] == "v2.4.1"
+
+
+def test_post_release_version_learned_from_the_maintenance_branch(git_repo: GitRepo) -> None:
+    g = _numpy_like(git_repo)
+    g.checkout("maintenance/2.4.x")
+    config = load_config(g.path)
+    repo = Repo(g.path)
+    # NumPy 2.x: after 2.4.0 and 2.4.1 the branch went to the next micro, no .dev0
+    assert dev_version_after(config, repo, "2.4.2", on_main=False) == "2.4.3"
+
+
+def _pip_like(git_repo: GitRepo) -> GitRepo:
+    """pip's shape: two-part CalVer releases tagged on main, bug-fixes from main."""
+    g = git_repo
+    g.commit("start", {"pyproject.toml": _pyproject("pipish", "26.1")})
+    g.tag("26.1", "26.1")
+    g.commit("Bump for development", {"pyproject.toml": _pyproject("pipish", "26.2.dev0")})
+    g.commit("Bump for release", {"pyproject.toml": _pyproject("pipish", "26.2")})
+    g.tag("26.2", "26.2")
+    g.commit("Bump for development", {"pyproject.toml": _pyproject("pipish", "26.3.dev0")})
+    g.commit("fix a bug")
+    return g
+
+
+def test_two_part_scheme_is_kept(git_repo: GitRepo) -> None:
+    g = _pip_like(git_repo)
+    data = json.loads(run_relman("status", "--json", cwd=g.path).stdout)
+    assert data["version"] == "26.3.dev0"
+    assert data["last_release"]["tag"] == "26.2"
+    assert data["next"]["minor"] == "26.3"
+    assert data["next"]["final"] == "26.3"
+    config = load_config(g.path)
+    line = release_line(config, Repo(g.path))
+    assert line.scheme.parts == 2
+    # after the next release the main branch goes to the next two-part .dev0
+    assert dev_version_after(config, Repo(g.path), "26.3", on_main=True) == "26.4.dev0"
+    # a bug-fix made from main returns the tree to the version it had
+    assert (
+        dev_version_after(config, Repo(g.path), "26.2.1", on_main=True, tree_before="26.3.dev0")
+        == "26.3.dev0"
+    )
+
+
+def test_three_part_version_in_a_two_part_project_is_refused(git_repo: GitRepo) -> None:
+    g = _pip_like(git_repo)
+    before = (g.path / "pyproject.toml").read_text()
+    out = run_relman("version", "set", "27.0.0", cwd=g.path)
+    assert out.returncode == 2
+    assert "two" in out.stderr and "27.0" in out.stderr
+    assert (g.path / "pyproject.toml").read_text() == before
+    assert run_relman("version", "set", "27.0.0", "--force", cwd=g.path).returncode == 0
+
+
+def test_bug_fix_from_main_passes_the_version_check(git_repo: GitRepo) -> None:
+    g = _pip_like(git_repo)
+    out = run_relman("check", "--only", "version", "--version", "26.2.1", "--json", cwd=g.path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    backwards = run_relman("check", "--only", "version", "--version", "26.1.1", cwd=g.path)
+    assert backwards.returncode == 0  # 26.1.1 follows 26.1 in its own series
+
+
+def test_setuptools_scm_version_is_computed(git_repo: GitRepo) -> None:
+    """pytest 8's shape: metadata in setup.cfg, [tool.setuptools_scm], no [project]."""
+    g = git_repo
+    g.commit(
+        "start",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["setuptools", "setuptools-scm"]\n'
+            '[tool.setuptools_scm]\nwrite_to = "src/scmish/_version.py"\n',
+            "setup.cfg": "[metadata]\nname = scmish\n",
+            "src/scmish/__init__.py": "",
+        },
+    )
+    g.tag("8.2.0", "8.2.0")
+    g.commit("work")
+    g.commit("more work")
+    data = json.loads(run_relman("version", "show", "--json", cwd=g.path).stdout)
+    assert data["dynamic"] == "setuptools_scm"
+    assert data["version"].startswith("8.2.1.dev2+g")
+    assert not (g.path / "src" / "scmish" / "_version.py").exists()  # asked, never written
+    status = json.loads(run_relman("status", "--json", cwd=g.path).stdout)
+    assert status["next"]["bug-fix"] == "8.2.1"
+    assert status["last_release"]["tag"] == "8.2.0"
+    check = run_relman("check", "--only", "version", "--json", cwd=g.path)
+    assert json.loads(check.stdout)["version"] == "8.2.1"
