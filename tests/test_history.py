@@ -285,6 +285,11 @@ def test_without_pr_url_lists_plain_numbers(git_repo):
     config, repo = _config_repo(git_repo)
     rst = render_changelog(collect_changelog(config, repo, "HEAD"), "rst")
     assert "* #1: Init\n" in rst
+    # one author and one pull request: singular, in both formats
+    assert "A total of 1 person contributed to this release." in rst
+    assert "A total of 1 pull request was merged for this release." in rst
+    md = render_changelog(collect_changelog(config, repo, "HEAD"), "md")
+    assert "A total of 1 person contributed" in md and "1 pull request was merged" in md
 
 
 @pytest.mark.parametrize(

@@ -101,16 +101,140 @@ def test_detected_license_files_are_held_to_their_year_ranges(tmp_path: Path) ->
     ]
 
 
-def test_configured_copyright_files_must_name_the_year(tmp_path: Path) -> None:
-    extra = '[tool.relman.checks]\ncopyright-files = ["LICENSE", "NOTICE", "COPYING"]\n'
+def test_the_same_copyright_files_mean_the_same_detected_or_written(tmp_path: Path) -> None:
+    # a new hatchling project: `relman init --write` must not turn a pass into a blocker
     files = {
         "LICENSE": "Copyright 2014 Pallets\n",
-        "NOTICE": APACHE,
+        "LICENSE.APACHE": APACHE,
         "COPYING": "Copyright (c) 2008-present The pip developers\n",
+        "LICENSE.txt": "Copyright (c) 2005-2025, NumPy Developers.\n",
     }
-    assert _copyright_findings(tmp_path, files, extra) == [
-        "LICENSE:1: the copyright notice does not include 2026",
-        "NOTICE:None: no dated copyright notice found",
+    detected = _copyright_findings(tmp_path / "detected", files)
+    listed = '"LICENSE", "LICENSE.APACHE", "COPYING", "LICENSE.txt"'
+    extra = f"[tool.relman.checks]\ncopyright-files = [{listed}]\n"
+    written = _copyright_findings(tmp_path / "written", files, extra)
+    assert detected == written == ["LICENSE.txt:1: the copyright notice does not include 2026"]
+    # and through the command line, before and after `relman init --write`
+    repo = GitRepo(tmp_path / "cli")
+    repo.commit(
+        "Initial import",
+        {
+            "pyproject.toml": '[project]\nname = "demo"\nversion = "1.1.0"\n',
+            "LICENSE": "Copyright 2014 The demo developers\n",
+        },
+    )
+    args = ("check", "--only", "copyright", "--date", "2026-11-21")
+    before = run_relman(*args, cwd=repo.path)
+    assert run_relman("init", "--write", cwd=repo.path).returncode == 0
+    assert 'copyright-files = ["LICENSE"]' in (repo.path / "pyproject.toml").read_text()
+    after = run_relman(*args, cwd=repo.path)
+    assert before.returncode == after.returncode == 0, after.stdout + after.stderr
+
+
+def test_no_dated_notice_anywhere_skips_the_check(tmp_path: Path) -> None:
+    from relman.checks import run_checks
+
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "Initial import",
+        {"pyproject.toml": '[project]\nname = "demo"\nversion = "1.1.0"\n', "LICENSE": APACHE},
+    )
+    (result,) = run_checks(
+        load_config(repo.path), version="1.1.0", kind=None, only=["copyright"]
+    ).results
+    assert result.status == "skipped"
+    assert "no dated copyright notice in LICENSE" in (result.reason or "")
+
+
+# SciPy's LICENSE.txt: Enthought's notice is history; the SciPy developers' is kept up
+# (v1.15.0 was tagged on 2025-01-02 with "2003-2024"; since v1.16.0 it has no end year).
+SCIPY_LICENSE = """\
+Copyright (c) 2001-2002 Enthought, Inc. {years}, SciPy Developers.
+All rights reserved.
+
+Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions
+are met:
+
+1. Redistributions of source code must retain the above copyright
+   notice, this list of conditions and the following disclaimer.
+"""
+
+# CPython's LICENSE before 2024: the PSF notice is a year list wrapped over lines,
+# next to the historical CNRI and CWI notices that must never change.
+CPYTHON_LICENSE = """\
+2. Subject to the terms and conditions of this License Agreement, PSF hereby
+grants Licensee a nonexclusive, royalty-free, world-wide license to reproduce,
+provided, however, that PSF's License Agreement and PSF's notice of copyright,
+i.e., "Copyright (c) 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2010,
+2011, 2012, 2013, 2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, {last} Python Software Foundation;
+All Rights Reserved" are retained in Python alone or in any derivative version
+
+Agreement and CNRI's notice of copyright, i.e., "Copyright (c) 1995-2001
+Corporation for National Research Initiatives; All Rights Reserved" are
+
+CWI LICENSE AGREEMENT FOR PYTHON 0.9.0 THROUGH 1.2
+--------------------------------------------------
+
+Copyright (c) 1991 - 1995, Stichting Mathematisch Centrum Amsterdam,
+The Netherlands.  All rights reserved.
+"""
+
+
+def _copyright_on(tmp_path: Path, files: dict[str, str], day: str, name: str) -> list[str]:
+    import datetime
+
+    from relman.checks import run_checks
+
+    repo = GitRepo(tmp_path)
+    project = f'[project]\nname = "{name}"\nversion = "1.0.0"\n' if name else ""
+    repo.commit("Initial import", {"pyproject.toml": project, **files})
+    report = run_checks(
+        load_config(repo.path),
+        version="1.0.0",
+        kind=None,
+        only=["copyright"],
+        date=datetime.date.fromisoformat(day),
+    )
+    assert not report.skipped
+    return [f"{f.file}:{f.line}: {f.message} ({f.hint})" for f in report.findings]
+
+
+def test_scipy_license_only_the_scipy_developers_notice_is_held(tmp_path: Path) -> None:
+    bundled = "Copyright 1987-, A. Volgenant/Amsterdam School of Economics,\n"
+    files = {
+        "LICENSE.txt": SCIPY_LICENSE.format(years="2003-2024"),
+        "LICENSES_bundled.txt": bundled,
+    }
+    assert _copyright_on(tmp_path / "a", files, "2024-06-24", "scipy") == []
+    assert _copyright_on(tmp_path / "b", files, "2025-01-02", "scipy") == [
+        "LICENSE.txt:1: the copyright notice does not include 2025 "
+        "(update it to 2003-2025, or drop the end year)"
+    ]
+    files["LICENSE.txt"] = SCIPY_LICENSE.format(years="2003")  # the end year dropped
+    assert _copyright_on(tmp_path / "c", files, "2026-01-10", "scipy") == []
+
+
+def test_cpython_license_year_list_and_historical_notices(tmp_path: Path) -> None:
+    # CPython has no [project] table: the holder is the one of the most recent notice
+    files = {"LICENSE": CPYTHON_LICENSE.format(last="2023")}
+    assert _copyright_on(tmp_path / "a", files, "2023-10-02", "") == []
+    assert _copyright_on(tmp_path / "b", files, "2024-02-06", "") == [
+        "LICENSE:4: the copyright notice does not include 2024 "
+        "(add 2024 to the list, or drop the end year)"
+    ]
+
+
+def test_configured_copyright_holder_picks_the_notices(tmp_path: Path) -> None:
+    files = {"LICENSE": "Copyright (c) 2010-2015 Old Corp\nCopyright (c) 2016 New Org\n"}
+    extra = '[tool.relman.checks]\ncopyright-holder = "Old Corp"\n'
+    assert _copyright_findings(tmp_path / "a", files, extra) == [
+        "LICENSE:1: the copyright notice does not include 2026"
+    ]
+    assert _copyright_findings(tmp_path / "b", files) == []  # New Org: no end year
+    extra = '[tool.relman.checks]\ncopyright-holder = "Nobody"\n'
+    assert _copyright_findings(tmp_path / "c", files, extra) == [
+        "LICENSE:None: no copyright notice of 'Nobody' found"
     ]
 
 

@@ -65,6 +65,19 @@ def test_next_version(current: str, kind: str, expected: str) -> None:
     assert next_version(current, kind) == expected
 
 
+def test_going_back_hint_names_what_may_follow() -> None:
+    with pytest.raises(VersionError) as info:
+        next_version("1.2.0rc1", "beta")
+    assert info.value.hint == (
+        "the next pre-release after 1.2.0rc1 is a later release candidate, or the final"
+    )
+    with pytest.raises(VersionError) as info:
+        next_version("1.2.0b2", "alpha")
+    assert info.value.hint == (
+        "the next pre-release after 1.2.0b2 is a later beta, a release candidate or the final"
+    )
+
+
 @pytest.mark.parametrize(
     ("current", "kind", "needle"),
     [

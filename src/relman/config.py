@@ -300,7 +300,17 @@ class ChecksConfig:
         default_factory=dict, metadata=_meta("check id -> error or warning")
     )
     copyright_files: tuple[str, ...] = field(
-        default=(), metadata=_meta("files that must name the current year", detect="copyright")
+        default=(),
+        metadata=_meta(
+            "files whose own copyright notices must cover the release year", detect="copyright"
+        ),
+    )
+    copyright_holder: str | None = field(
+        default=None,
+        metadata=_meta(
+            "the project's own copyright holder, whose notices are held to the release year "
+            "(default: the holder naming the project or an author, else the most recent)"
+        ),
     )
     support_policy: str = field(
         default="spec0", metadata=_meta("support window policy", choices=("spec0", "nep29"))

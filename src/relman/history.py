@@ -71,10 +71,19 @@ __all__ = [
 FORMATS = ("rst", "md", "json")
 
 AUTHOR_MSG = (
-    'A total of {n} people contributed to this release.  People with a "+" by their\n'
+    'A total of {n} {people} contributed to this release.  People with a "+" by their\n'
     "names contributed a patch for the first time."
 )
-PR_MSG = "A total of {n} pull requests were merged for this release."
+PR_MSG = "A total of {n} {pull_requests} merged for this release."
+
+
+def _author_msg(n: int) -> str:
+    return AUTHOR_MSG.format(n=n, people="person" if n == 1 else "people")
+
+
+def _pr_msg(n: int) -> str:
+    return PR_MSG.format(n=n, pull_requests="pull request was" if n == 1 else "pull requests were")
+
 
 _MERGE_PR = re.compile(r"Merge pull request #(\d+)")
 _AUTO_MERGE = re.compile(r"Auto merge of #(\d+)")
@@ -507,12 +516,12 @@ def sanitize_title(title: str) -> str:
 
 def _render_rst(changelog: Changelog) -> str:
     lines = ["", "Contributors", "=" * len("Contributors"), ""]
-    lines.append(AUTHOR_MSG.format(n=len(changelog.authors)))
+    lines.append(_author_msg(len(changelog.authors)))
     lines.append("")
     lines += [f"* {a.display}" for a in changelog.authors]
     heading = "Pull requests merged"
     lines += ["", heading, "=" * len(heading), ""]
-    lines.append(PR_MSG.format(n=len(changelog.pull_requests)))
+    lines.append(_pr_msg(len(changelog.pull_requests)))
     lines.append("")
     for p in changelog.pull_requests:
         title = sanitize_title(p.title)
@@ -528,11 +537,11 @@ def _escape_md(text: str) -> str:
 
 def _render_md(changelog: Changelog, version: str | None) -> str:
     lines = [f"# Changelog for {version}", ""] if version else []
-    lines += ["## Contributors", "", AUTHOR_MSG.format(n=len(changelog.authors)).replace("\n", " ")]
+    lines += ["## Contributors", "", _author_msg(len(changelog.authors)).replace("\n", " ")]
     lines = [line.replace("  People", " People") for line in lines]
     lines.append("")
     lines += [f"* {_escape_md(a.display)}" for a in changelog.authors]
-    lines += ["", "## Pull requests merged", "", PR_MSG.format(n=len(changelog.pull_requests)), ""]
+    lines += ["", "## Pull requests merged", "", _pr_msg(len(changelog.pull_requests)), ""]
     for p in changelog.pull_requests:
         ref = f"[#{p.number}]({p.url})" if p.url else f"#{p.number}"
         lines.append(f"* {ref}: {_escape_md(p.title)}")

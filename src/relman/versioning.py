@@ -135,7 +135,7 @@ def _compute(v: Version, kind: str) -> str:
                 article = "an" if kind == "alpha" else "a"
                 raise VersionError(
                     f"cannot go from {v} back to {article} {kind}",
-                    hint=f"the next pre-release after {v} is a later {current} or rc, or the final",
+                    hint=f"the next pre-release after {v} is {_later(current)}",
                 )
             if current != letter:
                 return _make(v, release, f"{letter}1")
@@ -208,3 +208,12 @@ def next_version_on_branch(current: str | Version, kind: str, *, on_main: bool) 
     if kind == "dev" and not v.is_devrelease and v.pre is None:
         return next_dev_version(v, on_main=on_main)
     return next_version(v, kind)
+
+
+def _later(current: str) -> str:
+    """What may follow a pre-release of letter ``current``: ``a later beta, an rc or the final``."""
+    if current == "rc":
+        return "a later release candidate, or the final"
+    name = {"a": "alpha", "b": "beta"}[current]
+    rest = "a beta, a release candidate" if current == "a" else "a release candidate"
+    return f"a later {name}, {rest} or the final"

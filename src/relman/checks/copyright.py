@@ -1,75 +1,192 @@
-"""The copyright check: the release year appears in the copyright notices.
+"""The copyright check: the project's own copyright notices cover the release year.
 
-Files named in ``checks.copyright-files`` must each hold a dated notice that
-covers the release year (alone, in a range like ``2019-2026``, or in an open
-range like ``2008-present``). When the files are only detected (the
-``LICENSE*``/``COPYING*`` files), relman asks that of the notices a project
-visibly maintains, the year ranges: a license text with no dated notice
-(Apache-2.0) or a notice with only the year of first publication
-(``Copyright 2014 Pallets``) is how many projects keep it, and passes.
+The files are ``checks.copyright-files`` (detected: the ``LICENSE*``,
+``LICENCE*`` and ``COPYING*`` files at the top). The same list means the same
+thing whether it was detected or written to the configuration.
+
+A *notice* is a copyright marker (``Copyright``, ``(c)``, ``©``) followed by
+its years and its holder. The years may be one year, a range (``2019-2026``,
+``1991 - 1995``), an open range (``2008-present``, ``1987-``) or a list
+(``2001, 2002, 2003``), the list possibly wrapped over lines as CPython's PSF
+notice is; one line may hold several notices (SciPy's ``Copyright (c)
+2001-2002 Enthought, Inc. 2003, SciPy Developers.``).
+
+Only the notices of the project's own holder are held to the release year:
+the holder named by ``checks.copyright-holder``; else the holders that name
+the project or one of its authors (``[project]``); else the holder of the most
+recent notice. Other holders' notices are history (SciPy's Enthought, CPython's
+CWI and CNRI) and never flagged. An own notice that ends before the release
+year fails; one without an end year (``Copyright 2014 Pallets``, SciPy's
+``2003, SciPy Developers`` since it dropped the end year) is fine. Files with no
+dated notice (a bare Apache-2.0 text) have nothing to hold; when no file has
+one, the check is skipped.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from relman.checks import CheckContext, Finding, Skip, get_check, register
 
+__all__ = ["Notice", "find_notices", "own_notices"]
+
 ID = "copyright"
 
-_NOTICE = re.compile(r"copyright|\(c\)|©", re.I)
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_RANGE = re.compile(r"\b((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})\b")
-_OPEN_RANGE = re.compile(r"\b((?:19|20)\d{2})\s*[-–]\s*(?:present|now|today)\b", re.I)
+_Y = r"(?:19|20)\d{2}"
+_SEP = r"\s*(?:[-–]|,)\s*"
+_OPEN_WORD = r"(?:present|now|today)"
+# one group of years: 2001-2002 / 2001, 2002,\n 2003 / 2008-present / 1987-
+_YEARS = rf"{_Y}(?:{_SEP}(?:{_Y}|{_OPEN_WORD})\b)*(?:\s*[-–](?!\s*(?:{_Y}|{_OPEN_WORD})))?"
+_MARKER = re.compile(r"copyright\b|\(c\)|©", re.I)
+_LEAD = re.compile(rf"(?:\s|\(c\)|©|[=:\"'])*({_YEARS})", re.I)
+_NEXT_GROUP = re.compile(rf"(?<![\w.]){_YEARS}(?=[\s,.;]|$)", re.I)
+_YEAR = re.compile(rf"\b{_Y}\b")
 
 
-def _covers(line: str, year: int) -> bool:
-    for m in _OPEN_RANGE.finditer(line):
-        if int(m.group(1)) <= year:
-            return True
-    for m in _RANGE.finditer(line):
-        if int(m.group(1)) <= year <= int(m.group(2)):
-            return True
-    return any(int(y) == year for y in _YEAR.findall(line))
+@dataclass(frozen=True)
+class Notice:
+    """One dated copyright notice: its years and holder, where it starts."""
+
+    line: int
+    years: str
+    holder: str
+    first: int
+    last: int | None  # None: open-ended or a single year (no end year)
+
+    def covers(self, year: int) -> bool:
+        return self.last is None or self.last >= year
 
 
-@register(ID, "the release year appears in the copyright notices of the configured files")
+def _parse_years(text: str) -> tuple[int, int | None]:
+    years = [int(y) for y in _YEAR.findall(text)]
+    first = min(years)
+    tail = text.rstrip()
+    if re.search(rf"[-–]\s*(?:{_OPEN_WORD})?$", tail, re.I):
+        return first, None  # 2008-present, 1987-
+    if len(years) == 1:
+        return first, None  # the year of first publication only
+    return first, max(years)
+
+
+def _holder(text: str) -> str:
+    text = re.split(r";|\ball rights reserved\b", text, maxsplit=1, flags=re.I)[0]
+    return text.strip(" \t,.\"'").strip()
+
+
+def find_notices(text: str) -> list[Notice]:
+    """The dated copyright notices of ``text``, in order."""
+    notices: list[Notice] = []
+    read = 0
+    for marker in _MARKER.finditer(text):
+        if marker.start() < read:
+            continue  # the "(c)" of "Copyright (c) 2020", already read
+        lead = _LEAD.match(text, marker.end())
+        if lead is None:
+            continue  # "the above copyright notice", "Copyright (c) Individual contributors"
+        start = lead.start(1)
+        pos = lead.end(1)
+        years = lead.group(1)
+        while True:
+            eol = text.find("\n", pos)
+            eol = len(text) if eol < 0 else eol
+            nxt = _NEXT_GROUP.search(text, pos, eol)
+            holder_end = nxt.start() if nxt else eol
+            first, last = _parse_years(years)
+            notices.append(
+                Notice(
+                    line=text.count("\n", 0, start) + 1,
+                    years=" ".join(years.split()),
+                    holder=_holder(text[pos:holder_end]),
+                    first=first,
+                    last=last,
+                )
+            )
+            if nxt is None:
+                read = pos
+                break
+            start, pos, years = nxt.start(), nxt.end(), nxt.group(0)
+    return notices
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.split(r"[^\w]+", text.lower()) if len(w) > 1}
+
+
+def _project_names(pyproject: Mapping[str, object]) -> list[str]:
+    project = pyproject.get("project")
+    if not isinstance(project, Mapping):
+        return []
+    names = [str(project.get("name", ""))]
+    for key in ("authors", "maintainers"):
+        for person in project.get(key) or []:
+            if isinstance(person, Mapping) and person.get("name"):
+                names.append(str(person["name"]))
+    return [n for n in names if n]
+
+
+def own_notices(
+    notices: Sequence[Notice], *, holder: str | None, project_names: Sequence[str] = ()
+) -> list[Notice]:
+    """The notices of the project's own copyright holder (see the module docstring)."""
+    if holder:
+        want = " ".join(holder.lower().split())
+        return [n for n in notices if want in " ".join(n.holder.lower().split())]
+    named = []
+    for name in project_names:
+        words = _words(name)
+        named += [n for n in notices if words and words <= _words(n.holder)]
+    if named:
+        return [n for n in notices if n in named]
+    if not notices:
+        return []
+    latest = max(n.last or n.first for n in notices)
+    holders = {n.holder for n in notices if (n.last or n.first) == latest}
+    return [n for n in notices if n.holder in holders]
+
+
+@register(ID, "the project's own copyright notices cover the release year")
 def check_copyright(ctx: CheckContext) -> Iterator[Finding]:
     check = get_check(ID)
     files = ctx.config.checks.copyright_files
     if not files:
         raise Skip("no copyright files configured (checks.copyright-files)")
     year = ctx.date.year
-    detected = ctx.config.origins.get("checks.copyright-files") == "detected"
+    holder = ctx.config.checks.copyright_holder
+    found: dict[str, list[Notice]] = {}
     for path in files:
         text = ctx.read_text(path)
         if text is None:
             yield check.finding("copyright file is missing", file=path)
             continue
-        notices = [(n, line) for n, line in enumerate(text.splitlines(), 1) if _NOTICE.search(line)]
-        dated = [(n, line) for n, line in notices if _YEAR.search(line)]
-        if detected:
-            # only the notices the project keeps up to date (year ranges)
-            dated = [
-                (n, line) for n, line in dated if _RANGE.search(line) or _OPEN_RANGE.search(line)
-            ]
-            if not dated:
+        found[path] = find_notices(text)
+    everything = [n for notices in found.values() for n in notices]
+    if not everything:
+        if found:
+            raise Skip(f"no dated copyright notice in {', '.join(found)}: no year to keep up")
+        return
+    own = own_notices(everything, holder=holder, project_names=_project_names(ctx.pyproject))
+    if holder and not own:
+        yield check.finding(
+            f"no copyright notice of {holder!r} found",
+            file=next(iter(found)),
+            hint=f"add a line like `Copyright (c) {year}, {holder}`, "
+            "or correct checks.copyright-holder",
+        )
+        return
+    for path, notices in found.items():
+        for notice in notices:
+            if notice not in own or notice.covers(year):
                 continue
-        if not dated:
-            yield check.finding(
-                "no dated copyright notice found",
-                file=path,
-                hint=f"add a line like `Copyright (c) {year}, The project developers`",
+            hint = (
+                f"add {year} to the list"
+                if "," in notice.years
+                else f"update it to {notice.first}-{year}"
             )
-            continue
-        if not any(_covers(line, year) for _, line in dated):
-            n, _line = dated[0]
-            years = sorted({int(y) for _, ln in dated for y in _YEAR.findall(ln)})
-            first = years[0] if years else year
             yield check.finding(
                 f"the copyright notice does not include {year}",
                 file=path,
-                line=n,
-                hint=f"update it to {first}-{year}",
+                line=notice.line,
+                hint=f"{hint}, or drop the end year",
             )
