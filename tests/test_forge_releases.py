@@ -35,3 +35,25 @@ def test_bad_token_is_a_remote_error_without_the_token(tmp_path: Path) -> None:
     assert "HTTP 401" in str(info.value)
     assert "ghp_WRONG_secret_value" not in str(info.value)
     assert info.value.hint and "token" in info.value.hint
+
+
+def test_draft_is_invisible_by_tag_until_published(tmp_path: Path) -> None:
+    from relman.forge import find_draft_release, publish_release, release_assets
+
+    asset = tmp_path / "pkg-1.0.0.tar.gz"
+    asset.write_bytes(b"sdist bytes")
+    with fake_github() as gh, Forge("octo/demo", gh.token, api_url=gh.url) as forge:
+        draft = create_release(
+            forge, "v1.0.0", name="v1.0.0 (2026-12-01)", body="", prerelease=False, draft=True
+        )
+        assert find_release(forge, "v1.0.0") is None  # GitHub serves no draft by tag
+        found = find_draft_release(forge, "v1.0.0")
+        assert found is not None and found["id"] == draft["id"]
+        upload_release_asset(forge, found, asset)
+        assert [(a["name"], a["size"]) for a in release_assets(forge, found)] == [
+            ("pkg-1.0.0.tar.gz", 11)
+        ]
+        publish_release(forge, found)
+        published = find_release(forge, "v1.0.0")
+        assert published is not None and published["draft"] is False
+        assert find_draft_release(forge, "v1.0.0") is None

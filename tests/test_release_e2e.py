@@ -137,6 +137,10 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
         (release,) = gh.releases
     assert release["tag_name"] == "v1.1.0"
     assert release["prerelease"] is False
+    # made as a draft, every file uploaded and checked, then published
+    assert release["draft"] is False
+    methods = [(r["method"], r.get("draft")) for r in gh.requests if "/releases" in r["path"]]
+    assert ("POST", True) in methods and methods[-1] == ("PATCH", False)
     assert "wrap_words" in release["body"]
     assets = {a["name"] for a in release["assets"]}
     assert "SHA256SUMS" in assets

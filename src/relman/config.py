@@ -402,8 +402,10 @@ class GitHubConfig:
         default="release blocker", metadata=_meta("label of release blockers")
     )
     release_title: str = field(
-        default="{tag}",
-        metadata=_meta("GitHub release title ({tag}, {version}, {date}; NumPy: '{tag} ({date})')"),
+        default="{name} {version}",
+        metadata=_meta(
+            "GitHub release title ({name}, {tag}, {version}, {date}; NumPy: '{tag} ({date})')"
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from relman import _report
 from relman._atomic import sha256_file
@@ -52,6 +53,19 @@ class BuildStep(Step):
     def plan(self, ctx: Context) -> list[str]:
         what = "the sdist" if ctx.source_only() else "the sdist and wheels"
         src = ctx.config.build.wheels_from
+        if src == "github-actions" and not ctx.source_only():
+            from relman.actions import workflow_id
+
+            run = ctx.state.get("ci_run")
+            return [
+                f"build the sdist of {ctx.tag} into {ctx.dist_dir}",
+                f"push the tag {ctx.tag} to {ctx.config.remote} so that CI can build it",
+                f"follow run {run}"
+                if run
+                else f"find or start the run of {workflow_id(ctx.config)} for {ctx.tag}"
+                f" on {ctx.config.ci.repo or ctx.config.github.repo}",
+                "wait for it, fetch its wheels and check them against the expected matrix",
+            ]
         if src and not ctx.source_only():
             return [f"build the sdist of {ctx.tag} into {ctx.dist_dir}", f"fetch wheels from {src}"]
         return [f"build {what} of {ctx.tag} into {ctx.dist_dir}"]
@@ -73,7 +87,9 @@ class BuildStep(Step):
             wheel=not ctx.source_only() and not fetch,
             version=ctx.version,
         )
-        if fetch:
+        if fetch and ctx.config.build.wheels_from == "github-actions":
+            files += _wheels_from_actions(ctx)
+        elif fetch:
             from relman import index
 
             assert ctx.config.build.wheels_from
@@ -88,6 +104,84 @@ class BuildStep(Step):
         fault_point(f"{self.name}:mid")
         ctx.state.data["built_from"] = ctx.release_commit
         ctx.state.set("artifacts", {p.name: sha256_file(p) for p in files})
+
+
+def _wheels_from_actions(ctx: Context) -> list[Path]:
+    """Push the tag, find or start its CI run (its id kept in the state), wait, fetch the wheels.
+
+    A relman killed during the hour-long wait finds the run again from the
+    state (or, without it, by the tag's commit) instead of starting another.
+    """
+    import shutil
+
+    from relman import actions
+    from relman.ci import project_matrix
+
+    forge = actions.ci_forge(ctx.config, environ=ctx.environ)
+    if forge is None:
+        raise UsageError(
+            "build.wheels-from = 'github-actions' needs GitHub: no repository or no token",
+            hint=f"set [tool.relman.github] repo (or ci.repo) and ${ctx.config.github.token_env}",
+        )
+    commit = ctx.release_commit
+    assert commit is not None
+    if ctx.config.remote in ctx.repo.remotes():
+        ctx.repo.push(ctx.config.remote, [f"refs/tags/{ctx.tag}:refs/tags/{ctx.tag}"])
+    workflow = actions.workflow_id(ctx.config)
+    with forge:
+        run_id = ctx.state.get("ci_run")
+        if run_id is None:
+            found = actions.find_run(forge, workflow, head_sha=commit)
+            run_id = found.id if found is not None else None
+        if run_id is None:
+            import time
+
+            started = time.time() - 5
+            run_id = actions.dispatch_workflow(
+                forge, workflow, ref=ctx.tag, inputs={"ref": ctx.tag, "environment": "none"}
+            )
+            while run_id is None:
+                found = actions.find_run(
+                    forge,
+                    workflow,
+                    head_sha=commit,
+                    event="workflow_dispatch",
+                    created_after=started,
+                )
+                run_id = found.id if found is not None else None
+                if run_id is None:
+                    time.sleep(min(2.0, ctx.config.ci.poll))
+        ctx.state.set("ci_run", int(run_id))
+        _report.info(f"CI run {run_id} of {workflow} for {ctx.tag}")
+        fault_point("build:ci-wait")
+        run = actions.wait_for_run(
+            forge, int(run_id), poll=ctx.config.ci.poll, timeout=ctx.config.ci.timeout
+        )
+        if not run.ok:
+            failed = [j.name for j in run.jobs if j.state == "failed"]
+            raise CheckFailed(
+                f"CI run {run.id} for {ctx.tag} {run.conclusion}"
+                + (f": {', '.join(failed)} failed" if failed else ""),
+                hint=f"`relman ci rerun-failed {run.id}`, then run the release again",
+            )
+        staging = ctx.repo.git_dir / "relman" / "ci-artifacts" / str(run.id)
+        report = actions.fetch_artifacts(
+            forge,
+            run.id,
+            dest=staging / "files",
+            cache=staging,
+            name=ctx.config.name,
+            version=ctx.version,
+            expected=project_matrix(ctx.config).identifiers,
+            workers=ctx.config.ci.workers,
+        )
+    wheels: list[Path] = []
+    for f in report.files:
+        if f.filename.endswith(".whl"):
+            target = ctx.dist_dir / f.filename
+            shutil.copyfile(staging / "files" / f.filename, target)
+            wheels.append(target)
+    return wheels
 
 
 class VerifyStep(Step):

@@ -174,37 +174,80 @@ class GitHubReleaseStep(Step):
 
         with self._forge(ctx) as forge:
             release = find_release(forge, ctx.tag)
-        if release is None:
+        if release is None or release.get("draft"):
             return False
         have = {a.get("name") for a in release.get("assets", [])}
         return all(p.name in have for p in self._assets(ctx))
 
+    def _title(self, ctx: Context) -> str:
+        import datetime as _dt
+
+        return ctx.config.github.release_title.format(
+            tag=ctx.tag,
+            version=ctx.version,
+            name=ctx.config.name,
+            date=_dt.datetime.now(_dt.timezone.utc).date().isoformat(),
+        )
+
     def plan(self, ctx: Context) -> list[str]:
         pre = Version(ctx.version).is_prerelease
         return [
-            f"create the release {ctx.tag} on {ctx.config.github.repo}"
-            + (" (pre-release)" if pre else ""),
+            f"create the release {ctx.tag} on {ctx.config.github.repo} as a draft, "
+            f"titled {self._title(ctx)!r}" + (" (pre-release)" if pre else ""),
             f"upload {len(self._assets(ctx))} file(s) (artifacts, SHA256SUMS, README, signatures)",
+            "check the uploaded names and sizes, then publish the release",
         ]
 
     def run(self, ctx: Context) -> None:
-        from relman.forge import create_release, find_release, upload_release_asset
+        from relman.errors import CheckFailed
+        from relman.forge import (
+            create_release,
+            find_draft_release,
+            find_release,
+            publish_release,
+            release_assets,
+            upload_release_asset,
+        )
 
         body = ctx.released_notes()
+        assets = self._assets(ctx)
         with self._forge(ctx) as forge:
-            release = find_release(forge, ctx.tag) or create_release(
-                forge,
-                ctx.tag,
-                name=f"{ctx.config.name} {ctx.version}",
-                body=body,
-                prerelease=Version(ctx.version).is_prerelease,
+            # GitHub releases can be immutable once published: everything is
+            # uploaded to a draft and checked before the release is published
+            release = (
+                find_release(forge, ctx.tag)
+                or find_draft_release(forge, ctx.tag)
+                or create_release(
+                    forge,
+                    ctx.tag,
+                    name=self._title(ctx),
+                    body=body,
+                    prerelease=Version(ctx.version).is_prerelease,
+                    draft=True,
+                )
             )
             have = {a.get("name") for a in release.get("assets", [])}
-            for n, path in enumerate(self._assets(ctx)):
+            for n, path in enumerate(assets):
                 if n == 1:
-                    fault_point(f"{self.name}:mid")  # the release exists, one file uploaded
+                    fault_point(f"{self.name}:mid")  # the draft exists, one file uploaded
                 if path.name not in have:
                     upload_release_asset(forge, release, path)
+            listed = {
+                str(a.get("name")): int(a.get("size", -1)) for a in release_assets(forge, release)
+            }
+            wrong = [
+                f"{p.name} ({'missing' if p.name not in listed else f'{listed[p.name]} bytes, not {p.stat().st_size}'})"
+                for p in assets
+                if listed.get(p.name) != p.stat().st_size
+            ]
+            if wrong:
+                raise CheckFailed(
+                    f"the draft release {ctx.tag} does not hold the release files: "
+                    + ", ".join(wrong),
+                    hint="delete the wrong assets from the draft on GitHub and run the release again",
+                )
+            if release.get("draft"):
+                publish_release(forge, release)
 
 
 class DocsStep(Step):

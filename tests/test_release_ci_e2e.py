@@ -1,0 +1,121 @@
+"""A whole release of examples/cext whose wheels come from GitHub Actions.
+
+``build.wheels-from = "github-actions"``: relman builds the sdist itself,
+pushes the tag, dispatches the release workflow on the local GitHub-shaped
+server, follows the run, fetches its artifacts (through the storage redirect,
+without the token), checks them against the expected matrix, verifies them,
+publishes to the local index and makes the GitHub release as a draft, then
+publishes it. The server's scripted run stands for the workflow `relman ci
+init` writes: its wheel job is a real build of the tag's commit, retagged
+manylinux as auditwheel does for an extension with no external libraries.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.github_server import Blob, ScriptedRun, fake_github, make_zip
+from tests.helpers import run_relman
+
+pytestmark = pytest.mark.slow
+
+MANYLINUX = "manylinux_2_17_x86_64.manylinux2014_x86_64"
+
+
+def _ci_build(repo: Path, ref: str, work: Path) -> tuple[str, list[Blob]]:
+    """What the workflow's jobs would upload for ``ref``: a real wheel of that commit."""
+    src = work / "src"
+    subprocess.run(["git", "clone", "-q", str(repo), str(src)], check=True)
+    subprocess.run(["git", "checkout", "-q", ref], cwd=src, check=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=src, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    out = work / "wheelhouse"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), "."],
+        cwd=src,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = out.glob("*.whl")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wheel",
+            "tags",
+            "--platform-tag",
+            MANYLINUX,
+            "--remove",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (tagged,) = out.glob("*.whl")
+    return sha, [Blob("wheels-linux-x86_64", make_zip({tagged.name: tagged.read_bytes()}))]
+
+
+def test_release_of_cext_with_wheels_from_github_actions(example_repo, tmp_path: Path) -> None:
+    demo = example_repo("cext")
+    path = demo.path
+    demo.repo.git("checkout", "-q", "-b", "maintenance/0.4.x")
+    demo.repo.git("push", "-q", "origin", "maintenance/0.4.x")
+    demo.repo.git("branch", "-q", "--set-upstream-to=origin/maintenance/0.4.x")
+    built: list[dict[str, Any]] = []
+
+    with fake_github() as gh:
+
+        def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
+            sha, blobs = _ci_build(path, body["ref"], tmp_path / f"ci{len(built)}")
+            built.append(body)
+            return ScriptedRun(head_sha=sha, duration=2.0, blobs=blobs)
+
+        gh.on_dispatch = on_dispatch
+        env = {
+            "RELMAN_PUBLISH_LOCAL_DIR": str(path.parent / "index"),
+            "RELMAN_RELEASE_SIGN": "none",
+            "RELMAN_BUILD_WHEELS_FROM": "github-actions",
+            "RELMAN_CI_POLL": "0.2",
+            "RELMAN_GITHUB_REPO": "relman-demo/cext",
+            "RELMAN_GITHUB_API_URL": gh.url,
+            "GITHUB_TOKEN": gh.token,
+        }
+        plan = run_relman("plan", "0.4.0", cwd=path, env=env)
+        assert plan.returncode == 0, plan.stdout + plan.stderr
+        assert "find or start the run of release.yml for v0.4.0" in plan.stdout
+        out = run_relman("release", "0.4.0", "--yes", cwd=path, env=env)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert gh.token not in out.stdout + out.stderr
+        (release,) = gh.releases
+        requests = list(gh.requests)
+        storage = list(gh.storage_requests)
+        run_id = gh.runs[0].id
+
+    # dispatched once, for the tag, building only
+    assert [(b["ref"], b["inputs"]) for b in built] == [
+        ("v0.4.0", {"ref": "v0.4.0", "environment": "none"})
+    ]
+    assert any(f"/actions/runs/{run_id}/jobs" in r["path"] for r in requests)  # followed
+    assert storage and all(r["auth"] is None for r in storage)  # storage never saw the token
+    state = json.loads((path / ".git" / "relman" / "0.4.0.json").read_text())
+    assert state["ci_run"] == run_id
+    names = sorted(state["artifacts"])
+    wheel, sdist = names
+    assert sdist == "relman_demo_cext-0.4.0.tar.gz"  # built here, not taken from CI
+    assert wheel.startswith("relman_demo_cext-0.4.0-cp311-cp311-") and "manylinux" in wheel
+    assert state["steps"]["verify"]["status"] == "done"
+    # published to the local index, both files
+    index = path.parent / "index"
+    assert {p.name for p in index.rglob("*") if p.name in names} == set(names)
+    # the GitHub release: a draft with every file, checked, then published
+    assert release["draft"] is False and release["tag_name"] == "v0.4.0"
+    assert {a["name"] for a in release["assets"]} >= set(names)
+    methods = [(r["method"], r.get("draft")) for r in requests if "/releases" in r["path"]]
+    assert ("POST", True) in methods and methods[-1] == ("PATCH", False)
