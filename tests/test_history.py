@@ -121,13 +121,15 @@ def test_json_shape(example_repo):
     out = run_relman("changelog", "--format", "json", cwd=demo.path)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"range", "authors", "pull_requests"}
+    assert set(data) == {"range", "style", "first_timers_known", "authors", "pull_requests"}
+    assert data["style"] == "default" and data["first_timers_known"] is True
     assert data["range"] == "v1.1.0.dev0..HEAD"
     assert data["authors"][2] == {"name": "Carol Chen", "new": True, "commits": 1}
     assert data["pull_requests"][0] == {
         "number": 12,
         "title": "ENH: the change described in 12.new_feature.rst",
         "url": "https://github.com/relman-demo/purelib/pull/12",
+        "title_source": "git",
     }
     # --json means the same
     again = run_relman("changelog", "--json", cwd=demo.path)

@@ -51,6 +51,9 @@ def test_titles_from_github_in_batches_cached(git_repo, github):
     titles = {p["number"]: p["title"] for p in data["pull_requests"]}
     assert titles[7] == "MAINT: change 7 as titled on `GitHub`"
     assert titles[150] == "MAINT: change 150"  # unknown on GitHub: the title from git
+    sources = {p["number"]: p["title_source"] for p in data["pull_requests"]}
+    assert sources[7] == "github" and sources[150] == "git"
+    assert "titles: 149 from GitHub, 1 from git" in out.stderr
     rst = run_relman("changelog", cwd=git_repo.path, env=env)
     assert "`__: MAINT: change 7 as titled on ``GitHub``\n" in rst.stdout
     assert len(github.requests) == 3  # only #150 is asked again; the rest is cached

@@ -62,6 +62,36 @@ DEFAULT_BOTS = (
     "*[bot]",
     "renovate*",
     "web-flow",
+    "Homu",
+    "pytest bot",
+    "*[bot]@users.noreply.github.com",
+    "*bot@users.noreply.github.com",
+)
+# AI assistants as they sign Co-authored-by trailers (names and addresses)
+DEFAULT_AI_ASSISTANTS = (
+    "Claude",
+    "Claude Code",
+    "Claude Opus*",
+    "Claude Sonnet*",
+    "Claude Haiku*",
+    "Cursor",
+    "Cursor AI",
+    "Cursor Agent",
+    "Copilot",
+    "GitHub Copilot",
+    "ChatGPT",
+    "Codex",
+    "OpenAI Codex",
+    "Gemini",
+    "Gemini Code Assist",
+    "Devin AI",
+    "Aider",
+    "aider (*)",
+    "noreply@anthropic.com",
+    "*@cursor.com",
+    "noreply@openai.com",
+    "*+copilot@users.noreply.github.com",
+    "*+copilot-swe-agent*@users.noreply.github.com",
 )
 
 MAINTENANCE_PATTERNS = (
@@ -167,11 +197,25 @@ class ChangelogConfig:
             "changelog file written for each release ({version} is replaced)", detect="changelog"
         ),
     )
+    style: str = field(
+        default="default",
+        metadata=_meta(
+            "whose rules make the lists: numpy (tools/changelog.py), scipy "
+            "(tools/release/authors.py) or relman's default",
+            choices=("default", "numpy", "scipy"),
+            detect="changelog_style",
+        ),
+    )
     format: str = field(
         default="rst", metadata=_meta("rst, md or json", choices=("rst", "md", "json"))
     )
     bots: tuple[str, ...] = field(
-        default=DEFAULT_BOTS, metadata=_meta("author name patterns left out of author lists")
+        default=DEFAULT_BOTS,
+        metadata=_meta("author name or e-mail patterns left out of author lists"),
+    )
+    ai_assistants: tuple[str, ...] = field(
+        default=DEFAULT_AI_ASSISTANTS,
+        metadata=_meta("co-author names or e-mails of AI assistants, left out of author lists"),
     )
     pr_url: str | None = field(
         default=None,

@@ -654,6 +654,26 @@ class Repo:
                         ),
                     )
 
+    def iter_log(
+        self, revs: Sequence[str], fields: Sequence[str], *, mailmap_rev: str | None = None
+    ) -> Iterator[list[str]]:
+        """The ``fields`` (``git log`` placeholders) of every commit of ``revs``, in one pass.
+
+        Streamed like :meth:`iter_history`; each commit is the list of its
+        fields, in order (the last one may hold newlines, such as ``%b``).
+        """
+        fmt = _FS.join(fields) + _RS
+        argv, cwd, env = self._history_call(["log", f"--format={fmt}", *revs, "--"], mailmap_rev)
+        n = len(fields) - 1
+        pending = ""
+        for chunk in _proc.stream(argv, cwd=cwd, env=env, what="git log"):
+            records = (pending + chunk).split(_RS)
+            pending = records.pop()
+            for record in records:
+                f = record.lstrip("\n").split(_FS, n)
+                if len(f) > n:
+                    yield f
+
     def log_history(
         self, revs: Sequence[str], *, mailmap_rev: str | None = None, emails: bool = True
     ) -> list[LogRecord]:

@@ -165,6 +165,19 @@ class Detector:
             return "blurb"
         return None
 
+    def changelog_style(self) -> str | None:
+        """numpy or scipy when the project is one of them or keeps its changelog script."""
+        project = self.pyproject.get("project", {})
+        name = str(project.get("name", "")).lower() if isinstance(project, Mapping) else ""
+        tools = self.project_dir / "tools"
+        if name == "numpy" or (tools / "changelog.py").is_file():
+            return "numpy"
+        if name == "scipy" or (tools / "release" / "authors.py").is_file():
+            return "scipy"
+        if (tools / "authors.py").is_file() and (tools / "gh_lists.py").is_file():
+            return "scipy"
+        return None
+
     def changelog(self) -> str | None:
         if (self.project_dir / "doc" / "changelog").is_dir():
             return "doc/changelog/{version}-changelog.rst"

@@ -60,6 +60,12 @@ _release_opt = click.option(
     metavar="VERSION",
     help="Release whose default range to use (default: the version in the project files).",
 )
+_style_opt = click.option(
+    "--style",
+    type=click.Choice(("default", "numpy", "scipy")),
+    default=None,
+    help="Whose rules make the lists (default: [tool.relman.changelog] style, detected).",
+)
 _mailmap_opt = click.option(
     "--mailmap-rev",
     metavar="REV",
@@ -78,6 +84,7 @@ _mailmap_opt = click.option(
     help="Output format (default: [tool.relman.changelog] format).",
 )
 @_mailmap_opt
+@_style_opt
 @click.option(
     "-o",
     "--output",
@@ -96,6 +103,7 @@ def changelog(
     release: str | None,
     fmt: str | None,
     mailmap_rev: str | None,
+    style: str | None,
     output: Path | None,
     write: bool,
     offline: bool,
@@ -113,6 +121,7 @@ def changelog(
         enrich_titles,
         render_changelog,
     )
+    from relman.history.changelog import github_note
 
     state = get_state()
     started = None
@@ -141,7 +150,9 @@ def changelog(
                 hint="set [tool.relman.changelog] path, pass --release VERSION, or use --output",
             )
     chosen = _range(config, repo, rev_range, release)
-    result = collect_changelog(config, repo, chosen, mailmap_rev=mailmap_rev, started=started)
+    result = collect_changelog(
+        config, repo, chosen, mailmap_rev=mailmap_rev, started=started, style=style
+    )
     forge = _forge(config, offline)
     if forge is not None and result.pull_requests:
         try:
@@ -149,6 +160,8 @@ def changelog(
                 result = enrich_titles(result, repo, forge)
         except RemoteError as exc:
             message(f"warning: pull-request titles from git only: {exc.message}")
+    if forge is not None:
+        message(github_note(result))
     fmt = "json" if state.json and not (write or output) else (fmt or config.changelog.format)
     text = render_changelog(result, fmt, version=version)
     if target is None:
@@ -168,15 +181,22 @@ def changelog(
 @_range_arg
 @_release_opt
 @_mailmap_opt
+@_style_opt
 @global_options(dry_run=False)
-def authors(rev_range: str | None, release: str | None, mailmap_rev: str | None) -> None:
+def authors(
+    rev_range: str | None, release: str | None, mailmap_rev: str | None, style: str | None
+) -> None:
     """Authors of RANGE with their commit counts; "+" marks first-time contributors."""
     from relman.history import collect_changelog
 
     config = get_state().config()
     repo = _repo(config)
     result = collect_changelog(
-        config, repo, _range(config, repo, rev_range, release), mailmap_rev=mailmap_rev
+        config,
+        repo,
+        _range(config, repo, rev_range, release),
+        mailmap_rev=mailmap_rev,
+        style=style,
     )
     data = {
         "range": result.range,

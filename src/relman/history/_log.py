@@ -1,0 +1,154 @@
+"""The two streamed ``git log`` passes a changelog reads, and the revision range.
+
+A changelog needs every commit of the range (names, subjects, bodies,
+parents) and the names of everyone who contributed before it (for the "+"
+marks). They are two ``git log`` passes started together: the one over the
+history before the range asks only for the fields the style's "seen before"
+rule needs, so a small range on a big history costs little more than that
+pass. Each commit of the range is kept as the list of its fields (indices
+below); nothing is computed per commit that a rule does not use.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from relman.errors import UsageError
+
+if TYPE_CHECKING:
+    from relman.git import Repo
+
+# fields of a commit of the range
+SHA, PARENTS, NAME, EMAIL, RAW_NAME, COMMITTER, SUBJECT, CO_AUTHORS, BODY = range(9)
+RANGE_FIELDS = (
+    "%H",
+    "%P",
+    "%aN",
+    "%aE",
+    "%an",
+    "%cn",
+    "%s",
+    "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)",
+    "%b",
+)
+# what each style needs of the history before the range
+BEFORE_FIELDS_MAILMAP = ("%aN", "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)")
+BEFORE_FIELDS_RAW = ("%an", "%cn", "%b")
+
+
+@dataclass(frozen=True)
+class Range:
+    text: str
+    start: str | None  # full sha, None for the whole history
+    end: str
+
+
+def resolve_range(repo: Repo, rev_range: str) -> Range:
+    """``START..END`` or one revision, checked; an unknown side is a usage error."""
+    text = rev_range.strip()
+    if "..." in text or not text:
+        raise UsageError(
+            f"unsupported revision range {rev_range!r}",
+            hint="give START..END (for example v1.2.0..HEAD) or a single revision",
+        )
+    start_name, sep, end_name = text.partition("..")
+    if not sep:
+        start_name, end_name = "", text
+    else:  # as in git, an empty side means HEAD
+        start_name = start_name or "HEAD"
+    end_name = end_name or "HEAD"
+    end = repo.rev_parse(end_name)
+    if end is None:
+        raise UsageError(
+            f"revision {end_name!r} of range {text!r} does not exist",
+            hint="check the tag or branch name (`git tag -l`, `git branch -a`)",
+        )
+    start = None
+    if start_name:
+        start = repo.rev_parse(start_name)
+        if start is None:
+            raise UsageError(
+                f"revision {start_name!r} of range {text!r} does not exist",
+                hint="check the tag or branch name (`git tag -l`, `git branch -a`)",
+            )
+    return Range(text, start, end)
+
+
+@dataclass
+class Passes:
+    """The range's commits and the history before it, as read from git."""
+
+    rng: Range
+    commits: list[list[str]] = field(default_factory=list)  # newest first
+    before: list[list[str]] = field(default_factory=list)  # BEFORE_FIELDS_* per commit
+    shallow: bool = False
+
+
+@dataclass(frozen=True)
+class StartedLog:
+    """The range's pass already running (see :func:`start_log`)."""
+
+    repo: Repo
+    rev_range: str
+    mailmap_rev: str | None
+    rng: Range
+    commits: Iterator[list[str]]
+
+
+def start_log(repo: Repo, rev_range: str, *, mailmap_rev: str | None = None) -> StartedLog:
+    """Start the ``git log`` pass of ``rev_range`` now, to be read by ``collect_changelog``.
+
+    The CLI starts it before loading the configuration, so that git and
+    Python work at the same time on a big history.
+    """
+    rng = resolve_range(repo, rev_range)
+    revs = [rng.end] + ([f"^{rng.start}"] if rng.start else [])
+    commits = repo.iter_log(revs, RANGE_FIELDS, mailmap_rev=mailmap_rev)
+    first = next(commits, None)  # git is running from here on
+    chained = itertools.chain([first] if first is not None else [], commits)
+    return StartedLog(repo, rev_range, mailmap_rev, rng, chained)
+
+
+def read_passes(
+    repo: Repo,
+    rev_range: str,
+    *,
+    mailmap_rev: str | None,
+    before_fields: Sequence[str],
+    started: StartedLog | None = None,
+) -> Passes:
+    """Both passes read to the end: the one before the range runs while the range is read."""
+    if started is None or (started.rev_range, started.mailmap_rev) != (rev_range, mailmap_rev):
+        started = start_log(repo, rev_range, mailmap_rev=mailmap_rev)
+    rng = started.rng
+    before: Iterator[list[str]] = iter(())
+    if rng.start:
+        before = repo.iter_log([rng.start], before_fields, mailmap_rev=mailmap_rev)
+        first_before = next(before, None)  # git is running from here on
+        before = itertools.chain([first_before] if first_before is not None else [], before)
+    # no cyclic garbage is made here, so the collector would only rescan the records
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        passes = Passes(rng, list(started.commits), list(before))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    passes.shallow = bool(rng.start) and repo.is_shallow()
+    return passes
+
+
+def first_parent_line(commits: Sequence[list[str]], end: str) -> list[str]:
+    """The first-parent line from ``end`` within ``commits``, newest first."""
+    by_sha = {c[SHA]: c for c in commits}
+    line: list[str] = []
+    sha: str | None = end
+    while sha is not None and sha in by_sha:
+        line.append(sha)
+        parents = by_sha[sha][PARENTS]
+        sha = parents.split(" ", 1)[0] if parents else None
+    return line

@@ -1,0 +1,282 @@
+"""The pull requests of a range, from git alone.
+
+- **Merge commits** anywhere in the range (``Merge pull request #N from
+  user/branch``, ``Auto merge of #N``): the title is the first line of the
+  merge message's body; a merge without body takes it from the merged
+  branch (its one commit's subject, else its first commit's), never from the
+  branch name.
+- **Squash and rebase merges** on the first-parent line: subjects ending in
+  ``(#N)``, ``(gh-N)`` or ``(gh-#N)``; with ``title_merges``, merge commits
+  whose subject is ``Title (#N)`` too.
+- **Backports**, with ``originals``: a pull request whose commits name other
+  pull requests (cherry-picks keeping ``Title (#N)``, ``(cherry picked from
+  commit X)`` trailers resolved to X's pull request, ``Backport of #N``
+  bodies, ``[Backport maintenance/x.y.z]`` titles) is a backport: the list
+  has the original pull requests instead of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from relman.errors import CommandError
+from relman.history._log import BODY, PARENTS, SHA, SUBJECT, Passes, first_parent_line
+
+if TYPE_CHECKING:
+    from relman.git import Repo
+
+MERGE_PR = re.compile(r"Merge pull request #(\d+)")
+AUTO_MERGE = re.compile(r"Auto merge of #(\d+)")
+SQUASH_PR = re.compile(r"^(.*)\((?:#|gh-|gh-#)(\d+)\)$")
+CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,64})\)")
+_BACKPORT_OF = re.compile(r"^\s*Backport of #(\d+)", re.M | re.I)
+_BACKPORT_PREFIX = re.compile(r"^\[Backport [^\]]*\]\s*", re.I)
+
+
+class PullRequest(NamedTuple):
+    """A merged pull request (a named tuple: a changelog can list tens of thousands)."""
+
+    number: int
+    title: str
+    url: str
+    source: str = "git"  # where the title comes from: "git" or "github"
+
+
+def _clean(title: str) -> str:
+    return " ".join(title.split())
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _squash(subject: str) -> tuple[int, str] | None:
+    if not subject.endswith(")"):
+        return None
+    m = SQUASH_PR.match(subject)
+    return (int(m.group(2)), _clean(m.group(1))) if m else None
+
+
+def merge_number(subject: str) -> int | None:
+    m = MERGE_PR.search(subject) or AUTO_MERGE.search(subject)
+    return int(m.group(1)) if m else None
+
+
+def branch_commits(tip: str, by_sha: Mapping[str, list[str]], stop: set[str]) -> list[list[str]]:
+    """The commits of a merged branch, from its tip back to the line it left."""
+    seen: set[str] = set()
+    out: list[list[str]] = []
+    stack = [tip]
+    while stack:
+        sha = stack.pop()
+        if sha in seen or sha in stop or sha not in by_sha:
+            continue
+        seen.add(sha)
+        record = by_sha[sha]
+        out.append(record)
+        stack.extend(record[PARENTS].split())
+    return out
+
+
+class _Ref(NamedTuple):
+    number: int | None  # the original pull request, when the commit names it
+    title: str
+    cherry: str | None  # the commit a "(cherry picked from commit X)" names
+
+
+def _reference(record: Sequence[str], own: int | None) -> _Ref | None:
+    """The original pull request a backported commit names, if any."""
+    subject, body = record[SUBJECT], record[BODY]
+    title = _clean(_BACKPORT_PREFIX.sub("", subject))
+    m = _BACKPORT_OF.search(body) if "ackport of" in body else None
+    if m and int(m.group(1)) != own:
+        hit = _squash(title)
+        return _Ref(int(m.group(1)), hit[1] if hit else title, None)
+    hit = _squash(subject)
+    if hit and hit[0] != own:
+        return _Ref(hit[0], _clean(_BACKPORT_PREFIX.sub("", hit[1])), None)
+    c = CHERRY.search(body) if "cherry picked" in body else None
+    if c:
+        return _Ref(None, title, c.group(1))
+    return None
+
+
+def _resolve_cherries(repo: Repo, shas: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """The pull request (number, title) of each cherry-picked commit, from its subject."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return {}
+    found: dict[str, tuple[int, str]] = {}
+    try:
+        rows = list(repo.iter_log(["--no-walk", "--ignore-missing", *wanted], ("%H", "%s")))
+    except CommandError:
+        return {}
+    for sha, subject in rows:
+        hit = _squash(subject) or (
+            (n, _clean(first_line(subject))) if (n := merge_number(subject)) else None
+        )
+        if hit:
+            for short in wanted:
+                if sha.startswith(short):
+                    found[short] = hit
+    return found
+
+
+_TAGS = re.compile(r"\s*\[(?:wheel build|skip [a-z ]+|ci skip|[a-z]+ skip)\]", re.I)
+_GH_BACKPORT = re.compile(r"\bbackport(?:ing|ed)? (?:of |from )?(?:gh-|#)(\d+)", re.I)
+
+
+def _subject_key(subject: str) -> str:
+    """A subject without ``(#N)``, CI tags and case, for matching a cherry-pick to its original."""
+    hit = _squash(subject)
+    text = hit[1] if hit else subject
+    return " ".join(_TAGS.sub("", text).split()).casefold()
+
+
+class MainLine(NamedTuple):
+    """The main branch since the range's start: which commits it has, and who merged them."""
+
+    shas: frozenset[str]
+    by_subject: Mapping[str, tuple[int, str]]  # subject key -> (PR number, title)
+    by_commit: Mapping[str, tuple[int, str]]  # sha -> the PR that merged it
+
+
+def read_main_line(repo: Repo, main_ref: str, start: str | None) -> MainLine:
+    """One ``git log`` pass (sha, parents, subject) over ``main_ref`` since ``start``."""
+    revs = [main_ref] + ([f"^{start}"] if start else [])
+    rows = list(repo.iter_log(revs, ("%H", "%P", "%s")))
+    by_sha = {r[0]: r for r in rows}
+    line: set[str] = set()
+    sha: str | None = rows[0][0] if rows else None
+    while sha is not None and sha in by_sha:
+        line.add(sha)
+        parents = by_sha[sha][1].split()
+        sha = parents[0] if parents else None
+    index: dict[str, tuple[int, str]] = {}
+    by_commit: dict[str, tuple[int, str]] = {}
+    for sha in line:
+        subject = by_sha[sha][2]
+        parents = by_sha[sha][1].split()
+        number = merge_number(subject) if len(parents) > 1 else None
+        if number is not None:
+            stack, seen = [parents[1]], set()
+            while stack:
+                inner = stack.pop()
+                if inner in seen or inner in line or inner not in by_sha:
+                    continue
+                seen.add(inner)
+                inner_parents = by_sha[inner][1].split()
+                if len(inner_parents) < 2:
+                    index.setdefault(_subject_key(by_sha[inner][2]), (number, ""))
+                    by_commit[inner] = (number, "")
+                stack.extend(inner_parents)
+            continue
+        hit = _squash(subject)
+        if hit:
+            index.setdefault(_subject_key(subject), hit)
+            by_commit[sha] = hit
+    return MainLine(frozenset(by_sha), index, by_commit)
+
+
+def collect_pull_requests(
+    repo: Repo,
+    passes: Passes,
+    *,
+    title_merges: bool,
+    originals: bool,
+    main: MainLine | None = None,
+) -> dict[int, str]:
+    """Pull-request numbers of the range with their titles from git, by number.
+
+    With ``originals``, a pull request merged off the main branch (``main``:
+    its commits since the range's start) whose commits name or match pull
+    requests of the main branch is a backport: those originals are listed
+    instead of it.
+    """
+    commits = passes.commits
+    by_sha = {c[SHA]: c for c in commits}
+    order = {c[SHA]: i for i, c in enumerate(commits)}
+    line = first_parent_line(commits, passes.rng.end)
+    on_line = set(line)
+    on_main = main.shas if main is not None else frozenset()
+    found: dict[int, str] = {}
+    containers: set[int] = set()
+    backported: dict[int, str] = {}
+    cherries: dict[str, str] = {}  # picked sha -> the pick's own title
+
+    def original(record: Sequence[str], own: int | None) -> bool:
+        """Note the pull request a backported commit carries; True when it names one."""
+        ref = _reference(record, own)
+        if ref is not None and ref.number is not None:
+            backported.setdefault(ref.number, ref.title)
+            return True
+        if ref is not None and ref.cherry:
+            merged = main.by_commit.get(ref.cherry) if main is not None else None
+            if merged is not None:
+                backported.setdefault(merged[0], merged[1] or ref.title)
+            else:
+                cherries.setdefault(ref.cherry, ref.title)
+            return True
+        if main is not None:
+            hit = main.by_subject.get(_subject_key(record[SUBJECT]))
+            if hit is not None and hit[0] != own:
+                backported.setdefault(hit[0], hit[1] or _clean(record[SUBJECT]))
+                return True
+        m = _GH_BACKPORT.search(record[BODY]) if "ackport" in record[BODY] else None
+        if m and int(m.group(1)) != own:
+            backported.setdefault(int(m.group(1)), _clean(record[SUBJECT]))
+            return True
+        return False
+
+    for c in commits:
+        parents = c[PARENTS].split()
+        if len(parents) < 2:
+            continue
+        number = merge_number(c[SUBJECT])
+        hit = None if number is not None else (_squash(c[SUBJECT]) if title_merges else None)
+        if number is None and hit is None:
+            continue
+        if hit is not None and c[SHA] not in on_line:
+            continue
+        stop = on_line | {parents[0]}
+        inner = [r for r in branch_commits(parents[1], by_sha, stop) if len(r[PARENTS].split()) < 2]
+        if hit is not None:
+            number, title = hit
+        else:
+            title = _clean(first_line(c[BODY]))
+            if not title and inner:
+                oldest = max(inner, key=lambda r: order[r[SHA]])
+                title = _clean(inner[0][SUBJECT] if len(inner) == 1 else oldest[SUBJECT])
+            title = title or _clean(c[SUBJECT])
+        assert number is not None
+        found.setdefault(number, title)
+        if originals and c[SHA] not in on_main and main is not None:
+            hits = [original(r, number) for r in inner if r[SHA] not in on_main]
+            if any(hits):
+                containers.add(number)
+    for sha in line:
+        c = by_sha[sha]
+        if " " in c[PARENTS]:
+            continue
+        hit = _squash(c[SUBJECT])
+        if hit is not None:
+            found.setdefault(hit[0], hit[1])
+        if originals and main is not None and sha not in on_main:
+            ref = _reference(c, hit[0] if hit else None)
+            if hit is not None and ref is not None and ref.number is not None:
+                containers.add(hit[0])  # a squashed backport: "[Backport x] Title (#M)"
+            if hit is None or ref is not None:
+                original(c, hit[0] if hit else None)
+    if originals:
+        for number, title in _resolve_cherries(repo, cherries).values():
+            backported.setdefault(number, title)
+        for number in containers:
+            found.pop(number, None)
+        for number, title in backported.items():
+            found.setdefault(number, title)
+    return {n: found[n] for n in sorted(found)}

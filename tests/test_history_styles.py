@@ -1,0 +1,322 @@
+"""Project styles of the changelog on small synthetic histories, one rule per test.
+
+Each history stands for a real project's habits: NumPy (merge commits
+"Merge pull request #N from user/branch", one backport PR per original on
+maintenance/X.Y.x, tools/changelog.py), SciPy (squash merges "Title (#N)" on
+main, one "backports" PR of cherry-picks per bug-fix release,
+tools/release/authors.py with a name-only .mailmap), and pytest (merge
+commits whose subject is "Title (#N)").
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from relman.git import Repo
+from relman.history import collect_changelog, render_changelog, sanitize_title
+from relman.project import load_config
+from tests.helpers import GitRepo, run_relman
+
+PYPROJECT = """\
+[project]
+name = "{name}"
+version = "1.3.0.dev0"
+
+[tool.relman]
+main-branch = "main"
+
+[tool.relman.changelog]
+pr-url = "https://example.org/p/pull/{{number}}"
+{extra}
+"""
+ANN = ("Ann Author", "ann@example.org")
+BEN = ("Ben Builder", "ben@example.org")
+CAT = ("Cat Coder", "cat@example.org")
+TYLER = ("Tyler Reddy", "tyler@example.org")
+
+
+def _project(repo: GitRepo, name: str = "proj", extra: str = "") -> GitRepo:
+    repo.write({"pyproject.toml": PYPROJECT.format(name=name, extra=extra)})
+    repo.commit("Initial import", author=ANN)
+    return repo
+
+
+def _collect(repo: GitRepo, rev_range: str, style: str | None = None):
+    return collect_changelog(load_config(repo.path), Repo(repo.path), rev_range, style=style)
+
+
+def _numbers(changelog) -> list[int]:
+    return [p.number for p in changelog.pull_requests]
+
+
+@pytest.fixture
+def scipy_like(git_repo: GitRepo) -> GitRepo:
+    """SciPy: squash merges on main, a maintenance branch, one backports PR of cherry-picks."""
+    repo = _project(git_repo, "scipy")
+    repo.tag("v1.2.0", "release")
+    repo.branch("maintenance/1.2.x")
+    fix_a = repo.commit("BUG: fix a (#10)", {"a.txt": "a\n"}, author=BEN)
+    repo.checkout("fix-b", create=True)
+    fix_b = repo.commit("BUG: fix b", {"b.txt": "b\n"}, author=CAT)
+    repo.checkout("main")
+    repo.merge("fix-b", "Merge pull request #11 from cat/fix-b\n\nBUG: fix b\n", author=ANN)
+    fix_c = repo.commit("BUG: fix c [skip ci] (#12)", {"c.txt": "c\n"}, author=ANN)
+    repo.commit("ENH: not backported (#13)", {"e.txt": "e\n"}, author=BEN)
+    repo.checkout("maintenance/1.2.x")
+    repo.checkout("prep", create=True)
+    repo.commit("REL: prep for 1.2.1", {"notes.txt": "1.2.1\n"}, author=TYLER)
+    repo.checkout("maintenance/1.2.x")
+    repo.merge("prep", "Merge pull request #19 from tyler/prep\n\nREL: prep for 1.2.1\n")
+    repo.checkout("backports", create=True)
+    repo.git("cherry-pick", fix_a, env={"GIT_COMMITTER_NAME": TYLER[0]})  # keeps "(#10)"
+    repo.git("cherry-pick", "-x", fix_b)  # names the commit, not the PR
+    # a cherry-pick whose message lost the number: matched to #12 by its subject
+    repo.git("cherry-pick", "--no-commit", fix_c)
+    repo.commit("BUG: fix c", author=ANN)
+    repo.commit("MAINT: PR 20 revisions", author=TYLER)
+    repo.checkout("maintenance/1.2.x")
+    repo.merge(
+        "backports",
+        "Merge pull request #20 from tyler/backports\n\nMAINT: backports for 1.2.1\n",
+    )
+    return repo
+
+
+def test_scipy_backports_list_the_original_pull_requests(scipy_like):
+    log = _collect(scipy_like, "v1.2.0..maintenance/1.2.x")
+    assert log.style == "scipy"  # detected from the project's name
+    # the originals and the release-prep PR; not the backports PR, not #13
+    assert _numbers(log) == [10, 11, 12, 19]
+    titles = {p.number: p.title for p in log.pull_requests}
+    assert titles[10] == "BUG: fix a" and titles[11] == "BUG: fix b"
+
+
+def test_numpy_style_lists_the_backport_pull_request_itself(scipy_like):
+    log = _collect(scipy_like, "v1.2.0..maintenance/1.2.x", style="numpy")
+    assert _numbers(log) == [19, 20]
+
+
+def test_scipy_authors_committers_thanks_and_name_only_mailmap(git_repo):
+    repo = _project(
+        git_repo,
+        "scipy",
+    )
+    repo.write(
+        {
+            ".mailmap": (
+                "# name-only mapping, as SciPy's authors.py reads it\n"
+                "Tyler Reddy <tyler@example.org> tylerjereddy <tyler@users.example.org>\n"
+                "Vincent van der Berg <vvdb@example.org> vvdb <other@example.org>\n"
+            )
+        }
+    )
+    repo.commit("MAINT: mailmap", author=ANN)
+    repo.tag("v1.2.0", "release")
+    repo.commit("BUG: one (#5)", author=("tylerjereddy", "tyler@users.example.org"))
+    repo.commit(
+        "ENH: two (#6)\n\nThanks to Jane Q Public and Zed Zulu for the idea.\n",
+        author=("vvdb", "x@example.org"),
+    )
+    repo.commit("DOC: three (#7)\n\nCo-authored-by: Claude <noreply@anthropic.com>\n", author=BEN)
+    # a web merge: GitHub is the committer, and is not a person
+    repo.git(
+        "commit",
+        "--allow-empty",
+        "-q",
+        "-m",
+        "MAINT: four (#8)",
+        env={
+            "GIT_AUTHOR_NAME": "Ann Author",
+            "GIT_AUTHOR_EMAIL": "ann@example.org",
+            "GIT_COMMITTER_NAME": "GitHub",
+            "GIT_COMMITTER_EMAIL": "noreply@github.com",
+        },
+    )
+    log = _collect(repo, "v1.2.0..HEAD")
+    names = [(a.name, a.commits, a.new) for a in log.authors]
+    # sorted by surname, "van der" skipped; author and committer both count
+    assert names == [
+        ("Ann Author", 1, False),
+        ("Vincent van der Berg", 2, True),
+        ("Ben Builder", 2, True),
+        ("Jane Q Public", 1, True),
+        ("Tyler Reddy", 2, True),
+        ("Zed Zulu", 1, True),
+    ]
+    text = render_changelog(log, "rst", version="1.2.1")
+    assert "* Vincent van der Berg (2) +\n" in text
+    assert "A total of 6 people contributed to this release." in text
+    assert "Pull requests for 1.2.1\n-----------------------\n" in text
+    assert "GitHub" not in text.split("Pull requests")[0]
+
+
+def test_title_merge_commits_on_the_first_parent_line(git_repo):
+    """pytest merges pull requests with merge commits whose subject is "Title (#N)"."""
+    repo = _project(git_repo)
+    repo.tag("v1.2.0", "release")
+    repo.checkout("topic", create=True)
+    repo.commit("work in progress", author=BEN)
+    repo.checkout("main")
+    repo.merge("topic", "Fix the thing (#14307)", author=ANN)
+    log = _collect(repo, "v1.2.0..HEAD")
+    assert log.style == "default"
+    assert [(p.number, p.title) for p in log.pull_requests] == [(14307, "Fix the thing")]
+    # NumPy's script only reads "Merge pull request" merges: so does its style
+    assert _numbers(_collect(repo, "v1.2.0..HEAD", style="numpy")) == []
+
+
+def test_merge_without_body_takes_the_title_from_the_branch(git_repo):
+    repo = _project(git_repo, "numpy")
+    repo.tag("v1.2.0", "release")
+    repo.checkout("gh23283", create=True)
+    repo.commit("BUG: fix the overflow in sum", author=BEN)
+    repo.checkout("main")
+    repo.merge("gh23283", "Merge pull request #23300 from mdhaber/gh23283", author=ANN)
+    log = _collect(repo, "v1.2.0..HEAD")
+    assert [(p.number, p.title) for p in log.pull_requests] == [
+        (23300, "BUG: fix the overflow in sum")
+    ]
+
+
+def test_bots_and_ai_assistants_are_not_people_and_plurals(git_repo):
+    repo = _project(git_repo)
+    repo.tag("v1.2.0", "release")
+    repo.commit(
+        "BUG: fix (#3)\n\n"
+        "Co-authored-by: Claude <noreply@anthropic.com>\n"
+        "Co-authored-by: Cursor Agent <cursoragent@cursor.com>\n"
+        "Co-authored-by: Cat Coder <cat@example.org>\n",
+        author=BEN,
+    )
+    repo.commit(
+        "MAINT: bump (#4)",
+        author=("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"),
+    )
+    repo.commit("MAINT: lint (#5)", author=("pytest bot", "pytestbot@users.noreply.github.com"))
+    log = _collect(repo, "v1.2.0..HEAD")
+    assert [a.display for a in log.authors] == ["Ben Builder +", "Cat Coder +"]
+    one = _collect(repo, "v1.2.0..HEAD~2")
+    text = render_changelog(one, "rst")
+    assert "A total of 2 people contributed" in text
+    assert "A total of 1 pull request was merged for this release." in text
+    repo.commit("DOC: solo (#6)", author=ANN)
+    solo = render_changelog(_collect(repo, "HEAD~1..HEAD"), "rst")
+    assert "A total of 1 person contributed" in solo
+
+
+def test_style_is_detected_from_the_project_script(git_repo):
+    repo = _project(git_repo)
+    repo.write({"tools/changelog.py": "# NumPy's script\ndef backtick_repl(m): ...\n"})
+    repo.commit("MAINT: add the changelog script", author=ANN)
+    assert load_config(repo.path).changelog.style == "numpy"
+    out = run_relman("config", "--json", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("title", "style", "expected"),
+    [
+        ("ENH: add `np.foo` to **core**", "numpy", r"ENH: add ``np.foo`` to \*\*core\*\*"),
+        ("MAINT: `a*b`", "scipy", "MAINT: ``a*b``"),
+        ("MAINT: `a*b`", "numpy", r"MAINT: ``a\*b``"),
+        # NumPy's script before November 2024: no cut when the next word runs past 80
+        ("x" * 59 + " " + "y" * 30, "legacy", "x" * 59 + " " + "y" * 30),
+        ("x" * 59 + " yy zz", "legacy", "x" * 59 + " yy..."),
+        ("DOC: `a` b", "legacy", "DOC: ``a`` b"),
+    ],
+)
+def test_titles_per_style(title, style, expected):
+    assert sanitize_title(title, style) == expected
+
+
+def test_legacy_titles_when_the_project_script_predates_them(git_repo):
+    repo = _project(git_repo)
+    repo.write({"tools/changelog.py": "# NumPy's script of 2023: titles only shortened\n"})
+    repo.commit("MAINT: script", author=ANN)
+    repo.tag("v1.2.0", "release")
+    repo.commit("DOC: mention `np.sum` " + "very " * 20 + "(#9)", author=BEN)
+    log = _collect(repo, "v1.2.0..HEAD")
+    assert log.title_rules == "legacy"
+    assert "* `#9 <https://example.org/p/pull/9>`__: DOC: mention ``np.sum`` very" in (
+        render_changelog(log, "rst")
+    )
+
+
+# -- bad input -------------------------------------------------------------------------
+
+
+def test_empty_range_warns_and_lists_nothing(git_repo):
+    repo = _project(git_repo)
+    repo.tag("v1.2.0", "release")
+    out = run_relman("changelog", "v1.2.0..HEAD", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    assert "has no commits" in out.stderr
+    assert "A total of 0 people" in out.stdout
+    assert "Traceback" not in out.stderr
+
+
+def test_unknown_range_end_is_a_usage_error(git_repo):
+    repo = _project(git_repo)
+    out = run_relman("changelog", "HEAD..v9.9.9", cwd=repo.path)
+    assert out.returncode == 2
+    assert "revision 'v9.9.9'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_shallow_clone_marks_no_first_timers(git_repo, tmp_path):
+    repo = _project(git_repo)
+    for i in range(3):
+        repo.commit(f"MAINT: step {i} (#{i + 1})", author=BEN)
+    repo.tag("v1.2.0", "release")
+    repo.commit("BUG: new person (#9)", author=CAT)
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone)], check=True
+    )
+    subprocess.run(
+        ["git", "-C", str(clone), "fetch", "-q", "--depth", "2", "origin", "tag", "v1.2.0"],
+        check=True,
+    )
+    out = run_relman("changelog", "--format", "json", "v1.2.0..HEAD", cwd=clone)
+    assert out.returncode == 0, out.stderr
+    assert "shallow clone" in out.stderr and "none is marked" in out.stderr
+    data = json.loads(out.stdout)
+    assert data["first_timers_known"] is False
+    assert [a["new"] for a in data["authors"]] == [False]
+
+
+def test_malformed_mailmap_lines_are_reported_by_line(git_repo):
+    repo = _project(git_repo)
+    repo.write({".mailmap": "Good Name <a@example.org>\nbroken line without email\n"})
+    repo.commit("MAINT: mailmap", author=ANN)
+    out = run_relman("changelog", "HEAD", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    assert ".mailmap:2: not a mailmap line" in out.stderr
+
+
+def test_invalid_utf8_author_name_is_a_warning(git_repo):
+    repo = _project(git_repo)
+    tree = repo.git("write-tree")
+    raw = (
+        f"tree {tree}\nparent {repo.head()}\n"
+        "author Bad \xe9 Name <bad@example.org> 1788307200 +0000\n"
+        "committer Bad \xe9 Name <bad@example.org> 1788307200 +0000\n\nMAINT: latin-1 (#2)\n"
+    ).encode("latin-1")
+    sha = (
+        subprocess.run(
+            ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+            cwd=repo.path,
+            input=raw,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    repo.git("update-ref", "refs/heads/main", sha)
+    out = run_relman("changelog", "HEAD~1..HEAD", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    assert "not valid UTF-8" in out.stderr and "Traceback" not in out.stderr
+    assert "* Bad \ufffd Name +" in out.stdout
