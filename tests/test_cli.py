@@ -121,3 +121,12 @@ def test_no_colour_when_piped(example_repo) -> None:
     out = run_relman("config", cwd=demo.path, env={"NO_COLOR": ""})
     assert out.returncode == 0
     assert "\x1b[" not in out.stdout and "\x1b[" not in out.stderr
+
+
+def test_a_mistyped_command_gets_a_suggestion(tmp_path: Path) -> None:
+    out = run_relman("relase", "1.0.0", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "no such command 'relase'; did you mean `relman release`?" in out.stderr
+    out = run_relman("xyzzy", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "`relman --help` lists them" in out.stderr

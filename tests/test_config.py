@@ -138,6 +138,15 @@ def test_config_command_shows_origins(example_repo) -> None:
     assert data["publish.target"] == {"value": "local", "origin": "default"}
     text = run_relman("config", cwd=demo.path)
     assert "notes.system" in text.stdout and "detected" in text.stdout
+    # booleans as TOML writes them, lists one item a line
+    rows = {
+        cells[0]: cells
+        for line in text.stdout.splitlines()
+        if len(cells := [c.strip() for c in line.split("|")]) == 3
+    }
+    assert rows["release.source-only"][1] == "false"
+    assert "True" not in text.stdout and "False" not in text.stdout
+    assert max(len(line) for line in text.stdout.splitlines()) <= 120
 
 
 @pytest.mark.parametrize("example", ["purelib", "cext"])
@@ -162,6 +171,12 @@ def test_init_on_project_without_table(git_repo: GitRepo) -> None:
     git_repo.write({"pyproject.toml": text})
     git_repo.commit("init")
     git_repo.tag("2.2.0")
+    # --dry-run shows the change as a diff and writes nothing
+    dry = run_relman("init", "--write", "--dry-run", cwd=git_repo.path)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("--- a/pyproject.toml\n+++ b/pyproject.toml\n")
+    assert "+[tool.relman]\n" in dry.stdout and '+tag-format = "{version}"' in dry.stdout
+    assert (git_repo.path / "pyproject.toml").read_text() == text
     out = run_relman("init", "--write", cwd=git_repo.path)
     assert out.returncode == 0, out.stderr
     new = (git_repo.path / "pyproject.toml").read_text()

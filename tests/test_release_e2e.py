@@ -128,6 +128,13 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
         out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
         assert out.returncode == 0, out.stdout + out.stderr
         assert gh.token not in out.stdout + out.stderr
+        # where the files went and how to install them
+        assert f"files: {demo.path / '.git' / 'relman' / '1.1.0' / 'dist'}" in out.stderr
+        assert re.search(
+            r"^install with: pip install --index-url \S+ relman-demo-purelib==1\.1\.0$",
+            out.stderr,
+            re.M,
+        ), out.stderr
         assert re.search(
             r"^time: checks [\d.]+ s, .* in all, of which external programs .* [\d.]+ s and "
             r"relman's own work [\d.]+ s \(\d+%\)$",
@@ -166,7 +173,8 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
     assert 'version = "1.1.0"' in _git(path, "show", "v1.1.0:pyproject.toml")
     assert 'version = "1.2.0.dev0"' in (path / "pyproject.toml").read_text()
     assert '__version__ = "1.2.0.dev0"' in (path / "src" / "purelib" / "__init__.py").read_text()
-    assert _git(path, "log", "-1", "--format=%s") == "REL: prepare 1.1.x for further development"
+    # main moved on to 1.2.0.dev0: the post-release commit names that series
+    assert _git(path, "log", "-1", "--format=%s") == "REL: prepare 1.2.x for further development"
     subjects = _git(path, "log", "--format=%s", "v1.0.0..v1.1.0").splitlines()
     assert subjects[:3] == [
         "REL: set version to 1.1.0",
@@ -195,6 +203,12 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
     assert again.returncode == 0, again.stderr
     assert "already done" in again.stderr
     assert _outcome(demo, "1.1.0") == outcome
+    # the finished release's status, without naming the version
+    status = run_relman("release", "--status", "--json", cwd=path, env=env)
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)
+    assert data["version"] == "1.1.0"
+    assert {s["status"] for s in data["steps"]} <= {"done", "skipped"}
 
 
 KILL_POINTS = [

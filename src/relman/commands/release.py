@@ -24,7 +24,12 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def _context(
-    version: str | None, kind: str | None, *, resume: bool = False, force: bool = False
+    version: str | None,
+    kind: str | None,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    last: bool = False,
 ) -> Any:
     from relman.git import find_repo
     from relman.release import open_context
@@ -33,7 +38,15 @@ def _context(
     config = state.config()
     repo = find_repo(config.project_dir)
     return open_context(
-        config, repo, version, kind=kind, yes=state.yes, confirm=confirm, force=force, resume=resume
+        config,
+        repo,
+        version,
+        kind=kind,
+        yes=state.yes,
+        confirm=confirm,
+        force=force,
+        resume=resume,
+        last=last,
     )
 
 
@@ -98,7 +111,7 @@ def release(
     from relman.release import plan_release
 
     state = get_state()
-    ctx = _context(version, kind, resume=resume or show_status, force=force)
+    ctx = _context(version, kind, resume=resume or show_status, force=force, last=show_status)
     only_l, skip_l = _split(only), _split(skip)
     if show_status or state.dry_run:
         plans = plan_release(ctx, from_step=from_step, only=only_l, skip=skip_l)
@@ -129,17 +142,38 @@ def release(
         )
         if timing["steps"]:
             message(_timing_line(timing))
+        if where:
+            message(f"files: {where['files']}")
+            message(f"install with: {where['install']}")
 
+    where = _where(ctx, outcomes)
     emit(
         {
             "version": ctx.version,
             "kind": ctx.kind,
             "state": str(ctx.state.path),
+            "where": where,
             "steps": [p.as_dict() for p in outcomes],
             "timing": timing,
         },
         render,
     )
+
+
+def _where(ctx: Any, outcomes: Any) -> dict[str, str] | None:
+    """Where the release's files went and how a user installs them (after a publish)."""
+    if ctx.kind not in ("alpha", "beta", "rc", "final", "bug-fix", "security"):
+        return None
+    if not any(p.name == "publish" and p.status == "done" for p in outcomes):
+        return None
+    from relman.index import install_url, resolve_target
+
+    url = install_url(resolve_target(ctx.config, None))
+    pre = " --pre" if ctx.kind in ("alpha", "beta", "rc") else ""
+    return {
+        "files": str(ctx.dist_dir),
+        "install": f"pip install{pre} --index-url {url} {ctx.config.name}=={ctx.version}",
+    }
 
 
 def _timing(outcomes: Any) -> dict[str, Any]:

@@ -233,12 +233,16 @@ def config_cmd() -> None:
 
 
 def _show(value: Any) -> str:
+    """A value as TOML spells it (true/false), a list one item a line."""
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
-        return ", ".join(_show(v) for v in value) or "[]"
+        return "\n".join(_show(v) for v in value) or "[]"
     if isinstance(value, dict):
-        return ", ".join(f"{k}={_show(v)}" for k, v in value.items()) or "{}"
+        shown = [f"{k}={_show(v)}" for k, v in value.items() if v is not None]
+        return ", ".join(shown) or "{}"
     return str(value)
 
 
@@ -316,7 +320,24 @@ def init(write: bool) -> None:
             existing[key] = value
             added.append(key)
     snippet = tomlkit.dumps({"tool": {"relman": wanted}})
-    if not write or state.dry_run:
+    if write and state.dry_run:
+        import difflib
+
+        new_text = tomlkit.dumps(doc)
+        diff = "".join(
+            difflib.unified_diff(
+                text.splitlines(keepends=True),
+                new_text.splitlines(keepends=True),
+                fromfile=f"a/{path.name}",
+                tofile=f"b/{path.name}",
+            )
+        )
+        emit(
+            {"path": str(path), "written": False, "added": added, "diff": diff},
+            lambda: echo(diff.rstrip() if diff else f"# {path} already has every detected key"),
+        )
+        return
+    if not write:
         emit({"table": wanted, "path": str(path), "written": False}, lambda: echo(snippet.rstrip()))
         if not state.json:
             message(f"# detected for {path}; `relman init --write` adds the missing keys")

@@ -265,17 +265,26 @@ def open_context(
     confirm: Callable[[str], bool] | None = None,
     force: bool = False,
     resume: bool = False,
+    last: bool = False,
 ) -> Context:
-    """Validate the version and build the context of a release (new or resumed)."""
+    """Validate the version and build the context of a release (new or resumed).
+
+    Without a version, ``resume`` takes the unfinished release; ``last`` (for
+    ``release --status``) the most recent release, finished or not.
+    """
     state_dir = repo.git_dir / "relman"
     if version is None:
         if not resume:
             raise UsageError("give the version to release", hint="relman release 1.2.0")
-        unfinished = []
+        unfinished: list[tuple[float, dict[str, Any]]] = []
+        finished: list[tuple[float, dict[str, Any]]] = []
         for path in sorted(state_dir.glob("*.json")) if state_dir.is_dir() else []:
             data = ReleaseState(path).data
-            if data.get("version") and not data.get("finished"):
-                unfinished.append((path.stat().st_mtime, data))
+            if data.get("version"):
+                found = finished if data.get("finished") else unfinished
+                found.append((path.stat().st_mtime, data))
+        if not unfinished and last:
+            unfinished = finished
         if not unfinished:
             raise UsageError(
                 "there is no unfinished release to resume", hint="start one: relman release VERSION"

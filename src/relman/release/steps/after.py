@@ -67,10 +67,12 @@ class PostReleaseStep(Step):
         )
 
     def _message(self, ctx: Context) -> str:
-        v = Version(ctx.version)
-        major, minor = (*v.release, 0)[:2]
+        # the series the branch now works towards: 1.1.x on its maintenance branch after
+        # 1.1.0, 1.2.x on main when main moves on to 1.2.0.dev0
+        dev = self._dev_version(ctx)
+        major, minor = (*Version(dev).release, 0)[:2]
         return ctx.config.release.post_release_message.format(
-            major=major, minor=minor, version=ctx.version, dev_version=self._dev_version(ctx)
+            major=major, minor=minor, version=ctx.version, dev_version=dev
         )
 
     def plan(self, ctx: Context) -> list[str]:
