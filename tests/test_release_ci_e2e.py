@@ -38,7 +38,17 @@ def _ci_build(repo: Path, ref: str, work: Path) -> tuple[str, list[Blob]]:
     ).stdout.strip()
     out = work / "wheelhouse"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), "."],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--sdist",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            ".",
+        ],
         cwd=src,
         check=True,
         capture_output=True,
@@ -59,7 +69,11 @@ def _ci_build(repo: Path, ref: str, work: Path) -> tuple[str, list[Blob]]:
         capture_output=True,
     )
     (tagged,) = out.glob("*.whl")
-    return sha, [Blob("wheels-linux-x86_64", make_zip({tagged.name: tagged.read_bytes()}))]
+    (sdist,) = out.glob("*.tar.gz")
+    return sha, [
+        Blob("sdist", make_zip({sdist.name: sdist.read_bytes()})),
+        Blob("wheels-linux-x86_64", make_zip({tagged.name: tagged.read_bytes()})),
+    ]
 
 
 def test_release_of_cext_with_wheels_from_github_actions(example_repo, tmp_path: Path) -> None:
@@ -119,3 +133,71 @@ def test_release_of_cext_with_wheels_from_github_actions(example_repo, tmp_path:
     assert {a["name"] for a in release["assets"]} >= set(names)
     methods = [(r["method"], r.get("draft")) for r in requests if "/releases" in r["path"]]
     assert ("POST", True) in methods and methods[-1] == ("PATCH", False)
+
+
+def test_release_of_cext_published_by_github_actions(
+    example_repo, tmp_path: Path, pypiserver
+) -> None:
+    """publish.via = github-actions: CI's upload job publishes, relman checks the index."""
+    import hashlib
+    import io
+    import shutil
+    import zipfile
+
+    demo = example_repo("cext")
+    path = demo.path
+    demo.repo.git("checkout", "-q", "-b", "maintenance/0.4.x")
+    demo.repo.git("push", "-q", "origin", "maintenance/0.4.x")
+    demo.repo.git("branch", "-q", "--set-upstream-to=origin/maintenance/0.4.x")
+    dispatched: list[dict[str, Any]] = []
+    ci_files: dict[str, bytes] = {}
+
+    with fake_github() as gh:
+
+        def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
+            dispatched.append(body)
+            env = body["inputs"]["environment"]
+            if env == "none":
+                sha, blobs = _ci_build(path, body["ref"], tmp_path / "ci")
+                for blob in blobs:
+                    with zipfile.ZipFile(io.BytesIO(blob.data)) as zf:
+                        ci_files.update({n: zf.read(n) for n in zf.namelist()})
+                return ScriptedRun(head_sha=sha, duration=1.0, blobs=blobs)
+            # the publish job: trusted publishing uploads what the run built
+            for name, data in ci_files.items():
+                (pypiserver.packages / name).write_bytes(data)
+            sha = subprocess.run(
+                ["git", "rev-parse", f"{body['ref']}^{{commit}}"],
+                cwd=path,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            return ScriptedRun(
+                head_sha=sha, duration=1.0, jobs=["sdist", "wheels", "check", "publish"]
+            )
+
+        gh.on_dispatch = on_dispatch
+        env = {
+            "RELMAN_PUBLISH_TARGET": pypiserver.url,
+            "RELMAN_PUBLISH_VIA": "github-actions",
+            "RELMAN_RELEASE_SIGN": "none",
+            "RELMAN_BUILD_WHEELS_FROM": "github-actions",
+            "RELMAN_CI_POLL": "0.2",
+            "RELMAN_GITHUB_REPO": "relman-demo/cext",
+            "RELMAN_GITHUB_API_URL": gh.url,
+            "GITHUB_TOKEN": gh.token,
+            "PIP_CONFIG_FILE": "/dev/null",
+        }
+        out = run_relman("release", "0.4.0", "--yes", cwd=path, env=env)
+        assert out.returncode == 0, out.stdout + out.stderr
+        (release,) = gh.releases
+
+    assert [b["inputs"]["environment"] for b in dispatched] == ["none", "pypi"]
+    want = {n: hashlib.sha256(d).hexdigest() for n, d in ci_files.items()}
+    assert pypiserver.files() == want  # relman uploaded nothing itself
+    state = json.loads((path / ".git" / "relman" / "0.4.0.json").read_text())
+    assert state["artifacts"] == want  # the release's files are CI's, sdist included
+    assert state["ci_publish_run"] != state["ci_run"]
+    assert {a["name"] for a in release["assets"]} >= set(want)
+    shutil.rmtree(tmp_path / "ci", ignore_errors=True)

@@ -88,7 +88,14 @@ class BuildStep(Step):
             version=ctx.version,
         )
         if fetch and ctx.config.build.wheels_from == "github-actions":
-            files += _wheels_from_actions(ctx)
+            from_ci = _wheels_from_actions(ctx)
+            if any(p.name.endswith(".tar.gz") for p in from_ci):
+                # CI uploads what it built (publish.via): the release is CI's sdist
+                for local in files:
+                    if local.name.endswith(".tar.gz") and local not in from_ci:
+                        local.unlink()
+                files = []
+            files += from_ci
         elif fetch:
             from relman import index
 
@@ -108,6 +115,9 @@ class BuildStep(Step):
 
 def _wheels_from_actions(ctx: Context) -> list[Path]:
     """Push the tag, find or start its CI run (its id kept in the state), wait, fetch the wheels.
+
+    With ``publish.via = "github-actions"`` the run's sdist is taken too: it is
+    the one the workflow will upload.
 
     A relman killed during the hour-long wait finds the run again from the
     state (or, without it, by the tag's commit) instead of starting another.
@@ -175,9 +185,10 @@ def _wheels_from_actions(ctx: Context) -> list[Path]:
             expected=project_matrix(ctx.config).identifiers,
             workers=ctx.config.ci.workers,
         )
+    by_ci = ctx.config.publish.via == "github-actions"
     wheels: list[Path] = []
     for f in report.files:
-        if f.filename.endswith(".whl"):
+        if f.filename.endswith(".whl") or (by_ci and f.filename.endswith(".tar.gz")):
             target = ctx.dist_dir / f.filename
             shutil.copyfile(staging / "files" / f.filename, target)
             wheels.append(target)

@@ -121,25 +121,106 @@ class PublishStep(Step):
 
         return index.resolve_target(ctx.config, None)
 
+    def _expected(self, ctx: Context) -> dict[str, str]:
+        """File name -> sha256 the index must hold.
+
+        With ``publish.via = "github-actions"`` the workflow uploads what its
+        own jobs built: the files fetched from the release's CI run.
+        """
+        recorded: dict[str, str] = dict(ctx.state.get("artifacts") or {})
+        run = ctx.state.get("ci_run")
+        if ctx.config.publish.via == "github-actions" and run is not None:
+            from relman._atomic import sha256_file
+
+            staged = ctx.repo.git_dir / "relman" / "ci-artifacts" / str(run) / "files"
+            if staged.is_dir():
+                return {p.name: sha256_file(p) for p in sorted(staged.iterdir()) if p.is_file()}
+        return recorded
+
     def is_done(self, ctx: Context) -> bool:
         from relman import index
 
-        recorded: dict[str, str] = ctx.state.get("artifacts") or {}
-        if not recorded:
+        expected = self._expected(ctx)
+        if not expected:
             return False
         present = index.list_files(self._target(ctx), ctx.config.name)
-        return all(present.get(name) == digest for name, digest in recorded.items())
+        return all(present.get(name) == digest for name, digest in expected.items())
 
     def plan(self, ctx: Context) -> list[str]:
         target = ctx.config.publish.target
         n = len(ctx.state.get("artifacts") or {}) or "the"
+        if ctx.config.publish.via == "github-actions":
+            return [
+                f"dispatch the CI workflow for {ctx.tag} with environment "
+                f"{self._environment(ctx)} (trusted publishing) and follow its run",
+                f"check that every file CI built is on {target} with its sha256",
+            ]
         return [
             f"upload {n} file(s) to {target}: wheels in parallel, then the sdist; verify sha256"
         ]
 
+    def _environment(self, ctx: Context) -> str:
+        return "testpypi" if ctx.config.publish.target == "testpypi" else "pypi"
+
+    def _publish_by_ci(self, ctx: Context) -> None:
+        from relman import actions, index
+
+        forge = actions.ci_forge(ctx.config, environ=ctx.environ)
+        if forge is None:
+            raise UsageError(
+                "publish.via = 'github-actions' needs GitHub: no repository or no token",
+                hint=f"set [tool.relman.github] repo (or ci.repo) and ${ctx.config.github.token_env}",
+            )
+        workflow = actions.workflow_id(ctx.config)
+        with forge:
+            run_id = ctx.state.get("ci_publish_run")
+            if run_id is None:
+                import time
+
+                started = time.time() - 5
+                env = self._environment(ctx)
+                run_id = actions.dispatch_workflow(
+                    forge, workflow, ref=ctx.tag, inputs={"ref": ctx.tag, "environment": env}
+                )
+                commit = ctx.release_commit or ""
+                while run_id is None:
+                    found = actions.find_run(
+                        forge,
+                        workflow,
+                        head_sha=commit,
+                        event="workflow_dispatch",
+                        created_after=started,
+                    )
+                    run_id = found.id if found is not None else None
+                    if run_id is None:
+                        time.sleep(min(2.0, ctx.config.ci.poll))
+                ctx.state.set("ci_publish_run", int(run_id))
+            run = actions.wait_for_run(
+                forge, int(run_id), poll=ctx.config.ci.poll, timeout=ctx.config.ci.timeout
+            )
+        if not run.ok:
+            raise CheckFailed(
+                f"the CI upload (run {run.id}) {run.conclusion}",
+                hint=f"`relman ci rerun-failed {run.id}`, then `relman release --resume`",
+            )
+        present = index.list_files(self._target(ctx), ctx.config.name)
+        wrong = [
+            f"{name} ({'missing' if name not in present else 'a different sha256'})"
+            for name, digest in self._expected(ctx).items()
+            if present.get(name) != digest
+        ]
+        if wrong:
+            raise CheckFailed(
+                f"after CI run {run.id} the index does not hold the release: " + ", ".join(wrong),
+                hint="look at the run's publish job; `relman release --resume` checks again",
+            )
+
     def run(self, ctx: Context) -> None:
         from relman import index
 
+        if ctx.config.publish.via == "github-actions":
+            self._publish_by_ci(ctx)
+            return
         report = index.publish_files(ctx.config, ctx.artifacts(), self._target(ctx))
         if not report.ok:
             raise CheckFailed(
