@@ -201,3 +201,51 @@ def test_release_of_cext_published_by_github_actions(
     assert state["ci_publish_run"] != state["ci_run"]
     assert {a["name"] for a in release["assets"]} >= set(want)
     shutil.rmtree(tmp_path / "ci", ignore_errors=True)
+
+
+def test_killed_during_the_wait_finds_its_run_again(example_repo, tmp_path: Path) -> None:
+    """SIGKILL while the run is followed; the resumed release follows the same run."""
+    demo = example_repo("cext")
+    path = demo.path
+    demo.repo.git("checkout", "-q", "-b", "maintenance/0.4.x")
+    demo.repo.git("push", "-q", "origin", "maintenance/0.4.x")
+    demo.repo.git("branch", "-q", "--set-upstream-to=origin/maintenance/0.4.x")
+    dispatched: list[dict[str, Any]] = []
+    with fake_github() as gh:
+
+        def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
+            dispatched.append(body)
+            sha, blobs = _ci_build(path, body["ref"], tmp_path / f"ci{len(dispatched)}")
+            return ScriptedRun(head_sha=sha, duration=1.0, blobs=blobs)
+
+        gh.on_dispatch = on_dispatch
+        gh.return_run_details = False  # the run is found by the tag's commit
+        env = {
+            "RELMAN_PUBLISH_LOCAL_DIR": str(path.parent / "index"),
+            "RELMAN_RELEASE_SIGN": "none",
+            "RELMAN_BUILD_WHEELS_FROM": "github-actions",
+            "RELMAN_CI_POLL": "0.2",
+            "RELMAN_GITHUB_REPO": "relman-demo/cext",
+            "RELMAN_GITHUB_API_URL": gh.url,
+            "GITHUB_TOKEN": gh.token,
+        }
+        killed = run_relman(
+            "release",
+            "0.4.0",
+            "--yes",
+            cwd=path,
+            env={**env, "RELMAN_FAULT_INJECT": "build:ci-wait"},
+        )
+        assert killed.returncode == -9, killed.stdout + killed.stderr
+        state = json.loads((path / ".git" / "relman" / "0.4.0.json").read_text())
+        run_id = state["ci_run"]
+        assert run_id == gh.runs[0].id
+        # the state is lost too: the run is found again by the tag's commit
+        (path / ".git" / "relman" / "0.4.0.json").write_text(
+            json.dumps({k: v for k, v in state.items() if k != "ci_run"})
+        )
+        resumed = run_relman("release", "0.4.0", "--yes", "--resume", cwd=path, env=env)
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert len(dispatched) == 1  # no second run was started
+    state = json.loads((path / ".git" / "relman" / "0.4.0.json").read_text())
+    assert state["ci_run"] == run_id
