@@ -188,3 +188,16 @@ def test_matrix_command_shows_platforms_by_pythons(tmp_path: Path) -> None:
     header = next(line for line in res.stdout.splitlines() if "platform" in line)
     assert "cp311" in header and "cp314t" in header and "cp310" not in header
     assert any(line.lstrip().startswith("win_arm64") for line in res.stdout.splitlines())
+
+
+def test_matrix_against_a_dist_folder_marks_missing_cells(tmp_path: Path) -> None:
+    proj = _project(tmp_path, "numpy")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "numpy-2.4.0-cp312-cp312-win_amd64.whl").write_bytes(b"")
+    res = run_relman("ci", "matrix", "--dist", str(dist), cwd=proj)
+    assert res.returncode == 1
+    row = next(line for line in res.stdout.splitlines() if line.lstrip().startswith("win_amd64"))
+    assert "present" in row and "MISSING" in row
+    assert "cp312-win_amd64" not in res.stderr.split("missing in", 1)[1]
+    assert "cp313-win_amd64" in res.stderr

@@ -9,6 +9,7 @@ as a platforms x Pythons table. ``ci run``, ``ci status`` and
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -79,14 +80,34 @@ def check() -> None:
 
 
 @ci.command("matrix")
+@click.option(
+    "--dist",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Mark each expected wheel present or missing in this folder (exit 1 when one is missing).",
+)
 @global_options(dry_run=False)
-def matrix_cmd() -> None:
+def matrix_cmd(dist: Path | None) -> None:
     """The expected wheels (from cibuildwheel) as CI jobs and a platforms x Pythons table."""
+    import fnmatch
+
+    from relman.artifacts import wheel_identifiers
     from relman.ci import project_matrix
+    from relman.errors import CheckFailed
     from relman.matrix import matrix_table
 
     m = project_matrix(get_state().config())
-    t = matrix_table(m.identifiers, lambda _i: True)
+    provided = (
+        [i for p in sorted(dist.glob("*.whl")) for i in wheel_identifiers(p.name)]
+        if dist is not None
+        else None
+    )
+
+    def covers(ident: str) -> bool:
+        return provided is None or any(fnmatch.fnmatchcase(i, ident) for i in provided)
+
+    t = matrix_table(m.identifiers, covers)
+    marks = {"present": "x" if dist is None else "present", "missing": "MISSING", "": ""}
 
     def render() -> None:
         table(
@@ -96,10 +117,7 @@ def matrix_cmd() -> None:
         )
         table(
             ("platform", *t.pythons),
-            [
-                (plat, *("x" if t.cell(plat, py) else "" for py in t.pythons))
-                for plat in t.platforms
-            ],
+            [(plat, *(marks[t.cell(plat, py)] for py in t.pythons)) for plat in t.platforms],
         )
 
     emit(
@@ -109,9 +127,15 @@ def matrix_cmd() -> None:
                 {"name": j.name, "runner": j.runner, "identifiers": list(j.identifiers)}
                 for j in m.jobs
             ],
+            "missing": t.missing if dist is not None else [],
         },
         render,
     )
+    if dist is not None and t.missing:
+        raise CheckFailed(
+            f"{len(t.missing)} expected wheel(s) missing in {dist}: {', '.join(t.missing)}",
+            hint="fetch them (`relman wheels fetch --from github-actions`) or build them",
+        )
 
 
 # -- driving the workflow -----------------------------------------------------------
