@@ -76,6 +76,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "publish",
         "Upload artifacts to a package index, wheels first.",
     ),
+    "schedule": (
+        "relman.commands.schedule",
+        "schedule",
+        "Propose a feature release's dates: branch cut, betas, rcs, final.",
+    ),
     "plan": ("relman.commands.release", "plan", "Show every release step and its state."),
     "release": ("relman.commands.release", "release", "Run (or resume) a whole release."),
     "demo": ("relman.commands.release", "demo", "A full release of the example project, offline."),

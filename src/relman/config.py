@@ -416,6 +416,13 @@ class ReleaseConfig:
             choices=("none", "dev"),
         ),
     )
+    schedule_file: str = field(
+        default="doc/release/schedule-{series}.md",
+        metadata=_meta(
+            "where `relman schedule` writes a feature release's schedule ({series} is X.Y); "
+            "the .ics and -email.txt files go next to it, and `relman status` reads the .ics"
+        ),
+    )
     post_release_message: str = field(
         default="REL: prepare {major}.{minor}.x for further development",
         metadata=_meta("message of the post-release commit"),

@@ -64,7 +64,19 @@ def project_status(config: Any) -> dict[str, Any]:
         "lines": lines,
         "unfinished": unfinished,
         "shallow": repo.is_shallow() if has_commits else False,
+        "next_scheduled": _next_scheduled(config),
     }
+
+
+def _next_scheduled(config: Any) -> dict[str, Any] | None:
+    """The next date of a schedule `relman schedule` wrote (release.schedule-file), if any."""
+    import datetime as _dt
+
+    if not any(config.project_dir.glob(config.release.schedule_file.format(series="*"))):
+        return None  # no schedule: icalendar is not even imported
+    from relman.schedule import next_event
+
+    return next_event(config, _dt.date.today())
 
 
 _RELEASING = ("alpha", "beta", "rc", "final", "bug-fix", "security")
@@ -186,6 +198,9 @@ def status() -> None:
                 "warning:  shallow clone: tags and history are incomplete; "
                 "run `git fetch --unshallow --tags`"
             )
+        scheduled = data["next_scheduled"]
+        if scheduled:
+            echo(f"scheduled: {scheduled['date']} {scheduled['event']}  ({scheduled['file']})")
         echo("next versions:")
         for label, value in data["next"].items():
             echo(f"  {label:<8} {value or '-'}")
