@@ -137,8 +137,7 @@ def test_draft_json_and_blurb_draft(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("case", "code", "needle"),
     [
-        ("unknown-type", 1, "changes/3.feture.rst"),
-        ("not-utf8", 1, "changes/4.bugfix.rst: not valid UTF-8"),
+        ("unknown-type-strict", 1, "changes/3.feture.rst"),
         ("bad-config", 2, "pyproject.toml"),
         ("bad-template", 2, "syntax error"),
         ("duplicate", 1, "same fragment"),
@@ -148,10 +147,10 @@ def test_bad_input_changes_nothing(tmp_path: Path, case: str, code: int, needle:
     config = SIMPLE
     fragments: dict[str, str | bytes] = {"changes/1.feature.rst": "Good.\n"}
     extra: dict[str, str] = {}
-    if case == "unknown-type":
+    if case == "unknown-type-strict":
+        # towncrier's strict mode: with `ignore` set every other file must be a fragment
+        config += "ignore = []\n"
         fragments["changes/3.feture.rst"] = "Typo in the type.\n"
-    elif case == "not-utf8":
-        fragments["changes/4.bugfix.rst"] = b"caf\xe9\n"
     elif case == "bad-config":
         config += 'single_file = "no"\nunderlines = 3\n'
     elif case == "bad-template":
@@ -171,6 +170,28 @@ def test_bad_input_changes_nothing(tmp_path: Path, case: str, code: int, needle:
         assert needle in out.stderr, out.stderr
         assert out.stderr.startswith("error: ")
         assert state(root) == before
+
+
+def test_lenient_like_towncrier_strict_in_notes_check(tmp_path: Path) -> None:
+    """A file that is no fragment and a fragment that is not UTF-8: towncrier skips
+    the one and reads the other with replacement characters; relman warns, builds
+    the same, and `relman notes check` is where both are refused."""
+    fragments: dict[str, str | bytes] = {
+        "changes/1.feature.rst": "Good.\n",
+        "changes/3.feture.rst": "Typo in the type.\n",
+        "changes/4.bugfix.rst": b"caf\xe9\n",
+    }
+    root = write_project(tmp_path / "p", SIMPLE, fragments)
+    check = run_relman("notes", "check", cwd=root)
+    assert check.returncode == 1
+    assert "3.feture.rst" in check.stdout and "not valid UTF-8" in check.stdout
+    out = run_relman("notes", "build", "--version", "1.0", cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert "warning: not a news fragment, skipped" in out.stderr and "3.feture.rst" in out.stderr
+    assert "4.bugfix.rst: not valid UTF-8" in out.stderr
+    news = (root / "NEWS.rst").read_text(encoding="utf-8")
+    assert "- caf\ufffd (#4)" in news and "Typo" not in news
+    assert (root / "changes/3.feture.rst").exists()
 
 
 def test_build_refuses_existing_blurb_release_file(tmp_path: Path) -> None:

@@ -13,6 +13,26 @@ from pathlib import Path
 __all__ = ["sha256_file", "write_bytes", "write_many", "write_text"]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _set_mode(tmp: str, path: Path) -> None:
+    """Give the temporary file the mode a plain write of ``path`` would leave.
+
+    An existing file keeps its mode; a new one gets ``0o666`` less the umask,
+    not the ``0o600`` of ``mkstemp``.
+    """
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, mode)
+
+
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -22,9 +42,7 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
+        _set_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -53,9 +71,7 @@ def write_many(files: Mapping[Path, bytes]) -> None:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            if path.exists():
-                with contextlib.suppress(OSError):
-                    os.chmod(tmp, path.stat().st_mode & 0o7777)
+            _set_mode(tmp, path)
             staged.append((path, tmp))
     except BaseException:
         for _, tmp in staged:

@@ -77,38 +77,60 @@ _VERSION_HELP = (
 
 
 def _notes_version(config: Any, version: str | None) -> str:
-    """The version given, or the one the project is heading for."""
+    """The version given, or the one the project is heading for.
+
+    Without ``--version``: towncrier's ``version`` setting (in pyproject.toml
+    or towncrier.toml), then the release the project's files head for, then
+    the package's version as towncrier reads it (metadata, ``__version__``).
+    """
     if version:
         return version
-    from packaging.version import Version
+    from packaging.version import InvalidVersion, Version
 
     from relman.errors import UsageError
     from relman.line import current_version
 
-    configured = config.pyproject.get("tool", {}).get("towncrier", {}).get("version")
-    if isinstance(configured, str) and configured:
-        return configured
+    settings = None
+    if config.notes.system == "towncrier":
+        from relman.notes.towncrier import load_settings
+
+        settings = load_settings(config.project_dir, config.pyproject)
+        if settings.version:
+            return str(settings.version)
     found = current_version(config)
+    if found is None and settings is not None:
+        from relman.notes.towncrier_project import package_version
+
+        found = package_version(settings)
+        if found is not None:
+            return found
     if found is None:
         raise UsageError(
             "no --version given and the project's version could not be read",
             hint="pass --version X (or set version in [tool.towncrier])",
         )
-    v = Version(found)
+    try:
+        v = Version(found)
+    except InvalidVersion:
+        return found
     return v.base_version if v.is_devrelease else str(v)
+
+
+_NAME_HELP = "Project name in the title (default: towncrier's `name`, the package's)."
 
 
 @notes.command("draft")
 @click.option("--version", "version", default=None, help=_VERSION_HELP)
+@click.option("--name", "name", default=None, help=_NAME_HELP)
 @click.option("--date", default=None, help="Release date (default: today, or SOURCE_DATE_EPOCH).")
 @global_options(dry_run=False)
-def draft(version: str | None, date: str | None) -> None:
+def draft(version: str | None, name: str | None, date: str | None) -> None:
     """Print the notes of VERSION; change nothing."""
     from relman.notes import draft_notes
 
     config = get_state().config()
     version = _notes_version(config, version)
-    text = draft_notes(config, version, date=date)
+    text = draft_notes(config, version, date=date, name=name)
     # towncrier's draft ends with the newline click adds; blurb's text has its own
     newline = config.notes.system != "blurb"
     emit({"version": version, "notes": text}, lambda: click.echo(text, nl=newline))
@@ -116,10 +138,11 @@ def draft(version: str | None, date: str | None) -> None:
 
 @notes.command("build")
 @click.option("--version", "version", default=None, help=_VERSION_HELP)
+@click.option("--name", "name", default=None, help=_NAME_HELP)
 @click.option("--date", default=None, help="Release date (default: today, or SOURCE_DATE_EPOCH).")
 @click.option("--commit", is_flag=True, help="Commit the notes and the removed fragments.")
 @global_options()
-def build(version: str | None, date: str | None, commit: bool) -> None:
+def build(version: str | None, name: str | None, date: str | None, commit: bool) -> None:
     """Write the notes of VERSION and git rm the used fragments (all or nothing)."""
     from relman.notes import build_notes, plan_notes
 
@@ -127,7 +150,7 @@ def build(version: str | None, date: str | None, commit: bool) -> None:
     config = state.config()
     version = _notes_version(config, version)
     if state.dry_run:
-        plan = plan_notes(config, version, date=date)
+        plan = plan_notes(config, version, date=date, name=name)
         data = {
             "version": version,
             "write": [str(p) for p in plan.files],
@@ -143,7 +166,7 @@ def build(version: str | None, date: str | None, commit: bool) -> None:
 
         emit(data, render_plan)
         return
-    result = build_notes(config, version, commit=commit, date=date)
+    result = build_notes(config, version, commit=commit, date=date, name=name)
     data2 = {
         "version": version,
         "written": [str(p) for p in result.written],

@@ -12,6 +12,11 @@ Entry points:
 - :func:`build_notes` writes the notes file, removes the used fragments with
   ``git rm`` and optionally commits, all or nothing;
 - :func:`start_notes` creates the next release's notes file from a template;
+- :func:`notes_home` and :func:`notes_done` say where a release's notes are
+  committed (NumPy's tracked ``X.Y.Z-notes.rst`` that includes the git-ignored
+  towncrier output, see :mod:`relman.notes.layout`) and whether they are;
+- :func:`release_notes` is one release's section of the committed notes,
+  rendered for mail or GitHub (:mod:`relman.notes.sections`);
 - :func:`pending_fragments`, :func:`notes_file`, :func:`new_fragment`,
   :func:`check_fragments` for the helpers around them.
 """
@@ -41,9 +46,12 @@ __all__ = [
     "check_fragments",
     "draft_notes",
     "new_fragment",
+    "notes_done",
     "notes_file",
+    "notes_home",
     "pending_fragments",
     "plan_notes",
+    "release_notes",
     "start_notes",
 ]
 
@@ -87,7 +95,9 @@ def _settings(config: Config) -> Settings:
 
 
 def _check_version(version: str) -> None:
-    if not version or not version.strip() or "/" in version or os.sep in version:
+    # a "/" is allowed, as towncrier allows it: it only names a folder when the
+    # news file's name holds the version (checked where the name is made)
+    if not version or not version.strip():
         raise UsageError(f"invalid version {version!r} for release notes")
 
 
@@ -116,7 +126,9 @@ def pending_fragments(config: Config) -> list[Path]:
     return next_files(config.project_dir)
 
 
-def draft_notes(config: Config, version: str, *, date: str | None = None) -> str:
+def draft_notes(
+    config: Config, version: str, *, date: str | None = None, name: str | None = None
+) -> str:
     """The notes of ``version`` as the build would write them; changes nothing.
 
     For towncrier this is what ``towncrier build --draft --version X`` prints
@@ -130,16 +142,25 @@ def draft_notes(config: Config, version: str, *, date: str | None = None) -> str
         settings = _settings(config)
         scan = find_fragments(settings)
         _refuse_invalid(scan.invalid, settings)
-        return render_notes(settings, scan.fragments, version=version, date=date).content
+        return render_notes(settings, scan.fragments, version=version, date=date, name=name).content
     from relman.notes.blurb import find_entries, render_release
 
     return render_release(find_entries(config.project_dir), version, date=date)
 
 
 def _refuse_invalid(invalid: Sequence[Path], settings: Settings) -> None:
+    """Files in the fragment folder that are not fragments.
+
+    As towncrier: skipped with a warning, unless the configuration sets
+    ``ignore`` (then every other file must be a fragment and the build
+    stops). `relman notes check` reports them either way.
+    """
     if not invalid:
         return
     names = ", ".join(str(p) for p in invalid)
+    if settings.ignore is None:
+        _report.warn(f"not a news fragment, skipped: {names}")
+        return
     raise CheckFailed(
         f"not a news fragment (unknown type or bad name): {names}",
         hint="name fragments <issue>.<type>[.<counter>].<ext> with a type of: "
@@ -148,11 +169,19 @@ def _refuse_invalid(invalid: Sequence[Path], settings: Settings) -> None:
     )
 
 
-def plan_notes(config: Config, version: str, *, date: str | None = None) -> NotesPlan:
-    """Compute the files :func:`build_notes` writes and removes; raises, writes nothing."""
+def plan_notes(
+    config: Config, version: str, *, date: str | None = None, name: str | None = None
+) -> NotesPlan:
+    """Compute the files :func:`build_notes` writes and removes; raises, writes nothing.
+
+    In NumPy's layout (the news file is ignored by git and the release's
+    tracked notes file includes it) the notes go into the including file in
+    place of the include, and the ignored file is not written.
+    """
     _check_version(version)
     files: dict[Path, bytes] = {}
     if _system(config) == "towncrier":
+        from relman.notes.layout import include_pattern, replace_include
         from relman.notes.towncrier import (
             find_fragments,
             news_file_name,
@@ -163,10 +192,16 @@ def plan_notes(config: Config, version: str, *, date: str | None = None) -> Note
         settings = _settings(config)
         scan = find_fragments(settings)
         _refuse_invalid(scan.invalid, settings)
-        rendered = render_notes(settings, scan.fragments, version=version, date=date)
-        path = settings.base_dir / news_file_name(settings, version=version, date=date)
-        files[path] = plan_news_file(settings, rendered, path)
+        rendered = render_notes(settings, scan.fragments, version=version, date=date, name=name)
+        path = settings.base_dir / news_file_name(settings, version=version, date=date, name=name)
         text = rendered.content
+        including = _including_file(config, path, version)
+        old = _read_utf8(including) if including is not None else ""
+        if including is not None and include_pattern(path.name).search(old):
+            files[including] = replace_include(old, path.name, text).encode("utf-8")
+            path = including
+        else:
+            files[path] = plan_news_file(settings, rendered, path)
         remove = tuple(Path(f.path) for f in scan.fragments)
     else:
         from relman.notes.blurb import find_entries, release_file, render_release
@@ -189,6 +224,110 @@ def plan_notes(config: Config, version: str, *, date: str | None = None) -> Note
     return NotesPlan(version=version, notes_path=path, text=text, files=files, remove=remove)
 
 
+def _read_utf8(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CheckFailed(f"{path}: not valid UTF-8 ({exc.reason})") from None
+
+
+def _including_file(config: Config, news_file: Path, version: str) -> Path | None:
+    from relman.errors import NotARepository
+    from relman.git import find_repo
+    from relman.notes.layout import including_file
+
+    try:
+        repo = find_repo(config.project_dir)
+    except NotARepository:
+        return None
+    return including_file(repo, news_file, version)
+
+
+def notes_home(config: Config, version: str) -> tuple[Path, str | None] | None:
+    """The file the notes of ``version`` are committed in, and the file it includes.
+
+    The news file itself, or in NumPy's layout the tracked release notes file
+    that includes the ignored news file (then the second item is the included
+    file's name, which the committed notes no longer include). None without
+    a fragment system.
+    """
+    target = notes_file(config, version)
+    if target is None:
+        return None
+    if config.notes.system == "towncrier":
+        including = _including_file(config, target, version)
+        if including is not None:
+            return including, target.name
+    return target, None
+
+
+def notes_done(config: Config, repo: Repo, version: str, *, rev: str = "HEAD") -> bool:
+    """Whether the notes of ``version`` are committed at ``rev`` where the project keeps them.
+
+    The notes file (see :func:`notes_home`) must hold them at ``rev`` and no
+    fragment may be pending. A news file git ignores that no tracked file
+    includes is never committed: then the notes are done when it holds them.
+    """
+    from relman.notes.layout import notes_committed
+
+    home = notes_home(config, version)
+    if home is None or pending_fragments(config):
+        return False
+    path, include_of = home
+    rel = path.resolve().relative_to(repo.root.resolve()).as_posix()
+    start = _settings(config).start_string if config.notes.system == "towncrier" else ""
+    if include_of is None and not repo.ls_files(rel) and repo.is_ignored(rel):
+        if not path.exists():
+            return False
+        from relman.notes.sections import names_version, release_section
+
+        text = _read_utf8(path)
+        return release_section(
+            text, version, filename=rel, start_string=start
+        ) is not None or names_version(text, version)
+    return notes_committed(repo, rel, version, rev=rev, start_string=start, include_of=include_of)
+
+
+def release_notes(
+    config: Config, repo: Repo, version: str, *, rev: str, medium: str = "text"
+) -> str:
+    """This release's section of the notes committed at ``rev``, for ``medium``.
+
+    ``medium`` is ``"text"`` (plain text, for mail), ``"markdown"`` (GitHub)
+    or ``"source"`` (the section as written). Empty when the release has no
+    notes there; the whole file when no section names the version.
+    """
+    from relman.notes.sections import Section, as_markdown, as_plain_text, release_section
+
+    home = notes_home(config, version)
+    if home is None:
+        return ""
+    path = home[0]
+    rel = path.resolve().relative_to(repo.root.resolve()).as_posix()
+    text = repo.show_file(rev, rel)
+    if text is None:
+        return ""
+    start = _settings(config).start_string if config.notes.system == "towncrier" else ""
+    section = release_section(text, version, filename=rel, start_string=start)
+    if section is None:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            base = Version(version).base_version
+        except InvalidVersion:
+            base = version
+        if base != version:
+            section = release_section(text, base, filename=rel, start_string=start)
+    if section is None:
+        body = text.split(start.strip(), 1)[-1] if start.strip() else text
+        section = Section(title="", body=body.strip("\n"), markdown=rel.lower().endswith(".md"))
+    if medium == "markdown":
+        return as_markdown(section)
+    if medium == "text":
+        return as_plain_text(section)
+    return section.body
+
+
 def _plan_release_index(index: Path, notes: Path) -> bytes | None:
     from relman.notes.fragments import add_toctree_entry
 
@@ -202,7 +341,12 @@ def _plan_release_index(index: Path, notes: Path) -> bytes | None:
 
 
 def build_notes(
-    config: Config, version: str, *, commit: bool = False, date: str | None = None
+    config: Config,
+    version: str,
+    *,
+    commit: bool = False,
+    date: str | None = None,
+    name: str | None = None,
 ) -> NotesResult:
     """Write the notes of ``version``, ``git rm`` the used fragments, maybe commit.
 
@@ -212,7 +356,7 @@ def build_notes(
     from relman import _atomic
     from relman.git import find_repo
 
-    plan = plan_notes(config, version, date=date)
+    plan = plan_notes(config, version, date=date, name=name)
     repo = find_repo(config.project_dir)
     root = repo.root.resolve()
     rel = [os.path.relpath(p.resolve(), root) for p in plan.remove]
@@ -231,7 +375,10 @@ def build_notes(
             # notes-towncrier.rst) is written but neither staged nor committed
             ignored = [r for r in written_rel if r not in tracked_written and repo.is_ignored(r)]
             for r in ignored:
-                _report.warn(f"{r} is ignored by git: written, not staged")
+                _report.warn(
+                    f"{r} is ignored by git and no tracked notes file of {version} includes "
+                    "it: written, not committed"
+                )
             written_rel = [r for r in written_rel if r not in ignored]
             repo.add_paths(written_rel)
         else:

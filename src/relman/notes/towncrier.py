@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from relman import _report
 from relman.errors import CheckFailed, ConfigError, UsageError
 
 __all__ = [
@@ -157,13 +158,13 @@ def load_settings(project_dir: Path, pyproject: Mapping[str, Any] | None = None)
         config_file = pyproject_path
         data = pyproject
     tool = data.get("tool", {})
-    raw = tool.get("towncrier") if isinstance(tool, Mapping) else None
+    raw = tool.get("towncrier", {}) if isinstance(tool, Mapping) else {}
     if not isinstance(raw, Mapping):
         raise ConfigError(
-            f"{config_file} has no [tool.towncrier] table",
-            hint="add [tool.towncrier] (see towncrier's documentation) or set "
-            "tool.relman.notes.system",
+            f"{config_file}: tool.towncrier must be a table",
+            hint="write [tool.towncrier] (see towncrier's documentation)",
         )
+    # as towncrier: a configuration file without [tool.towncrier] means every default
     settings = _parse_table(project_dir, config_file, raw)
     project = pyproject.get("project", {})
     project_name = project.get("name", "") if isinstance(project, Mapping) else ""
@@ -200,7 +201,8 @@ def _parse_table(base: Path, config_file: Path, raw: Mapping[str, Any]) -> Setti
                 values[key] = raw[key]
     if "title_format" in raw:
         tf = raw["title_format"]
-        if not isinstance(tf, (str, bool)):
+        if not isinstance(tf, (str, bool)) or tf is True:
+            # towncrier takes true for a format string and fails building the title
             problems.append(f"{where}.title_format must be a string or false")
         else:
             values["title_format"] = tf
@@ -233,8 +235,12 @@ def _parse_table(base: Path, config_file: Path, raw: Mapping[str, Any]) -> Setti
                     problems.append(f"{where}.section[{i}] needs a 'path'")
                     continue
                 name = str(sec.get("name", ""))
-                sections = [s for s in sections if s[0] != name]
-                sections.append((name, str(sec["path"])))
+                # as towncrier's dict: a repeated name keeps its place, the last path wins
+                at = next((k for k, s in enumerate(sections) if s[0] == name), None)
+                if at is None:
+                    sections.append((name, str(sec["path"])))
+                else:
+                    sections[at] = (name, str(sec["path"]))
     else:
         sections = [("", "")]
 
@@ -492,10 +498,11 @@ def _read_fragment(path: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CheckFailed(
-            f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})",
-            hint="save the fragment as UTF-8",
-        ) from None
+        # towncrier reads with errors="replace"; `relman notes check` refuses it
+        _report.warn(
+            f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start}); read as towncrier does"
+        )
+        text = data.decode("utf-8", errors="replace")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -815,11 +822,17 @@ def _render_jinja(template: str, **context: Any) -> str:
 # -- news file --------------------------------------------------------------
 
 
-def news_file_name(settings: Settings, *, version: str, date: str | None = None) -> str:
-    """The news file's path relative to the project, as towncrier names it."""
+def news_file_name(
+    settings: Settings, *, version: str, date: str | None = None, name: str | None = None
+) -> str:
+    """The news file's path relative to the project, as towncrier names it.
+
+    A version with a ``/`` in a name made from the version names a folder,
+    as in towncrier (:func:`plan_news_file` refuses one that does not exist).
+    """
     if settings.single_file is False:
         return settings.filename.format(
-            name=settings.project_name(),
+            name=settings.project_name() if name is None else name,
             version=version,
             project_date=today() if date is None else date,
         )
@@ -830,27 +843,35 @@ def plan_news_file(settings: Settings, rendered: Rendered, news_file: Path) -> b
     """New bytes of ``news_file`` after adding ``rendered`` (towncrier's writer).
 
     For one file per release (``single_file = false``) towncrier always starts
-    from an empty file; relman does the same when the file does not exist, or
-    when its name does not change with the version (NumPy's git-ignored
-    ``notes-towncrier.rst``, rewritten at every build), and when a per-release
-    file exists (made by ``relman notes start``) inserts the notes at the
-    start string, refusing when there is none.
+    from an empty file, overwriting one that exists; relman does the same,
+    except for a per-release file that holds the start string (one made by
+    `relman notes start`, with text the release manager wrote around it):
+    there the notes go in at the start string.
     """
     content = rendered.content
+    made_folder = os.path.relpath(news_file.parent, settings.base_dir) != (
+        os.path.dirname(settings.filename) or "."
+    )
+    if made_folder and not news_file.parent.is_dir():
+        raise UsageError(
+            f"the news file {news_file} would go to a folder that does not exist "
+            "(the version holds a '/'?)",
+            hint="pass a version without '/', or create the folder",
+        )
     header, prev_body = "", ""
-    scratch = settings.single_file is False and "{version}" not in settings.filename
-    if news_file.exists() and not scratch:
+    existing = ""
+    if news_file.exists():
         try:
             existing = news_file.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CheckFailed(f"{news_file}: not valid UTF-8 ({exc.reason})") from None
         existing = existing.replace("\r\n", "\n").replace("\r", "\n")
-        if settings.single_file is False and settings.start_string not in existing:
-            raise UsageError(
-                f"{news_file} already exists and has no start string "
-                f"({settings.start_string.strip()!r}) to insert the notes at",
-                hint="remove the file, or add the start string where the notes go",
-            )
+    scratch = settings.single_file is False and (
+        "{version}" not in settings.filename or settings.start_string not in existing
+    )
+    if existing and scratch and "{version}" in settings.filename:
+        _report.warn(f"{news_file} exists: overwritten, as towncrier does for one file per release")
+    if news_file.exists() and not scratch:
         parts = existing.split(settings.start_string, 1)
         if len(parts) == 2:
             header = f"{parts[0].rstrip()}\n\n{settings.start_string}\n"

@@ -258,17 +258,19 @@ class Context:
         settings = load_settings(self.config.project_dir, self.config.pyproject)
         return not settings.single_file and "{version}" in settings.filename
 
-    def released_notes(self) -> str:
-        """The release notes file as it is in the release commit ("" when there is none)."""
+    def released_notes(self, medium: str = "text") -> str:
+        """This release's section of the notes in the release commit, for ``medium``.
+
+        ``"text"`` for mail, ``"markdown"`` for GitHub ("" when there are none).
+        """
         commit = self.release_commit
         if self.config.notes.system == "none" or commit is None:
             return ""
         from relman import notes
 
-        target = notes.notes_file(self.config, self.notes_version)
-        if target is None:
-            return ""
-        return self.repo.show_file(commit, self.relpath(target)) or ""
+        return notes.release_notes(
+            self.config, self.repo, self.notes_version, rev=commit, medium=medium
+        )
 
     def relpath(self, path: Path) -> str:
         return path.resolve().relative_to(self.repo.root.resolve()).as_posix()

@@ -151,9 +151,10 @@ class NotesStep(Step):
 
         if ctx.release_commit:
             return True
-        target = notes.notes_file(ctx.config, ctx.notes_version)
-        if target is None:
+        home = notes.notes_home(ctx.config, ctx.notes_version)
+        if home is None:
             return False
+        target = home[0]
         rel = ctx.relpath(target)
         text = ctx.repo.show_file("HEAD", rel)
         if text is None and not (
@@ -189,15 +190,20 @@ class NotesStep(Step):
                     hint="add news fragments (`relman notes new`), or write the notes below "
                     f"{marker.strip()!r} and commit them",
                 )
-        return True
+        # done only when this release's notes are committed where the project
+        # keeps them (NumPy: in X.Y.Z-notes.rst, in place of its include)
+        return notes.notes_done(ctx.config, ctx.repo, ctx.notes_version)
 
     def plan(self, ctx: Context) -> list[str]:
         from relman import notes
 
-        target = notes.notes_file(ctx.config, ctx.notes_version)
+        home = notes.notes_home(ctx.config, ctx.notes_version)
+        target = home[0] if home else None
         where = ctx.relpath(target) if target else "the notes"
+        if home and home[1]:
+            where += f" (in place of its include of {home[1]})"
         pending = notes.pending_fragments(ctx.config)
-        found = target is not None and self._base(ctx, where)[0]
+        found = target is not None and self._base(ctx, ctx.relpath(target))[0]
         if self._keeps(ctx):
             actions = [
                 f"write {where}, the notes of {ctx.notes_version}, from the cycle's "
@@ -215,7 +221,8 @@ class NotesStep(Step):
     def run(self, ctx: Context) -> None:
         from relman import _atomic, notes
 
-        target = notes.notes_file(ctx.config, ctx.notes_version)
+        home = notes.notes_home(ctx.config, ctx.notes_version)
+        target = home[0] if home else None
         paths = [ctx.relpath(p) for p in notes.pending_fragments(ctx.config)]
         found, base = False, None
         if target is not None:

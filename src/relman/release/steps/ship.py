@@ -290,7 +290,7 @@ class GitHubReleaseStep(Step):
             upload_release_asset,
         )
 
-        body = ctx.released_notes()
+        body = ctx.released_notes("markdown")
         assets = self._assets(ctx)
         with self._forge(ctx) as forge:
             # GitHub releases can be immutable once published: everything is
@@ -425,7 +425,7 @@ class AnnounceStep(Step):
     def run(self, ctx: Context) -> None:
         from relman import _report, announce
 
-        notes_text = ctx.released_notes()
+        notes_text = ctx.released_notes("text")
         commit = ctx.release_commit
         message = announce.render_announcement(
             ctx.config,

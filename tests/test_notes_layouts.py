@@ -1,0 +1,233 @@
+"""Release notes on real projects' layouts: where they are committed, and one
+release's section of them for the announcement and the GitHub release.
+
+- NumPy: the towncrier output ``doc/source/release/notes-towncrier.rst`` is
+  ignored by git; the tracked ``doc/source/release/X.Y.Z-notes.rst`` includes
+  it with ``.. include:: notes-towncrier.rst``.
+- pip, attrs, pytest: one news file for every release (towncrier's default),
+  a title, the start string, every earlier release below.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from relman.git import find_repo
+from relman.notes import notes_done, release_notes
+from relman.notes.sections import Section, as_markdown, as_plain_text, release_section
+from relman.project import load_config
+from tests.helpers import run_relman
+from tests.test_notes_oracle import NUMPY_TEMPLATE, git, write_project
+
+NUMPY_CONFIG = """\
+[tool.towncrier]
+single_file = false
+filename = "doc/source/release/notes-towncrier.rst"
+directory = "doc/release/upcoming_changes/"
+issue_format = "`gh-{issue} <https://github.com/numpy/numpy/pull/{issue}>`__"
+underlines = "~="
+all_bullets = false
+template = "doc/release/upcoming_changes/template.rst"
+
+[[tool.towncrier.type]]
+directory = "deprecation"
+name = "Deprecations"
+showcontent = true
+
+[[tool.towncrier.type]]
+directory = "improvement"
+name = "Improvements"
+showcontent = true
+"""
+
+NUMPY_RELEASE_FILE = """\
+:orphan:
+
+.. currentmodule:: numpy
+
+==========================
+NumPy 2.5.0 Release Notes
+==========================
+
+Highlights
+==========
+
+* Written by the release manager.
+
+
+.. include:: notes-towncrier.rst
+"""
+
+
+def numpy_tree(tmp_path: Path) -> Path:
+    root = write_project(
+        tmp_path / "numpy",
+        NUMPY_CONFIG,
+        {
+            "doc/release/upcoming_changes/30605.deprecation.rst": "``chararray`` is deprecated.\n",
+            "doc/release/upcoming_changes/31503.improvement.rst": "Faster sorting.\n",
+        },
+        extra={
+            ".gitignore": "doc/source/release/notes-towncrier.rst\n",
+            "doc/source/release/2.5.0-notes.rst": NUMPY_RELEASE_FILE,
+            "doc/release/upcoming_changes/template.rst": NUMPY_TEMPLATE,
+        },
+        name="numpy",
+    )
+    return root
+
+
+def test_numpy_layout_notes_go_into_the_tracked_release_file(tmp_path: Path) -> None:
+    root = numpy_tree(tmp_path)
+    config = load_config(root)
+    repo = find_repo(root)
+    assert not notes_done(config, repo, "2.5.0")
+    out = run_relman("notes", "build", "--version", "2.5.0", "--commit", cwd=root)
+    assert out.returncode == 0, out.stderr
+    committed = git("show", "HEAD:doc/source/release/2.5.0-notes.rst", cwd=root)
+    # the release manager's text stays, the include is replaced by the notes
+    assert committed.startswith(NUMPY_RELEASE_FILE.split(".. include::")[0].rstrip() + "\n\n")
+    assert ".. include::" not in committed
+    assert "Deprecations\n============\n\n``chararray`` is deprecated." in committed
+    assert "`gh-30605 <https://github.com/numpy/numpy/pull/30605>`__" in committed
+    changed = git("show", "--name-status", "--format=", "HEAD", cwd=root).split("\n")
+    assert "M\tdoc/source/release/2.5.0-notes.rst" in changed
+    assert "D\tdoc/release/upcoming_changes/30605.deprecation.rst" in changed
+    assert not (root / "doc/source/release/notes-towncrier.rst").exists()
+    assert git("status", "--porcelain", cwd=root) == ""
+    assert notes_done(config, repo, "2.5.0")
+    # rc and final share the release file; the next release is not done
+    assert notes_done(config, repo, "2.5.0rc1")
+    assert not notes_done(config, repo, "2.6.0")
+
+
+def test_numpy_layout_done_check_looks_at_the_committed_file(tmp_path: Path) -> None:
+    root = numpy_tree(tmp_path)
+    for frag in (root / "doc/release/upcoming_changes").glob("3*.rst"):
+        git("rm", "-q", str(frag), cwd=root)
+    git("commit", "-qm", "no fragments", cwd=root)
+    (root / "doc/source/release/notes-towncrier.rst").write_text("Anything\n", encoding="utf-8")
+    # no fragment pending, but the committed release file still only includes the notes
+    assert not notes_done(load_config(root), find_repo(root), "2.5.0")
+
+
+def test_single_file_not_done_for_the_next_release(tmp_path: Path) -> None:
+    """pip/attrs shape: after 0.2.0 the news file has no 0.3.0 section."""
+    root = write_project(
+        tmp_path / "p",
+        '[tool.towncrier]\ndirectory = "changes"\n',
+        {"changes/1.feature.rst": "X.\n"},
+    )
+    assert run_relman("notes", "build", "--version", "0.2.0", "--commit", cwd=root).returncode == 0
+    config, repo = load_config(root), find_repo(root)
+    assert notes_done(config, repo, "0.2.0")
+    assert not notes_done(config, repo, "0.3.0")
+    check = run_relman("check", "--version", "0.3.0", "--only", "notes", cwd=root)
+    assert "no release notes for 0.3.0" in check.stdout + check.stderr
+
+
+NEWS = """\
+=========
+Changelog
+=========
+
+Versions follow `CalVer <https://calver.org>`_.
+
+.. towncrier release notes start
+
+demo 0.3.0 (2026-02-01)
+=======================
+
+Features
+--------
+
+- Use ``--fast`` now, see :func:`demo.run` and `the docs <https://example.org/docs>`__. (#7)
+
+Bugfixes
+--------
+
+- Fixed::
+
+      code here
+
+  after. (#8)
+
+
+demo 0.2.0 (2026-01-01)
+=======================
+
+Features
+--------
+
+- Older. (#1)
+"""
+
+
+def test_release_section_only(tmp_path: Path) -> None:
+    section = release_section(NEWS, "0.3.0", start_string=".. towncrier release notes start\n")
+    assert section is not None and section.title == "demo 0.3.0 (2026-02-01)"
+    assert section.body.startswith("Features\n--------\n\n- Use ``--fast``")
+    assert "Older" not in section.body and "Changelog" not in section.body
+    assert "towncrier release notes start" not in section.body
+    older = release_section(NEWS, "0.2.0")
+    assert older is not None and older.body == "Features\n--------\n\n- Older. (#1)"
+    assert release_section(NEWS, "0.4.0") is None
+    assert release_section(NEWS, "0.3") is None  # 0.3 is not 0.3.0
+
+
+def test_section_for_mail_and_for_github() -> None:
+    section = release_section(NEWS, "0.3.0")
+    assert section is not None
+    text = as_plain_text(section)
+    assert "- Use --fast now, see demo.run and the docs (https://example.org/docs). (#7)" in text
+    assert "Features\n--------\n\n" in text
+    md = as_markdown(section)
+    assert md.startswith("## Features\n\n- Use `--fast` now, see `demo.run` and ")
+    assert "[the docs](https://example.org/docs). (#7)" in md
+    assert "- Fixed:\n```\ncode here\n```\n  after. (#8)" in md
+    markdown = Section(title="", body="### Features\n\n- [a](https://x.org) (#1)", markdown=True)
+    assert as_markdown(markdown) == markdown.body
+    assert as_plain_text(markdown) == "Features\n--------\n\n- a (https://x.org) (#1)"
+
+
+def test_release_notes_from_the_commit(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "p",
+        '[tool.towncrier]\ndirectory = "changes"\n',
+        {"changes/9.feature.rst": "Brand new.\n"},
+        extra={"NEWS.rst": NEWS},
+    )
+    out = run_relman(
+        "notes", "build", "--version", "0.4.0", "--date", "2026-03-01", "--commit", cwd=root
+    )
+    assert out.returncode == 0, out.stderr
+    config, repo = load_config(root), find_repo(root)
+    head = repo.head()
+    text = release_notes(config, repo, "0.4.0", rev=head, medium="text")
+    assert text == "Features\n--------\n\n- Brand new. (#9)"
+    md = release_notes(config, repo, "0.4.0", rev=head, medium="markdown")
+    assert md == "## Features\n\n- Brand new. (#9)"
+    assert "Older" not in release_notes(config, repo, "0.3.0", rev=head)
+
+
+def test_news_file_modes_as_a_plain_write(tmp_path: Path) -> None:
+    """towncrier writes with write_text: a new file gets the umask's mode, an existing
+    one keeps its own (relman writes atomically, through a temporary file)."""
+    old = os.umask(0o027)
+    try:
+        root = write_project(
+            tmp_path / "p",
+            '[tool.towncrier]\ndirectory = "changes"\n',
+            {"changes/1.feature": "A.\n"},
+        )
+        assert run_relman("notes", "build", "--version", "1.0", cwd=root).returncode == 0
+        assert stat.S_IMODE((root / "NEWS.rst").stat().st_mode) == 0o640
+        (root / "NEWS.rst").chmod(0o604)
+        (root / "changes").mkdir(exist_ok=True)
+        (root / "changes/2.feature").write_text("B.\n", encoding="utf-8")
+        assert run_relman("notes", "build", "--version", "1.1", cwd=root).returncode == 0
+        assert stat.S_IMODE((root / "NEWS.rst").stat().st_mode) == 0o604
+    finally:
+        os.umask(old)
