@@ -95,11 +95,48 @@ def test_dirty_tree_stops_before_anything(purelib: DemoRepo) -> None:
 
 def test_missing_signing_key_stops_before_anything(purelib: DemoRepo) -> None:
     before = _world(purelib)
-    out = run_relman("release", "1.1.0", "--yes", cwd=purelib.path)
+    env = {"RELMAN_RELEASE_SIGN": "gpg"}
+    plan = run_relman("plan", "1.1.0", cwd=purelib.path, env=env)
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    assert "[!] checks" in plan.stdout and "no gpg secret key" in plan.stderr
+    out = run_relman("release", "1.1.0", "--yes", cwd=purelib.path, env=env)
     assert out.returncode == 2, out.stderr
     assert "no gpg secret key" in out.stderr
     assert "hint:" in out.stderr
     assert _world(purelib) == before
+
+
+def test_no_signing_key_makes_an_unsigned_annotated_tag(purelib: DemoRepo) -> None:
+    """sign = "auto" (the default) signs exactly when git would; here git has no key."""
+    plan = run_relman("plan", "1.1.0", cwd=purelib.path)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "create unsigned (git has no signing key" in plan.stdout
+    assert "signed (auto)" not in plan.stdout
+    out = run_relman(
+        "release",
+        "1.1.0",
+        "--yes",
+        "--only",
+        "checks,notes,changelog,version,tag",
+        cwd=purelib.path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "warning: v1.1.0 is an unsigned annotated tag" in out.stderr
+    assert purelib.repo.git("cat-file", "-t", "refs/tags/v1.1.0") == "tag"
+    assert "BEGIN PGP" not in purelib.repo.git("cat-file", "tag", "v1.1.0")
+
+
+def test_plan_exits_1_exactly_when_a_check_would_stop(purelib: DemoRepo) -> None:
+    (purelib.path / "scratch.py").write_text("x = 1\n")
+    purelib.repo.git("add", "scratch.py")
+    plan = run_relman("plan", "1.1.0", cwd=purelib.path)
+    assert plan.returncode == 1
+    assert "[!] checks" in plan.stdout
+    assert "the release would stop" in plan.stderr
+    dry = run_relman("release", "1.1.0", "--dry-run", cwd=purelib.path)
+    assert dry.returncode == 1
+    out = run_relman("release", "1.1.0", "--yes", cwd=purelib.path)
+    assert out.returncode == 1  # the real release stops at the same check
 
 
 def test_gate_without_terminal_fails_unless_yes(purelib: DemoRepo, gpg_key: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ __all__ = [
     "sign_files",
     "signable_files",
     "signature_path",
+    "tag_signing",
     "verify_signatures",
 ]
 
@@ -40,6 +41,21 @@ __all__ = [
 NAMESPACE = "file"
 SIGNATURE_SUFFIXES = (".asc", ".sig")
 _PRINCIPAL = "relman-release-signer"
+
+
+def tag_signing(mode: str, git_config: Callable[[str], str | None]) -> str:
+    """How a release tag is signed: ``gpg``, ``ssh`` or ``none``.
+
+    ``[tool.relman.release] sign = "auto"`` signs exactly when git would:
+    ``tag.gpgSign`` is true, or ``user.signingkey`` is set; the format is
+    ``gpg.format`` (``ssh``, else gpg). ``git_config`` reads one git setting.
+    """
+    if mode in ("gpg", "ssh", "none"):
+        return mode
+    wants = (git_config("tag.gpgSign") or "").lower() in ("true", "yes", "on", "1")
+    if not wants and not git_config("user.signingkey"):
+        return "none"
+    return "ssh" if (git_config("gpg.format") or "openpgp") == "ssh" else "gpg"
 
 
 def is_signature(path: Path) -> bool:

@@ -67,11 +67,10 @@ def check_version(ctx: CheckContext) -> Iterator[Finding]:
     target = Version(ctx.version)
     if len(values) == 1:
         current = Version(next(iter(values)))
-        # main at the next minor's development releases a bug-fix of the previous minor
-        fix_from_main = (
-            current.is_devrelease
-            and not target.is_prerelease
-            and tuple((*target.release, 0, 0)[:2]) < tuple((*current.release, 0, 0)[:2])
+        # main at the next minor's development releases a bug-fix (or a pre-release, as
+        # packaging's 26.0rc3 from 26.1.dev1) of the previous minor
+        fix_from_main = current.is_devrelease and tuple((*target.release, 0, 0)[:2]) < tuple(
+            (*current.release, 0, 0)[:2]
         )
         if current > target and not fix_from_main:
             yield check.finding(

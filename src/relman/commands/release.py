@@ -50,6 +50,18 @@ def _context(
     )
 
 
+def _stop_if_blocked(plans: Sequence[Any]) -> None:
+    """Exit 1, naming the reasons, when the release would stop at a step."""
+    from relman.errors import CheckFailed
+
+    blocked = [p for p in plans if p.status == "blocked"]
+    if blocked:
+        raise CheckFailed(
+            "the release would stop:\n" + "\n".join(f"  - {p.name}: {p.reason}" for p in blocked),
+            hint="fix these, then plan again",
+        )
+
+
 def _render_plan(plans: Sequence[Any], header: str) -> None:
     echo(header)
     for p in plans:
@@ -65,7 +77,8 @@ def _render_plan(plans: Sequence[Any], header: str) -> None:
 @click.option("--force", is_flag=True, help="Allow a version that does not follow the last tag.")
 @global_options(dry_run=False)
 def plan(version: str, kind: str | None, force: bool) -> None:
-    """Every step of releasing VERSION with done / pending / skipped and what it would change."""
+    """Every step of releasing VERSION with done / pending / skipped / blocked and what it
+    would change; exits 1, with the reasons, when the release would stop."""
     from relman.release import plan_release
 
     ctx = _context(version, kind, force=force)
@@ -74,6 +87,7 @@ def plan(version: str, kind: str | None, force: bool) -> None:
         {"version": ctx.version, "kind": ctx.kind, "steps": [p.as_dict() for p in plans]},
         lambda: _render_plan(plans, f"release {ctx.version} ({ctx.kind}) of {ctx.config.name}"),
     )
+    _stop_if_blocked(plans)
 
 
 @click.command()
@@ -127,6 +141,8 @@ def release(
             },
             lambda: _render_plan(plans, header),
         )
+        if state.dry_run:
+            _stop_if_blocked(plans)
         return
     outcomes = _run(ctx, from_step=from_step, only=only_l, skip=skip_l)
     timing = _timing(outcomes)

@@ -92,6 +92,8 @@ class ReleaseLine:
     last: ReleaseTag | None
     pending: bool
     scheme: Scheme
+    #: the last release is tagged on this branch (reachable from ``rev``)
+    last_reachable: bool = False
 
     def next_version(self, kind: str) -> str:
         """The next version of ``kind`` (a status label like ``bug-fix`` or a kind
@@ -102,6 +104,19 @@ class ReleaseLine:
                 "the project's version is not known",
                 hint="fix the version sources (`relman version check`), or pass --from VERSION",
             )
+        last = self.last
+        tree = Version(Version(self.version).public)
+        if (
+            kind in ("alpha", "beta", "rc", "final")
+            and last is not None
+            and last.version.is_prerelease
+            and self.last_reachable
+            and tree.is_devrelease
+            and Version(tree.base_version) > Version(last.version.base_version)
+        ):
+            # pre-releases of X.Y made from a tree already developing the next version
+            # (packaging: 26.0rc3 from a main at 26.1.dev1): the next continues them
+            return next_in_scheme(last.version, kind, self.scheme, pending=False)
         return next_in_scheme(self.version, kind, self.scheme, pending=self.pending)
 
     def next_versions(self) -> dict[str, str | None]:
@@ -193,6 +208,7 @@ def release_line(config: Config, repo: Repo, rev: str = "HEAD") -> ReleaseLine:
         last=last,
         pending=pending,
         scheme=scheme,
+        last_reachable=last is not None and repo.is_ancestor(last.commit, rev),
     )
 
 

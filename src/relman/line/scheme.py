@@ -251,11 +251,15 @@ def learned_after(
         if change is None:
             continue
         sha, dev = change
+        if dev >= released and not dev.is_devrelease:
+            continue  # the release being made (or a later one): no evidence either way
         if not dev.is_devrelease and (is_pre or tag_commits.get(dev) == sha):
             # the next change was the next release itself: no post-release commit
             if is_pre:
                 return None, tag.name
             continue
+        if not is_pre and dev.is_devrelease:
+            dev = Version(f"{dev.base_version}.dev0")  # the counter is not part of the scheme
         template = derive_template(tag.version, dev)
         if template is not None and (on_main or "{micro+" in template):
             # a maintenance branch never moves on to the next minor or major
@@ -279,6 +283,16 @@ def dev_version_after(
         before = Version(Version(tree_before).public)
         if before.is_devrelease and before > r and not r.is_prerelease:
             return str(before)
+        if (
+            before.is_devrelease
+            and r.is_prerelease
+            and before.pre is None
+            and Version(before.base_version) >= Version(r.base_version)
+        ):
+            # a pre-release made from a development tree: the tree goes on developing
+            # (pip: 24.1b1 from 24.1.dev0, then 24.1.dev1; packaging: 26.0rc2 from
+            # 26.1.dev0, then 26.1.dev1)
+            return str(Version(f"{before.base_version}.dev{(before.dev or 0) + 1}"))
     after_pre = config.release.dev_after_pre
     template = config.release.dev_version
     if r.is_prerelease:

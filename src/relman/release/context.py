@@ -315,6 +315,11 @@ class Step:
         """Why this step does not apply to this project or release (None: it applies)."""
         return None
 
+    def blockers(self, ctx: Context) -> list[str]:
+        """What would stop this step if it ran now, found without changing anything
+        (the plan lists them and exits 1); empty when nothing would."""
+        return []
+
     def is_done(self, ctx: Context) -> bool:
         raise NotImplementedError
 

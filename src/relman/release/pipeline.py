@@ -139,7 +139,12 @@ def plan_release(
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
 ) -> list[StepPlan]:
-    """Every step with done / pending / skipped and what it would change."""
+    """Every step with done / pending / skipped / blocked and what it would change.
+
+    A step is blocked when the release would stop there: its ``is_done`` cannot
+    tell, or its read-only ``blockers`` (preflight checks, signing readiness)
+    name what would stop it.
+    """
     steps = steps_for(ctx.kind)
     chosen = _select(steps, from_step=from_step, only=only, skip=skip)
     plans = []
@@ -158,6 +163,13 @@ def plan_release(
             continue
         if done:
             plans.append(StepPlan(step.name, "done", step.description))
+            continue
+        try:
+            stops = step.blockers(ctx)
+        except RelmanError as exc:
+            stops = [exc.message]
+        if stops:
+            plans.append(StepPlan(step.name, "blocked", step.description, reason="; ".join(stops)))
             continue
         try:
             actions = tuple(step.plan(ctx))

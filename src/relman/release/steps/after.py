@@ -32,13 +32,35 @@ class PostReleaseStep(Step):
     kinds = frozenset({"alpha", "beta", "rc", "final", "bug-fix", "security"})
 
     def _dev_version(self, ctx: Context) -> str:
-        from relman.versioning import next_dev_version
+        dev = self._learned(ctx)
+        if dev is None:  # pragma: no cover - skip_reason says so first
+            raise UsageError(f"the project makes no post-release commit after {ctx.version}")
+        return dev
 
-        return next_dev_version(ctx.version, on_main=ctx.on_main)
+    def _learned(self, ctx: Context) -> str | None:
+        """The release line's development version after this release (None: none)."""
+        from relman.line import dev_version_after, release_line, version_at
+
+        start = ctx.state.get("start_commit")
+        before = version_at(ctx.config, ctx.repo, start) if start else None
+        line = release_line(ctx.config, ctx.repo)
+        return dev_version_after(
+            ctx.config,
+            ctx.repo,
+            ctx.version,
+            on_main=ctx.on_main,
+            tree_before=before,
+            scheme=line.scheme,
+        )
 
     def skip_reason(self, ctx: Context) -> str | None:
         if VersionStep().skip_reason(ctx):
             return "dynamic version: nothing to reset"
+        if self._learned(ctx) is None:
+            return (
+                f"the project makes no post-release commit after a release like {ctx.version} "
+                "(its history, or [tool.relman.release] dev-after-pre)"
+            )
         return None
 
     def _committed(self, ctx: Context) -> str | None:

@@ -44,6 +44,18 @@ class ChecksStep(Step):
     def plan(self, ctx: Context) -> list[str]:
         return ["run `relman check` for this version and kind; stop on any error"]
 
+    def blockers(self, ctx: Context) -> list[str]:
+        from relman.checks import run_checks
+
+        report = run_checks(ctx.config, version=ctx.version, kind=ctx.kind, repo=ctx.repo)
+        stops = [f"[{f.check}] {f.message}" for f in report.errors]
+        if ctx.kind in RELEASE_KINDS:
+            try:
+                ensure_signing_ready(ctx)
+            except UsageError as exc:
+                stops.append(exc.message)
+        return stops
+
     def run(self, ctx: Context) -> None:
         from relman.checks import run_checks
 
@@ -69,13 +81,11 @@ class ChecksStep(Step):
 
 def ensure_signing_ready(ctx: Context) -> None:
     """A missing signing key must stop the release before anything changes."""
-    mode = ctx.config.release.sign
+    mode = signing_mode(ctx)
     if mode == "none":
         return
     key = ctx.repo.config_get("user.signingkey")
-    fmt = "ssh" if mode == "ssh" else (ctx.repo.config_get("gpg.format") or "openpgp")
-    if mode == "gpg":
-        fmt = "openpgp"
+    fmt = "ssh" if mode == "ssh" else "openpgp"
     if fmt == "ssh":
         if not key:
             raise UsageError(
@@ -328,7 +338,7 @@ class VersionStep(Step):
 
 class TagStep(Step):
     name = "tag"
-    description = "signed, annotated tag with the version in its message (not pushed yet)"
+    description = "annotated tag (signed as git or sign says) with the version in its message"
 
     def is_done(self, ctx: Context) -> bool:
         commit = ctx.release_commit
@@ -345,6 +355,13 @@ class TagStep(Step):
     def plan(self, ctx: Context) -> list[str]:
         return [f"create {tag_kind(ctx)} annotated tag {ctx.tag} at HEAD"]
 
+    def blockers(self, ctx: Context) -> list[str]:
+        try:
+            ensure_signing_ready(ctx)
+        except UsageError as exc:
+            return [exc.message]
+        return []
+
     def run(self, ctx: Context) -> None:
         if ctx.repo.is_dirty(untracked=False):
             raise CheckFailed(
@@ -357,20 +374,37 @@ class TagStep(Step):
         ctx.state.set("release_commit", ctx.repo.head())
 
 
+def signing_mode(ctx: Context) -> str:
+    """How this release's tags are signed: gpg, ssh or none (``sign = "auto"`` follows git)."""
+    from relman.signing import tag_signing
+
+    return tag_signing(ctx.config.release.sign, ctx.repo.config_get)
+
+
 def tag_kind(ctx: Context) -> str:
     """How release tags are made: "unsigned" or "signed (gpg)"."""
-    mode = ctx.config.release.sign
-    return "unsigned" if mode == "none" else f"signed ({mode})"
+    mode = signing_mode(ctx)
+    if mode == "none":
+        if ctx.config.release.sign == "auto":
+            return "unsigned (git has no signing key: no tag.gpgSign, no user.signingkey)"
+        return "unsigned"
+    return f"signed ({mode})"
 
 
 def create_release_tag(ctx: Context, tag: str, message: str, rev: str) -> None:
     """An annotated tag signed as ``[tool.relman.release] sign`` says, naming the version."""
     if ctx.version not in message:
         message = f"{message}\n\nVersion {ctx.version}"
-    sign = ctx.config.release.sign != "none"
+    mode = signing_mode(ctx)
+    sign = mode != "none"
+    if not sign and ctx.config.release.sign == "auto":
+        _report.warn(
+            f"{tag} is an unsigned annotated tag: git has no signing key "
+            "(set user.signingkey, or [tool.relman.release] sign = 'gpg' or 'ssh')"
+        )
     extra: dict[str, str] = {}
-    if ctx.config.release.sign in ("gpg", "ssh"):
-        fmt = "openpgp" if ctx.config.release.sign == "gpg" else "ssh"
+    if sign:
+        fmt = "openpgp" if mode == "gpg" else "ssh"
         extra = {
             "GIT_CONFIG_COUNT": "1",
             "GIT_CONFIG_KEY_0": "gpg.format",
