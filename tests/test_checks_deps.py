@@ -127,3 +127,45 @@ def test_numpy_deps_skipped_without_numpy(tmp_path: Path) -> None:
     body = GOOD.replace('"numpy>=2.0"', '"cython"').replace('"numpy>=2.2", ', "")
     (result,) = check(project(tmp_path, body), "numpy-deps").results
     assert result.status == "skipped"
+
+
+# attrs' metadata (a general-purpose package, no NumPy or SciPy): requires-python >=3.10
+GENERAL = """\
+[project]
+name = "attrs"
+version = "26.1.0.dev0"
+requires-python = ">=3.10"
+classifiers = [
+    "Programming Language :: Python :: 3.10",
+    "Programming Language :: Python :: 3.14",
+]
+dependencies = []
+"""
+
+
+def test_general_purpose_project_gets_the_upstream_status_not_spec0(tmp_path: Path) -> None:
+    report = check(project(tmp_path / "a", GENERAL), "support", dt.date(2026, 8, 7))
+    assert report.findings == []  # 3.10 is still maintained upstream until 2026-10
+    report = check(project(tmp_path / "b", GENERAL), "support", DAY)
+    (finding,) = report.findings
+    assert finding.message == (
+        "requires-python >=3.10 allows Python 3.10, which upstream no longer maintains "
+        "(end of life: 3.10 on 2026-10-31; CPython maintains 3.11, 3.12, 3.13, 3.14 on 2026-11-21)"
+    )
+    assert finding.severity == "warning" and finding.line == 4
+    assert "SPEC 0" not in finding.message + (finding.hint or "")
+    newer = GENERAL.replace(">=3.10", ">=3.13")
+    (finding,) = check(project(tmp_path / "c", newer), "support", DAY).findings
+    assert "leaves out Python 3.11, 3.12, which upstream still maintains" in finding.message
+
+
+def test_spec0_applies_to_numpy_itself_and_to_a_declared_policy(tmp_path: Path) -> None:
+    # NumPy's own pyproject.toml does not depend on numpy; it is a SPEC 0 core package
+    numpy = GENERAL.replace('name = "attrs"', 'name = "numpy"')
+    text = [f.message for f in check(project(tmp_path / "np", numpy), "support").findings]
+    assert any("which SPEC 0 no longer supports" in m for m in text), text
+    declared = GENERAL.replace(
+        "[project]", '[tool.relman.checks]\nsupport-policy = "spec0"\n\n[project]'
+    )
+    text = [f.message for f in check(project(tmp_path / "d", declared), "support").findings]
+    assert any("SPEC 0" in m for m in text), text

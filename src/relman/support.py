@@ -41,11 +41,13 @@ __all__ = [
     "COMPLETE_UNTIL",
     "CORE_PACKAGES",
     "POLICIES",
+    "PYTHON_END_OF_LIFE",
     "RELEASES",
     "TABLE_DATE",
     "Policy",
     "SupportWindow",
     "Window",
+    "maintained_pythons",
     "merge_releases",
     "parse_date",
     "releases_from_index",
@@ -201,6 +203,33 @@ RELEASES: dict[str, dict[str, _dt.date]] = {
         "3.0": _d("2025-01-09"),
     },
 }
+
+# End of life of each CPython minor version upstream (the devguide's status page:
+# five years of bug-fix and security releases after X.Y.0; month-end when only the
+# month is announced).
+PYTHON_END_OF_LIFE: dict[str, _dt.date] = {
+    "3.5": _d("2020-09-30"),
+    "3.6": _d("2021-12-23"),
+    "3.7": _d("2023-06-27"),
+    "3.8": _d("2024-10-07"),
+    "3.9": _d("2025-10-31"),
+    "3.10": _d("2026-10-31"),
+    "3.11": _d("2027-10-31"),
+    "3.12": _d("2028-10-31"),
+    "3.13": _d("2029-10-31"),
+    "3.14": _d("2030-10-31"),
+}
+
+
+def maintained_pythons(on: _dt.date) -> tuple[str, ...]:
+    """The CPython minor versions released and still maintained upstream on ``on``."""
+    released = RELEASES["python"]
+    return tuple(
+        v
+        for v in sorted(PYTHON_END_OF_LIFE, key=lambda x: tuple(map(int, x.split("."))))
+        if released.get(v, _dt.date.max) <= on < PYTHON_END_OF_LIFE[v]
+    )
+
 
 CORE_PACKAGES = (
     "numpy",

@@ -1,4 +1,12 @@
-"""The support check: requires-python, classifiers and core lower bounds vs NEP 29 / SPEC 0."""
+"""The support check: requires-python, classifiers and core lower bounds vs NEP 29 / SPEC 0.
+
+The scientific-Python policies apply to projects of that ecosystem: those that
+depend on NumPy or SciPy, are one of SPEC 0's core packages, or declare the
+policy (``checks.support-policy`` set in the configuration). Any other project
+gets the upstream status instead: which Python versions its requires-python
+allows that CPython no longer maintains, and which maintained ones it leaves
+out (a general-purpose package is not told to require Python >= 3.13).
+"""
 
 from __future__ import annotations
 
@@ -86,12 +94,15 @@ def check_support(ctx: CheckContext) -> Iterator[Finding]:
     from relman.support import support_window
 
     check = get_check(ID)
-    window = support_window(ctx.config.checks.support_policy, ctx.date)
-    title = window.policy.title
     project = ctx.pyproject.get("project")
     if not isinstance(project, Mapping):
         # setup.py/setup.cfg, Poetry's [tool.poetry] or no Python package at all (CPython)
         raise Skip("no [project] table in pyproject.toml to read requires-python from")
+    if not scientific(ctx, project):
+        yield from _upstream_status(ctx, project)
+        return
+    window = support_window(ctx.config.checks.support_policy, ctx.date)
+    title = window.policy.title
     py = window.python
     supported = list(py.supported)
     raw = project.get("requires-python")
@@ -179,3 +190,68 @@ def check_support(ctx: CheckContext) -> Iterator[Finding]:
                 line=line,
                 hint=f"raise the bound to {name}>={pkg.minimum}",
             )
+
+
+def scientific(ctx: CheckContext, project: Mapping[str, Any]) -> bool:
+    """Whether the scientific-Python support policies apply (see the module docstring)."""
+    from packaging.utils import canonicalize_name
+
+    from relman.support import CORE_PACKAGES
+
+    if ctx.config.origins.get("checks.support-policy", "default") != "default":
+        return True
+    if str(canonicalize_name(str(project.get("name", "")))) in CORE_PACKAGES:
+        return True
+    names = {
+        str(canonicalize_name(req.name)) for req, _ in requirements(project.get("dependencies"))
+    }
+    return bool(names & {"numpy", "scipy"})
+
+
+def _upstream_status(ctx: CheckContext, project: Mapping[str, Any]) -> Iterator[Finding]:
+    """Findings against the Python versions CPython still maintains on the check's date."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from relman.support import PYTHON_END_OF_LIFE, maintained_pythons
+
+    check = get_check(ID)
+    maintained = maintained_pythons(ctx.date)
+    raw = project.get("requires-python")
+    pyfile = "pyproject.toml"
+    status = f"CPython maintains {', '.join(maintained)} on {ctx.date}"
+    if raw is None:
+        yield check.finding(
+            f"no requires-python ({status})",
+            file=pyfile,
+            hint=f'set requires-python to the oldest Python you test, e.g. ">={maintained[0]}"',
+        )
+        return
+    try:
+        spec = SpecifierSet(str(raw))
+    except InvalidSpecifier:
+        yield check.finding(f"requires-python {raw!r} is not a valid specifier", file=pyfile)
+        return
+    line = ctx.line_of(pyfile, "requires-python")
+    ended = [
+        v
+        for v, end in sorted(PYTHON_END_OF_LIFE.items(), key=lambda kv: _v(kv[0]))
+        if end <= ctx.date and spec.contains(f"{v}.0", prereleases=True)
+    ]
+    if ended:
+        when = ", ".join(f"{v} on {PYTHON_END_OF_LIFE[v]}" for v in ended)
+        yield check.finding(
+            f"requires-python {raw} allows Python {', '.join(ended)}, which upstream no "
+            f"longer maintains (end of life: {when}; {status})",
+            file=pyfile,
+            line=line,
+            hint=f'keep it if you still test them; else set requires-python = ">={maintained[0]}"',
+        )
+    left_out = [v for v in maintained if not spec.contains(f"{v}.0", prereleases=True)]
+    if left_out and not ended:
+        yield check.finding(
+            f"requires-python {raw} leaves out Python {', '.join(left_out)}, "
+            f"which upstream still maintains ({status})",
+            file=pyfile,
+            line=line,
+            hint="that is fine when intended; users of those versions get an older release",
+        )
