@@ -107,10 +107,10 @@ def test_due_deprecations_fail_the_release(tmp_path: Path) -> None:
     repo = make_project(tmp_path, {"src/demo/mod.py": STYLES, "tests/test_mod.py": STYLES})
     config = load_config(repo.path)
     report = run_checks(
-        config, version="2.3.0rc1", kind=None, only=["deprecations"], date=dt.date(2026, 11, 21)
+        config, version="2.3.0", kind=None, only=["deprecations"], date=dt.date(2026, 11, 21)
     )
     due = sorted((f.line, f.severity) for f in report.findings if f.severity == "error")
-    # removal in 2.3, 2.2, 2.0, 2.3 (decorator), 2.1 are due for 2.3.0rc1; 2.4/2.5 not;
+    # removal in 2.3, 2.2, 2.0, 2.3 (decorator), 2.1 are due for 2.3.0; 2.4/2.5 not;
     # "removed in SciPy 1.14.0" is another project's version in this project (demo)
     assert [line for line, _ in due] == [10, 19, 27, 30, 35]
     assert all(f.file == "src/demo/mod.py" for f in report.findings)  # tests/ is not scanned
@@ -119,6 +119,15 @@ def test_due_deprecations_fail_the_release(tmp_path: Path) -> None:
     missing = sorted(f.line for f in report.findings if f.severity == "warning")
     assert missing == [45, 54]
     assert not report.ok
+    # in 2.3.0rc1 (and its alphas and betas) the same removals are warnings: they may
+    # still go before the final
+    for pre in ("2.3.0a1", "2.3.0rc1"):
+        early = run_checks(config, version=pre, kind=None, only=["deprecations"])
+        assert early.ok
+        warned = sorted(f.line for f in early.findings if "due for removal" in f.message)
+        assert warned == [10, 19, 27, 30, 35]
+        assert all(f.severity == "warning" for f in early.findings)
+        assert "before the final release" in (early.findings[0].hint or "")
     # an earlier release passes (only the warnings remain)
     report = run_checks(config, version="1.13.0", kind=None, only=["deprecations"])
     assert report.ok
@@ -172,3 +181,38 @@ def test_removal_version_property(version: str, phrase: str, name: str) -> None:
     source = f"import warnings\nwarnings.warn({text!r}, DeprecationWarning)\n"
     (dep,) = find_deprecations("m.py", source)
     assert dep.removal == version and dep.line == 2
+
+
+def test_a_message_kept_in_a_variable_names_its_removal(tmp_path: Path) -> None:
+    # SciPy keeps long messages in a local variable before warning
+    source = """\
+import warnings
+
+def f(x):
+    msg = ("`f` is deprecated and will be removed in "
+           "SciPy 2.1.0; use `g` instead.")
+    warnings.warn(msg, DeprecationWarning, stacklevel=2)
+
+
+def h():
+    msg = "`h` is deprecated"
+    msg += " and will be removed in SciPy 2.2.0."
+    warnings.warn(msg, category=FutureWarning, stacklevel=2)
+
+
+def k():
+    message = compute()
+    warnings.warn(message, DeprecationWarning)
+"""
+    found = find_deprecations("scipy/mod.py", source)
+    assert [(d.line, d.removal, d.product) for d in found] == [
+        (6, "2.1.0", "SciPy"),
+        (12, "2.2.0", "SciPy"),
+        (17, None, None),
+    ]
+    repo = make_project(tmp_path, {"src/demo/mod.py": source.replace("SciPy", "demo")})
+    config = load_config(repo.path)
+    final = run_checks(config, version="2.1.0", kind=None, only=["deprecations"])
+    assert [(f.line, f.severity) for f in final.findings if "due" in f.message] == [(6, "error")]
+    alpha = run_checks(config, version="2.1.0a1", kind=None, only=["deprecations"])
+    assert [(f.line, f.severity) for f in alpha.findings if "due" in f.message] == [(6, "warning")]

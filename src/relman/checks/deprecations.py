@@ -12,8 +12,11 @@ deprecation is any of:
 
 The message may be a string, an f-string, a concatenation, ``"...".format()``
 or ``"..." % args``; keywords such as ``removed_in="2.3"`` also name the
-removal version. A deprecation whose removal version is at or below the
-release version is due (error); a deprecation added since the last release
+removal version; a message kept in a variable (module-level or assigned
+earlier in the function, ``+=`` included) is read from that assignment. A
+deprecation whose removal version is at or below the release version is due:
+an error at the final, a warning in the alphas, betas and release candidates
+before it (and at the branch cut); a deprecation added since the last release
 whose message names no removal version is reported as a warning (SciPy's
 policy asks for one).
 """
@@ -157,9 +160,52 @@ def _name(node: ast.AST) -> str:
 class _Finder(ast.NodeVisitor):
     def __init__(self, path: str, constants: dict[str, str]) -> None:
         self.path = path
-        self.constants = constants
+        # module constants, then one scope per enclosing function: the text last
+        # assigned to a name before its use (``msg = "... removed in SciPy 2.1.0"``)
+        self.scopes: list[dict[str, str]] = [constants]
         self.found: list[Deprecation] = []
         self.warn_names = {"warn"}
+
+    def _assign(self, target: ast.AST, value: ast.AST | None, *, append: bool = False) -> None:
+        if not isinstance(target, ast.Name):
+            return
+        text = _text(value) if value is not None else None
+        if text is None and isinstance(value, ast.Name):
+            text = self._lookup(value.id)
+        scope = self.scopes[-1]
+        if text is None:
+            scope.pop(target.id, None)
+        elif append:
+            scope[target.id] = (self._lookup(target.id) or "") + text
+        else:
+            scope[target.id] = text
+
+    def _lookup(self, name: str) -> str | None:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.generic_visit(node)
+        if len(node.targets) == 1:
+            self._assign(node.targets[0], node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.generic_visit(node)
+        self._assign(node.target, node.value)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Add):
+            self._assign(node.target, node.value, append=True)
+
+    def _scoped(self, node: ast.AST) -> None:
+        self.scopes.append({})
+        try:
+            self.generic_visit(node)
+        finally:
+            self.scopes.pop()
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.module == "warnings":
@@ -169,8 +215,8 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
     def _message(self, node: ast.AST | None) -> str | None:
-        if isinstance(node, ast.Name) and node.id in self.constants:
-            return self.constants[node.id]
+        if isinstance(node, ast.Name):
+            return self._lookup(node.id)
         return _text(node)
 
     def _add(self, node: ast.AST, what: str, message: str | None, removal: str | None) -> None:
@@ -234,11 +280,11 @@ class _Finder(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self._decorators(node)
-        self.generic_visit(node)
+        self._scoped(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self._decorators(node)
-        self.generic_visit(node)
+        self._scoped(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self._decorators(node)
@@ -251,6 +297,7 @@ def find_deprecations(path: str, source: str) -> list[Deprecation]:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError):
         return []
+    # module constants first (a function may use one assigned below it), then the visit
     constants: dict[str, str] = {}
     for stmt in tree.body:
         if (
@@ -364,12 +411,17 @@ def check_deprecations(ctx: CheckContext) -> Iterator[Finding]:
             except InvalidVersion:
                 continue
             if due:
+                # removals due in X.Y.0 may still be in its alphas, betas and rcs (and at
+                # the branch cut): a warning then, an error at the final
+                early = ctx.kind in ("alpha", "beta", "rc", "new-branch")
                 yield check.finding(
                     f"deprecated in the code and due for removal in {dep.removal} "
                     f"(releasing {ctx.version}): {_short(dep.message)}",
                     file=dep.file,
                     line=dep.line,
-                    hint="remove the deprecated code and mention it in the release notes",
+                    severity="warning" if early else None,
+                    hint="remove the deprecated code and mention it in the release notes"
+                    + (" before the final release" if early else ""),
                 )
             continue
         if new_lines is None:
