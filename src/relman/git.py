@@ -523,6 +523,49 @@ class Repo:
         self.git("commit", "-q", "-F", "-", "--", *paths, input=message, what="git commit")
         return self.head()
 
+    def deleted_files(self, base: str, rev: str) -> list[str]:
+        """Files that exist at ``base`` and were deleted by ``rev``."""
+        raw = self.git(
+            "diff", "--name-only", "-z", "--no-renames", "--diff-filter=D", base, rev, strip=False
+        )
+        return [p for p in raw.split("\0") if p]
+
+    def merge_texts(
+        self, ours: str, base: str, theirs: str, *, union: bool = False
+    ) -> tuple[str, bool]:
+        """Three-way merge of texts with ``git merge-file``: (result, clean).
+
+        ``union`` keeps both sides' lines where they conflict (a list such as
+        ``.mailmap``).
+        """
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="relman-merge-") as tmp:
+            names = []
+            for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+                path = Path(tmp) / name
+                path.write_bytes(text.encode("utf-8"))
+                names.append(str(path))
+            out = _proc.run(
+                ["git", "merge-file", "-p", *(["--union"] if union else []), *names],
+                cwd=self.root,
+                env=_git_env(),
+                check=False,
+                what="git merge-file",
+            )
+        if out.returncode < 0 or out.returncode > 127:
+            raise CommandError(
+                "git merge-file failed",
+                command=["git", "merge-file"],
+                returncode=out.returncode,
+                stderr=out.stderr,
+            )
+        return out.stdout, out.returncode == 0
+
+    def write_blob(self, text: str) -> str:
+        """Store ``text`` as a blob in the object database; its sha."""
+        return self.git("hash-object", "-w", "--stdin", input=text, what="git hash-object")
+
     def added_files(self, base: str) -> list[str]:
         """Files added on this branch since it left ``base``, plus staged additions."""
         raw = self.git(

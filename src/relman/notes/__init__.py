@@ -45,6 +45,7 @@ __all__ = [
     "build_notes",
     "check_fragments",
     "draft_notes",
+    "fragment_dirs",
     "new_fragment",
     "notes_done",
     "notes_file",
@@ -113,6 +114,14 @@ def notes_file(config: Config, version: str) -> Path | None:
 
         return release_file(config.project_dir, version)
     return None
+
+
+def fragment_dirs(config: Config) -> list[Path]:
+    """The folders news fragments are kept in (every towncrier section; blurb's next/)."""
+    if _system(config) == "towncrier":
+        settings = _settings(config)
+        return [settings.fragment_dir(path) for _name, path in settings.sections]
+    return [config.project_dir / "Misc" / "NEWS.d" / "next"]
 
 
 def pending_fragments(config: Config) -> list[Path]:

@@ -162,7 +162,10 @@ class PostReleaseStep(Step):
 
 class ForwardPortStep(Step):
     name = "forward-port"
-    description = "branch for main with this release's notes, changelog and .mailmap"
+    description = (
+        "branch for main with this release's notes, changelog and .mailmap merged in, "
+        "and the fragments it consumed removed"
+    )
     kinds = frozenset({"alpha", "beta", "rc", "final", "bug-fix", "security"})
 
     def _branch(self, ctx: Context) -> str:
@@ -174,9 +177,11 @@ class ForwardPortStep(Step):
         if ctx.config.notes.system != "none":
             from relman import notes
 
-            target = notes.notes_file(ctx.config, ctx.notes_version)
-            if target is not None:
-                paths.append(ctx.relpath(target))
+            home = notes.notes_home(ctx.config, ctx.notes_version)
+            if home is not None:
+                paths.append(ctx.relpath(home[0]))
+            if ctx.config.notes.release_index:
+                paths.append(ctx.config.notes.release_index)
         if ctx.config.changelog.path:
             paths.append(ctx.config.changelog.path.format(version=ctx.version))
         paths.append(".mailmap")
@@ -203,22 +208,86 @@ class ForwardPortStep(Step):
             "(the working tree is not touched; push it and open a pull request)",
         ]
 
+    def _changes(self, ctx: Context) -> tuple[dict[str, tuple[str, str]], list[str]]:
+        """What the branch changes on main: path -> (mode, blob), and paths to remove.
+
+        A file main lacks, or has unchanged since the maintenance branch left
+        it, is taken from the release; one both sides changed is merged (lines
+        of ``.mailmap`` from both; the release's section inserted into a single
+        news file); a conflict stops the step and names the file. Fragments
+        the release consumed are removed from main.
+        """
+        commit = ctx.release_commit
+        assert commit is not None
+        main = ctx.config.main_branch
+        base = ctx.repo.merge_base(main, commit)
+        start = ""
+        if ctx.config.notes.system == "towncrier":
+            from relman.notes.towncrier import load_settings
+
+            start = load_settings(ctx.config.project_dir, ctx.config.pyproject).start_string
+        put: dict[str, tuple[str, str]] = {}
+        conflicts: list[str] = []
+        for line in ctx.repo.git("ls-tree", "-r", commit, "--", *self._paths(ctx)).splitlines():
+            meta, _, path = line.partition("\t")
+            mode, _, sha = meta.split()
+            ours = ctx.repo.show_file(main, path)
+            theirs = ctx.repo.show_file(commit, path) or ""
+            old = ctx.repo.show_file(base, path) if base else None
+            if ours is None or ours == old:
+                put[path] = (mode, sha)
+                continue
+            if ours == theirs:
+                continue
+            merged, clean = ctx.repo.merge_texts(
+                ours, old or "", theirs, union=path.endswith(".mailmap")
+            )
+            if not clean and start:
+                from relman.notes.forwardport import insert_section
+
+                inserted = insert_section(ours, old, theirs, start_string=start)
+                merged, clean = (inserted, True) if inserted is not None else (merged, False)
+            if not clean:
+                conflicts.append(path)
+                continue
+            if merged != ours:
+                put[path] = (mode, ctx.repo.write_blob(merged))
+        if conflicts:
+            raise CheckFailed(
+                f"forward-port to {main}: {', '.join(conflicts)} changed on both branches "
+                "and do not merge; nothing was written",
+                hint=f"merge {ctx.tag} into {main} by hand, or edit {main} first and resume",
+            )
+        remove: list[str] = []
+        if base:
+            from relman import notes
+
+            dirs = [ctx.relpath(d) for d in notes.fragment_dirs(ctx.config)]
+            main_files = set(ctx.repo.tree_files(main))
+            for path in ctx.repo.deleted_files(base, commit):
+                inside = any(path.startswith(d.rstrip("/") + "/") for d in dirs)
+                if inside and path in main_files:
+                    remove.append(path)
+        return put, remove
+
     def run(self, ctx: Context) -> None:
         commit = ctx.release_commit
         assert commit is not None
-        paths = self._paths(ctx)
+        put, remove = self._changes(ctx)
         index_file = ctx.workdir / "forward-port.index"
         index_file.parent.mkdir(parents=True, exist_ok=True)
         env = {"GIT_INDEX_FILE": str(index_file)}
         main = ctx.config.main_branch
         ctx.repo.git("read-tree", main, env=env)
-        for line in ctx.repo.git("ls-tree", "-r", commit, "--", *paths).splitlines():
-            meta, _, path = line.partition("\t")
-            mode, _, sha = meta.split()
+        for path, (mode, sha) in put.items():
             ctx.repo.git("update-index", "--add", "--cacheinfo", f"{mode},{sha},{path}", env=env)
+        for path in remove:
+            ctx.repo.git("update-index", "--force-remove", "--", path, env=env)
         fault_point(f"{self.name}:mid")
         tree = ctx.repo.git("write-tree", env=env)
         message = f"REL: forward-port the {ctx.version} release notes and changelog"
+        if remove:
+            message += f"\n\nRemove the {len(remove)} news fragment(s) {ctx.version} consumed."
         new = ctx.repo.git("commit-tree", tree, "-p", main, "-F", "-", input=message)
         ctx.repo.git("branch", self._branch(ctx), new)
         index_file.unlink(missing_ok=True)
