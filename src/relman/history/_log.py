@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -142,9 +142,8 @@ def read_passes(
     return passes
 
 
-def first_parent_line(commits: Sequence[list[str]], end: str) -> list[str]:
-    """The first-parent line from ``end`` within ``commits``, newest first."""
-    by_sha = {c[SHA]: c for c in commits}
+def first_parent_line(by_sha: Mapping[str, list[str]], end: str) -> list[str]:
+    """The first-parent line from ``end`` within the commits ``by_sha``, newest first."""
     line: list[str] = []
     sha: str | None = end
     while sha is not None and sha in by_sha:

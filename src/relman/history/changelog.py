@@ -125,7 +125,7 @@ def collect_changelog(
     found = pulls.collect_pull_requests(
         repo, passes, title_merges=chosen.title_merges, originals=chosen.originals, main=main
     )
-    if chosen.originals and found:
+    if chosen.milestones and found:
         for number in _shipped_by_older_line(config, repo, passes.rng.start, passes.rng.end):
             found.pop(number, None)
     template = config.changelog.pr_url

@@ -165,10 +165,12 @@ def collect_mailmap_authors(
         if person[0] and not is_match(bots, *person) and not is_match(assistants, *person):
             co[value] = person
     counts: Counter[str] = Counter()
+    identities = Counter((c[NAME], c[EMAIL]) for c in passes.commits)  # few, repeated
+    for (name, email), n in identities.items():
+        if not is_match(bots, name, email):
+            counts[name] += n
     for c in passes.commits:
         name = c[NAME]
-        if not is_match(bots, name, c[EMAIL]):
-            counts[name] += 1
         if c[CO_AUTHORS]:
             extra = {co[v][0] for v in c[CO_AUTHORS].split("\x1d") if v in co} - {name}
             counts.update(extra)

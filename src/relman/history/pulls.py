@@ -67,9 +67,11 @@ def merge_number(subject: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def branch_commits(tip: str, by_sha: Mapping[str, list[str]], stop: set[str]) -> list[list[str]]:
-    """The commits of a merged branch, from its tip back to the line it left."""
-    seen: set[str] = set()
+def branch_commits(
+    tip: str, by_sha: Mapping[str, list[str]], stop: set[str], base: str = ""
+) -> list[list[str]]:
+    """The commits of a merged branch, from its tip back to the line it left (or ``base``)."""
+    seen: set[str] = {base}
     out: list[list[str]] = []
     stack = [tip]
     while stack:
@@ -200,8 +202,7 @@ def collect_pull_requests(
     """
     commits = passes.commits
     by_sha = {c[SHA]: c for c in commits}
-    order = {c[SHA]: i for i, c in enumerate(commits)}
-    line = first_parent_line(commits, passes.rng.end)
+    line = first_parent_line(by_sha, passes.rng.end)
     on_line = set(line)
     on_main = main.shas if main is not None else frozenset()
     found: dict[int, str] = {}
@@ -234,23 +235,27 @@ def collect_pull_requests(
         return False
 
     for c in commits:
-        parents = c[PARENTS].split()
-        if len(parents) < 2:
+        if " " not in c[PARENTS]:
             continue
+        parents = c[PARENTS].split()
         number = merge_number(c[SUBJECT])
         hit = None if number is not None else (_squash(c[SUBJECT]) if title_merges else None)
         if number is None and hit is None:
             continue
         if hit is not None and c[SHA] not in on_line:
             continue
-        stop = on_line | {parents[0]}
-        inner = [r for r in branch_commits(parents[1], by_sha, stop) if len(r[PARENTS].split()) < 2]
+        inner = [
+            r
+            for r in branch_commits(parents[1], by_sha, on_line, parents[0])
+            if len(r[PARENTS].split()) < 2
+        ]
         if hit is not None:
             number, title = hit
         else:
             title = _clean(first_line(c[BODY]))
             if not title and inner:
-                oldest = max(inner, key=lambda r: order[r[SHA]])
+                position = {r[SHA]: i for i, r in enumerate(commits)}
+                oldest = max(inner, key=lambda r: position[r[SHA]])
                 title = _clean(inner[0][SUBJECT] if len(inner) == 1 else oldest[SUBJECT])
             title = title or _clean(c[SUBJECT])
         assert number is not None

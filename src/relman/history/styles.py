@@ -37,6 +37,7 @@ class Style:
     title_merges: bool  # "Title (#N)" merge commits on the first-parent line count
     originals: bool  # a backport PR gives way to the pull requests it carries
     layout: str  # "numpy" or "scipy"
+    milestones: bool = False  # a PR backported to an older line belongs to that line's release
 
     @property
     def before_fields(self) -> tuple[str, ...]:
@@ -45,7 +46,9 @@ class Style:
 
 STYLES = {
     "numpy": Style("numpy", "mailmap", title_merges=False, originals=False, layout="numpy"),
-    "scipy": Style("scipy", "names", title_merges=True, originals=True, layout="scipy"),
+    "scipy": Style(
+        "scipy", "names", title_merges=True, originals=True, layout="scipy", milestones=True
+    ),
     "default": Style("default", "mailmap", title_merges=True, originals=True, layout="numpy"),
 }
 

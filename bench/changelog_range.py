@@ -1,0 +1,99 @@
+"""`relman changelog` of a small range on a NumPy-size history, against the bare git passes.
+
+A changelog of a few commits still needs everyone who contributed before
+them (for the "+" marks): relman makes two streamed ``git log`` passes, the
+range (names, trailers, subjects, bodies) and the history before it (names
+and co-author trailers only). This builds (once, cached in bench/.cache/) a
+synthetic repository of NumPy's size, 40,000 commits by 1,800 authors, with
+bench/changelog.py's generator, and times, interleaved, `relman changelog
+HEAD~4..HEAD` against exactly those two git passes run side by side as
+relman runs them. Prints the medians and the ratio. Target: at most 1.3.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# bench/changelog.py's generator, loaded by path (bench/ itself is not put on sys.path:
+# bench/inspect.py would shadow the standard library's inspect)
+_spec = importlib.util.spec_from_file_location(
+    "bench_changelog", Path(__file__).resolve().parent / "changelog.py"
+)
+assert _spec is not None and _spec.loader is not None
+base = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(base)
+
+ROUNDS = 9
+COMMITS = 40_000
+LAYOUT = 1
+CACHE = Path(__file__).resolve().parent / ".cache" / f"changelog-numpy-size-{LAYOUT}"
+RANGE = "HEAD~4..HEAD"
+
+
+def _git_passes(cwd: Path) -> None:
+    from relman.history._log import BEFORE_FIELDS_MAILMAP, RANGE_FIELDS
+
+    def fmt(fields: tuple[str, ...]) -> str:
+        return "--format=" + "%x1f".join(fields) + "%x1e"
+
+    start, end = RANGE.split("..")
+    procs = [
+        subprocess.Popen(
+            ["git", "log", fmt(BEFORE_FIELDS_MAILMAP), start, "--"],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+        ),
+        subprocess.Popen(
+            ["git", "log", fmt(RANGE_FIELDS), f"^{start}", end, "--"],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+        ),
+    ]
+    for p in reversed(procs):
+        assert p.stdout is not None
+        p.stdout.read()
+        p.wait()
+
+
+def main() -> int:
+    if not (CACHE / ".git").is_dir():
+        print(f"building the synthetic repository in {CACHE} ...", flush=True)
+        started = time.perf_counter()
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        base.AUTHORS = 1800
+        base.build(CACHE, COMMITS)
+        print(f"  built in {time.perf_counter() - started:.1f} s")
+    relman = [sys.executable, "-m", "relman", "changelog", RANGE, "--offline"]
+    check = subprocess.run(relman, cwd=CACHE, capture_output=True, text=True, env=base.ENV)
+    assert check.returncode == 0, check.stderr
+    people = check.stdout.split("A total of ")[1].split(" contributed")[0]
+    print(f"repository: {CACHE}; changelog of {RANGE}: {people}")
+    times: dict[str, list[float]] = {"relman changelog": [], "git passes": []}
+    _git_passes(CACHE)  # warm the caches
+    for _ in range(ROUNDS):
+        t = time.perf_counter()
+        subprocess.run(relman, cwd=CACHE, capture_output=True, check=True, env=base.ENV)
+        times["relman changelog"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _git_passes(CACHE)
+        times["git passes"].append(time.perf_counter() - t)
+    med = {n: statistics.median(v) for n, v in times.items()}
+    for n, v in times.items():
+        print(
+            f"{n:<18} {med[n] * 1000:8.1f} ms wall (median of {ROUNDS}, best {min(v) * 1000:.1f})"
+        )
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    ratio = med["relman changelog"] / med["git passes"]
+    best = min(times["relman changelog"]) / min(times["git passes"])
+    print(f"ratio relman/git-passes: {ratio:.2f} (best of rounds: {best:.2f}; target <= 1.3)")
+    return 0 if ratio <= 1.3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
