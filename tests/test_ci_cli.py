@@ -145,3 +145,19 @@ def test_wheels_fetch_incomplete_matrix_is_exit_1(tmp_path: Path, gh: FakeGitHub
         env=ENV,
     )
     assert out.returncode == 1 and "missing: cp311-manylinux_x86_64" in out.stderr
+
+
+def test_run_in_a_separate_release_repository(tmp_path: Path, gh: FakeGitHub) -> None:
+    """NumPy's shape: the workflow lives in numpy-release, runs at its main, builds our tag."""
+    repo = _project(tmp_path, gh)
+    py = repo.path / "pyproject.toml"
+    py.write_text(py.read_text().replace("poll = 0.1", 'poll = 0.1\nrepo = "octo/demo-release"'))
+    repo.git("commit", "-q", "-am", "ci in a separate repository")
+    gh.return_run_details = False
+    gh.on_dispatch = lambda body: ScriptedRun(head_sha="f" * 40)  # the release repo's commit
+    out = run_relman("ci", "run", "--no-wait", "--ref", "v0.4.0", cwd=repo.path, env=ENV)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(gh.runs[0].id)
+    dispatch = next(r for r in gh.requests if r["path"].endswith("/dispatches"))
+    assert dispatch["path"].startswith("/repos/octo/demo-release/")
+    assert dispatch["ref"] == "main" and dispatch["inputs"]["ref"] == "v0.4.0"

@@ -59,6 +59,8 @@ __all__ = [
     "list_jobs",
     "rerun_failed",
     "safe_unzip",
+    "separate_repo",
+    "start_run",
     "wait_for_run",
     "workflow_id",
 ]
@@ -173,12 +175,14 @@ def find_run(
     forge: Forge,
     workflow: str,
     *,
-    head_sha: str,
+    head_sha: str | None,
     event: str | None = None,
     created_after: float | None = None,
 ) -> Run | None:
-    """The newest run of ``workflow`` for ``head_sha`` (and ``event``), or None."""
-    params: dict[str, Any] = {"head_sha": head_sha}
+    """The newest run of ``workflow`` for ``head_sha`` (any commit: None) and ``event``."""
+    params: dict[str, Any] = {}
+    if head_sha:
+        params["head_sha"] = head_sha
     if event:
         params["event"] = event
     best: Mapping[str, Any] | None = None
@@ -187,7 +191,9 @@ def find_run(
         params=params,
         key="workflow_runs",
     ):
-        if item.get("head_sha") != head_sha or (event and item.get("event") != event):
+        if (head_sha and item.get("head_sha") != head_sha) or (
+            event and item.get("event") != event
+        ):
             continue
         created = _parse_time(item.get("created_at"))
         if created_after is not None and created is not None and created < created_after:
@@ -195,6 +201,57 @@ def find_run(
         if best is None or int(item["id"]) > int(best["id"]):
             best = item
     return None if best is None else _run(best)
+
+
+def separate_repo(config: Config) -> bool:
+    """True when the workflow lives in another repository (NumPy's numpy-release)."""
+    return bool(config.ci.repo) and config.ci.repo != config.github.repo
+
+
+def start_run(
+    forge: Forge,
+    config: Config,
+    *,
+    ref: str,
+    head_sha: str | None,
+    environment: str,
+    poll: float = 2.0,
+    wait: float = 120.0,
+) -> int:
+    """Dispatch the release workflow for ``ref`` and return the id of the run it started.
+
+    In the project's own repository the workflow runs at ``ref`` itself; in a
+    separate one (``ci.repo``) it runs at ``ci.branch`` and gets ``ref`` as
+    its input. When GitHub does not return the run id, the run is found by
+    its commit (own repository) or as the newest dispatched run since.
+    """
+    workflow = workflow_id(config)
+    other = separate_repo(config)
+    started = time.time() - 5
+    run_id = dispatch_workflow(
+        forge,
+        workflow,
+        ref=config.ci.branch if other else ref,
+        inputs={"ref": ref, "environment": environment},
+    )
+    deadline = time.monotonic() + wait
+    while run_id is None:
+        found = find_run(
+            forge,
+            workflow,
+            head_sha=None if other else head_sha,
+            event="workflow_dispatch",
+            created_after=started,
+        )
+        if found is not None:
+            return found.id
+        if time.monotonic() > deadline:
+            raise RemoteError(
+                f"the run of {workflow} dispatched for {ref} did not appear on {forge.repo}",
+                hint="look at the repository's Actions page; `relman ci status` lists runs",
+            )
+        time.sleep(poll)
+    return run_id
 
 
 def list_jobs(forge: Forge, run_id: int) -> list[Job]:

@@ -466,6 +466,10 @@ class CIConfig:
         default=None,
         metadata=_meta("owner/name whose Actions build the wheels (default: github.repo)"),
     )
+    branch: str = field(
+        default="main",
+        metadata=_meta("branch the workflow runs at when it lives in another repository (ci.repo)"),
+    )
     workflow: str = field(
         default=".github/workflows/release.yml",
         metadata=_meta("path of the workflow `ci init` writes and `ci run` dispatches"),

@@ -249,10 +249,7 @@ def _finish(run: Run) -> None:
 @global_options(dry_run=False)
 def run(ref: str | None, environment: str, no_wait: bool) -> None:
     """Dispatch the workflow for the release commit and follow its run."""
-    import time
-
-    from relman.actions import dispatch_workflow, find_run, workflow_id
-    from relman.errors import RemoteError
+    from relman.actions import start_run, workflow_id
     from relman.git import find_repo
 
     config, client = _forge()
@@ -264,21 +261,14 @@ def run(ref: str | None, environment: str, no_wait: bool) -> None:
     sha = repo.rev_parse(f"{ref}^{{commit}}") or head
     wf = workflow_id(config)
     with client:
-        started = time.time() - 5
-        run_id = dispatch_workflow(
-            client, wf, ref=ref, inputs={"ref": ref, "environment": environment}
+        run_id = start_run(
+            client,
+            config,
+            ref=ref,
+            head_sha=sha,
+            environment=environment,
+            poll=min(2.0, config.ci.poll),
         )
-        deadline = time.monotonic() + 60
-        while run_id is None:
-            found = find_run(
-                client, wf, head_sha=sha, event="workflow_dispatch", created_after=started
-            )
-            if found is not None:
-                run_id = found.id
-            elif time.monotonic() > deadline:
-                raise RemoteError(f"the dispatched run of {wf} for {ref} did not appear")
-            else:
-                time.sleep(min(2.0, config.ci.poll))
         if no_wait:
             emit({"id": run_id}, lambda: echo(str(run_id)))
             return

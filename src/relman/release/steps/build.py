@@ -140,27 +140,18 @@ def _wheels_from_actions(ctx: Context) -> list[Path]:
     workflow = actions.workflow_id(ctx.config)
     with forge:
         run_id = ctx.state.get("ci_run")
-        if run_id is None:
+        if run_id is None and not actions.separate_repo(ctx.config):
             found = actions.find_run(forge, workflow, head_sha=commit)
             run_id = found.id if found is not None else None
         if run_id is None:
-            import time
-
-            started = time.time() - 5
-            run_id = actions.dispatch_workflow(
-                forge, workflow, ref=ctx.tag, inputs={"ref": ctx.tag, "environment": "none"}
+            run_id = actions.start_run(
+                forge,
+                ctx.config,
+                ref=ctx.tag,
+                head_sha=commit,
+                environment="none",
+                poll=min(2.0, ctx.config.ci.poll),
             )
-            while run_id is None:
-                found = actions.find_run(
-                    forge,
-                    workflow,
-                    head_sha=commit,
-                    event="workflow_dispatch",
-                    created_after=started,
-                )
-                run_id = found.id if found is not None else None
-                if run_id is None:
-                    time.sleep(min(2.0, ctx.config.ci.poll))
         ctx.state.set("ci_run", int(run_id))
         _report.info(f"CI run {run_id} of {workflow} for {ctx.tag}")
         fault_point("build:ci-wait")

@@ -171,29 +171,17 @@ class PublishStep(Step):
                 "publish.via = 'github-actions' needs GitHub: no repository or no token",
                 hint=f"set [tool.relman.github] repo (or ci.repo) and ${ctx.config.github.token_env}",
             )
-        workflow = actions.workflow_id(ctx.config)
         with forge:
             run_id = ctx.state.get("ci_publish_run")
             if run_id is None:
-                import time
-
-                started = time.time() - 5
-                env = self._environment(ctx)
-                run_id = actions.dispatch_workflow(
-                    forge, workflow, ref=ctx.tag, inputs={"ref": ctx.tag, "environment": env}
+                run_id = actions.start_run(
+                    forge,
+                    ctx.config,
+                    ref=ctx.tag,
+                    head_sha=ctx.release_commit,
+                    environment=self._environment(ctx),
+                    poll=min(2.0, ctx.config.ci.poll),
                 )
-                commit = ctx.release_commit or ""
-                while run_id is None:
-                    found = actions.find_run(
-                        forge,
-                        workflow,
-                        head_sha=commit,
-                        event="workflow_dispatch",
-                        created_after=started,
-                    )
-                    run_id = found.id if found is not None else None
-                    if run_id is None:
-                        time.sleep(min(2.0, ctx.config.ci.poll))
                 ctx.state.set("ci_publish_run", int(run_id))
             run = actions.wait_for_run(
                 forge, int(run_id), poll=ctx.config.ci.poll, timeout=ctx.config.ci.timeout
