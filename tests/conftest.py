@@ -24,7 +24,9 @@ _REAL_HOME = Path(os.path.expanduser("~"))
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
     gnupg = home / ".gnupg"
     gnupg.mkdir(mode=0o700)
@@ -50,7 +52,22 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("UV_CACHE_DIR", str(_REAL_HOME / ".cache" / "uv"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(_REAL_HOME / ".cache"))
     monkeypatch.delenv("PYTHONPATH", raising=False)
-    return home
+    yield home
+    # a test that signed or verified with gpg started a gpg-agent for this GNUPGHOME:
+    # stop it, so no daemon outlives the test
+    _stop_gpg_agent(gnupg)
+
+
+def _stop_gpg_agent(gnupg: Path) -> None:
+    import shutil
+
+    if shutil.which("gpgconf") and any(gnupg.iterdir()):
+        subprocess.run(
+            ["gpgconf", "--kill", "all"],
+            env={**os.environ, "GNUPGHOME": str(gnupg)},
+            capture_output=True,
+            check=False,
+        )
 
 
 @pytest.fixture

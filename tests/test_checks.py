@@ -184,8 +184,13 @@ def test_git_warns_about_unpushed_commits_and_missing_upstream(tmp_path: Path) -
     report = run(repo.path, version="1.1.0", kind=None, only=["git"])
     (finding,) = report.findings
     assert finding.severity == "warning"
-    assert "no upstream" in finding.message
+    assert "has no remote" in finding.message
     assert report.ok
+    # with a remote but no upstream branch: the hint names the real remote
+    repo.git("remote", "add", "fork", str(tmp_path / "elsewhere.git"))
+    (finding,) = run(repo.path, version="1.1.0", kind=None, only=["git"]).findings
+    assert finding.message == "branch 'main' has no upstream branch"
+    assert (finding.hint or "").startswith("git push -u fork main")
 
 
 # -- version ------------------------------------------------------------------

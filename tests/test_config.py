@@ -187,3 +187,31 @@ def test_init_on_project_without_table(git_repo: GitRepo) -> None:
     again = run_relman("init", "--write", cwd=git_repo.path)
     assert again.returncode == 3
     assert (git_repo.path / "pyproject.toml").read_text() == new
+
+
+def test_without_a_remote_everyone_says_so(git_repo: GitRepo) -> None:
+    # a new project, committed locally and never pushed
+    git_repo.write(
+        {
+            "pyproject.toml": '[project]\nname = "fresh"\nversion = "0.1.0"\n',
+            "src/fresh/__init__.py": "",
+        }
+    )
+    git_repo.commit("init")
+    init = run_relman("init", cwd=git_repo.path)
+    assert init.returncode == 0, init.stderr
+    assert "remote" not in init.stdout
+    config = json.loads(run_relman("config", "--json", cwd=git_repo.path).stdout)
+    assert config["remote"]["origin"] == "default"
+    check = run_relman("check", "--only", "git", "--json", cwd=git_repo.path)
+    (finding,) = json.loads(check.stdout)["checks"][0]["findings"]
+    assert finding["message"].startswith("the repository has no remote")
+    assert "origin/main" not in finding["message"] + finding["hint"]
+    plan = run_relman("plan", "0.1.0", "--json", cwd=git_repo.path)
+    assert plan.returncode == 0, plan.stderr
+    steps = {s["name"]: s for s in json.loads(plan.stdout)["steps"]}
+    assert steps["push"]["status"] == "skipped"
+    assert "has no remote" in steps["push"]["reason"]
+    post = steps["post-release"]["actions"]
+    assert post[-1].startswith("not pushed: the repository has no remote")
+    assert not any(a.startswith("push ") for a in post)

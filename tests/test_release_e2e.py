@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -339,20 +338,17 @@ def test_demo_releases_and_installs_the_example(tmp_path: Path) -> None:
     assert summary["installed_version"] == summary["version"] == "1.1.0"
     assert summary["signing"].startswith(("gpg", "ssh"))
     project = Path(summary["project"])
+    if summary["gnupg_home"]:
+        # the throwaway GNUPGHOME is gone and no gpg-agent runs for it any more
+        assert not Path(summary["gnupg_home"]).exists()
+        agents = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        assert summary["gnupg_home"] not in agents
+        # the exported public key verifies the tag (in the test's own GNUPGHOME)
+        subprocess.run(["gpg", "--batch", "--import", summary["signing_key"]], check=True)
     verify = subprocess.run(
-        ["git", "tag", "-v", "v1.1.0"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            **os.environ,
-            **({"GNUPGHOME": summary["gnupg_home"]} if summary["gnupg_home"] else {}),
-        },
+        ["git", "tag", "-v", "v1.1.0"], cwd=project, capture_output=True, text=True, check=False
     )
     assert verify.returncode == 0, verify.stderr  # the tag's signature verifies
-    if summary["gnupg_home"]:
-        shutil.rmtree(summary["gnupg_home"], ignore_errors=True)
     assert any(Path(a).name.endswith(".whl") for a in summary["artifacts"])
     assert (Path(summary["index"]) / "simple" / "relman-demo-purelib").is_dir()
     assert Path(summary["changelog"]).is_file()

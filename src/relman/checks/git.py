@@ -69,11 +69,21 @@ def check_git(ctx: CheckContext) -> Iterator[Finding]:
     # in sync with the upstream remote
     if branch is not None:
         upstream = repo.upstream()
-        if upstream is None:
+        remotes = repo.remotes()
+        if upstream is None and not remotes:
+            yield check.finding(
+                "the repository has no remote: nothing to check the branch against, "
+                "and the release will not be pushed",
+                severity="warning",
+                hint="git remote add origin URL (then git push -u origin " + branch + ")",
+            )
+        elif upstream is None:
+            remote = config.remote if config.remote in remotes else remotes[0]
             yield check.finding(
                 f"branch {branch!r} has no upstream branch",
                 severity="warning",
-                hint=f"git branch --set-upstream-to={config.remote}/{branch}",
+                hint=f"git push -u {remote} {branch} (or git branch --set-upstream-to="
+                f"{remote}/{branch} if it is there already)",
             )
         else:
             ahead, behind = repo.ahead_behind("HEAD", upstream)

@@ -324,6 +324,7 @@ def demo(dest: Path | None, example: str) -> None:
     repo = made.repo
     repo.git("config", "user.name", "Demo Release Manager")
     repo.git("config", "user.email", "rm@example.org")
+    previous_gnupg = os.environ.get("GNUPGHOME")
     signing, gnupg_home = _throwaway_signing(repo, base / "keys")
     overrides: dict[str, Any] = {"publish": {"local-dir": str(base / "index")}}
     if not signing:
@@ -333,7 +334,16 @@ def demo(dest: Path | None, example: str) -> None:
     version = made.version.removesuffix(".dev0")
     message(f"releasing {config.name} {version} (signing: {signing or 'none'})")
     ctx = open_context(config, repo, version, yes=True)
-    outcomes = _run(ctx)
+    try:
+        outcomes = _run(ctx)
+        public_key = None
+        if gnupg_home:
+            public_key = base / "keys" / "demo-signing-key.asc"
+            _export_public_key(Path(gnupg_home), public_key)
+    except BaseException:
+        if gnupg_home:
+            _drop_throwaway_gpg(Path(gnupg_home), previous_gnupg)
+        raise
     installed = ctx.state.step("install-check").get("installed")
     summary: dict[str, Any] = {
         "project": str(project),
@@ -341,7 +351,8 @@ def demo(dest: Path | None, example: str) -> None:
         "installed_version": installed,
         "tag": ctx.tag,
         "signing": signing or "none",
-        "gnupg_home": gnupg_home,
+        "gnupg_home": gnupg_home,  # removed when the demo ends, its gpg-agent stopped
+        "signing_key": str(public_key) if public_key else None,
         "artifacts": [str(p) for p in ctx.artifacts()],
         "dist": str(ctx.dist_dir),
         "index": str(base / "index"),
@@ -357,6 +368,8 @@ def demo(dest: Path | None, example: str) -> None:
         echo(f"relman demo: released {config.name} {version} and installed it back: {installed}")
         echo(f"  project:    {project}")
         echo(f"  tag:        {ctx.tag} (signed: {signing or 'no'})")
+        if public_key:
+            echo(f"  key:        {public_key}  (gpg --import it to verify the tag)")
         for n in summary["notes"]:
             echo(f"  notes:      {n}")
         if summary["changelog"]:
@@ -372,4 +385,41 @@ def demo(dest: Path | None, example: str) -> None:
         if skipped:
             echo("  skipped:    " + "; ".join(f"{p.name} ({p.reason})" for p in skipped))
 
-    emit(summary, render)
+    try:
+        emit(summary, render)
+    finally:
+        if gnupg_home:
+            _drop_throwaway_gpg(Path(gnupg_home), previous_gnupg)
+
+
+def _export_public_key(gnupg: Path, dest: Path) -> None:
+    """The throwaway key's public half, so the demo tag stays verifiable after cleanup."""
+    from relman import _proc
+
+    out = _proc.run(
+        ["gpg", "--batch", "--armor", "--export", "demo@example.org"],
+        cwd=dest.parent,
+        env={**os.environ, "GNUPGHOME": str(gnupg)},
+    )
+    dest.write_text(out.stdout, encoding="utf-8")
+
+
+def _drop_throwaway_gpg(gnupg: Path, previous: str | None) -> None:
+    """Stop the gpg-agent the demo's key started and remove its GNUPGHOME."""
+    from relman import _proc
+    from relman.errors import CommandError
+
+    if shutil.which("gpgconf"):
+        try:
+            _proc.run(
+                ["gpgconf", "--kill", "all"],
+                cwd=gnupg.parent,
+                env={**os.environ, "GNUPGHOME": str(gnupg)},
+            )
+        except CommandError as exc:
+            message(f"warning: could not stop the demo's gpg-agent: {exc.message}")
+    shutil.rmtree(gnupg, ignore_errors=True)
+    if previous is None:
+        os.environ.pop("GNUPGHOME", None)
+    else:
+        os.environ["GNUPGHOME"] = previous

@@ -273,6 +273,8 @@ def detected_table(config: Any) -> dict[str, Any]:
     for key, _type, _default, _doc in config_fields():
         if key not in _INIT_KEYS and config.origins.get(key) != "detected":
             continue
+        if key == "remote" and config.origins.get(key) != "detected":
+            continue  # no remote to detect: `config` says default, and so does init
         value: Any = plain
         for part in key.replace("-", "_").split("."):
             value = value[part]

@@ -28,7 +28,9 @@ __all__ = [
 
 class PostReleaseStep(Step):
     name = "post-release"
-    description = "next development version and notes file, committed and pushed"
+    description = (
+        "next development version and notes file, committed (and pushed when the release is)"
+    )
     kinds = frozenset({"alpha", "beta", "rc", "final", "bug-fix", "security"})
 
     def _dev_version(self, ctx: Context) -> str:
@@ -103,7 +105,10 @@ class PostReleaseStep(Step):
         if starts:
             actions.append(f"start {starts}")
         actions.append(f"commit '{self._message(ctx)}'")
-        if not PushStep().skip_reason(ctx):
+        not_pushed = PushStep().skip_reason(ctx)
+        if not_pushed:
+            actions.append(f"not pushed: {not_pushed}")
+        else:
             actions.append(f"push {ctx.branch} to {ctx.config.remote}")
         return actions
 
@@ -125,7 +130,12 @@ class PostReleaseStep(Step):
         if self._committed(ctx) is None:
             self._commit(ctx)
         fault_point(f"{self.name}:pushing")
-        if not PushStep().skip_reason(ctx):
+        not_pushed = PushStep().skip_reason(ctx)
+        if not_pushed:
+            from relman import _report
+
+            _report.info(f"  committed on {ctx.branch}, not pushed ({not_pushed})")
+        else:
             ctx.repo.push(ctx.config.remote, [f"refs/heads/{ctx.branch}:refs/heads/{ctx.branch}"])
 
     def _commit(self, ctx: Context) -> None:

@@ -68,8 +68,11 @@ class PushStep(Step):
     def skip_reason(self, ctx: Context) -> str | None:
         if not ctx.config.release.push:
             return "disabled: [tool.relman.release] push = false"
-        if ctx.config.remote not in ctx.repo.remotes():
-            return f"no remote named {ctx.config.remote!r}"
+        remotes = ctx.repo.remotes()
+        if not remotes:
+            return "the repository has no remote (git remote add origin URL to push)"
+        if ctx.config.remote not in remotes:
+            return f"no remote named {ctx.config.remote!r} (remotes: {', '.join(remotes)})"
         return None
 
     def is_done(self, ctx: Context) -> bool:
