@@ -102,6 +102,16 @@ def test_generated_workflow_passes_actionlint_zizmor_and_the_schema(
         from relman.project import load_config
 
         assert built == project_matrix(load_config(proj)).identifiers
+        checkouts = [
+            st
+            for job in jobs.values()
+            for st in job["steps"]
+            if st.get("uses", "").startswith("actions/checkout@")
+        ]
+        if kind == "numpy":
+            assert all(st["with"]["repository"] == "numpy/numpy" for st in checkouts)
+        else:
+            assert all("repository" not in st["with"] for st in checkouts)
         if kind == "numpy":
             assert {r["runner"] for r in include} >= {"ubuntu-24.04-arm", "windows-11-arm"}
             assert "cp314t-win_amd64" in built

@@ -28,6 +28,13 @@ name = "numpy"
 version = "2.4.0"
 requires-python = ">=3.11"
 
+# the workflow lives in a separate repository, as numpy-release does
+[tool.relman.github]
+repo = "numpy/numpy"
+
+[tool.relman.ci]
+repo = "numpy/numpy-release"
+
 [tool.cibuildwheel]
 skip = ["*_i686", "*_ppc64le", "*_s390x", "*_universal2", "pp*", "*-musllinux_aarch64"]
 """

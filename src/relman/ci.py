@@ -108,6 +108,7 @@ def render_workflow(
     publish_on_tag: bool = False,
     package_dir: str = ".",
     test_upload_url: str,
+    checkout_repo: str | None = None,
 ) -> str:
     """The workflow text for a project; the same inputs always give the same bytes."""
     import jinja2
@@ -140,6 +141,7 @@ def render_workflow(
         patterns=file_patterns(dist_name, matrix.identifiers),
         publish_condition=condition,
         test_upload_url=test_upload_url,
+        checkout_repo=checkout_repo,
     )
     return re.sub(r"\n{3,}", "\n\n", text)
 
@@ -232,6 +234,12 @@ def workflow_for(config: Config, matrix: Matrix | None = None) -> str:
         publish_on_tag=config.ci.publish_on_tag,
         package_dir=_package_dir(config),
         test_upload_url=upload_url_for("testpypi"),
+        # a workflow kept in a separate repository (numpy-release) builds the project's
+        checkout_repo=(
+            config.github.repo
+            if config.ci.repo and config.github.repo and config.ci.repo != config.github.repo
+            else None
+        ),
     )
 
 
