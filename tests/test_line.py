@@ -87,6 +87,7 @@ def test_two_part_scheme_is_kept(git_repo: GitRepo) -> None:
     assert data["last_release"]["tag"] == "26.2"
     assert data["next"]["minor"] == "26.3"
     assert data["next"]["final"] == "26.3"
+    assert data["next"]["bug-fix"] == "26.2.1"  # pip makes its bug-fixes from main
     config = load_config(g.path)
     line = release_line(config, Repo(g.path))
     assert line.scheme.parts == 2
@@ -107,6 +108,26 @@ def test_three_part_version_in_a_two_part_project_is_refused(git_repo: GitRepo) 
     assert "two" in out.stderr and "27.0" in out.stderr
     assert (g.path / "pyproject.toml").read_text() == before
     assert run_relman("version", "set", "27.0.0", "--force", cwd=g.path).returncode == 0
+
+
+def test_git_derived_version_cannot_be_set(git_repo: GitRepo) -> None:
+    """attrs' shape since hatch-vcs: the version is the tag."""
+    git_repo.commit(
+        "start",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
+            'build-backend = "hatchling.build"\n[project]\nname = "attrsish"\n'
+            'dynamic = ["version"]\n[tool.hatch.version]\nsource = "vcs"\n',
+            "src/attrsish/__init__.py": "",
+        },
+    )
+    git_repo.tag("25.1.0", "25.1.0")
+    git_repo.commit("work")
+    out = run_relman("version", "set", "25.2.0", cwd=git_repo.path)
+    assert out.returncode == 2
+    assert "comes from git (hatch-vcs)" in out.stderr
+    shown = json.loads(run_relman("version", "show", "--json", cwd=git_repo.path).stdout)
+    assert shown["version"].startswith("25.1.1.dev1+g")
 
 
 def test_bug_fix_from_main_passes_the_version_check(git_repo: GitRepo) -> None:
@@ -141,3 +162,73 @@ def test_setuptools_scm_version_is_computed(git_repo: GitRepo) -> None:
     assert status["last_release"]["tag"] == "8.2.0"
     check = run_relman("check", "--only", "version", "--json", cwd=g.path)
     assert json.loads(check.stdout)["version"] == "8.2.1"
+
+
+SPHINX_INIT = """\
+__version__: Final = '{version}'
+__display_version__: Final = __version__  # used for command line version
+
+version_info: Final = {info}
+
+package_dir = path.abspath(path.dirname(__file__))
+
+_in_development = {dev}
+"""
+
+
+def test_sphinx_development_marker(git_repo: GitRepo) -> None:
+    """Sphinx: version_info and _in_development beside __version__ (9.1.0 -> 9.1.1)."""
+    g = git_repo
+
+    def init(version: str, info: str, dev: bool) -> dict[str, str]:
+        return {"sphinx/__init__.py": SPHINX_INIT.format(version=version, info=info, dev=dev)}
+
+    g.commit(
+        "start",
+        {
+            "pyproject.toml": '[project]\nname = "Sphinx"\ndynamic = ["version"]\n'
+            '[tool.flit.module]\nname = "sphinx"\n',
+            **init("9.0.4", "(9, 0, 4, 'final', 0)", False),
+        },
+    )
+    g.tag("v9.0.4", "9.0.4")
+    g.commit("Bump version", init("9.1.0", "(9, 1, 0, 'beta', 0)", True))
+    shown = json.loads(run_relman("version", "show", "--json", cwd=g.path).stdout)
+    assert shown["version"] == "9.1.0.dev0"
+    # a release candidate of the release in development is not going backwards
+    out = run_relman("version", "set", "9.1.0rc1", cwd=g.path)
+    assert out.returncode == 0, out.stderr
+    text = (g.path / "sphinx" / "__init__.py").read_text()
+    assert "__version__: Final = '9.1.0rc1'" in text
+    assert "version_info: Final = (9, 1, 0, 'candidate', 1)" in text
+    assert "_in_development = False" in text
+    run_relman("version", "set", "9.1.0", "--force", cwd=g.path)
+    g.commit("Bump to 9.1.0 final")
+    g.tag("v9.1.0", "9.1.0")
+    config = load_config(g.path)
+    # learned: after 9.0.4 Sphinx went on to develop 9.1.0 on master
+    dev = dev_version_after(config, Repo(g.path), "9.1.0", on_main=True)
+    assert dev == "9.2.0.dev0"
+    assert run_relman("version", "set", "9.1.1.dev0", cwd=g.path).returncode == 0
+    text = (g.path / "sphinx" / "__init__.py").read_text()
+    assert "__version__: Final = '9.1.1'" in text
+    assert "version_info: Final = (9, 1, 1, 'beta', 0)" in text
+    assert "_in_development = True" in text
+
+
+def test_scipy_version_utils_is_a_source(git_repo: GitRepo) -> None:
+    """SciPy 1.11: tools/version_utils.py (ISRELEASED) beside meson.build."""
+    utils = "MAJOR = 1\nMINOR = 11\nMICRO = 1\nISRELEASED = False\nVERSION = '%d.%d.%d' % (MAJOR, MINOR, MICRO)\n"
+    git_repo.commit(
+        "start",
+        {
+            "pyproject.toml": '[build-system]\nbuild-backend = "mesonpy"\n'
+            '[project]\nname = "scipy"\ndynamic = ["version"]\n',
+            "meson.build": "project(\n  'SciPy',\n  'c',\n  version: '1.11.1.dev0',\n)\n",
+            "tools/version_utils.py": utils,
+        },
+    )
+    out = run_relman("version", "set", "1.11.1", cwd=git_repo.path)
+    assert out.returncode == 0, out.stderr
+    assert "version: '1.11.1'" in (git_repo.path / "meson.build").read_text()
+    assert "ISRELEASED = True" in (git_repo.path / "tools" / "version_utils.py").read_text()

@@ -293,3 +293,27 @@ def test_cpython_shaped_alpha_release(git_repo) -> None:
     notes = (path / "Misc" / "NEWS.d" / "3.15.0a3.rst").read_text()
     assert ".. gh-issue: 123456" in notes and "json" in notes
     assert not list((path / "Misc" / "NEWS.d" / "next" / "Library").glob("*.rst"))
+
+
+def test_cpython_with_setup_py_is_not_a_package(git_repo) -> None:
+    """CPython 3.11 and older keep a setup.py at the root; it is not a package to publish."""
+    git_repo.commit(
+        "init",
+        {
+            "Include/patchlevel.h": PATCHLEVEL,
+            "setup.py": "# Autodetecting setup.py script for building the Python extensions\n",
+            "Misc/NEWS.d/next/Library/2026-11-20-10-00-00.gh-issue-123456.AbCd12.rst": (
+                "Fix a thing in :mod:`json`.\n"
+            ),
+        },
+    )
+    git_repo.tag("v3.15.0a2", "Python 3.15.0a2")
+    git_repo.commit("more work", {"Lib/json.py": "# fixed\n"})
+    out = run_relman(
+        "plan", "3.15.0a3", "--json", cwd=git_repo.path, env={"RELMAN_RELEASE_SIGN": "none"}
+    )
+    steps = {s["name"]: s for s in json.loads(out.stdout)["steps"]}
+    for name in ("build", "verify", "publish", "install-check"):
+        assert steps[name]["status"] == "skipped", steps[name]
+        assert "not a Python package" in steps[name]["reason"]
+    assert steps["version"]["status"] == "pending"

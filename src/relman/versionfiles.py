@@ -8,7 +8,9 @@ pyproject       ``[project] version`` in pyproject.toml (edited with tomlkit:
                 formatting, comments and key order survive)
 python          ``__version__ = "..."`` (or ``version = "..."``, annotated or not) in a
                 module; a ``version_info``/``VERSION`` tuple next to it that spells
-                the old version (``(9, 0, 4, 'final', 0)``) follows
+                the old version (``(9, 0, 4, 'final', 0)``) follows; Sphinx's
+                ``_in_development = True`` makes ``'9.1.1'`` mean 9.1.1.dev0 (a
+                release sets it False and the tuple final, the next cycle back)
 setup           NumPy-era setup.py constants: ``MAJOR``, ``MINOR``, ``MICRO``,
                 ``ISRELEASED`` and ``VERSION = '%d.%d.%drc1' % (...)``; a
                 ``.dev0`` version is written as ``ISRELEASED = False``
@@ -238,16 +240,61 @@ def _python_pattern(text: str) -> tuple[re.Pattern[str], str]:
     return _PY["version"], "__version__ = '...' (or version = '...')"
 
 
+# Sphinx: `_in_development = True` beside `__version__ = '9.1.1'` means 9.1.1 is being
+# developed (9.1.1.dev0); a release sets it False, the next cycle back to True
+_IN_DEV = re.compile(r"^(?P<lhs>_in_development[ \t]*=[ \t]*)(?P<value>True|False)\b", re.M)
+
+
 def _read_python(text: str, source: VersionFile) -> str:
     pattern, what = _python_pattern(text)
-    return _one(pattern, text, what).group("version")
+    version = _one(pattern, text, what).group("version")
+    flag = _IN_DEV.search(text)
+    if flag and flag.group("value") == "True":
+        from relman.versioning import normalize_or_suggest
+
+        normalized = normalize_or_suggest(version)
+        if normalized and not Version(normalized).is_devrelease:
+            return f"{normalized}.dev0"
+    return version
 
 
 def _write_python(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
     pattern, what = _python_pattern(text)
     old = _one(pattern, text, what).group("version")
+    if _IN_DEV.search(text):
+        return _write_in_development(text, pattern, what, version)
     text = _sub_one(pattern, text, lambda m: _replace_group(m, "version", version), what)
     return _write_version_tuple(text, old, version)
+
+
+def _write_in_development(text: str, pattern: re.Pattern[str], what: str, version: str) -> str:
+    """Sphinx's shape: the version, ``version_info`` and ``_in_development`` together."""
+    v = Version(version)
+    developing = v.is_devrelease
+    if developing and (v.dev != 0 or v.pre is not None or v.post is not None):
+        raise _Problem(
+            f"expresses development as _in_development = True (X.Y.Z.dev0), not {version}"
+        )
+    shown = v.base_version if developing else version
+    text = _sub_one(pattern, text, lambda m: _replace_group(m, "version", shown), what)
+    text = _set_value(_IN_DEV, text, "True" if developing else "False", "_in_development")
+    matches = list(_TUPLE.finditer(text))
+    if len(matches) == 1 and matches[0].group("level") is not None:
+        m = matches[0]
+        size = len(m.group("nums").split(","))
+        rc_name = "rc" if m.group("lname") == "rc" else "candidate"
+        q = m.group("q") or "'"
+        if developing:
+            nums = tuple(str(n) for n in (*v.release, 0, 0, 0)[:size])
+            values = (*nums, "beta", "0")
+        else:
+            found = _tuple_of(version, size, True, rc_name)
+            if found is None:
+                return text
+            values = found
+        body = ", ".join(values[:size]) + f", {q}{values[-2]}{q}, {values[-1]}"
+        text = text[: m.start()] + f"{m.group('lhs')}({body})" + text[m.end() :]
+    return text
 
 
 # `version_info = (9, 0, 4, 'final', 0)` (Sphinx, Django) or `VERSION = (1, 2, 3)` next
@@ -952,6 +999,10 @@ def detect_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[Versio
     setup = project_dir / "setup.py"
     if setup.is_file() and _looks_like_setup(_text_of(setup)):
         add(setup, "setup")
+    # SciPy 1.9-1.14: MAJOR/MINOR/MICRO/ISRELEASED in tools/version_utils.py beside meson.build
+    tools = project_dir / "tools" / "version_utils.py"
+    if tools.is_file() and _looks_like_setup(_text_of(tools)):
+        add(tools, "setup")
     meson = project_dir / "meson.build"
     if meson.is_file():
         try:

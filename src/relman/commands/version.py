@@ -201,16 +201,17 @@ def _apply(config: Config, repo: Repo, new_version: str, force: bool, commit: bo
     from relman.versionfiles import diff_changes, dynamic_backend, plan_version_change
 
     state = get_state()
+    dynamic = dynamic_backend(config.pyproject, config.project_dir)
+    if dynamic and not config.version.files:
+        raise UsageError(
+            f"the version comes from git ({dynamic}): no file holds it, so none can be set",
+            hint=f"the tag is the version: tag the release as {config.tag_for(new_version)} "
+            "(`relman release VERSION` does)",
+        )
     target = str(check_new_version(config, repo, new_version, force=force))
     changes = plan_version_change(config, target)
     rel = [p.relative_to(config.project_dir).as_posix() for p in sorted(changes)]
     if not changes:
-        dynamic = dynamic_backend(config.pyproject, config.project_dir)
-        if dynamic:
-            raise NothingToDo(
-                f"the version is dynamic ({dynamic}): no file holds it, the tag is the version",
-                hint=f"tag the release as {config.tag_for(target)}",
-            )
         raise NothingToDo(f"every source already holds {target}")
     if state.dry_run:
         diff = diff_changes(config, changes)

@@ -112,10 +112,23 @@ class ReleaseLine:
             and last.version.is_prerelease
             and self.last_reachable
             and tree.is_devrelease
-            and Version(tree.base_version) > Version(last.version.base_version)
+            and tree.pre is None
+            and Version(tree.base_version) >= Version(last.version.base_version)
         ):
             # pre-releases of X.Y made from a tree already developing the next version
-            # (packaging: 26.0rc3 from a main at 26.1.dev1): the next continues them
+            # (packaging: 26.0rc3 from a main at 26.1.dev1; pip: 24.1b2 from 24.1.dev1):
+            # the next continues them
+            return next_in_scheme(last.version, kind, self.scheme, pending=False)
+        if (
+            kind == "micro"
+            and last is not None
+            and not last.version.is_prerelease
+            and tree.is_devrelease
+            and (*tree.release, 0, 0)[2] == 0
+            and (*last.version.release, 0)[:2] < (*tree.release, 0)[:2]
+        ):
+            # the tree develops the next minor: the next bug-fix is the last release's
+            # (pip releases 26.2.1 from a main at 26.3.dev0)
             return next_in_scheme(last.version, kind, self.scheme, pending=False)
         return next_in_scheme(self.version, kind, self.scheme, pending=self.pending)
 

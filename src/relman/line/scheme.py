@@ -28,6 +28,7 @@ order:
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -57,6 +58,8 @@ class Scheme:
     parts: int = 3
     calver: bool = False
     year: int = 0
+    #: CalVer: the minor number of a year's first release (attrs 26.1.0: 1; pip 26.0: 0)
+    first_minor: int = 0
 
 
 def learn_scheme(version: Version | None, tags: list[ReleaseTag], year: int = 0) -> Scheme:
@@ -72,7 +75,11 @@ def learn_scheme(version: Version | None, tags: list[ReleaseTag], year: int = 0)
         parts = 3
     majors = [v.release[0] for v in recent] + ([version.release[0]] if version else [])
     calver = bool(majors) and year > 0 and all(15 <= m <= year + 1 for m in majors[-3:])
-    return Scheme(parts=parts, calver=calver, year=year)
+    firsts = [
+        (*b.release, 0)[1] for a, b in itertools.pairwise(finals) if b.release[0] > a.release[0]
+    ]
+    first_minor = 1 if firsts and firsts.count(1) > firsts.count(0) else 0
+    return Scheme(parts=parts, calver=calver, year=year, first_minor=first_minor)
 
 
 def head_year(repo: Repo) -> int:
@@ -121,7 +128,7 @@ def next_in_scheme(current: str | Version, kind: str, scheme: Scheme, *, pending
     if kind == "major" and scheme.calver and scheme.year > v.release[0]:
         in_progress = v.pre is not None or (v.dev is not None and v.post is None)
         if not in_progress or v.release[1:] != (0,) * (len(v.release) - 1):
-            return _reshape(f"{scheme.year}.0.0", scheme)
+            return _reshape(f"{scheme.year}.{scheme.first_minor}.0", scheme)
     return _reshape(next_version(v, kind), scheme)
 
 
@@ -261,6 +268,8 @@ def learned_after(
         if not is_pre and dev.is_devrelease:
             dev = Version(f"{dev.base_version}.dev0")  # the counter is not part of the scheme
         template = derive_template(tag.version, dev)
+        if template and template.startswith("{major+1}") and tag.version.release[0] >= 15:
+            continue  # a CalVer year change, not the project's usual step
         if template is not None and (on_main or "{micro+" in template):
             # a maintenance branch never moves on to the next minor or major
             return template, tag.name

@@ -193,7 +193,13 @@ class Context:
     @property
     def packaged(self) -> bool:
         """The project builds as a Python package (pyproject.toml, setup.py or setup.cfg)."""
+        from relman.config import _is_cpython
+
         root = self.config.project_dir
+        if _is_cpython(root):
+            # CPython 3.11 and older have a setup.py at the root: it builds modules, it is
+            # not a package to publish
+            return False
         return any((root / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg"))
 
     def source_only(self) -> bool:
