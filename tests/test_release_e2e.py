@@ -196,6 +196,11 @@ def test_full_signed_release_of_purelib(example_repo, gpg_key: str) -> None:
     assert "wrap_words" in outbox.read_text()
     dist = path / ".git" / "relman" / "1.1.0" / "dist"
     assert (dist / "SHA256SUMS").is_file()
+    # `relman inspect` without arguments finds the release's files in the git directory
+    inspected = run_relman("inspect", cwd=path)
+    assert inspected.returncode == 0, inspected.stdout + inspected.stderr
+    assert f"inspecting the files of the last release, in {dist}" in inspected.stderr
+    assert "relman_demo_purelib-1.1.0-py3-none-any.whl" in inspected.stdout
     # a second run finds everything done and changes nothing
     env = {"RELMAN_PUBLISH_LOCAL_DIR": str(demo.path.parent / "index")}
     again = run_relman("release", "1.1.0", "--yes", cwd=path, env=env)

@@ -16,7 +16,7 @@ from relman.project import load_config
 from relman.venv import create_env, isolated_environ
 from relman.verify import extract_sdist, verify_artifacts
 from tests.conftest import BuiltExample
-from tests.helpers import run_relman, snapshot
+from tests.helpers import GitRepo, run_relman, snapshot
 from tests.test_artifacts import rewrite_sdist
 
 # -- malicious archives (fast) -------------------------------------------------------
@@ -286,3 +286,72 @@ def test_without_tests_the_import_and_version_are_checked(git_repo, tmp_path: Pa
     assert result.status == "pass"
     assert result.detail == "imports tiny_thing 0.1 (no tests installed)"
     assert [s.step for s in result.steps] == ["install", "check"]
+
+
+def _plain_wheel(dest: Path, name: str, version: str) -> Path:
+    """A pure-Python wheel of one module package, written as the wheel spec lays it out."""
+    import base64
+    import hashlib
+    import zipfile
+
+    files = {
+        f"{name}/__init__.py": f'__version__ = "{version}"\n',
+        f"{name}-{version}.dist-info/METADATA": (
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        ),
+        f"{name}-{version}.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    record.append(f"{name}-{version}.dist-info/RECORD,,")
+    files[f"{name}-{version}.dist-info/RECORD"] = "\n".join(record) + "\n"
+    wheel = dest / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+    return wheel
+
+
+@pytest.mark.slow
+def test_top_level_tests_run_against_the_installed_wheel(tmp_path: Path) -> None:
+    # a hatchling-style project keeping its tests in a top-level tests/ folder (not
+    # installed), with no test-command: the tests are copied next to the environment
+    # and run against the installed package, as SciPy and NumPy test their wheels
+    repo = GitRepo(tmp_path / "proj")
+    repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[project]\nname = "toppy"\nversion = "0.1.0"\n',
+            "src/toppy/__init__.py": '__version__ = "0.1.0"\n',
+            "tests/test_installed.py": (
+                "import toppy\n\n\n"
+                "def test_the_installed_package_is_tested():\n"
+                f"    assert not toppy.__file__.startswith({str(repo.path)!r})\n"
+                "    assert 'site-packages' in toppy.__file__\n"
+            ),
+        },
+    )
+    (tmp_path / "dist").mkdir()
+    wheel = _plain_wheel(tmp_path / "dist", "toppy", "0.1.0")
+    config = load_config(repo.path)
+    report = verify_artifacts(config, [wheel], version="0.1.0", logdir=tmp_path / "logs")
+    (result,) = report.results
+    assert result.status == "pass", result.detail
+    assert result.detail == "python -m pytest -q -p no:cacheprovider tests passed"
+    test_log = next(s.log for s in result.steps if s.step == "test")
+    assert test_log is not None and "1 passed" in test_log.read_text()
+    # without pytest in the environment: the result says how to run them
+    pyproject = repo.path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.relman.build]\ntest-requires = []\n")
+    report = verify_artifacts(
+        load_config(repo.path), [wheel], version="0.1.0", logdir=tmp_path / "l2"
+    )
+    (result,) = report.results
+    assert result.status == "pass"
+    assert "tests/ needs pytest: add it to build.test-requires, or set build.test-command" in (
+        result.detail
+    )

@@ -19,8 +19,12 @@ verified in parallel. Nothing is written outside a temporary folder and
 ``logdir``.
 
 The test command is ``[tool.relman.build] test-command``; without one it is
-``python -m pytest --pyargs <package>`` when the package installs its tests,
-and only the import and version check otherwise.
+``python -m pytest --pyargs <package>`` when the package installs its tests;
+else, when the project keeps its tests in a top-level ``tests/`` folder, that
+folder is copied next to (not into) the environment and run with pytest
+against the installed package, as SciPy and NumPy test installed wheels; and
+only the import and version check otherwise (the result says how to run the
+tests when pytest is missing).
 """
 
 from __future__ import annotations
@@ -247,6 +251,25 @@ def _test_command(config: Config, with_tests: Sequence[str]) -> list[str] | None
     return None
 
 
+def _copied_tests(config: Config, env: Env, workdir: Path) -> list[str] | None:
+    """Copy the top-level tests/ folder into ``workdir`` and return the pytest command.
+
+    The tests then import the installed package, not the source tree (SciPy and
+    NumPy test their installed wheels this way); None when pytest is not installed.
+    """
+    import shutil
+
+    probe = env.run("python", "-c", "import pytest", cwd=workdir, check=False, what="pytest")
+    if probe.returncode != 0:
+        return None
+    shutil.copytree(
+        config.project_dir / "tests",
+        workdir / "tests",
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+    )
+    return ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+
+
 def _check_and_test(
     config: Config, env: Env, run: _Run, kind: str, version: str, workdir: Path
 ) -> ArtifactResult:
@@ -278,12 +301,19 @@ def _check_and_test(
     if not step.ok:
         return run.failed(kind, step, "the installed package is broken")
     command = _test_command(config, found["tests"])
+    if command is None and (config.project_dir / "tests").is_dir():
+        command = _copied_tests(config, env, workdir)
     if command is None:
+        hint = (
+            "; tests/ needs pytest: add it to build.test-requires, or set build.test-command"
+            if (config.project_dir / "tests").is_dir()
+            else ""
+        )
         return ArtifactResult(
             run.artifact.name,
             kind,
             "pass",
-            f"imports {', '.join(found['packages'])} {version} (no tests installed)",
+            f"imports {', '.join(found['packages'])} {version} (no tests installed{hint})",
             tuple(run.steps),
             None,
         )

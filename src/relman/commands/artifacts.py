@@ -37,7 +37,9 @@ def _artifacts_from(config: Config | None, paths: tuple[Path, ...]) -> list[Path
 
     if not paths:
         assert config is not None
-        return artifact_files((config.project_dir / config.build.outdir).resolve())
+        outdir = (config.project_dir / config.build.outdir).resolve()
+        found = artifact_files(outdir) if outdir.is_dir() else []
+        return found or _last_release_files(config) or artifact_files(outdir)
     files: list[Path] = []
     for path in paths:
         path = path.resolve()
@@ -52,6 +54,24 @@ def _artifacts_from(config: Config | None, paths: tuple[Path, ...]) -> list[Path
             hint="pass the dist folder or the .tar.gz/.whl files",
         )
     return files
+
+
+def _last_release_files(config: Config) -> list[Path]:
+    """The artifacts of the most recent `relman release`, kept in the git directory."""
+    from relman.artifacts import artifact_files
+    from relman.errors import NotARepository
+    from relman.git import find_repo
+
+    try:
+        state_dir = find_repo(config.project_dir).git_dir / "relman"
+    except NotARepository:
+        return []
+    dists = [d for d in state_dir.glob("*/dist") if artifact_files(d)]
+    if not dists:
+        return []
+    newest = max(dists, key=lambda d: d.stat().st_mtime)
+    message(f"inspecting the files of the last release, in {newest}")
+    return artifact_files(newest)
 
 
 def _release_version(paths: list[Path], given: str | None) -> str:
