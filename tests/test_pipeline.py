@@ -157,17 +157,19 @@ def test_gate_without_terminal_fails_unless_yes(purelib: DemoRepo, gpg_key: str)
 def test_second_run_is_refused_while_one_holds_the_lock(purelib: DemoRepo) -> None:
     import fcntl
 
-    lock = purelib.path / ".git" / "relman" / "1.1.0.lock"
-    lock.parent.mkdir(parents=True)
+    lock = purelib.path / ".git" / "relman.lock"
     with lock.open("w") as fh:
-        fh.write("pid 4242")
+        fh.write("pid 4242: relman release 1.1.0rc1")
         fh.flush()
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         out = run_relman(
             "release", "1.1.0", "--yes", cwd=purelib.path, env={"RELMAN_RELEASE_SIGN": "none"}
         )
     assert out.returncode == 2
-    assert "another relman run is working on this release (pid 4242)" in out.stderr
+    assert (
+        "another relman run is changing this repository (pid 4242: relman release 1.1.0rc1)"
+        in out.stderr
+    )
 
 
 def _git(path: Path, *args: str) -> str:

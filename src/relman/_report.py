@@ -3,7 +3,8 @@
 The library never prints: it calls :func:`info`, :func:`warn`, :func:`debug`
 and :func:`progress`, which go to the reporter the CLI installs with
 :func:`use_reporter`. Without one, messages are dropped, so the library is
-quiet when used from Python.
+quiet when used from Python. Every message is redacted on the way
+(:func:`relman._redact.text`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Protocol
+
+from relman import _redact
 
 __all__ = ["Progress", "Reporter", "debug", "info", "progress", "use_reporter", "warn"]
 
@@ -57,15 +60,15 @@ def use_reporter(reporter: Reporter) -> Iterator[None]:
 
 
 def info(text: str) -> None:
-    _reporter.get().message("info", text)
+    _reporter.get().message("info", _redact.text(text))
 
 
 def warn(text: str) -> None:
-    _reporter.get().message("warning", text)
+    _reporter.get().message("warning", _redact.text(text))
 
 
 def debug(text: str) -> None:
-    _reporter.get().message("debug", text)
+    _reporter.get().message("debug", _redact.text(text))
 
 
 def progress(

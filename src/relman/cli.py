@@ -146,16 +146,33 @@ def cli() -> None:
 
     Exit codes: 0 ok, 1 a check failed, 2 usage or configuration error,
     3 nothing to do, 4 an external command failed, 5 a remote service
-    failed, 130 interrupted.
+    failed, 130 interrupted (Ctrl-C or SIGTERM).
     """
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the run stops where it is and resumes later."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _handle_sigterm() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `relman` command; returns the exit code."""
-    from relman import _report
+    from relman import _redact, _report
     from relman.errors import EXIT_INTERRUPTED, EXIT_USAGE, RelmanError
 
     args = list(sys.argv[1:] if argv is None else argv)
+    _handle_sigterm()
     state = State()
     debug = os.environ.get("RELMAN_DEBUG", "") not in ("", "0")
     try:
@@ -167,12 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        click.echo(f"error: {exc.message}", err=True)
+        click.echo(f"error: {_redact.text(exc.message)}", err=True)
         if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
+            click.echo(f"hint: {_redact.text(exc.hint)}", err=True)
         return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("error: interrupted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        terminated = isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated)
+        click.echo("error: terminated (SIGTERM)" if terminated else "error: interrupted", err=True)
         if args and args[0] == "release":
             click.echo(
                 "hint: `relman release --resume` continues where it stopped "

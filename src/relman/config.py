@@ -115,10 +115,15 @@ def _meta(
     return {"doc": doc, "choices": choices, "detect": detect, "check": check}
 
 
-def _check_pattern(value: str) -> str | None:
-    if "{version}" not in value:
-        return "must contain {version}"
-    return None
+# sample values of the fields templates get: numbers where relman passes numbers
+_SAMPLES: dict[str, Any] = {
+    "version": "1.2.0",
+    "name": "project",
+    "dev_version": "1.3.0.dev0",
+    "major": 1,
+    "minor": 2,
+    "number": 1234,
+}
 
 
 def _check_dev_template(value: str) -> str | None:
@@ -134,10 +139,42 @@ def _check_dev_template(value: str) -> str | None:
     return None
 
 
-def _check_branch_pattern(value: str) -> str | None:
-    if "{major}" not in value or "{minor}" not in value:
-        return "must contain {major} and {minor}"
-    return None
+def _template(*fields: str, required: tuple[str, ...] = ()) -> Callable[[Any], str | None]:
+    """A load-time check of a ``str.format`` template against the fields it gets."""
+
+    def check(value: Any) -> str | None:
+        import string
+
+        if not isinstance(value, str):
+            return None
+        try:
+            names = [n for _, n, _, _ in string.Formatter().parse(value) if n is not None]
+        except ValueError as exc:
+            return f"is not a valid template ({exc}); write a literal brace as {{{{ or }}}}"
+        used = {re.split(r"[.\[]", n, maxsplit=1)[0] for n in names}
+        unknown = sorted(used - set(fields))
+        if unknown:
+            shown = ", ".join("{" + n + "}" if n else "{}" for n in unknown)
+            gets = ", ".join("{" + f + "}" for f in fields)
+            return f"uses {shown}; this template gets only {gets}"
+        missing = [r for r in required if r not in used]
+        if missing:
+            return "must contain " + " and ".join("{" + r + "}" for r in missing)
+        try:
+            value.format(**{f: _SAMPLES[f] for f in fields})
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+            return f"cannot be filled in: {exc}"
+        return None
+
+    return check
+
+
+_check_pattern = _template("version", required=("version",))
+_check_branch_pattern = _template("major", "minor", required=("major", "minor"))
+
+
+def _non_negative(value: Any) -> str | None:
+    return "must not be negative" if isinstance(value, (int, float)) and value < 0 else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,7 +218,10 @@ class VersionConfig:
     )
     commit_message: str = field(
         default="REL: set version to {version}",
-        metadata=_meta("message of the commit made by `version bump/set --commit`"),
+        metadata=_meta(
+            "message of the commit made by `version bump/set --commit`",
+            check=_template("version"),
+        ),
     )
     module: str | None = field(
         default=None,
@@ -219,7 +259,11 @@ class ChangelogConfig:
     )
     pr_url: str | None = field(
         default=None,
-        metadata=_meta("pull-request URL template with {number}", detect="pr_url"),
+        metadata=_meta(
+            "pull-request URL template with {number}",
+            detect="pr_url",
+            check=_template("number", required=("number",)),
+        ),
     )
     backport_label: str = field(
         default="backport-candidate", metadata=_meta("label that marks a PR for backport")
@@ -260,7 +304,10 @@ class NotesConfig:
     )
     commit_message: str = field(
         default="DOC: release notes for {version}",
-        metadata=_meta("message of the commit made by `notes build --commit`"),
+        metadata=_meta(
+            "message of the commit made by `notes build --commit`",
+            check=_template("version", "name"),
+        ),
     )
 
 
@@ -315,7 +362,7 @@ class PublishConfig:
     )
     workers: int = field(default=8, metadata=_meta("parallel uploads"))
     retries: int = field(default=5, metadata=_meta("attempts per file on transient errors"))
-    timeout: float = field(default=60.0, metadata=_meta("seconds per request"))
+    timeout: float = field(default=60.0, metadata=_meta("seconds per request", check=_non_negative))
     index_url: str | None = field(
         default=None,
         metadata=_meta(
@@ -323,10 +370,14 @@ class PublishConfig:
         ),
     )
     backoff: float = field(
-        default=0.5, metadata=_meta("first retry delay in seconds; doubles each attempt, jittered")
+        default=0.5,
+        metadata=_meta(
+            "first retry delay in seconds; doubles each attempt, jittered", check=_non_negative
+        ),
     )
     retry_time: float = field(
-        default=120.0, metadata=_meta("seconds spent at most on retries of one request")
+        default=120.0,
+        metadata=_meta("seconds spent at most on retries of one request", check=_non_negative),
     )
     via: str = field(
         default="relman",
@@ -393,7 +444,8 @@ class ReleaseConfig:
         ),
     )
     tag_message: str = field(
-        default="{name} {version} release", metadata=_meta("annotated tag message")
+        default="{name} {version} release",
+        metadata=_meta("annotated tag message", check=_template("name", "version")),
     )
     gates: tuple[str, ...] = field(
         default=(), metadata=_meta("manual confirmations asked before pushing")
@@ -425,10 +477,14 @@ class ReleaseConfig:
     )
     post_release_message: str = field(
         default="REL: prepare {major}.{minor}.x for further development",
-        metadata=_meta("message of the post-release commit"),
+        metadata=_meta(
+            "message of the post-release commit",
+            check=_template("major", "minor", "version", "dev_version"),
+        ),
     )
     forward_port_branch: str = field(
-        default="forward-port-{version}", metadata=_meta("branch for the forward-port to main")
+        default="forward-port-{version}",
+        metadata=_meta("branch for the forward-port to main", check=_template("version")),
     )
     source_only: bool = field(
         default=False, metadata=_meta("release only the sdist (security releases do by default)")

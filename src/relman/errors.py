@@ -11,7 +11,7 @@ Exit codes:
 4      an external command failed (:class:`CommandError`,
        :class:`ToolNotFound`)
 5      a remote service failed (:class:`RemoteError`)
-130    interrupted (Ctrl-C)
+130    interrupted (Ctrl-C or SIGTERM)
 =====  ==========================================================
 
 Tree::
@@ -28,13 +28,16 @@ Tree::
     ├── RemoteError            5
     └── NotImplementedStep     3
 
-Only the CLI catches these: it prints ``error: <message>`` and, when there is
+Messages and hints are redacted when made (:mod:`relman._redact`): no
+credential reaches them. Only the CLI catches these: it prints ``error: <message>`` and, when there is
 one, ``hint: <hint>`` on stderr, and exits with :attr:`RelmanError.exit_code`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from relman import _redact
 
 __all__ = [
     "CheckFailed",
@@ -65,9 +68,11 @@ class RelmanError(Exception):
     exit_code = EXIT_CHECK
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        # no credential in any message: see relman._redact
+        message = _redact.text(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = _redact.text(hint) if hint else hint
 
     def __str__(self) -> str:
         return self.message
@@ -132,10 +137,10 @@ class CommandError(RelmanError):
         stderr: str = "",
         hint: str | None = None,
     ) -> None:
-        self.command = list(command)
+        self.command = [_redact.text(str(c)) for c in command]
         self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
+        self.stdout = _redact.text(stdout)
+        self.stderr = _redact.text(stderr)
         super().__init__(message, hint=hint)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from relman import _redact
 from relman.errors import RemoteError
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class Forge:
         self.repo = repo
         self.api_url = api_url.rstrip("/")
         self.max_rate_wait = max_rate_wait
+        _redact.remember(token)
         self._client = httpx.Client(
             base_url=self.api_url,
             headers={
@@ -143,6 +145,7 @@ class Forge:
             hint = None
             if response.status_code in (401, 403):
                 hint = "check that the GitHub token is valid and has access to the repository"
+            detail = _redact.server_text(str(detail))
             raise RemoteError(
                 f"GitHub {what} failed: HTTP {response.status_code} {detail}".rstrip(), hint=hint
             )
@@ -203,7 +206,7 @@ class Forge:
         )
         if isinstance(data, dict) and data.get("errors"):
             messages = "; ".join(str(e.get("message", e)) for e in data["errors"])
-            raise RemoteError(f"GitHub GraphQL query failed: {messages}")
+            raise RemoteError(f"GitHub GraphQL query failed: {_redact.server_text(messages)}")
         return data.get("data") if isinstance(data, dict) else None
 
 
@@ -406,7 +409,7 @@ def fetch_pull_requests(
         errors = [e for e in data.get("errors") or [] if e.get("type") != _NOT_FOUND]
         if errors:
             messages = "; ".join(str(e.get("message", e)) for e in errors)
-            raise RemoteError(f"GitHub GraphQL query failed: {messages}")
+            raise RemoteError(f"GitHub GraphQL query failed: {_redact.server_text(messages)}")
         repository = (data.get("data") or {}).get("repository") or {}
         for n in chunk:
             node = repository.get(f"pr{n}")

@@ -138,7 +138,91 @@ class Repo:
         """The repository's git directory (absolute; the common one for worktrees)."""
         return Path(self.git("rev-parse", "--path-format=absolute", "--git-common-dir"))
 
+    @cached_property
+    def own_git_dir(self) -> Path:
+        """This worktree's own git directory (its index, MERGE_HEAD, rebase state)."""
+        return Path(self.git("rev-parse", "--path-format=absolute", "--git-dir"))
+
     # -- state --------------------------------------------------------------
+    _OPERATIONS = (
+        ("MERGE_HEAD", "a merge", "git merge --continue or git merge --abort"),
+        ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --continue or --abort"),
+        ("REVERT_HEAD", "a revert", "git revert --continue or --abort"),
+        ("rebase-merge", "a rebase", "git rebase --continue or git rebase --abort"),
+        ("rebase-apply", "a rebase or git am", "git rebase --abort or git am --abort"),
+    )
+
+    def operation_in_progress(self) -> tuple[str, str] | None:
+        """(what, how to finish it) for a merge, cherry-pick, revert or rebase under way."""
+        own = self.own_git_dir
+        for name, what, finish in self._OPERATIONS:
+            if (own / name).exists():
+                return what, finish
+        return None
+
+    @property
+    def index_lock(self) -> Path:
+        """``index.lock`` of this worktree (it exists while a git command writes the index)."""
+        return self.own_git_dir / "index.lock"
+
+    def index_lock_held(self) -> bool:
+        """True when a running git process may hold :attr:`index_lock`.
+
+        git takes the lock by creating the file, not with ``flock``, so this
+        looks at the processes: a ``git`` whose working folder is in this
+        repository, or any process with the file open. Without ``/proc`` it
+        answers True (the lock is never removed blindly).
+        """
+        proc = Path("/proc")
+        if not proc.is_dir():
+            return True
+        lock = str(self.index_lock)
+        roots = (str(self.root.resolve()), str(self.own_git_dir), str(self.git_dir))
+        for entry in proc.iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                name = (entry / "comm").read_text().strip()
+                if name.startswith("git"):
+                    cwd = os.readlink(entry / "cwd")
+                    if any(cwd == r or cwd.startswith(r + os.sep) for r in roots):
+                        return True
+                for fd in (entry / "fd").iterdir():
+                    if os.readlink(fd) == lock:
+                        return True
+            except OSError:
+                continue
+        return False
+
+    def check_can_commit(self) -> None:
+        """Refuse (before anything is written) when git could not make a clean commit."""
+        if not self.has_commits():
+            raise UsageError(
+                f"the repository {self.root} has no commits yet",
+                hint="make the first commit, then run relman again",
+            )
+        busy = self.operation_in_progress()
+        if busy is not None:
+            what, finish = busy
+            raise UsageError(
+                f"{what} is in progress in {self.root}: relman will not commit in the middle of it",
+                hint=f"finish it first ({finish})",
+            )
+        if any(
+            e.code[0] == "U" or e.code[1] == "U" or e.code in ("AA", "DD")
+            for e in self.status(untracked=False)
+        ):
+            raise UsageError(
+                "the index has unmerged paths: relman will not commit over a conflict",
+                hint="resolve the conflicts and commit them, or reset",
+            )
+        if self.index_lock.exists():
+            raise UsageError(
+                f"git's index is locked: {self.index_lock} exists",
+                hint="another git command is running, or one was killed: when no git process "
+                f"is running in this repository, remove {self.index_lock}",
+            )
+
     def head(self) -> str:
         return self.git("rev-parse", "HEAD", what="git rev-parse HEAD")
 

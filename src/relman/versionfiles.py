@@ -190,7 +190,20 @@ def _read_pyproject(text: str, source: VersionFile) -> str:
     table = _pyproject_version_table(doc)
     if table is None:
         raise _Problem("has no [project] version")
-    return str(table["version"])
+    value = table["version"]
+    if not isinstance(value, str):
+        raise _Problem(f'has version = {value}, not a string: write version = "{value}"')
+    return _valid_version(str(value))
+
+
+def _valid_version(value: str) -> str:
+    from packaging.version import InvalidVersion
+
+    try:
+        Version(value)
+    except InvalidVersion:
+        raise _Problem(f"has version {value!r}, which is not a PEP 440 version") from None
+    return value
 
 
 def _pyproject_version_table(doc: Any) -> Any:
@@ -987,7 +1000,8 @@ def detect_files(project_dir: Path, pyproject: Mapping[str, Any]) -> list[Versio
         found.append(VersionFile(path=path.relative_to(project_dir).as_posix(), kind=kind))
 
     project = pyproject.get("project", {})
-    if isinstance(project.get("version"), str):
+    # a version that is not a string (version = 110) is a source too: reading it says why
+    if project.get("version") is not None:
         found.append(VersionFile(path="pyproject.toml", kind="pyproject"))
     elif (
         "version" not in project.get("dynamic", [])

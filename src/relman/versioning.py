@@ -64,6 +64,11 @@ def normalize_or_suggest(text: str) -> str | None:
         return None
 
 
+# longer versions are valid PEP 440 but no project has one, and file names (the
+# release's state file) cannot hold them
+MAX_LENGTH = 200
+
+
 def parse_version(text: str, *, strict: bool = True) -> Version:
     """Parse ``text`` as PEP 440.
 
@@ -71,6 +76,15 @@ def parse_version(text: str, *, strict: bool = True) -> Version:
     error names the normalized spelling, so ``1.2.0-RC1`` is refused with a
     hint to write ``1.2.0rc1``.
     """
+    if len(text) > MAX_LENGTH:
+        raise VersionError(
+            f"the version is {len(text)} characters long; relman takes at most {MAX_LENGTH}",
+            hint=_HINT,
+        )
+    if strict and text != text.strip():
+        raise VersionError(
+            f"{text!r} has spaces around it", hint=f"write it as {text.strip()!r}, without spaces"
+        )
     text = text.strip()
     normalized = normalize_or_suggest(text)
     if normalized is None:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from relman import _redact
+
 if TYPE_CHECKING:
     from relman.config import Config
 
@@ -141,24 +143,29 @@ def _default(o: Any) -> Any:
 
 
 def emit(data: Any, render: Callable[[], None] | None = None) -> None:
-    """Print a command's result: JSON with --json, otherwise ``render()``."""
+    """Print a command's result: JSON with --json, otherwise ``render()``.
+
+    Every string of the JSON goes through :func:`relman._redact.data`; the text
+    renderings use :func:`echo` and :func:`table`, which redact too.
+    """
     state = get_state()
     if state.json:
         import json
 
-        click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
+        plain = _redact.data(json.loads(json.dumps(data, default=_default)))
+        click.echo(json.dumps(plain, indent=2, ensure_ascii=False))
     elif render is not None:
         render()
 
 
-def echo(text: str = "") -> None:
-    """A line of the result (stdout)."""
-    click.echo(text)
+def echo(text: str = "", *, nl: bool = True) -> None:
+    """Result text (stdout), redacted."""
+    click.echo(_redact.text(text), nl=nl)
 
 
 def message(text: str) -> None:
-    """A line of commentary (stderr)."""
-    click.echo(text, err=True)
+    """A line of commentary (stderr), redacted."""
+    click.echo(_redact.text(text), err=True)
 
 
 def _color_enabled(stream: Any) -> bool:
@@ -199,7 +206,7 @@ def table(
         pad_edge=False,
     )
     for row in rows:
-        t.add_row(*("" if v is None else escape(str(v)) for v in row))
+        t.add_row(*("" if v is None else escape(_redact.text(str(v))) for v in row))
     console().print(t)
 
 
@@ -214,7 +221,7 @@ class CliReporter:
         if level == "debug" and not (self.state.verbose or self.debug):
             return
         prefix = {"warning": "warning: ", "debug": "debug: "}.get(level, "")
-        click.echo(prefix + text, err=True)
+        click.echo(prefix + _redact.text(text), err=True)
 
     @contextmanager
     def progress(self, description: str, total: float | None) -> Iterator[Any]:

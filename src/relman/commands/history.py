@@ -165,7 +165,7 @@ def changelog(
     fmt = "json" if state.json and not (write or output) else (fmt or config.changelog.format)
     text = render_changelog(result, fmt, version=version)
     if target is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     if state.dry_run:
         message(f"would write {target}")

@@ -133,7 +133,7 @@ def draft(version: str | None, name: str | None, date: str | None) -> None:
     text = draft_notes(config, version, date=date, name=name)
     # towncrier's draft ends with the newline click adds; blurb's text has its own
     newline = config.notes.system != "blurb"
-    emit({"version": version, "notes": text}, lambda: click.echo(text, nl=newline))
+    emit({"version": version, "notes": text}, lambda: echo(text, nl=newline))
 
 
 @notes.command("build")
@@ -166,7 +166,13 @@ def build(version: str | None, name: str | None, date: str | None, commit: bool)
 
         emit(data, render_plan)
         return
-    result = build_notes(config, version, commit=commit, date=date, name=name)
+    from relman.git import find_repo
+    from relman.release.context import changing_repository
+
+    with changing_repository(
+        find_repo(config.project_dir), f"relman notes build {version}", commit=commit
+    ):
+        result = build_notes(config, version, commit=commit, date=date, name=name)
     data2 = {
         "version": version,
         "written": [str(p) for p in result.written],

@@ -18,6 +18,8 @@ from relman.commands._common import echo, emit, get_state, global_options, messa
 from relman.versioning import KINDS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from relman.config import Config
     from relman.git import Repo
 
@@ -195,8 +197,7 @@ def set_(new_version: str, force: bool, commit: bool) -> None:
 
 
 def _apply(config: Config, repo: Repo, new_version: str, force: bool, commit: bool) -> None:
-    from relman import _atomic
-    from relman.errors import NothingToDo, UsageError
+    from relman.errors import NothingToDo
     from relman.line import check_new_version
     from relman.versionfiles import diff_changes, dynamic_backend, plan_version_change
 
@@ -217,9 +218,31 @@ def _apply(config: Config, repo: Repo, new_version: str, force: bool, commit: bo
         diff = diff_changes(config, changes)
         emit(
             {"version": target, "files": rel, "diff": diff, "dry_run": True},
-            lambda: click.echo(diff, nl=False),
+            lambda: echo(diff, nl=False),
         )
         return
+    from relman.release.context import changing_repository
+
+    with changing_repository(repo, f"relman version set {target}", commit=commit):
+        sha = _write_version(config, repo, target, changes, commit)
+
+    def render() -> None:
+        message(f"version set to {target} in {len(rel)} file{'s' if len(rel) != 1 else ''}:")
+        for path in rel:
+            echo(f"  {path}")
+        if sha:
+            message(f"committed {sha[:12]}")
+
+    emit({"version": target, "files": rel, "commit": sha}, render)
+
+
+def _write_version(
+    config: Config, repo: Repo, target: str, changes: dict[Path, bytes], commit: bool
+) -> str | None:
+    """Write the version files (all or none) and commit them with ``commit``."""
+    from relman import _atomic
+    from relman.errors import UsageError
+
     to_commit: list[str] = []
     if commit:
         root = repo.root.resolve()
@@ -235,15 +258,6 @@ def _apply(config: Config, repo: Repo, new_version: str, force: bool, commit: bo
             )
         to_commit = [p for p in in_repo if not repo.is_ignored(p)]
     _atomic.write_many(changes)
-    sha = None
     if commit and to_commit:
-        sha = repo.commit_only(config.version.commit_message.format(version=target), to_commit)
-
-    def render() -> None:
-        message(f"version set to {target} in {len(rel)} file{'s' if len(rel) != 1 else ''}:")
-        for path in rel:
-            echo(f"  {path}")
-        if sha:
-            message(f"committed {sha[:12]}")
-
-    emit({"version": target, "files": rel, "commit": sha}, render)
+        return repo.commit_only(config.version.commit_message.format(version=target), to_commit)
+    return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from relman import _report
+from relman import _redact, _report
 from relman.errors import RemoteError
 
 if TYPE_CHECKING:
@@ -113,12 +113,10 @@ def parse_project_page(body: bytes, content_type: str, page_url: str) -> list[In
     return out
 
 
-def _redact(text: str, creds: Credentials | None) -> str:
+def _redact_text(text: str, creds: Credentials | None) -> str:
     if creds is not None:
-        for secret in {creds.password(), urllib.parse.quote(creds.password(), safe="")}:
-            if secret:
-                text = text.replace(secret, "***")
-    return text
+        _redact.remember(creds.password(), username=creds.username)
+    return _redact.server_text(text)
 
 
 def _reason(response: httpx.Response) -> str:
@@ -209,7 +207,7 @@ class IndexClient:
         return False
 
     def redact(self, text: str) -> str:
-        return _redact(text, self.target.credentials)
+        return _redact_text(text, self.target.credentials)
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         if response is not None:

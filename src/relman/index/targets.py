@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relman import _redact
 from relman.errors import UsageError
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class Credentials:
         self.username = username
         self._password = password
         self.source = source
+        _redact.remember(password, username=username)
 
     def password(self) -> str:
         return self._password
@@ -237,6 +239,12 @@ def resolve_target(config: Config, target: str | None) -> Target:
         return _local_target("local", local_index_dir(config))
     if name.startswith("file://"):
         return _local_target(name, _url_path(name))
+    scheme = name.partition("://")[0]
+    if "://" in name and scheme.lower() not in ("http", "https"):
+        raise UsageError(
+            f"relman cannot publish to a {scheme}:// URL ({_redact.url(name)})",
+            hint="publish to an http(s):// upload URL, a file:// URL or a folder",
+        )
     if name.startswith(("http://", "https://")):
         url, url_creds = _split_userinfo(name)
         simple = config.publish.index_url or _simple_from_upload(url)

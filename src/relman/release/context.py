@@ -4,8 +4,9 @@
 State lives in ``<git-dir>/relman/<version>.json`` (never in the working
 tree), written atomically. It remembers only what cannot be looked up:
 artifact hashes, gate answers, outcomes and the commits the release made.
-A lock file beside it (``flock``, released by the kernel even on SIGKILL)
-stops a second concurrent run.
+One lock per repository (:func:`repository_lock`, ``flock``, released by the
+kernel even on SIGKILL) stops a second run that would change the repository
+while one does: a release of any version, a version or notes commit.
 
 Steps that edit files record the paths they are about to touch before they
 touch them (:meth:`Context.editing`); a run that was killed half-way through
@@ -41,9 +42,11 @@ __all__ = [
     "ReleaseState",
     "Step",
     "StepPlan",
+    "changing_repository",
+    "clear_stale_index_lock",
     "detect_kind",
-    "release_lock",
     "remote_ref",
+    "repository_lock",
     "version_files_text",
 ]
 
@@ -72,6 +75,27 @@ def _now() -> str:
 # -- state ------------------------------------------------------------------
 
 
+def _state_problem(data: Any, path: Path) -> str | None:
+    """Why ``data`` is not a state file of the release its name says, or None."""
+    if not isinstance(data, dict):
+        return f"it holds a {type(data).__name__}, not a table"
+    if not isinstance(data.get("steps", {}), dict) or not all(
+        isinstance(v, dict) for v in data.get("steps", {}).values()
+    ):
+        return "'steps' is not a table of tables"
+    for key in ("version", "kind", "branch", "start_commit", "finished", "in_flight"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str if key != "in_flight" else dict):
+            return f"{key!r} is a {type(value).__name__}"
+    version = data.get("version")
+    if (
+        version is not None
+        and path.stem.split(".new-branch")[0].split(".end-of-life")[0] != version
+    ):
+        return f"it is named {path.name} but records the release of {version}"
+    return None
+
+
 class ReleaseState:
     """The state file of one release, ``<git-dir>/relman/<version>.json``."""
 
@@ -86,6 +110,12 @@ class ReleaseState:
                     f"the release state file {path} cannot be read: {exc}",
                     hint="move it away to start the release from the world's state",
                 ) from None
+            problem = _state_problem(self.data, path)
+            if problem:
+                raise UsageError(
+                    f"the release state file {path} is not relman's: {problem}",
+                    hint="move it away to start the release from the world's state",
+                )
         self.data.setdefault("steps", {})
 
     @property
@@ -94,7 +124,13 @@ class ReleaseState:
 
     def save(self) -> None:
         self.data["updated"] = _now()
-        _atomic.write_text(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        try:
+            _atomic.write_text(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        except OSError as exc:
+            raise UsageError(
+                f"relman cannot write its state file {self.path}: {exc.strerror or exc}",
+                hint=f"make {self.path.parent} writable; relman keeps the release's state there",
+            ) from None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
@@ -112,11 +148,34 @@ class ReleaseState:
         self.save()
 
 
+_held: dict[Path, int] = {}  # lock files this process holds, and how deeply
+
+
 @contextlib.contextmanager
-def release_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock for one release; a second run stops with a clear message."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh = path.open("a+")
+def repository_lock(repo: Repo, doing: str) -> Iterator[None]:
+    """One exclusive lock per repository for everything that changes it.
+
+    A release of any version, ``version set/bump``, ``notes build --commit``:
+    while one holds ``<git-dir>/relman.lock`` (``flock``, let go
+    by the kernel even on SIGKILL), a second stops at once with a message
+    naming the holder. Re-entrant within one process.
+    """
+    # beside the state folder, not in it: a run that changed nothing leaves no folder
+    path = repo.git_dir / "relman.lock"
+    if _held.get(path):
+        _held[path] += 1
+        try:
+            yield
+        finally:
+            _held[path] -= 1
+        return
+    try:
+        fh = path.open("a+")
+    except OSError as exc:
+        raise UsageError(
+            f"relman cannot write its lock in {path.parent}: {exc.strerror or exc}",
+            hint="relman keeps its state and lock there; make the folder writable",
+        ) from None
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -124,18 +183,47 @@ def release_lock(path: Path) -> Iterator[None]:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
             raise UsageError(
-                f"another relman run is working on this release ({holder})",
+                f"another relman run is changing this repository ({holder})",
                 hint="wait for it to finish; the lock goes away when that process ends",
             ) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()}")
+        fh.write(f"pid {os.getpid()}: {doing}")
         fh.flush()
-        yield
+        _held[path] = 1
+        try:
+            yield
+        finally:
+            _held.pop(path, None)
     finally:
         with contextlib.suppress(OSError):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         fh.close()
+
+
+@contextlib.contextmanager
+def changing_repository(repo: Repo, doing: str, *, commit: bool = False) -> Iterator[None]:
+    """Hold the repository lock; with ``commit``, first refuse what git could not commit
+    cleanly (no commits, a merge, cherry-pick or rebase under way, a locked index)."""
+    with repository_lock(repo, doing):
+        if commit:
+            repo.check_can_commit()
+        yield
+
+
+def clear_stale_index_lock(repo: Repo) -> None:
+    """On resume: remove ``index.lock`` left by a killed git; name it when one holds it."""
+    lock = repo.index_lock
+    if not lock.exists():
+        return
+    if repo.index_lock_held():
+        raise UsageError(
+            f"git's index is locked: {lock} exists and a git process is running here",
+            hint=f"wait for that git command to finish; if none is running, remove {lock}",
+        )
+    with contextlib.suppress(FileNotFoundError):
+        lock.unlink()
+    _report.warn(f"removed {lock}, left by a git process that is no longer running")
 
 
 # -- context ----------------------------------------------------------------

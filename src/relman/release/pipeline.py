@@ -20,7 +20,7 @@ from typing import Any
 from relman import _proc
 from relman._fault import fault_point
 from relman.config import Config
-from relman.errors import ConfigError, NotImplementedStep, RelmanError, UsageError
+from relman.errors import ConfigError, NotImplementedStep, RelmanError, UsageError, VersionError
 from relman.git import Repo
 from relman.release.context import (
     KINDS,
@@ -30,8 +30,9 @@ from relman.release.context import (
     Step,
     StepPlan,
     _now,
+    clear_stale_index_lock,
     detect_kind,
-    release_lock,
+    repository_lock,
 )
 from relman.release.steps.after import ForwardPortStep, InstallCheckStep, PostReleaseStep
 from relman.release.steps.branches import (
@@ -127,7 +128,6 @@ def _forget_if_untouched(ctx: Context) -> None:
     if ctx.repo.head() != ctx.state.get("start_commit"):
         return
     ctx.state.path.unlink(missing_ok=True)
-    ctx.state.path.with_suffix(".lock").unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         ctx.state.path.parent.rmdir()  # only when empty
 
@@ -198,9 +198,11 @@ def run_release(
     """
     steps = steps_for(ctx.kind)
     chosen = _select(steps, from_step=from_step, only=only, skip=skip)
-    lock = ctx.state.path.with_suffix(".lock")
     outcomes: list[StepPlan] = []
-    with release_lock(lock):
+    with repository_lock(ctx.repo, f"relman release {ctx.version}"):
+        if ctx.state.get("branch"):
+            clear_stale_index_lock(ctx.repo)
+        ctx.repo.check_can_commit()
         if not ctx.state.get("branch"):
             ctx.state.data.update(
                 {
@@ -305,7 +307,17 @@ def open_context(
         version, kind = str(data["version"]), kind or data.get("kind")
     from relman.versioning import parse_version
 
-    normalized = str(parse_version(version))
+    parsed = parse_version(version)
+    normalized = str(parsed)
+    if parsed.local and (kind or detect_kind(normalized)) in RELEASE_KINDS:
+        from relman.index import resolve_target
+
+        if resolve_target(config, None).kind == "remote":
+            raise VersionError(
+                f"{normalized} is a local version (+{parsed.local}): "
+                "package indexes refuse to store local versions",
+                hint=f'release {parsed.public}, or publish to a local index (publish.target = "local")',
+            )
     kind = kind or detect_kind(normalized)
     if kind not in KINDS:
         raise UsageError(

@@ -1,0 +1,387 @@
+"""What a second run, a half-finished git operation or an echoing server cannot do.
+
+The repositories are the purelib example's realistic history (a small pure-Python
+package released from main, the shape of attrs or packaging).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from relman.demo import DemoRepo
+from tests.helpers import run_relman, snapshot
+
+
+def _refs(path: Path) -> str:
+    return subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname) %(objectname)"],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _world(path: Path) -> tuple[dict[str, bytes], str, str]:
+    """The files, the refs and the index: what a refused command must leave alone."""
+    index = subprocess.run(
+        ["git", "ls-files", "-s"], cwd=path, capture_output=True, text=True, check=True
+    ).stdout
+    return snapshot(path), _refs(path), index
+
+
+@pytest.fixture
+def purelib(example_repo) -> DemoRepo:
+    return example_repo("purelib")
+
+
+# -- one lock per repository ---------------------------------------------------------
+
+
+def _hold_commit_hook(path: Path) -> tuple[Path, Path]:
+    """A pre-commit hook that stops the first commit until the test says go."""
+    started, go = path.parent / "hook-started", path.parent / "hook-go"
+    hook = path / ".git" / "hooks" / "pre-commit"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f"touch '{started}'\n"
+        f"i=0; while [ ! -e '{go}' ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done\n",
+        encoding="utf-8",
+    )
+    hook.chmod(0o755)
+    return started, go
+
+
+def _wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the first run never reached its commit"
+        time.sleep(0.05)
+
+
+def test_releases_of_different_versions_are_locked_against_each_other(
+    purelib: DemoRepo,
+) -> None:
+    path = purelib.path
+    started, go = _hold_commit_hook(path)
+    env = {**os.environ, "RELMAN_RELEASE_SIGN": "none"}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "relman", "release", "1.1.0rc1", "--only", "version", "--yes"],
+        cwd=path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(started, first)
+        # the rc's run is committing: the final, a version commit and a notes commit wait
+        head = _refs(path)
+        for args in (
+            ("release", "1.1.0", "--yes"),
+            ("version", "set", "1.2.0", "--commit"),
+            ("notes", "build", "--version", "1.1.0", "--commit"),
+        ):
+            out = run_relman(*args, cwd=path, env={"RELMAN_RELEASE_SIGN": "none"})
+            assert out.returncode == 2, (args, out.stderr)
+            assert "another relman run is changing this repository" in out.stderr
+            assert "relman release 1.1.0rc1" in out.stderr  # the holder is named
+        assert _refs(path) == head
+    finally:
+        go.touch()
+        _out, stderr = first.communicate(timeout=120)
+    assert first.returncode == 0, stderr
+    # the lock went with the first run: the final release's version step runs now
+    out = run_relman("version", "set", "1.1.0", "--force", cwd=path)
+    assert out.returncode == 0, out.stderr
+
+
+# -- nothing changes on error --------------------------------------------------------
+
+
+def _conflict(path: Path, how: str) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=path, capture_output=True, text=True, check=False)
+
+    git("checkout", "-q", "-b", "side")
+    (path / "README.md").write_text("side\n", encoding="utf-8")
+    git("commit", "-qam", "side")
+    git("checkout", "-q", "main")
+    (path / "README.md").write_text("main\n", encoding="utf-8")
+    git("commit", "-qam", "main")
+    if how == "merge":
+        git("merge", "side")
+    elif how == "cherry-pick":
+        git("cherry-pick", "side")
+    else:
+        git("rebase", "side")
+
+
+@pytest.mark.parametrize("how", ["merge", "cherry-pick", "rebase"])
+def test_version_and_notes_commits_refused_during_a_conflict(purelib: DemoRepo, how: str) -> None:
+    path = purelib.path
+    _conflict(path, how)
+    before = _world(path)
+    out = run_relman("version", "set", "1.2.0", "--commit", cwd=path)
+    assert out.returncode == 2, out.stderr
+    assert "in progress" in out.stderr and "relman will not commit" in out.stderr
+    assert "hint: finish it first" in out.stderr
+    out = run_relman("notes", "build", "--version", "1.1.0", "--commit", cwd=path)
+    assert out.returncode == 2, out.stderr
+    assert "in progress" in out.stderr
+    assert _world(path) == before
+
+
+def test_version_commit_refused_with_index_lock_named(purelib: DemoRepo) -> None:
+    path = purelib.path
+    lock = path / ".git" / "index.lock"
+    lock.write_text("", encoding="utf-8")
+    before = _world(path)
+    out = run_relman("version", "set", "1.2.0", "--commit", cwd=path)
+    assert out.returncode == 2, out.stderr
+    assert str(lock) in out.stderr
+    assert _world(path) == before
+
+
+def test_stale_index_lock_removed_on_resume(purelib: DemoRepo) -> None:
+    path = purelib.path
+    env = {"RELMAN_RELEASE_SIGN": "none"}
+    out = run_relman("release", "1.1.0", "--only", "checks", "--yes", cwd=path, env=env)
+    assert out.returncode == 0, out.stderr
+    lock = path / ".git" / "index.lock"
+    lock.write_text("", encoding="utf-8")  # left by a git killed mid-write
+    out = run_relman("release", "1.1.0", "--only", "version", "--yes", cwd=path, env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"removed {lock}" in out.stderr
+    assert not lock.exists()
+
+
+def test_release_refused_in_a_repository_without_commits(tmp_path: Path) -> None:
+    path = tmp_path / "empty"
+    path.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
+    (path / "pyproject.toml").write_text(
+        '[project]\nname = "empty"\nversion = "1.0.0"\n', encoding="utf-8"
+    )
+    out = run_relman("release", "1.0.0", "--yes", cwd=path)
+    assert out.returncode == 2, out.stderr
+    assert "no commits" in out.stderr and "usage:" not in out.stderr
+    assert not (path / ".git" / "relman" / "1.0.0.json").exists()
+
+
+# -- no secret in any output ---------------------------------------------------------
+
+PASSWORD = "s3cr/t#?pw"  # the characters that break URL parsing
+BASIC = base64.b64encode(f"__token__:{PASSWORD}".encode()).decode()
+
+
+def _secret_forms() -> list[str]:
+    import urllib.parse
+
+    return [
+        PASSWORD,
+        urllib.parse.quote(PASSWORD, safe=""),
+        BASIC,
+        BASIC.rstrip("="),
+        base64.b64encode(PASSWORD.encode()).decode(),
+    ]
+
+
+def assert_no_secret(*texts: str, extra: tuple[str, ...] = ()) -> None:
+    for text in texts:
+        for form in (*_secret_forms(), *extra):
+            assert form not in text, f"{form!r} printed in:\n{text}"
+        assert "htt***" not in text and "***ttp" not in text
+
+
+def test_redaction_forms_and_no_damage() -> None:
+    from relman import _redact
+
+    _redact.forget_all()
+    _redact.remember(PASSWORD, username="__token__")
+    _redact.remember("p", username="u")  # a one-letter password
+    try:
+        echo = (
+            f"403 Forbidden: Authorization: Basic {BASIC} for "
+            f"http://__token__:{PASSWORD}@127.0.0.1:1/ (password {PASSWORD})"
+        )
+        out = _redact.server_text(echo)
+        assert_no_secret(out)
+        assert "http://127.0.0.1:1/" in out
+        assert _redact.text("see http://u:p@127.0.0.1/simple/ p") == (
+            "see http://127.0.0.1/simple/ ***"
+        )
+        assert _redact.text("https://example.org/help") == "https://example.org/help"
+        assert _redact.server_text('{"message": "Bad credentials: Bearer ghp_abcdef123456"}') == (
+            '{"message": "Bad credentials: Bearer ***"}'
+        )
+        assert _redact.url("https://user:pw@host:8080/x?y=1") == "https://host:8080/x?y=1"
+    finally:
+        _redact.forget_all()
+
+
+def test_url_credentials_never_printed(purelib: DemoRepo) -> None:
+    path = purelib.path
+    secret = "hunter2-very-secret"
+    env = {"RELMAN_PUBLISH_TARGET": f"http://__token__:{secret}@127.0.0.1:9/"}
+    outputs = []
+    for args in (
+        ("config",),
+        ("config", "--json"),
+        ("plan", "1.1.0"),
+        ("plan", "1.1.0", "--json"),
+        ("release", "1.1.0", "--dry-run"),
+    ):
+        out = run_relman(*args, cwd=path, env=env)
+        assert out.returncode == 0, (args, out.stderr)
+        outputs += [out.stdout, out.stderr]
+    joined = "\n".join(outputs)
+    assert secret not in joined and "__token__:" not in joined
+    assert "http://127.0.0.1:9/" in joined  # the URL is still shown, without userinfo
+
+
+# -- clear errors at load time ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("TAG_FORMAT", "v{version}-{bogus}", "uses {bogus}"),
+        ("TAG_FORMAT", "v{version}{", "is not a valid template"),
+        ("MAINTENANCE_BRANCH", "m/{major}.{minor}.{patch}", "uses {patch}"),
+        ("RELEASE_TAG_MESSAGE", "{oops} {version}", "uses {oops}"),
+        ("CHANGELOG_PR_URL", "https://x.test/pull/{num}", "uses {num}"),
+        ("PUBLISH_TIMEOUT", "-1", "must not be negative"),
+    ],
+)
+def test_bad_templates_and_values_refused_at_load(
+    purelib: DemoRepo, key: str, value: str, problem: str
+) -> None:
+    before = _world(purelib.path)
+    env = {"RELMAN_RELEASE_SIGN": "none", f"RELMAN_{key}": value}
+    for args in (("status",), ("release", "1.1.0", "--yes")):
+        out = run_relman(*args, cwd=purelib.path, env=env)
+        assert out.returncode == 2, out.stderr
+        assert problem in out.stderr and "Traceback" not in out.stderr
+    assert _world(purelib.path) == before
+
+
+@pytest.mark.parametrize(
+    ("version", "problem"),
+    [("banana", "not a PEP 440 version"), ("110", 'not a string: write version = "110"')],
+)
+def test_bad_project_version_reported(tmp_path: Path, version: str, problem: str) -> None:
+    path = tmp_path / "p"
+    path.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
+    value = version if version.isdigit() else f'"{version}"'
+    (path / "pyproject.toml").write_text(
+        f'[project]\nname = "p"\nversion = {value}\n', encoding="utf-8"
+    )
+    subprocess.run(["git", "add", "-A"], cwd=path, check=True)
+    subprocess.run(["git", "commit", "-qm", "p"], cwd=path, check=True)
+    out = run_relman("version", "set", "1.1.0", cwd=path)
+    assert out.returncode == 2, out.stderr
+    assert problem in out.stderr and "Traceback" not in out.stderr
+    out = run_relman("status", cwd=path)
+    assert "Traceback" not in out.stderr and problem in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(
+    ("version", "problem"),
+    [("  1.1.0  ", "spaces around it"), ("1." * 5000 + "0", "at most 200")],
+)
+def test_bad_versions_refused(purelib: DemoRepo, version: str, problem: str) -> None:
+    before = _world(purelib.path)
+    for args in (("version", "set", version), ("release", version, "--yes")):
+        out = run_relman(*args, cwd=purelib.path)
+        assert out.returncode == 2, out.stderr
+        assert problem in out.stderr
+    assert _world(purelib.path) == before
+
+
+def test_local_version_refused_for_an_uploaded_release(purelib: DemoRepo) -> None:
+    env = {"RELMAN_PUBLISH_TARGET": "http://127.0.0.1:9/"}
+    before = _world(purelib.path)
+    out = run_relman("release", "1.1.0+abc", "--yes", cwd=purelib.path, env=env)
+    assert out.returncode == 2, out.stderr
+    assert "local version" in out.stderr
+    assert _world(purelib.path) == before
+
+
+def test_unknown_publish_scheme_refused(purelib: DemoRepo, tmp_path: Path) -> None:
+    from tests.indexserver import make_dists
+
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    make_dists(dist, "purelib", "1.1.0")
+    before = _world(purelib.path)
+    out = run_relman(
+        "publish", "--to", "ftp://u:pw-secret-123@127.0.0.1/x", str(dist), cwd=purelib.path
+    )
+    assert out.returncode == 2, out.stderr
+    assert "cannot publish to a ftp:// URL" in out.stderr
+    assert "pw-secret-123" not in out.stderr
+    assert _world(purelib.path) == before
+
+
+def test_sigterm_is_handled_like_ctrl_c(purelib: DemoRepo) -> None:
+    import signal
+
+    path = purelib.path
+    started, go = _hold_commit_hook(path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relman", "version", "set", "1.2.0", "--commit"],
+        cwd=path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(started, proc)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        go.touch()
+    assert proc.returncode == 130, err
+    assert "error: terminated (SIGTERM)" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"steps": [], "version": "1.1.0"}', "'steps' is not a table"),
+        ('{"steps": {}, "version": "1.1.0rc1"}', "records the release of 1.1.0rc1"),
+        ("[1, 2]", "holds a list"),
+    ],
+)
+def test_foreign_state_files_are_refused(purelib: DemoRepo, content: str, problem: str) -> None:
+    state = purelib.path / ".git" / "relman" / "1.1.0.json"
+    state.parent.mkdir()
+    state.write_text(content, encoding="utf-8")
+    before = _world(purelib.path)
+    out = run_relman("release", "1.1.0", "--yes", cwd=purelib.path)
+    assert out.returncode == 2, out.stderr
+    assert problem in out.stderr and "Traceback" not in out.stderr
+    assert _world(purelib.path) == before and state.read_text(encoding="utf-8") == content
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+def test_read_only_state_folder_is_a_clear_error(purelib: DemoRepo) -> None:
+    folder = purelib.path / ".git" / "relman"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        out = run_relman("release", "1.1.0", "--only", "checks", "--yes", cwd=purelib.path)
+    finally:
+        folder.chmod(0o755)
+    assert out.returncode == 2, out.stderr
+    assert "cannot write its state file" in out.stderr and "Traceback" not in out.stderr
