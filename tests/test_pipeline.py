@@ -319,3 +319,30 @@ def test_cpython_with_setup_py_is_not_a_package(git_repo) -> None:
         assert steps[name]["status"] == "skipped", steps[name]
         assert "not a Python package" in steps[name]["reason"]
     assert steps["version"]["status"] == "pending"
+
+
+def test_ctrl_c_during_a_release_says_how_to_resume(purelib: DemoRepo) -> None:
+    import os
+    import signal
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relman", "release", "1.1.0", "--yes"],
+        cwd=purelib.path,
+        env={**os.environ, "RELMAN_RELEASE_SIGN": "none"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "build:" in line:  # the build step is running: interrupt it, as Ctrl-C does
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 130, "".join(seen) + rest
+    assert "error: interrupted" in rest
+    assert "hint: `relman release --resume` continues where it stopped" in rest
