@@ -705,7 +705,8 @@ def _plain(value: Any) -> Any:
 # -- reading pyproject.toml -------------------------------------------------
 
 
-_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+# towncrier.toml alone is enough for the notes commands, as it is for towncrier
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "towncrier.toml")
 
 
 def _is_project_dir(folder: Path) -> bool:
@@ -721,7 +722,7 @@ def find_project_dir(start: str | os.PathLike[str] | None = None) -> Path:
     """The nearest folder upward from ``start`` that has a pyproject.toml.
 
     A folder with only setup.py or setup.cfg (a project that predates
-    pyproject.toml), or a CPython checkout (Include/patchlevel.h and
+    pyproject.toml) or only towncrier.toml, or a CPython checkout (Include/patchlevel.h and
     Misc/NEWS.d), counts when no pyproject.toml is found further up.
     """
     here = Path(start or Path.cwd()).resolve()

@@ -433,6 +433,7 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
     type_map = settings.type_map
     orphan_prefix = settings.orphan_prefix
     issue_pattern = settings.issue_pattern
+    strict = settings.ignore is not None
     fragments: list[Fragment] = []
     invalid: list[Path] = []
     make = tuple.__new__  # Fragment(...) without the keyword-handling __new__
@@ -451,7 +452,9 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
             parsed = parse_fragment_name(basename, type_map)
             path = folder + os.sep + basename
             if parsed is None:
-                if not basename.startswith(".") and not os.path.isdir(path):
+                # towncrier's strict mode (``ignore`` set) refuses dotfiles and
+                # folders too; otherwise only files are worth a warning
+                if strict or (not basename.startswith(".") and not os.path.isdir(path)):
                     invalid.append(Path(path))
                 continue
             issue, category, counter = parsed
