@@ -67,11 +67,9 @@ def check_notes(ctx: CheckContext) -> Iterator[Finding]:
 
 def _names(text: str, version: str) -> bool:
     """Whether ``text`` names ``version`` itself: "26.4", not "1.26.4", "26.4.1" or "26.4rc1"."""
-    import re
+    from relman.notes.sections import names_version
 
-    # at a word start, or after a `v` that starts a word ("v26.4")
-    pattern = r"(?:(?<![\w.])|(?<=(?<![\w.])[vV]))" + re.escape(version) + r"(?![\w]|\.\d)"
-    return re.search(pattern, text) is not None
+    return names_version(text, version)
 
 
 def _rel(ctx: CheckContext, path: object) -> str:
