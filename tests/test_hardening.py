@@ -385,3 +385,29 @@ def test_read_only_state_folder_is_a_clear_error(purelib: DemoRepo) -> None:
         folder.chmod(0o755)
     assert out.returncode == 2, out.stderr
     assert "cannot write its state file" in out.stderr and "Traceback" not in out.stderr
+
+
+# -- fragments are regular files inside the project -------------------------------
+
+
+@pytest.mark.parametrize("shape", ["outside", "dangling", "fifo"])
+def test_fragments_must_be_regular_files_inside_the_project(
+    purelib: DemoRepo, tmp_path: Path, shape: str
+) -> None:
+    path = purelib.path
+    fragment = path / "doc" / "release" / "upcoming_changes" / "22.bugfix.rst"
+    outside = tmp_path / "secret.txt"
+    outside.write_text("the contents of a file outside the project\n", encoding="utf-8")
+    if shape == "outside":
+        fragment.symlink_to(outside)
+    elif shape == "dangling":
+        fragment.symlink_to(tmp_path / "missing.txt")
+    else:
+        os.mkfifo(fragment)
+    before = _world(path)
+    for args in (("notes", "draft", "--version", "1.1.0"), ("notes", "check")):
+        out = run_relman(*args, cwd=path, timeout=60)  # a FIFO must not block
+        assert out.returncode == 1, (args, out.stdout, out.stderr)
+        assert "22.bugfix.rst" in out.stdout + out.stderr and "Traceback" not in out.stderr
+        assert "contents of a file outside" not in out.stdout + out.stderr
+    assert _world(path) == before

@@ -197,7 +197,7 @@ def set_(new_version: str, force: bool, commit: bool) -> None:
 
 
 def _apply(config: Config, repo: Repo, new_version: str, force: bool, commit: bool) -> None:
-    from relman.errors import NothingToDo
+    from relman.errors import NothingToDo, UsageError
     from relman.line import check_new_version
     from relman.versionfiles import diff_changes, dynamic_backend, plan_version_change
 

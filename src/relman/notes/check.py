@@ -128,6 +128,7 @@ def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[
     import re
 
     from relman.notes.towncrier import (
+        _check_fragment_file,
         _ignored_patterns,
         _matches_any,
         load_settings,
@@ -197,6 +198,11 @@ def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[
             # types whose content is not shown (towncrier's "misc", pip's "trivial")
             # are commonly empty files: `towncrier create` makes them so
             hidden = not settings.type_map[category].showcontent
+            try:
+                _check_fragment_file(os.fspath(path), settings.base_dir)
+            except CheckFailed as exc:
+                problems.append(Problem(path, exc.message.partition(": ")[2]))
+                continue
             text = _read(path, problems, allow_empty=hidden)
             if text is not None and rst and is_rst:
                 for msg in rst_problems(text):

@@ -476,12 +476,41 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
                     hint="give one of them a counter, like 123.bugfix.1.rst",
                 )
             seen[key] = path
+            _check_fragment_file(path, settings.base_dir)
             content = _read_fragment(path) if read else ""
             fragments.append(make(Fragment, (path, section, issue, category, counter, content)))
     return Scan(fragments=tuple(fragments), invalid=tuple(invalid))
 
 
 _CHUNK = 1 << 16
+
+
+def _check_fragment_file(path: str, base_dir: Path) -> None:
+    """A fragment must be a regular file inside the project (never a FIFO, never a
+    link out of the project or to nothing): reading one must not block or leak."""
+    import stat
+
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        target = Path(path).resolve()
+        if not target.exists():
+            raise CheckFailed(
+                f"{path}: is a link to {os.readlink(path)}, which does not exist",
+                hint="remove the link, or replace it with the fragment's text",
+            )
+        root = base_dir.resolve()
+        if target != root and root not in target.parents:
+            raise CheckFailed(
+                f"{path}: is a link to {target}, outside the project",
+                hint="news fragments are files of the project: replace the link with a file",
+            )
+        st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "not a regular file"
+        raise CheckFailed(
+            f"{path}: is {kind}, not a news fragment",
+            hint="news fragments are regular files: remove it",
+        )
 
 
 def _read_fragment(path: str) -> str:
