@@ -105,7 +105,7 @@ def collect_changelog(
     mailmap = people.read_mailmap(repo, mailmap_rev)
     if mailmap is not None:
         for problem in people.mailmap_problems(*mailmap):
-            _report.warn(f"{problem} (git ignores this line)")
+            _report.warn(f"{problem} (git reads such a line only in part, or not at all)")
     bots = people.pattern_matcher(config.changelog.bots)
     assistants = people.pattern_matcher(config.changelog.ai_assistants)
     if chosen.people == "names":

@@ -97,7 +97,7 @@ _MAILMAP_LINE = re.compile(r"^([^<>]*)<([^<>]*)>(?:([^<>]*)<([^<>]*)>)?\s*(?:#.*
 
 
 def mailmap_problems(text: str, where: str) -> list[str]:
-    """``file:line: ...`` for each line git ignores (git says nothing about them)."""
+    """``file:line: ...`` for each line git cannot read as written (it says nothing of them)."""
     problems = []
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
