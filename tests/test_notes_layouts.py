@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 from relman.git import find_repo
-from relman.notes import notes_done, release_notes
+from relman.notes import notes_done, release_notes, start_notes
 from relman.notes.sections import Section, as_markdown, as_plain_text, release_section
 from relman.project import load_config
 from tests.helpers import run_relman
@@ -231,3 +231,76 @@ def test_news_file_modes_as_a_plain_write(tmp_path: Path) -> None:
         assert stat.S_IMODE((root / "NEWS.rst").stat().st_mode) == 0o604
     finally:
         os.umask(old)
+
+
+SCIPY_INDEX = """\
+*************
+Release Notes
+*************
+
+.. toctree::
+   :maxdepth: 1
+
+   release/1.18.1-notes
+   release/1.18.0-notes
+"""
+
+SCIPY_NOTES = """\
+==========================
+SciPy 1.18.1 Release Notes
+==========================
+
+.. contents::
+
+SciPy 1.18.1 is a bug-fix release with no new features
+compared to 1.18.0.
+"""
+
+
+def test_next_notes_started_scipy_layout(tmp_path: Path) -> None:
+    """SciPy: no fragments, one notes file per release in doc/source/release.rst's toctree;
+    the next file starts from the previous release's title."""
+    root = write_project(
+        tmp_path / "scipy",
+        "",
+        {},
+        extra={
+            "doc/source/release.rst": SCIPY_INDEX,
+            "doc/source/release/1.18.1-notes.rst": SCIPY_NOTES,
+        },
+        name="scipy",
+    )
+    config = load_config(root)
+    assert config.notes.release_index == "doc/source/release.rst"  # detected
+    assert config.notes.template is None
+    written = start_notes(config, "1.18.2")
+    new = root / "doc/source/release/1.18.2-notes.rst"
+    assert set(written) == {new, root / "doc/source/release.rst"}
+    assert new.read_text(encoding="utf-8") == (
+        "==========================\nSciPy 1.18.2 Release Notes\n==========================\n"
+    )
+    index = (root / "doc/source/release.rst").read_text(encoding="utf-8")
+    assert "   :maxdepth: 1\n\n   release/1.18.2-notes\n   release/1.18.1-notes\n" in index
+    assert start_notes(load_config(root), "1.18.2") == []  # exists already
+
+
+def test_next_notes_started_numpy_layout(tmp_path: Path) -> None:
+    """NumPy: the next X.Y.Z-notes.rst from doc/source/release/template.rst (its 2.xx.x
+    placeholder), with the include of the towncrier output kept for the next build."""
+    template = NUMPY_RELEASE_FILE.replace("2.5.0", "2.xx.x").replace("=" * 26, "=" * 27)
+    root = numpy_tree(tmp_path)
+    (root / "doc/source/release/template.rst").write_text(template, encoding="utf-8")
+    (root / "doc/source/release.rst").write_text(
+        "Release notes\n=============\n\n.. toctree::\n    :maxdepth: 2\n\n    2.5.0 <release/2.5.0-notes>\n",
+        encoding="utf-8",
+    )
+    config = load_config(root)
+    assert config.notes.release_index == "doc/source/release.rst"
+    assert config.notes.template == "doc/source/release/template.rst"
+    start_notes(config, "2.6.0")
+    new = (root / "doc/source/release/2.6.0-notes.rst").read_text(encoding="utf-8")
+    assert (
+        "=========================\nNumPy 2.6.0 Release Notes\n=========================\n" in new
+    )
+    assert new.rstrip().endswith(".. include:: notes-towncrier.rst")
+    assert "towncrier release notes start" not in new

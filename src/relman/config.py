@@ -287,10 +287,16 @@ class NotesConfig:
     )
     release_index: str | None = field(
         default=None,
-        metadata=_meta("toctree file new notes files are added to (doc/source/release.rst)"),
+        metadata=_meta(
+            "toctree file new notes files are added to (doc/source/release.rst)",
+            detect="release_index",
+        ),
     )
     template: str | None = field(
-        default=None, metadata=_meta("template copied by `notes start` for the next release")
+        default=None,
+        metadata=_meta(
+            "template copied by `notes start` for the next release", detect="notes_template"
+        ),
     )
     highlights: bool = field(
         default=False, metadata=_meta("add a Highlights section placeholder to new notes")

@@ -165,6 +165,29 @@ class Detector:
             return "blurb"
         return None
 
+    def release_index(self) -> str | None:
+        """SciPy's and NumPy's ``doc/source/release.rst``: a toctree of one notes file per release."""
+        index = self.project_dir / "doc" / "source" / "release.rst"
+        if not index.is_file():
+            return None
+        import re
+
+        try:
+            text = index.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        entry = re.search(
+            r"^\s+(?:[^<\n]*<)?[\w/.-]*?\d+(?:\.\d+)+[\w.-]*>?\s*$", text, re.MULTILINE
+        )
+        return "doc/source/release.rst" if ".. toctree::" in text and entry else None
+
+    def notes_template(self) -> str | None:
+        """NumPy's ``doc/source/release/template.rst`` for the next release's notes file."""
+        if self.release_index() is None:
+            return None
+        template = self.project_dir / "doc" / "source" / "release" / "template.rst"
+        return "doc/source/release/template.rst" if template.is_file() else None
+
     def changelog_style(self) -> str | None:
         """numpy or scipy when the project is one of them or keeps its changelog script."""
         project = self.pyproject.get("project", {})

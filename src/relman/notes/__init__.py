@@ -447,6 +447,10 @@ def start_notes(config: Config, version: str) -> list[Path]:
     from relman.notes.fragments import start_text
 
     _check_version(version)
+    if config.notes.release_index and (
+        config.notes.system != "towncrier" or "{version}" not in _settings(config).filename
+    ):
+        return _start_release_file(config, version)
     if _system(config) != "towncrier":
         return []
     settings = _settings(config)
@@ -486,6 +490,62 @@ def start_notes(config: Config, version: str) -> list[Path]:
         new = _plan_release_index(index, path)
         if new is not None:
             files[index] = new
+    _atomic.write_many(files)
+    return list(files)
+
+
+def _start_release_file(config: Config, version: str) -> list[Path]:
+    """SciPy's and NumPy's layout: one notes file per release, listed in the release index.
+
+    The new file follows the newest entry of the index (``release/X.Y.Z-notes``)
+    and starts from ``tool.relman.notes.template`` (NumPy's
+    ``doc/source/release/template.rst``, its ``2.xx.x`` placeholder replaced)
+    or, without one, from the previous release's title (SciPy).
+    """
+    from relman import _atomic
+    from relman.notes.fragments import (
+        ENTRY_VERSION,
+        add_toctree_entry,
+        entry_target,
+        next_release_file,
+        start_from_previous,
+    )
+
+    assert config.notes.release_index
+    index = config.project_dir / config.notes.release_index
+    if not index.is_file():
+        raise UsageError(
+            f"the release index {index} does not exist", hint="fix tool.relman.notes.release-index"
+        )
+    index_text = _read_utf8(index)
+    found = next_release_file(index_text, version)
+    if found is None:
+        _report.info(f"{index} lists no per-release notes file: nothing to start")
+        return []
+    entry, previous = found
+    path = index.parent / f"{entry_target(entry)}.rst"
+    if path.exists():
+        _report.info(f"{path} exists already")
+        return []
+    template = None
+    if config.notes.template:
+        tpl = config.project_dir / config.notes.template
+        if not tpl.is_file():
+            raise UsageError(
+                f"the notes template {tpl} does not exist", hint="fix tool.relman.notes.template"
+            )
+        template = _read_utf8(tpl)
+    prev_path = index.parent / f"{entry_target(previous)}.rst"
+    prev_text = _read_utf8(prev_path) if prev_path.is_file() else None
+    m = ENTRY_VERSION.match(entry_target(previous))
+    old_version = m["version"] if m else ""
+    text = start_from_previous(
+        template, prev_text, old_version=old_version, version=version, name=config.name
+    )
+    files = {
+        path: text.encode("utf-8"),
+        index: add_toctree_entry(index_text, entry).encode("utf-8"),
+    }
     _atomic.write_many(files)
     return list(files)
 

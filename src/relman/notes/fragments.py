@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["add_toctree_entry", "start_text"]
+__all__ = [
+    "add_toctree_entry",
+    "entry_target",
+    "next_release_file",
+    "start_from_previous",
+    "start_text",
+]
 
 _TOCTREE = re.compile(r"^(\s*)\.\. toctree::\s*$")
 
@@ -43,7 +49,7 @@ def add_toctree_entry(text: str, entry: str) -> str:
                 indent = current[:width]
             entries.append(current.strip())
             k += 1
-        if entry in entries:
+        if entry_target(entry) in {entry_target(e) for e in entries}:
             return text
         if (j > 0 and not lines[j - 1].strip()) or entries:
             new = f"{indent}{entry}\n"
@@ -86,3 +92,92 @@ def start_text(
         if not text.endswith("\n"):
             text += "\n"
     return text
+
+
+ENTRY_VERSION = re.compile(r"^(?P<head>.*?)(?P<version>\d+(?:\.\d+)+)(?P<tail>[^/]*)$")
+
+
+def toctree_entries(text: str) -> list[str]:
+    """The entries of the first toctree of ``text``, in order."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not _TOCTREE.match(line):
+            continue
+        out: list[str] = []
+        for later in lines[i + 1 :]:
+            stripped = later.strip()
+            if not stripped or stripped.startswith(":"):
+                if out and not stripped:
+                    break
+                continue
+            if not later[:1].isspace():
+                break
+            out.append(stripped)
+        return out
+    return []
+
+
+def entry_target(entry: str) -> str:
+    """The document an entry names: ``2.6.0 <release/2.6.0-notes>`` -> ``release/2.6.0-notes``."""
+    m = re.fullmatch(r".*<([^>]+)>\s*", entry)
+    return m.group(1) if m else entry
+
+
+def next_release_file(index_text: str, version: str) -> tuple[str, str] | None:
+    """(entry, previous entry) of ``version`` in a release index listing one file per release.
+
+    SciPy's ``doc/source/release.rst`` lists ``release/X.Y.Z-notes`` and
+    NumPy's ``X.Y.Z <release/X.Y.Z-notes>``, newest first; the new entry
+    follows the newest one's pattern.
+    """
+    for entry in toctree_entries(index_text):
+        m = ENTRY_VERSION.match(entry_target(entry))
+        if m:
+            return entry.replace(m["version"], version), entry
+    return None
+
+
+_PLACEHOLDER = re.compile(r"\b\d+\.x+\.x+\b|\bX\.Y\.Z\b")
+
+
+def _resize_adornments(text: str) -> str:
+    """Over- and underlines as long as the title they mark (after a version changed)."""
+    rule = re.compile(r"([=\-~^*#+])\1+")
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        title = lines[i - 1].rstrip()
+        if not rule.fullmatch(lines[i]) or not title or rule.fullmatch(title):
+            continue
+        lines[i] = lines[i][0] * len(title)
+        if i >= 2 and rule.fullmatch(lines[i - 2]) and lines[i - 2][0] == lines[i][0]:
+            lines[i - 2] = lines[i][0] * len(title)
+    return "\n".join(lines)
+
+
+def start_from_previous(
+    template: str | None, previous: str | None, *, old_version: str, version: str, name: str
+) -> str:
+    """The first text of the next per-release notes file.
+
+    From the template (``{version}``, ``{name}`` and NumPy's ``2.xx.x``
+    placeholder replaced), or else from the previous release's file: its title
+    block with the version changed.
+    """
+    if template is not None:
+        text = template.replace("{version}", version).replace("{name}", name)
+        text = _PLACEHOLDER.sub(version, text)
+        return _resize_adornments(text)
+    lines = (previous or "").split("\n")
+    head: list[str] = []
+    for line in lines:
+        if head and not line.strip() and any(old_version in h for h in head):
+            break
+        head.append(line)
+        if len(head) > 6:
+            head = []
+            break
+    if not head:
+        title = f"{name} {version} Release Notes"
+        return f"{'=' * len(title)}\n{title}\n{'=' * len(title)}\n"
+    block = "\n".join(head).replace(old_version, version)
+    return _resize_adornments(block).rstrip("\n") + "\n"

@@ -151,7 +151,7 @@ class PostReleaseStep(Step):
         paths = [ctx.relpath(p) for p in changes]
         next_release = str(Version(dev).base_version)
         notes_paths: list[str] = []
-        if ctx.config.notes.template:
+        if ctx.config.notes.template or ctx.config.notes.release_index:
             from relman import notes
 
             target = notes.notes_file(ctx.config, next_release)
@@ -161,7 +161,7 @@ class PostReleaseStep(Step):
                 notes_paths.append(ctx.config.notes.release_index)
         with ctx.editing(self.name, paths + notes_paths):
             versionfiles.set_version(ctx.config, dev)
-            if ctx.config.notes.template:
+            if ctx.config.notes.template or ctx.config.notes.release_index:
                 from relman import notes
 
                 written = notes.start_notes(ctx.config, next_release)
