@@ -20,8 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-# bench/changelog.py's generator, loaded by path (bench/ itself is not put on sys.path:
-# bench/inspect.py would shadow the standard library's inspect)
+# bench/changelog.py's generator, loaded by path (bench/ is not a package)
 _spec = importlib.util.spec_from_file_location(
     "bench_changelog", Path(__file__).resolve().parent / "changelog.py"
 )

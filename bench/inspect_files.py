@@ -7,7 +7,7 @@ relman does more work per file (it reads every wheel member to check RECORD,
 lists every sdist member, applies the index's rules); it reads each archive
 once, streaming.
 
-    python bench/inspect.py [DIR]
+    python bench/inspect_files.py [DIR]
 
 Without DIR, the dist folder of two releases is made first, in real shapes:
 a compiled project as scipy ships it (an sdist of 1,500 files and nine
