@@ -185,6 +185,7 @@ def test_a_failed_wheel_holds_the_sdist_and_a_rerun_finishes(
     assert files["many_wheels-1.0.0.tar.gz"]["status"] == "held"
     assert "many_wheels-1.0.0.tar.gz" not in pypiserver.files()
     assert "run the same command again" in out.stderr
+    assert "1 held back: the sdist goes last" in out.stderr
 
     proxy.rule = lambda method, path, filename, n: "ok"
     again = publish(project, dist, proxy.url, env=TOKEN_ENV)
@@ -222,6 +223,7 @@ def test_no_credentials_is_refused_with_a_hint(
     assert out.returncode == 5
     assert "HTTP 401" in out.stderr + out.stdout or "HTTP 403" in out.stderr + out.stdout
     assert "RELMAN_INDEX_TOKEN" in out.stdout + out.stderr
+    assert "refused the credentials" in out.stderr  # not "not on the index"
     assert pypiserver.files() == {}
 
 

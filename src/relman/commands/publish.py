@@ -42,7 +42,6 @@ def publish(folder: Path, to: str | None, workers: int | None) -> None:
     every file is on the index with the right sha256.
     """
     from relman import index
-    from relman.errors import CheckFailed, RemoteError
 
     # import the HTTP client while the configuration is read (git runs in subprocesses)
     warm = threading.Thread(target=importlib.import_module, args=("httpx",), daemon=True)
@@ -102,13 +101,4 @@ def publish(folder: Path, to: str | None, workers: int | None) -> None:
 
     emit(data, render)
     if not report.ok:
-        failed = [f for f in report.files if not f.verified]
-        mismatch = any(f.index_sha256 and f.index_sha256 != f.sha256 for f in failed)
-        cls = CheckFailed if mismatch else RemoteError
-        names = ", ".join(f.filename for f in failed[:3])
-        if len(failed) > 3:
-            names += f" and {len(failed) - 3} more"
-        raise cls(
-            f"{len(failed)} file(s) are not on {target.name} with the right sha256: {names}",
-            hint="run the same command again to resume; files already there are skipped",
-        )
+        raise index.failure_error(report, target.name)

@@ -22,6 +22,7 @@ from relman.index.publish import (
     PublishPlan,
     PublishReport,
     conflict_error,
+    failure_error,
     plan_publish,
     publish_files,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Target",
     "conflict_error",
     "describe_file",
+    "failure_error",
     "fetch_files",
     "find_dist_files",
     "install_url",

@@ -38,6 +38,7 @@ __all__ = [
     "PublishPlan",
     "PublishReport",
     "conflict_error",
+    "failure_error",
     "plan_publish",
     "publish_files",
 ]
@@ -440,3 +441,37 @@ def _verify(
 
 
 # -- fetching wheels built elsewhere ---------------------------------------------
+
+
+def failure_error(report: Any, target_name: str) -> Exception:
+    """The one error a publish that did not get every file there ends with.
+
+    It says what really failed: credentials refused (401/403), a file on the
+    index with another sha256 (a check failure, exit 1), the sdist held back
+    because a wheel failed, or files not there (exit 5 for the remote failures).
+    """
+    from relman.errors import CheckFailed, RemoteError
+
+    failed = [f for f in report.files if not f.verified]
+    names = ", ".join(f.filename for f in failed[:3])
+    if len(failed) > 3:
+        names += f" and {len(failed) - 3} more"
+    resume = "run the same command again to resume; files already there are skipped"
+    if any(f.index_sha256 and f.index_sha256 != f.sha256 for f in failed):
+        return CheckFailed(
+            f"{len(failed)} file(s) are on {target_name} with another sha256: {names}",
+            hint="a file on an index cannot be replaced: release a new version",
+        )
+    refused = [f for f in failed if (f.error or "").startswith(("HTTP 401", "HTTP 403"))]
+    if refused:
+        return RemoteError(
+            f"{target_name} refused the credentials ({(refused[0].error or '')[:9]}) "
+            f"for {len(refused)} file(s): {names}",
+            hint="check the token or password for this index, then " + resume,
+        )
+    held = [f for f in failed if f.status == "held"]
+    detail = f" ({len(held)} held back: the sdist goes last, after every wheel)" if held else ""
+    return RemoteError(
+        f"{len(failed)} file(s) are not on {target_name} with the right sha256{detail}: {names}",
+        hint=resume,
+    )

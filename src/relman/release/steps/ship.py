@@ -214,10 +214,8 @@ class PublishStep(Step):
             return
         report = index.publish_files(ctx.config, ctx.artifacts(), self._target(ctx))
         if not report.ok:
-            raise CheckFailed(
-                "not every file is on the index with the right hash",
-                hint="run `relman release --resume`: files already uploaded are skipped",
-            )
+            # the same error and exit code as `relman publish`
+            raise index.failure_error(report, self._target(ctx).name)
 
 
 class GitHubReleaseStep(Step):
