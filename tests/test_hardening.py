@@ -411,3 +411,23 @@ def test_fragments_must_be_regular_files_inside_the_project(
         assert "22.bugfix.rst" in out.stdout + out.stderr and "Traceback" not in out.stderr
         assert "contents of a file outside" not in out.stdout + out.stderr
     assert _world(path) == before
+
+
+def test_password_with_url_delimiters_in_a_target_url(purelib: DemoRepo) -> None:
+    from relman.index import resolve_target
+    from relman.project import load_config
+
+    config = load_config(purelib.path)
+    target = resolve_target(config, f"http://__token__:{PASSWORD}@127.0.0.1:9/legacy/")
+    assert target.upload_url == "http://127.0.0.1:9/legacy/"
+    assert target.credentials is not None and target.credentials.password() == PASSWORD
+    out = run_relman(
+        "publish",
+        "--to",
+        f"http://__token__:{PASSWORD}@127.0.0.1:9/",
+        "--dry-run",
+        ".",
+        cwd=purelib.path,
+    )
+    assert "Traceback" not in out.stderr and "InvalidURL" not in out.stderr
+    assert_no_secret(out.stdout, out.stderr)

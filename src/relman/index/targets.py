@@ -121,6 +121,17 @@ def install_url(target: Target) -> str:
 
 
 def _split_userinfo(url: str) -> tuple[str, Credentials | None]:
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    user, colon, _ = rest[:at].partition(":")
+    if sep and at > 0 and colon and "/" not in user and any(c in rest[:at] for c in "/?#"):
+        # a password with / ? or # written as is: the userinfo ends at the last @
+        # (httpx and urlsplit would take the host from inside the password)
+        username, _, password = rest[:at].partition(":")
+        creds = Credentials(
+            urllib.parse.unquote(username), urllib.parse.unquote(password), source="URL"
+        )
+        return f"{scheme}://{rest[at + 1 :]}", creds
     parts = urllib.parse.urlsplit(url)
     if parts.username is None:
         return url, None
