@@ -232,3 +232,19 @@ def test_scipy_version_utils_is_a_source(git_repo: GitRepo) -> None:
     assert out.returncode == 0, out.stderr
     assert "version: '1.11.1'" in (git_repo.path / "meson.build").read_text()
     assert "ISRELEASED = True" in (git_repo.path / "tools" / "version_utils.py").read_text()
+
+
+def test_no_post_release_commit_after_a_release_candidate(git_repo: GitRepo) -> None:
+    """NumPy and Sphinx go from rc1 straight to rc2: no development commit between."""
+    g = git_repo
+    g.commit("start", {"pyproject.toml": _pyproject("npy", "2.4.0rc1")})
+    g.tag("v2.4.0rc1", "2.4.0rc1")
+    g.commit("BUG: a fix")
+    g.commit("REL: 2.4.0rc2", {"pyproject.toml": _pyproject("npy", "2.4.0rc2")})
+    g.tag("v2.4.0rc2", "2.4.0rc2")
+    g.commit("BUG: another fix")
+    config = load_config(g.path)
+    assert dev_version_after(config, Repo(g.path), "2.4.0rc3", on_main=False) is None
+    # a project that says otherwise in its configuration gets the next pre-release's .dev0
+    dev = load_config(g.path, overrides={"release": {"dev-after-pre": "dev"}})
+    assert dev_version_after(dev, Repo(g.path), "2.4.0rc3", on_main=False) == "2.4.0rc4.dev0"

@@ -244,7 +244,13 @@ def learned_after(
         if t.is_release and t.version.is_prerelease == is_pre and t.version < released
     ]
     reachable = {t.name for t in release_tags(config, repo, merged_into="HEAD")}
-    ordered = sorted(tags, key=lambda t: (t.name in reachable, t.version), reverse=True)
+    shape = (*released.release, 0, 0)[2] == 0
+
+    def rank(t: ReleaseTag) -> tuple[bool, bool, Version]:
+        # releases of the same shape first (a new X.Y.0, or a bug-fix), then this branch's
+        return ((*t.version.release, 0, 0)[2] == 0) == shape, t.name in reachable, t.version
+
+    ordered = sorted(tags, key=rank, reverse=True)
     tag_commits = {t.version: t.commit for t in release_tags(config, repo)}
     tried = 0
     for tag in ordered:
@@ -258,8 +264,8 @@ def learned_after(
         if change is None:
             continue
         sha, dev = change
-        if dev >= released and not dev.is_devrelease:
-            continue  # the release being made (or a later one): no evidence either way
+        if dev == released and tag_commits.get(dev) == sha:
+            continue  # the release being made: no evidence either way
         if not dev.is_devrelease and (is_pre or tag_commits.get(dev) == sha):
             # the next change was the next release itself: no post-release commit
             if is_pre:
@@ -288,30 +294,30 @@ def dev_version_after(
     """The development version the branch moves to after releasing ``released``;
     None when the project makes no post-release commit after such a release."""
     r = Version(str(released))
-    if tree_before:
-        before = Version(Version(tree_before).public)
-        if before.is_devrelease and before > r and not r.is_prerelease:
-            return str(before)
-        if (
-            before.is_devrelease
-            and r.is_prerelease
-            and before.pre is None
-            and Version(before.base_version) >= Version(r.base_version)
-        ):
-            # a pre-release made from a development tree: the tree goes on developing
-            # (pip: 24.1b1 from 24.1.dev0, then 24.1.dev1; packaging: 26.0rc2 from
-            # 26.1.dev0, then 26.1.dev1)
-            return str(Version(f"{before.base_version}.dev{(before.dev or 0) + 1}"))
+    before = Version(Version(tree_before).public) if tree_before else None
+    if before is not None and before.is_devrelease and before > r and not r.is_prerelease:
+        return str(before)
     after_pre = config.release.dev_after_pre
     template = config.release.dev_version
     if r.is_prerelease:
         if after_pre == "none":
             return None
-        if after_pre is None:
-            learned = learned_after(config, repo, r, on_main=on_main)
-            if learned is not None:
-                found, _ = learned
-                return render_template(found, r) if found else None
+        learned = learned_after(config, repo, r, on_main=on_main) if after_pre is None else None
+        if learned is not None and learned[0] is None:
+            return None  # the project makes no post-release commit after a pre-release
+        if (
+            on_main
+            and before is not None
+            and before.is_devrelease
+            and before.pre is None
+            and Version(before.base_version) >= Version(r.base_version)
+        ):
+            # a pre-release made from main's development tree: the tree goes on
+            # developing (pip: 24.1b1 from 24.1.dev0, then 24.1.dev1; packaging:
+            # 26.0rc2 from 26.1.dev0, then 26.1.dev1)
+            return str(Version(f"{before.base_version}.dev{(before.dev or 0) + 1}"))
+        if learned is not None and learned[0]:
+            return render_template(learned[0], r)
         return next_dev_version(r, on_main=on_main)
     if template:
         return render_template(template, r)
