@@ -431,3 +431,15 @@ def test_password_with_url_delimiters_in_a_target_url(purelib: DemoRepo) -> None
     )
     assert "Traceback" not in out.stderr and "InvalidURL" not in out.stderr
     assert_no_secret(out.stdout, out.stderr)
+
+
+def test_a_tag_only_on_the_remote_is_caught_in_preflight(purelib: DemoRepo) -> None:
+    path = purelib.path
+    subprocess.run(["git", "tag", "-a", "-m", "x", "v1.1.0"], cwd=path, check=True)
+    subprocess.run(["git", "push", "-q", "origin", "v1.1.0"], cwd=path, check=True)
+    subprocess.run(["git", "tag", "-d", "v1.1.0"], cwd=path, check=True, capture_output=True)
+    before = _world(path)
+    out = run_relman("release", "1.1.0", "--yes", cwd=path, env={"RELMAN_RELEASE_SIGN": "none"})
+    assert out.returncode == 1, out.stderr
+    assert "tag v1.1.0 exists on origin (not here)" in out.stdout + out.stderr
+    assert _world(path) == before

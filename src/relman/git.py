@@ -194,6 +194,16 @@ class Repo:
                 continue
         return False
 
+    def remote_has_tag(self, remote: str, tag: str) -> bool:
+        """True when ``remote`` has the tag (one ``git ls-remote``; False when unreachable)."""
+        out = _proc.run(
+            ["git", "ls-remote", "--tags", remote, f"refs/tags/{tag}"],
+            cwd=self.root,
+            env=_git_env(),
+            check=False,
+        )
+        return out.returncode == 0 and bool(out.stdout.strip())
+
     def check_can_commit(self) -> None:
         """Refuse (before anything is written) when git could not make a clean commit."""
         if not self.has_commits():

@@ -107,6 +107,13 @@ def check_git(ctx: CheckContext) -> Iterator[Finding]:
                 f"tag {tag} already exists: {ctx.version} is already released",
                 hint="choose the next version (`relman status` lists them)",
             )
+        elif config.remote in repo.remotes() and repo.remote_has_tag(config.remote, tag):
+            # caught now, not at the push after commits, a tag, builds and checks
+            yield check.finding(
+                f"tag {tag} exists on {config.remote} (not here): "
+                f"{ctx.version} is already released there",
+                hint=f"git fetch {config.remote} --tags, then choose the next version",
+            )
     for tag in repo.tags_at("HEAD"):
         released = config.version_from_tag(tag)
         if released is None or ".dev" in released or tag == target_tag:
