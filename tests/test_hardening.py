@@ -443,3 +443,13 @@ def test_a_tag_only_on_the_remote_is_caught_in_preflight(purelib: DemoRepo) -> N
     assert out.returncode == 1, out.stderr
     assert "tag v1.1.0 exists on origin (not here)" in out.stdout + out.stderr
     assert _world(path) == before
+
+
+def test_a_bare_repository_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "bare.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True)
+    (path / "pyproject.toml").write_text('[project]\nname = "b"\nversion = "1.0"\n')
+    for args in (("status",), ("release", "1.0", "--yes")):
+        out = run_relman(*args, cwd=path)
+        assert out.returncode == 2, out.stderr
+        assert "bare git repository" in out.stderr

@@ -88,6 +88,11 @@ def find_repo(path: str | os.PathLike[str]) -> Repo:
                 f"{path} is not inside a git repository",
                 hint="run relman inside a git checkout, or pass --project DIR",
             ) from None
+        if "must be run in a work tree" in exc.stderr.lower():
+            raise NotARepository(
+                f"{path} is inside a bare git repository: it has no working tree to release from",
+                hint="run relman in a clone with a working tree (git clone, or git worktree add)",
+            ) from None
         if "dubious ownership" in exc.stderr.lower():
             # a checkout owned by another user (a container, a CI mount)
             advice = [ln.strip() for ln in exc.stderr.splitlines() if "safe.directory" in ln]
