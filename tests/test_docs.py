@@ -113,6 +113,7 @@ def test_missing_build_output_changes_nothing(tmp_path: Path) -> None:
 def test_docs_step_in_the_pipeline(tmp_path: Path) -> None:
     project, archive = _project(tmp_path, switcher=False)
     project.tag("v1.1.0")
+    project.commit("DOC: work after 1.1.0", {"CHANGES.txt": "1.2.0: more\n"})
     plan = run_relman(
         "plan", "1.2.0", "--json", cwd=project.path, env={"RELMAN_RELEASE_SIGN": "none"}
     )

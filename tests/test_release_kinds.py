@@ -174,7 +174,7 @@ def test_end_of_life_refuses_a_remote_only_backport_and_works_in_a_fresh_clone(
     )
     steps = {s["name"]: s for s in plan["steps"]}
     assert steps["eol-tag"]["actions"] == [
-        "create signed (auto) annotated tag 1.1 at the head of maintenance/1.1.x (not pushed)"
+        "create signed (gpg) annotated tag 1.1 at the head of maintenance/1.1.x (not pushed)"
     ]
     refused = run_relman("release", "1.1.0", "--kind", "end-of-life", "--force", cwd=fresh)
     assert refused.returncode == 1 and "not confirmed: end maintenance/1.1.x" in refused.stderr
