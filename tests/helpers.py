@@ -140,3 +140,14 @@ def snapshot(path: Path) -> dict[str, bytes]:
         if p.is_file() and ".git" not in p.relative_to(path).parts:
             out[str(p.relative_to(path))] = p.read_bytes()
     return out
+
+
+def refs(path: Path) -> str:
+    """Every ref of the repository at ``path`` with the object it names."""
+    return subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname) %(objectname)"],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout

@@ -16,17 +16,7 @@ from pathlib import Path
 import pytest
 
 from relman.demo import DemoRepo
-from tests.helpers import run_relman, snapshot
-
-
-def _refs(path: Path) -> str:
-    return subprocess.run(
-        ["git", "for-each-ref", "--format=%(refname) %(objectname)"],
-        cwd=path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+from tests.helpers import refs, run_relman, snapshot
 
 
 def _world(path: Path) -> tuple[dict[str, bytes], str, str]:
@@ -34,7 +24,7 @@ def _world(path: Path) -> tuple[dict[str, bytes], str, str]:
     index = subprocess.run(
         ["git", "ls-files", "-s"], cwd=path, capture_output=True, text=True, check=True
     ).stdout
-    return snapshot(path), _refs(path), index
+    return snapshot(path), refs(path), index
 
 
 @pytest.fixture
@@ -84,7 +74,7 @@ def test_releases_of_different_versions_are_locked_against_each_other(
     try:
         _wait_for(started, first)
         # the rc's run is committing: the final, a version commit and a notes commit wait
-        head = _refs(path)
+        head = refs(path)
         for args in (
             ("release", "1.1.0", "--yes"),
             ("version", "set", "1.2.0", "--commit"),
@@ -94,7 +84,7 @@ def test_releases_of_different_versions_are_locked_against_each_other(
             assert out.returncode == 2, (args, out.stderr)
             assert "another relman run is changing this repository" in out.stderr
             assert "relman release 1.1.0rc1" in out.stderr  # the holder is named
-        assert _refs(path) == head
+        assert refs(path) == head
     finally:
         go.touch()
         _out, stderr = first.communicate(timeout=120)

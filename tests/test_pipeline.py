@@ -9,22 +9,12 @@ from pathlib import Path
 import pytest
 
 from relman.demo import DemoRepo
-from tests.helpers import run_relman, snapshot
-
-
-def _refs(path: Path) -> str:
-    return subprocess.run(
-        ["git", "for-each-ref", "--format=%(refname) %(objectname)"],
-        cwd=path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+from tests.helpers import refs, run_relman, snapshot
 
 
 def _world(demo: DemoRepo) -> tuple[dict[str, bytes], str, bool]:
     """Everything a release could change: the files, the refs, the state folder."""
-    return snapshot(demo.path), _refs(demo.path), (demo.path / ".git" / "relman").exists()
+    return snapshot(demo.path), refs(demo.path), (demo.path / ".git" / "relman").exists()
 
 
 @pytest.fixture
