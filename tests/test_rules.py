@@ -208,8 +208,24 @@ def test_publish_refuses_what_inspect_fails(rule: str, tmp_path: Path) -> None:
     elif rule.startswith("twine:"):  # refused by twine and relman's publish wherever it goes
         with pytest.raises(UsageError):
             upload_fields(describe_file(bad), public=False)
+    elif rule == "index:metadata-version" and not _packaging_knows("2.6"):
+        # packaging before 26.4 does not know 2.6, so twine (and relman) refuse it everywhere
+        with pytest.raises(UsageError) as err:
+            upload_fields(describe_file(bad), public=False)
+        assert "[twine:metadata]" in err.value.message
     else:  # a private index takes it
         assert upload_fields(describe_file(bad), public=False)
+
+
+def _packaging_knows(metadata_version: str) -> bool:
+    from packaging.metadata import Metadata
+
+    raw = {"metadata_version": metadata_version, "name": "demo", "version": "1.0"}
+    try:
+        Metadata.from_raw(raw, validate=True)  # type: ignore[arg-type]
+    except Exception:  # InvalidMetadata, or a group of them
+        return False
+    return True
 
 
 def test_license_file_under_old_metadata_warns_and_publish_drops_it(tmp_path: Path) -> None:
