@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from relman.artifacts import RULES, inspect_artifacts, inspect_file
+from relman.artifacts.rules import email_problem
 from relman.errors import UsageError
 from relman.index.dists import describe_file, upload_fields
 from tests.distfiles import make_sdist, make_wheel, metadata
@@ -70,6 +71,16 @@ CASES: dict[str, tuple[str, Maker, Maker]] = {
         "setuptools 77 with both license= and license-expression",
         _meta_wheel(extra="License: MIT\nLicense-Expression: MIT\n"),
         _meta_wheel(extra="License-Expression: MIT\n"),
+    ),
+    "index:classifier": (
+        "a setup.py with a misspelt classifier",
+        _meta_wheel(extra="Classifier: Programming Language :: Pyhton :: 3\n"),
+        _meta_wheel(extra="Classifier: Programming Language :: Python :: 3\n"),
+    ),
+    "index:email": (
+        "an old setuptools PKG-INFO that wrote Author-email: UNKNOWN",
+        _meta_wheel(extra="Author-email: UNKNOWN\n"),
+        _meta_wheel(extra="Author-email: Jane Doe <jane.doe@example.org>\n"),
     ),
     "index:license-file-missing": (
         "hatchling's PEP 639 wheel (attrs 24) without its licenses/ folder",
@@ -186,6 +197,8 @@ _METADATA_RULES = [
     "index:summary-length",
     "index:project-url",
     "index:license-conflict",
+    "index:classifier",
+    "index:email",
     "index:filename",
     "twine:unknown-field",
     "twine:metadata",
@@ -215,6 +228,76 @@ def test_publish_refuses_what_inspect_fails(rule: str, tmp_path: Path) -> None:
         assert "[twine:metadata]" in err.value.message
     else:  # a private index takes it
         assert upload_fields(describe_file(bad), public=False)
+
+
+def test_a_deprecated_classifier_names_its_successor(tmp_path: Path) -> None:
+    # forklift refuses deprecated classifiers too, naming what replaces them
+    wheel = _meta_wheel(extra="Classifier: Natural Language :: Ukranian\n")(tmp_path)
+    found = [f for f in inspect_file(wheel).findings if f.rule == "index:classifier"]
+    assert [f.severity for f in found] == ["error"]
+    assert "deprecated" in found[0].message
+    assert "'Natural Language :: Ukrainian'" in found[0].message
+
+
+def test_a_field_of_several_addresses_is_not_checked(tmp_path: Path) -> None:
+    # urllib3 2.2's wheel: two maintainers in one Maintainer-email; the index's
+    # parser (email.utils.parseaddr, strict) gives no address, so checks none
+    wheel = _meta_wheel(
+        extra="Maintainer-email: Seth <seth@example.org>, UNKNOWN\n"
+        "Author-email: Andrey Petrov <andrey.petrov@example.org>\n"
+    )(tmp_path)
+    assert "index:email" not in _rules_of(wheel)
+    (tmp_path / "one").mkdir()
+    one = _meta_wheel(extra="Maintainer-email: Seth <seth@localhost>\n")(tmp_path / "one")
+    found = [str(f) for f in inspect_file(one).findings if f.rule == "index:email"]
+    assert found == [
+        "Maintainer-email 'seth@localhost' is not a valid e-mail address: the part after "
+        "the @-sign should have a period [index:email]"
+    ]
+
+
+#: address -> what email-validator 2.3.0 (which forklift calls) says, with
+#: check_deliverability=False: None for valid, else the reason's gist
+ADDRESSES = {
+    "jane.doe@example.org": None,
+    "kim+pypi@gumleaf.org": None,  # idna 3.7
+    "Julian+rpds@GrayVines.com": None,  # rpds-py
+    "hukkin@users.noreply.github.com": None,  # tomli
+    "jörg@example.de": None,  # international characters before the @-sign
+    "a!#$%&'*+-/=?^_`{|}~@example.com": None,
+    "a@bücher.ch": None,
+    "UNKNOWN": "no @-sign",
+    "@example.com": "nothing before",
+    "a@": "nothing after",
+    "a..b@example.com": "periods",
+    ".a@example.com": "periods",
+    '"quoted"@example.com': "quoted",
+    "a b@example.com": "characters before",
+    "a@b@example.com": "not a host name",
+    "a@example..com": "not a host name",
+    "a@-example.com": "not a host name",
+    "a@example_site.com": "not a host name",
+    "a@example.com.": "not a host name",
+    "a@ab--cd.com": "two hyphens",
+    "a@localhost": "period",
+    "a@example.123": "top-level domain",
+    "a@host.local": "special-use",
+    "a@host.test": "special-use",
+    "a@x.onion": "special-use",
+    "a@[127.0.0.1]": "bracketed",
+    "a@" + "x" * 64 + ".com": "too long",
+    "a\u200b@example.com": "unsafe",
+}
+
+
+@pytest.mark.parametrize("address", sorted(ADDRESSES))
+def test_email_addresses_are_judged_as_email_validator_judges_them(address: str) -> None:
+    why = email_problem(address)
+    expected = ADDRESSES[address]
+    if expected is None:
+        assert why is None
+    else:
+        assert why is not None and expected in why, why
 
 
 def _packaging_knows(metadata_version: str) -> bool:

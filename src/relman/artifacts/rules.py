@@ -13,7 +13,11 @@ a severity and a source:
   list (a plain ``linux_x86_64``), unnormalized file names, sdists that are
   not gzip, zip members neither stored nor deflated, names that are not
   UTF-8, duplicate members, decompression bombs, a License-File that is not
-  in the file, a Summary over 512 characters, a project URL label over 32;
+  in the file, a Summary over 512 characters, a project URL label over 32,
+  a Classifier that is not in the trove-classifiers list or is deprecated
+  there, an Author-email or Maintainer-email whose address is not valid (the
+  syntax rules of the email-validator package forklift calls, without a DNS
+  look-up);
 * ``relman:*``: relman's deeper checks (RECORD, contents, the sdist against
   git, name and version of the release, the wheel matrix).
 
@@ -28,6 +32,7 @@ reports.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +41,7 @@ __all__ = [
     "Finding",
     "Meta",
     "Rule",
+    "email_problem",
     "filename_findings",
     "metadata_findings",
     "upload_metadata",
@@ -78,6 +84,8 @@ _INDEX = [
     Rule("index:summary-length", "error", "Summary of at most 512 characters"),
     Rule("index:project-url", "error", "Project-URL labels of at most 32 characters, with a URL"),
     Rule("index:license-conflict", "error", "not both License and License-Expression"),
+    Rule("index:classifier", "error", "every Classifier is a current trove classifier"),
+    Rule("index:email", "error", "Author-email and Maintainer-email hold a valid address"),
     Rule("index:license-file-missing", "error", "every License-File is in the file"),
     Rule("index:sdist-gzip", "error", "a .tar.gz sdist is gzip-compressed tar"),
     Rule("index:archive-compression", "error", "zip members are stored or deflated"),
@@ -401,6 +409,19 @@ def _index_metadata_rules(raw: dict[str, Any], meta: Meta, *, public: bool) -> l
                     public=public,
                 )
             )
+    out += _classifier_findings(raw.get("classifiers") or (), public=public)
+    for key, email in (("author_email", "Author-email"), ("maintainer_email", "Maintainer-email")):
+        value = raw.get(key)
+        address = _forklift_address(str(value)) if value else ""
+        why = email_problem(address) if address else None
+        if why:
+            out.append(
+                finding(
+                    "index:email",
+                    f"{email} {address!r} is not a valid e-mail address: {why}",
+                    public=public,
+                )
+            )
     if raw.get("license") and raw.get("license_expression"):
         out.append(
             finding(
@@ -410,3 +431,128 @@ def _index_metadata_rules(raw: dict[str, Any], meta: Meta, *, public: bool) -> l
             )
         )
     return out
+
+
+# -- classifiers -------------------------------------------------------------------
+
+
+def _classifier_findings(classifiers: Iterable[str], *, public: bool) -> list[Finding]:
+    """Classifiers the index refuses: not in trove-classifiers, or deprecated there."""
+    from trove_classifiers import all_classifiers, deprecated_classifiers
+
+    out: list[Finding] = []
+    given = set(classifiers)
+    unknown = sorted(given - set(all_classifiers))
+    if unknown:
+        from importlib.metadata import version
+
+        known = f"trove-classifiers {version('trove-classifiers')}"
+    for c in unknown:
+        out.append(
+            finding("index:classifier", f"{c!r} is not a valid classifier ({known})", public=public)
+        )
+    for c in sorted(given & deprecated_classifiers.keys()):
+        instead = deprecated_classifiers[c]
+        use = f"; use {' or '.join(repr(i) for i in instead)} instead" if instead else ""
+        out.append(finding("index:classifier", f"{c!r} is deprecated{use}", public=public))
+    return out
+
+
+# -- e-mail addresses --------------------------------------------------------------
+
+_ATEXT = r"a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~\u0080-\U0010ffff"
+_DOT_ATOM = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*\Z")
+_LABEL = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)"
+_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\Z")
+#: IANA special-use names no address is delivered to (email-validator's list)
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
+def _forklift_address(value: str) -> str:
+    """The address forklift checks in a field: ``email.utils.parseaddr(value)[1]``.
+
+    The index runs a Python whose parser is strict (3.13; 3.12.6 and
+    3.11.10 have it too): a field with more than one address, unbalanced
+    parentheses or a bracketed domain gives no address, so nothing is
+    checked. Older Pythons parse leniently; that strictness is redone here.
+    """
+    import email.utils
+
+    try:
+        return email.utils.parseaddr(value, strict=True)[1]  # type: ignore[call-arg,unused-ignore]
+    except TypeError:
+        pass
+    depth = 0
+    quoted = escaped = False
+    for ch in value:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "()":
+            depth += 1 if ch == "(" else -1
+            if depth < 0:
+                return ""
+    if depth:
+        return ""
+    found = email.utils.getaddresses([value])
+    if len(found) != 1 or "[" in found[0][1]:
+        return ""
+    return found[0][1]
+
+
+def email_problem(address: str) -> str | None:
+    """Why the index refuses ``address`` (email-validator's syntax rules), or None.
+
+    These are the checks ``email_validator.validate_email(address,
+    check_deliverability=False)`` makes with its defaults: one dot-atom
+    before the @-sign (no quotes; international characters allowed), a
+    host name after it with a period, a top-level domain ending in a letter,
+    no special-use name, no bracketed IP address, the length limits.
+    """
+    import unicodedata
+
+    local, at, domain = address.partition("@")
+    if not at:
+        return "it has no @-sign"
+    if not local:
+        return "there is nothing before the @-sign"
+    if local.startswith('"'):
+        return "a quoted part before the @-sign is not allowed"
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return "periods before the @-sign cannot start, end or come two in a row"
+    if not _DOT_ATOM.match(local):
+        return "it has characters before the @-sign that an address cannot have"
+    for part in (local, domain):
+        for i, ch in enumerate(part):
+            cat = unicodedata.category(ch)
+            if not ch.isascii() and (cat[0] in "CZ" or (cat[0] == "M" and i == 0)):
+                return f"it has an unsafe character (U+{ord(ch):04X})"
+    if not domain:
+        return "there is nothing after the @-sign"
+    if domain.startswith("["):
+        return "a bracketed IP address after the @-sign is not allowed"
+    ascii_domain = domain
+    if not domain.isascii():
+        try:
+            ascii_domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "the part after the @-sign is not a valid international domain name"
+    if not _HOSTNAME.match(ascii_domain):
+        return "the part after the @-sign is not a host name (letters, digits, hyphens, periods)"
+    labels = ascii_domain.lower().split(".")
+    if any(re.match(r"(?!xn)..--", label) for label in labels):
+        return "a label after the @-sign has two hyphens at its third character (not Punycode)"
+    if len(ascii_domain) > 253 or any(len(label) > 63 for label in labels):
+        return "the part after the @-sign is too long"
+    if len(labels) < 2:
+        return "the part after the @-sign should have a period"
+    if not labels[-1][-1].isalpha():
+        return "the part after the @-sign is not within a valid top-level domain"
+    if labels[-1] in _SPECIAL_USE:
+        return "the part after the @-sign is a special-use or reserved name"
+    if len(f"{local}@{ascii_domain}".encode()) > 254:
+        return "it is longer than 254 bytes"
+    return None
