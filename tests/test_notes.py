@@ -459,3 +459,31 @@ def test_version_defaults_to_the_release_the_project_heads_for(
     plan = run_relman("notes", "build", "--dry-run", "--json", cwd=demo.path)
     assert json.loads(plan.stdout)["version"] == "1.1.0"
     assert snapshot(demo.path) == before
+
+
+def test_check_leaves_markdown_fragments_alone(tmp_path: Path) -> None:
+    # attrs' layout: towncrier with a Markdown template whose last extension is
+    # .jinja (changelog.d/towncrier_template.md.jinja), CHANGELOG.md, and fragments
+    # like changelog.d/1417.change.md holding Markdown that docutils would reject
+    config = (
+        '[tool.towncrier]\ndirectory = "changelog.d"\nfilename = "CHANGELOG.md"\n'
+        'template = "changelog.d/towncrier_template.md.jinja"\n'
+        'start_string = "<!-- towncrier release notes start -->\\n"\n'
+        '\n[[tool.towncrier.type]]\ndirectory = "change"\nname = "Changes"\nshowcontent = true\n'
+    )
+    markdown = "Fixed `attrs.evolve()` for *private* attributes ([#1417](https://x/1417)).\n"
+    root = write_project(
+        tmp_path / "attrs",
+        config,
+        {
+            "changelog.d/towncrier_template.md.jinja": "{% for section in sections %}{% endfor %}\n",
+            "changelog.d/1417.change.md": markdown + "\n- a list\n  * badly *nested\n",
+            "changelog.d/1418.change.rst": "Bad *emphasis.\n",
+        },
+    )
+    problems = [str(p) for p in check_fragments(load_config(root))]
+    # the Markdown fragment is not read as reStructuredText; an .rst one still is
+    assert len(problems) == 1, problems
+    assert "1418.change.rst: invalid reStructuredText" in problems[0]
+    (root / "changelog.d/1418.change.rst").unlink()
+    assert check_fragments(load_config(root)) == []

@@ -3,7 +3,9 @@
 Problems found (each with the file and the reason): a name that is not a
 fragment name or has an unknown type, an empty file (fine for types whose
 content is not shown), a file that is not UTF-8, reStructuredText that
-docutils rejects (Sphinx roles and directives are allowed), an issue number outside ``tool.relman.notes.issue-ranges``, two
+docutils rejects (Sphinx roles and directives are allowed; Markdown fragments
+are not read as reStructuredText), an issue number outside
+``tool.relman.notes.issue-ranges``, two
 files for the same fragment, blurb metadata errors; with ``against`` a branch
 that adds no fragment and has no skip marker in its commit messages.
 """
@@ -20,6 +22,7 @@ from relman.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
     from relman.config import Config
+    from relman.notes.towncrier import Settings
 
 __all__ = ["Problem", "check_fragments", "rst_problems"]
 
@@ -124,6 +127,23 @@ def _read(path: Path, problems: list[Problem], *, allow_empty: bool = False) -> 
     return text.replace("\r\n", "\n")
 
 
+def _markdown_fragment(settings: Settings, path: Path) -> bool:
+    """The fragment is Markdown, not reStructuredText: its own extension says so
+    (``1417.change.md``), or, for a fragment without one, the project's notes are
+    Markdown (a template like attrs' ``towncrier_template.md.jinja``, a
+    ``CHANGELOG.md``). towncrier renders with the template's last extension only;
+    the check must not read attrs' Markdown fragments as reStructuredText."""
+    suffix = path.suffix.lower()
+    if settings.is_markdown or suffix in (".md", ".markdown"):
+        return True
+    if suffix == ".rst":
+        return False
+    template = settings.template[1] if isinstance(settings.template, tuple) else settings.template
+    return ".md" in (s.lower() for s in Path(template).suffixes) or (
+        Path(settings.filename).suffix.lower() == ".md"
+    )
+
+
 def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[Path]]:
     import re
 
@@ -140,7 +160,6 @@ def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[
     patterns = _ignored_patterns(settings)
     problems: list[Problem] = []
     dirs: list[Path] = []
-    is_rst = not settings.is_markdown
     for _section, section_path in settings.sections:
         folder = settings.fragment_dir(section_path)
         dirs.append(folder)
@@ -204,7 +223,7 @@ def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[
                 problems.append(Problem(path, exc.message.partition(": ")[2]))
                 continue
             text = _read(path, problems, allow_empty=hidden)
-            if text is not None and rst and is_rst:
+            if text is not None and rst and not _markdown_fragment(settings, path):
                 for msg in rst_problems(text):
                     problems.append(Problem(path, f"invalid reStructuredText: {msg}"))
     return problems, dirs
