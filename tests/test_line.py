@@ -88,6 +88,10 @@ def test_two_part_scheme_is_kept(git_repo: GitRepo) -> None:
     assert data["next"]["minor"] == "26.3"
     assert data["next"]["final"] == "26.3"
     assert data["next"]["bug-fix"] == "26.2.1"  # pip makes its bug-fixes from main
+    # `version next` offers what status shows
+    for kind, expected in (("micro", "26.2.1"), ("minor", "26.3"), ("final", "26.3")):
+        out = run_relman("version", "next", kind, cwd=g.path)
+        assert (out.returncode, out.stdout.strip()) == (0, expected), out.stderr
     config = load_config(g.path)
     line = release_line(config, Repo(g.path))
     assert line.scheme.parts == 2

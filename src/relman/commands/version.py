@@ -149,6 +149,8 @@ def _next(config: Config, repo: Repo, current: str, kind: str, *, pending_ok: bo
     """The next version in the project's scheme; `dev` after a final follows the
     branch (main: next minor); a release the tree names but has not tagged yet is
     the next one of its kind."""
+    import dataclasses
+
     from packaging.version import Version
 
     from relman.line import dev_version_after, release_line
@@ -161,6 +163,10 @@ def _next(config: Config, repo: Repo, current: str, kind: str, *, pending_ok: bo
         dev = dev_version_after(config, repo, v, on_main=line.on_main, scheme=line.scheme)
         if dev is not None and Version(dev) > v:
             return dev
+    if kind != "dev" and current == line.version:
+        # the tree's own line: what status shows (a pre-release continuing the last
+        # one, a bug-fix of the last release from a tree developing the next minor)
+        return dataclasses.replace(line, pending=pending).next_version(kind)
     return next_in_scheme(current, kind, line.scheme, pending=pending)
 
 
