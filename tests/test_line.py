@@ -252,3 +252,42 @@ def test_no_post_release_commit_after_a_release_candidate(git_repo: GitRepo) -> 
     # a project that says otherwise in its configuration gets the next pre-release's .dev0
     dev = load_config(g.path, overrides={"release": {"dev-after-pre": "dev"}})
     assert dev_version_after(dev, Repo(g.path), "2.4.0rc3", on_main=False) == "2.4.0rc4.dev0"
+
+
+def test_no_post_release_commit_after_this_lines_last_release_candidate(
+    git_repo: GitRepo,
+) -> None:
+    """Sphinx master: after 8.2.0rc1 a development commit (8.2.0, candidate 2, in
+    development); after 9.1.0rc1 none, only fixes, then 9.1.0rc2. The line's own
+    last release candidate is the evidence: none after 9.1.0rc2 either."""
+    g = git_repo
+
+    def init(version: str, info: str, dev: bool) -> dict[str, str]:
+        return {"sphinx/__init__.py": SPHINX_INIT.format(version=version, info=info, dev=dev)}
+
+    g.commit(
+        "start",
+        {
+            "pyproject.toml": '[project]\nname = "Sphinx"\ndynamic = ["version"]\n'
+            '[tool.flit.module]\nname = "sphinx"\n',
+            **init("8.2.0rc1", "(8, 2, 0, 'candidate', 1)", False),
+        },
+    )
+    g.tag("v8.2.0rc1", "8.2.0rc1")
+    g.commit("Bump version", init("8.2.0", "(8, 2, 0, 'candidate', 2)", True))
+    g.commit("Bump to 8.2.0 final", init("8.2.0", "(8, 2, 0, 'final', 0)", False))
+    g.tag("v8.2.0", "8.2.0")
+    g.commit("Bump version", init("9.1.0", "(9, 1, 0, 'beta', 0)", True))
+    g.commit("Bump to 9.1.0 candidate 1", init("9.1.0rc1", "(9, 1, 0, 'candidate', 1)", False))
+    g.tag("v9.1.0rc1", "9.1.0rc1")
+    g.commit("Fix a bug")
+    config = load_config(g.path)
+    # before the release commit (what `plan` sees) and after it, tagged (the
+    # post-release step): the version did not move after rc1, so none after rc2
+    assert dev_version_after(config, Repo(g.path), "9.1.0rc2", on_main=True) is None
+    g.commit("Bump to 9.1.0 candidate 2", init("9.1.0rc2", "(9, 1, 0, 'candidate', 2)", False))
+    g.tag("v9.1.0rc2", "9.1.0rc2")
+    assert dev_version_after(config, Repo(g.path), "9.1.0rc2", on_main=True) is None
+    # a project that says otherwise in its configuration still gets its commit
+    dev = load_config(g.path, overrides={"release": {"dev-after-pre": "dev"}})
+    assert dev_version_after(dev, Repo(g.path), "9.1.0rc2", on_main=True) is not None

@@ -262,10 +262,18 @@ def learned_after(
         tried += 1
         change = _first_version_change(config, repo, tag, end, paths)
         if change is None:
+            if is_pre and end == "HEAD" and repo.rev_parse("HEAD") != tag.commit:
+                # work went on since this line's last pre-release and the version never
+                # moved: no post-release commit after it (Sphinx 9.1.0rc1 -> rc2)
+                return None, tag.name
             continue
         sha, dev = change
         if dev == released and tag_commits.get(dev) == sha:
-            continue  # the release being made: no evidence either way
+            if is_pre:
+                # the release being made is the first change since the previous
+                # pre-release: the project made no post-release commit after it
+                return None, tag.name
+            continue  # a final: no evidence either way
         if not dev.is_devrelease and (is_pre or tag_commits.get(dev) == sha):
             # the next change was the next release itself: no post-release commit
             if is_pre:
