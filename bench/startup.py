@@ -1,17 +1,18 @@
 """Start-up time of `relman --help` against `twine --help` and `towncrier --help`.
 
-Each command runs the same number of times, interleaved, in this run; the
-script prints the median wall time of each and relman's ratio to each peer
-(below 1.0: relman starts faster). Target: at most 0.5 of towncrier's time.
+Each command runs the same number of times, interleaved, in this run, with
+the bare interpreter (``python -c pass``) for scale; the script prints the
+median and best wall and CPU time of each, relman's ratios to each peer
+(below 1.0: relman starts faster) and the load average. Target: at most 0.5
+of towncrier's time. ``relman --help`` is printed without importing click.
 """
 
 from __future__ import annotations
 
 import shutil
-import statistics
-import subprocess
 import sys
-import time
+
+from _measure import Run, compile_relman, compiled_env, load, median, ratios, summary, timed
 
 ROUNDS = 15
 
@@ -22,10 +23,10 @@ def _command(name: str) -> list[str] | None:
 
 
 def main() -> int:
+    relman = shutil.which("relman")
     commands = {
-        "relman": [sys.executable, "-m", "relman", "--help"]
-        if not shutil.which("relman")
-        else [shutil.which("relman") or "relman", "--help"],
+        "python": [sys.executable, "-c", "pass"],
+        "relman": [relman, "--help"] if relman else [sys.executable, "-m", "relman", "--help"],
         "twine": _command("twine"),
         "towncrier": _command("towncrier"),
     }
@@ -33,22 +34,30 @@ def main() -> int:
     if missing:
         print(f"not installed: {', '.join(missing)} (pip install -e '.[test]')")
         return 2
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    compile_relman()
+    env = compiled_env()
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
     for cmd in commands.values():  # warm the file cache once
-        subprocess.run(cmd, capture_output=True, check=True)
+        assert cmd is not None
+        timed(cmd, env=env)
+    load_before = load()
     for _ in range(ROUNDS):
         for name, cmd in commands.items():
             assert cmd is not None
-            start = time.perf_counter()
-            subprocess.run(cmd, capture_output=True, check=True)
-            times[name].append(time.perf_counter() - start)
-    med = {name: statistics.median(values) for name, values in times.items()}
-    for name, value in med.items():
-        print(f"{name:<10} {value * 1000:8.1f} ms (median of {ROUNDS})")
+            runs[name].append(timed(cmd, env=env))
+    print(f"load average before: {load_before}, after: {load()}")
+    print(f"medians and best of {ROUNDS} rounds (python: the interpreter alone):")
+    for name, values in runs.items():
+        print(summary(name, values))
     for peer in ("twine", "towncrier"):
-        print(f"ratio relman/{peer}: {med['relman'] / med[peer]:.2f}")
-    ok = med["relman"] <= 0.5 * med["towncrier"]
-    print("target (relman at most 0.5 of towncrier):", "met" if ok else "NOT met")
+        print(ratios(f"ratio relman/{peer}", runs["relman"], runs[peer]))
+    wall = median([r.wall for r in runs["relman"]]) / median([r.wall for r in runs["towncrier"]])
+    cpu = median([r.cpu for r in runs["relman"]]) / median([r.cpu for r in runs["towncrier"]])
+    ok = wall <= 0.5
+    print(
+        f"target (relman at most 0.5 of towncrier, median wall): {'met' if ok else 'NOT met'}"
+        f" (wall {wall:.2f}, cpu {cpu:.2f})"
+    )
     return 0
 
 

@@ -51,16 +51,22 @@ def test_deprecation_results_come_from_the_cache_only_while_the_file_is_unchange
     assert len(first) == 1 and "due for removal in 1.1" in first[0]
     cache = repo.path / ".git" / "relman" / "cache" / "deprecations.json"
     data = json.loads(cache.read_text())
-    (key,) = data["entries"]
-    assert key == f"src/demo/mod.py\0{blob_id(DUE)}"
+    key = f"src/demo/mod.py\0{blob_id(DUE)}"
+    assert data["entries"][key], data["entries"]
+    # the files with nothing to find are remembered as such (not read next time)
+    assert all(v == [] for k, v in data["entries"].items() if k != key)
     # the next run reads what it remembered: a planted answer under the same key shows
     planted = list(data["entries"][key][0])
     planted[4] = "planted() will be removed in 1.1"
     data["entries"][key] = [planted]
     cache.write_text(json.dumps(data))
     assert "planted()" in _messages(repo.path)[0]
-    # a changed file has another blob id: parsed again, the planted answer is not used
+    # a changed file has another blob id: parsed again, the planted answer is not used,
+    # though the index still holds the old blob
     (repo.path / "src/demo/mod.py").write_text(DUE.replace("old()", "older()"))
+    assert "older()" in _messages(repo.path)[0]
+    # staged, the index's blob id is the new content's
+    repo.git("add", "src/demo/mod.py")
     assert "older()" in _messages(repo.path)[0]
     # and a cache of another version of the rules is ignored
     data = json.loads(cache.read_text())

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from relman.checks import run_checks
-from relman.checks.deprecations import find_deprecations, removal_version
+from relman.checks.deprecations import find_deprecations, may_declare, removal_version
 from relman.project import load_config
 from tests.test_checks import make_project
 
@@ -101,6 +101,43 @@ def test_finds_every_warning_style_with_the_ast() -> None:
     # text that only looks like code is not a deprecation
     assert find_deprecations("x.py", "TEXT = \"warnings.warn('x', DeprecationWarning)\"\n") == []
     assert find_deprecations("x.py", "def broken(:\n") == []
+
+
+def _functions(source: str) -> list[str]:
+    """Each top-level def or class of ``source`` with its decorators, as its own module."""
+    blocks: list[str] = []
+    for block in source.split("\n\n\n")[1:]:
+        blocks.append(block.strip() + "\n")
+    return blocks
+
+
+def test_files_that_cannot_declare_a_deprecation_are_not_parsed() -> None:
+    header = (
+        "import warnings\nfrom warnings import warn as _warn\nimport numpy as np\n"
+        "from typing_extensions import deprecated\n\n"
+    )
+    styles = _functions(STYLES)
+    assert len(styles) == 10
+    # each style alone (the module's message constant inlined) is found and passes the filter
+    for body in styles:
+        source = header + body.replace("_MSG", repr("g is deprecated, removed in 1.14"))
+        found = find_deprecations("m.py", source)
+        if "UserWarning" in body and "FutureWarning" not in body:
+            continue
+        assert found, body
+        assert may_declare(source), body
+    # decorator shapes: a dotted name, a bare name, a parenthesized expression (PEP 614)
+    for deco in ("@np.deprecate\n", "@_deprecated()\n", "@(\n    Deprecated\n)\n"):
+        source = f"{deco}def f():\n    pass\n"
+        assert find_deprecations("m.py", source), deco
+        assert may_declare(source), deco
+    # "deprecated" only in a docstring, or a decorator that is no deprecation: nothing to
+    # find; without any decorator the file is not even parsed
+    doc = 'def f():\n    """Deprecated alias of g (it is deprecated)."""\n'
+    assert find_deprecations("m.py", doc) == [] and not may_declare(doc)
+    other = "@cache\ndef f():\n    pass\n\n\ndef undeprecated_helper():\n    pass\n"
+    assert find_deprecations("m.py", other) == [] and not may_declare(other)
+    assert may_declare("warn('x', np.exceptions.VisibleDeprecationWarning)\n")
 
 
 def test_due_deprecations_fail_the_release(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,41 @@ def test_help_imports_no_heavy_module(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "heavy:"
+
+
+def test_help_is_printed_as_click_lays_it_out_without_importing_click(tmp_path: Path) -> None:
+
+    from relman.cli import render_help
+    from relman.commands._root import cli
+
+    # click keeps the help between 50 and 78 columns: every width it can choose
+    for width in range(50, 79):
+        ctx = cli.make_context("relman", [], resilient_parsing=True, terminal_width=width)
+        assert render_help(width) == cli.get_help(ctx) + "\n", width
+    code = (
+        "import sys\n"
+        "from relman.cli import main\n"
+        "code = main(['--help'])\n"
+        "print('click:' + str('click' in sys.modules), code)\n"
+    )
+    for columns in ("20", "64", "300"):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=True,
+            env={**os.environ, "COLUMNS": columns},
+        )
+        assert out.stdout.splitlines()[-1] == "click:False 0"
+        width = max(min(int(columns), 80) - 2, 50)
+        ctx = cli.make_context("relman", [], resilient_parsing=True, terminal_width=width)
+        assert out.stdout[: -len("click:False 0\n")] == cli.get_help(ctx) + "\n"
+    # `-h` is the same; anything more goes through click (a command's help)
+    short = run_relman("-h", cwd=tmp_path)
+    assert short.returncode == 0 and short.stdout.startswith("Usage: relman [OPTIONS] COMMAND")
+    sub = run_relman("check", "--help", cwd=tmp_path)
+    assert sub.returncode == 0 and "Usage: relman check [OPTIONS]" in sub.stdout
 
 
 def test_python_m_relman_works(tmp_path: Path) -> None:

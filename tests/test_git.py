@@ -64,3 +64,34 @@ def test_upstream_and_remote(example_repo) -> None:
     assert repo.ahead_behind("HEAD", "origin/main") == (0, 0)
     assert repo.remote_url("origin") == str(demo.remote)
     assert repo.remote_head_branch("origin") == "main"
+
+
+def test_a_read_only_command_asks_git_each_question_once(git_repo: GitRepo) -> None:
+    from relman.config import Config
+    from relman.git import reading
+    from relman.line import release_tags
+
+    first = git_repo.commit("first", {"a.txt": "a\n"})
+    git_repo.tag("v1.0.0", "release 1.0.0")
+    repo = Repo(git_repo.path)
+    config = Config(name="demo", project_dir=git_repo.path)
+    with reading():
+        assert repo.tags() == {"v1.0.0": first}
+        assert [t.name for t in release_tags(config, repo)] == ["v1.0.0"]
+        # a change made behind relman's back is not seen inside the block: the answer
+        # was given once (the block is for commands that change nothing)
+        second = git_repo.commit("second", {"b.txt": "b\n"})
+        git_repo.tag("v1.1.0", "release 1.1.0")
+        assert repo.head() == second  # a question not asked before is asked
+        assert repo.tags() == {"v1.0.0": first}
+        assert [t.name for t in release_tags(config, repo)] == ["v1.0.0"]
+        # what a caller gets is its own copy
+        repo.tags()["planted"] = first
+        assert "planted" not in repo.tags()
+        # a call that fails is an error every time, not remembered as an answer
+        for _ in range(2):
+            with pytest.raises(CommandError):
+                repo.git("rev-parse", "--verify", "nope")
+    # outside the block every call asks git
+    assert repo.tags() == {"v1.0.0": first, "v1.1.0": second}
+    assert [t.name for t in release_tags(config, repo)] == ["v1.0.0", "v1.1.0"]

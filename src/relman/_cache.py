@@ -7,7 +7,9 @@ unchanged repository is not asked twice: the tags reachable from a commit
 A check that derives something from one file's text alone (the deprecations
 it declares) stores the result under the file's path and git blob id
 (``sha1("blob <size>\\0" + content)``, what ``git hash-object`` prints) in
-``<git-dir>/relman/cache/<name>.json``. The cache is salted with the source of
+``<git-dir>/relman/cache/<name>.json``; a file the index holds as it is in the
+working tree is looked up by the index's blob id, without reading it, and
+files with nothing to find are remembered too. The cache is salted with the source of
 the check itself, so a changed rule never reads results of the old one. Each
 run keeps only the entries it used: the file never grows past the tree.
 A git directory that cannot be written is no error: the check runs uncached.
@@ -73,7 +75,12 @@ class ResultCache:
 
     @staticmethod
     def key(path: str, text: str) -> str:
-        return f"{path}\0{blob_id(text)}"
+        return ResultCache.blob_key(path, blob_id(text))
+
+    @staticmethod
+    def blob_key(path: str, blob: str) -> str:
+        """The key of a file known by its blob id (from git's index: nothing read)."""
+        return f"{path}\0{blob}"
 
     def get(self, key: str) -> Any:
         """The remembered result, or None."""

@@ -10,16 +10,18 @@ hooks all behave as the user set them).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from relman import _cache, _proc
 from relman.errors import CommandError, NotARepository, UsageError
 
-__all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo"]
+__all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo", "reading", "remembered"]
 
 # Field and record separators for log parsing: never found in commit data.
 _FS = "\x1f"
@@ -75,13 +77,75 @@ def _git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# (cwd, argv, check) -> the finished call, and what callers derived from the answers
+# (see remembered()), while a read-only command runs (see reading())
+_ANSWERS: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar(
+    "relman_git_answers", default=None
+)
+
+T = TypeVar("T")
+
+
+def remembered(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, once per ``key`` within :func:`reading` (every time outside it).
+
+    For what a caller derives from git's answers alone (the parsed tags, the
+    release tags of a tag format), so a read-only command derives it once.
+    """
+    answers = _ANSWERS.get()
+    if answers is None:
+        return compute()
+    full = ("derived", *key)
+    if full not in answers:
+        answers[full] = compute()
+    return cast(T, answers[full])
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Within this block the repository does not change: git is asked each question once.
+
+    A read-only command (``relman check``, ``relman status``) runs inside it, so
+    the callers that each need HEAD, the tags or the branch share one git call
+    for each; a call with input or extra environment is always run.
+    """
+    token = _ANSWERS.set({})
+    try:
+        yield
+    finally:
+        _ANSWERS.reset(token)
+
+
+def _run(
+    args: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str],
+    env: dict[str, str] | None = None,
+    input: str | bytes | None = None,
+    check: bool = True,
+    text: bool = True,
+    what: str | None = None,
+) -> _proc.Completed:
+    """:func:`relman._proc.run` for git, answered from :func:`reading`'s memory when it can."""
+    answers = _ANSWERS.get()
+    key = (os.fspath(cwd), tuple(args), check)
+    if answers is not None and env is None and input is None and text:
+        known = answers.get(key)
+        if isinstance(known, _proc.Completed):
+            return known
+    out = _proc.run(
+        args, cwd=cwd, env=_git_env(env), input=input, check=check, text=text, what=what
+    )
+    if answers is not None and env is None and input is None and text:
+        answers[key] = out
+    return out
+
+
 def find_repo(path: str | os.PathLike[str]) -> Repo:
     """The repository that contains ``path``; :class:`NotARepository` otherwise."""
     path = Path(path).resolve()
     try:
-        out = _proc.run(
-            ["git", "rev-parse", "--show-toplevel"], cwd=path, env=_git_env(), what="git rev-parse"
-        )
+        out = _run(["git", "rev-parse", "--show-toplevel"], cwd=path, what="git rev-parse")
     except CommandError as exc:
         if "not a git repository" in exc.stderr.lower():
             raise NotARepository(
@@ -123,10 +187,10 @@ class Repo:
         what: str | None = None,
         strip: bool = True,
     ) -> str:
-        out = _proc.run(
+        out = _run(
             ["git", *args],
             cwd=self.root,
-            env=_git_env(env),
+            env=env,
             input=input,
             check=check,
             what=what or f"git {args[0]}",
@@ -135,7 +199,7 @@ class Repo:
 
     def git_ok(self, *args: str) -> bool:
         """True when the git command exits 0."""
-        out = _proc.run(["git", *args], cwd=self.root, env=_git_env(), check=False)
+        out = _run(["git", *args], cwd=self.root, check=False)
         return out.returncode == 0
 
     @cached_property
@@ -201,10 +265,9 @@ class Repo:
 
     def remote_has_tag(self, remote: str, tag: str) -> bool:
         """True when ``remote`` has the tag (one ``git ls-remote``; False when unreachable)."""
-        out = _proc.run(
+        out = _run(
             ["git", "ls-remote", "--tags", remote, f"refs/tags/{tag}"],
             cwd=self.root,
-            env=_git_env(),
             check=False,
         )
         return out.returncode == 0 and bool(out.stdout.strip())
@@ -246,20 +309,18 @@ class Repo:
 
     def rev_parse(self, rev: str) -> str | None:
         """Full sha of ``rev`` (peeled to a commit), or None when it does not exist."""
-        out = _proc.run(
+        out = _run(
             ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
             cwd=self.root,
-            env=_git_env(),
             check=False,
         )
         return out.stdout.strip() if out.returncode == 0 else None
 
     def current_branch(self) -> str | None:
         """The checked-out branch, or None on a detached HEAD."""
-        out = _proc.run(
+        out = _run(
             ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
             cwd=self.root,
-            env=_git_env(),
             check=False,
         )
         return out.stdout.strip() or None if out.returncode == 0 else None
@@ -283,7 +344,7 @@ class Repo:
         return bool(self.status(untracked=untracked))
 
     def config_get(self, key: str) -> str | None:
-        out = _proc.run(["git", "config", "--get", key], cwd=self.root, env=_git_env(), check=False)
+        out = _run(["git", "config", "--get", key], cwd=self.root, check=False)
         return out.stdout.strip() if out.returncode == 0 else None
 
     # -- refs ---------------------------------------------------------------
@@ -294,10 +355,12 @@ class Repo:
         per tag as ``for-each-ref``'s ``%(*objectname)`` does: on thousands of tags
         it is several times faster.
         """
-        out = _proc.run(
+        return dict(remembered(("tags", os.fspath(self.root)), self._read_tags))
+
+    def _read_tags(self) -> dict[str, str]:
+        out = _run(
             ["git", "show-ref", "--tags", "--dereference"],
             cwd=self.root,
-            env=_git_env(),
             check=False,
         )
         if out.returncode not in (0, 1):  # 1: no tags at all
@@ -379,10 +442,9 @@ class Repo:
 
     def remote_head_branch(self, remote: str = "origin") -> str | None:
         """The default branch of ``remote`` as recorded by clone (refs/remotes/R/HEAD)."""
-        out = _proc.run(
+        out = _run(
             ["git", "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD"],
             cwd=self.root,
-            env=_git_env(),
             check=False,
         )
         if out.returncode != 0:
@@ -392,10 +454,9 @@ class Repo:
     def upstream(self, branch: str | None = None) -> str | None:
         """The upstream of ``branch`` (default: current), like ``origin/main``."""
         ref = f"{branch}@{{upstream}}" if branch else "@{upstream}"
-        out = _proc.run(
+        out = _run(
             ["git", "rev-parse", "--abbrev-ref", "--symbolic-full-name", ref],
             cwd=self.root,
-            env=_git_env(),
             check=False,
         )
         return out.stdout.strip() if out.returncode == 0 else None
@@ -410,7 +471,7 @@ class Repo:
         return self.git_ok("merge-base", "--is-ancestor", ancestor, rev)
 
     def merge_base(self, a: str, b: str) -> str | None:
-        out = _proc.run(["git", "merge-base", a, b], cwd=self.root, env=_git_env(), check=False)
+        out = _run(["git", "merge-base", a, b], cwd=self.root, check=False)
         return out.stdout.strip() if out.returncode == 0 else None
 
     def describe(self, rev: str = "HEAD", *, match: str | None = None) -> str | None:
@@ -418,7 +479,7 @@ class Repo:
         args = ["git", "describe", "--tags", "--long"]
         if match:
             args += ["--match", match]
-        out = _proc.run([*args, rev], cwd=self.root, env=_git_env(), check=False)
+        out = _run([*args, rev], cwd=self.root, check=False)
         return out.stdout.strip() if out.returncode == 0 else None
 
     def count_commits(self, rev_range: str) -> int:
@@ -454,14 +515,28 @@ class Repo:
 
     def show_file(self, rev: str, path: str) -> str | None:
         """Content of ``path`` at ``rev``, or None when it does not exist there."""
-        out = _proc.run(
-            ["git", "show", f"{rev}:{path}"], cwd=self.root, env=_git_env(), check=False
-        )
+        out = _run(["git", "show", f"{rev}:{path}"], cwd=self.root, check=False)
         return out.stdout if out.returncode == 0 else None
 
     def ls_files(self, *paths: str) -> list[str]:
         raw = self.git("ls-files", "-z", "--", *paths, strip=False)
         return [p for p in raw.split("\0") if p]
+
+    def index_entries(self, *paths: str) -> list[tuple[str, str, int]]:
+        """(path, object id, stage) of each index entry, in ``git ls-files`` order.
+
+        The object id of a stage-0 entry is the blob id of the file's content
+        whenever ``git status`` reports no change in the working tree for it.
+        """
+        raw = self.git("ls-files", "-s", "-z", "--", *paths, strip=False)
+        out = []
+        for item in raw.split("\0"):
+            meta, tab, path = item.partition("\t")
+            if not tab:
+                continue
+            _mode, oid, stage = meta.split(" ")
+            out.append((path, oid, int(stage)))
+        return out
 
     # -- changes ------------------------------------------------------------
     def add(self, paths: Iterable[str]) -> None:
@@ -645,10 +720,9 @@ class Repo:
                 path = Path(tmp) / name
                 path.write_bytes(text.encode("utf-8"))
                 names.append(str(path))
-            out = _proc.run(
+            out = _run(
                 ["git", "merge-file", "-p", *(["--union"] if union else []), *names],
                 cwd=self.root,
-                env=_git_env(),
                 check=False,
                 what="git merge-file",
             )
@@ -832,20 +906,18 @@ class Repo:
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}
-        diff = _proc.run(
+        diff = _run(
             ["git", "diff-tree", "--stdin", "-p", "--root", "--no-color", "--no-ext-diff"],
             cwd=self.root,
-            env=_git_env(),
             input="\n".join(wanted) + "\n",
             text=False,
             what="git diff-tree",
         ).stdout
         if not diff.strip():
             return {}
-        raw = _proc.run(
+        raw = _run(
             ["git", "patch-id", "--stable"],
             cwd=self.root,
-            env=_git_env(),
             input=diff,
             text=False,
             what="git patch-id",

@@ -276,11 +276,33 @@ class CheckContext:
         return "" if prefix == "." else prefix + "/"
 
     @cached_property
+    def _index(self) -> list[tuple[str, str, int]]:
+        prefix = self.repo_prefix
+        entries = self.repo.index_entries(*([prefix] if prefix else []))
+        return [(path[len(prefix) :], oid, stage) for path, oid, stage in entries]
+
+    @cached_property
     def tracked_files(self) -> list[str]:
         """Tracked files relative to the project folder (one ``git ls-files``)."""
+        return [path for path, _, _ in self._index]
+
+    @cached_property
+    def _clean_blobs(self) -> dict[str, str]:
+        changed = {e.path for e in self.repo.status() if e.code[1] != " "}
         prefix = self.repo_prefix
-        files = self.repo.ls_files(*([prefix] if prefix else []))
-        return [f[len(prefix) :] for f in files]
+        return {
+            path: oid
+            for path, oid, stage in self._index
+            if stage == 0 and prefix + path not in changed
+        }
+
+    def blob_id(self, path: str) -> str | None:
+        """git's blob id of a tracked file whose working copy is as the index has it.
+
+        None for a file changed in the working tree (or not tracked): read it
+        then. A check that caches per file keys by this id without reading.
+        """
+        return self._clean_blobs.get(path)
 
     def read_text(self, path: str) -> str | None:
         """A file of the project (relative path) as text, read once; None when absent."""

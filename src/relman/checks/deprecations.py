@@ -291,6 +291,25 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+# a decorator begins a logical line; a name ending in "deprecate" or "deprecated"
+_DECORATOR_LINE = re.compile(r"^[ \t\f]*@", re.M)
+_DEPRECATE_NAME = re.compile(r"deprecated?(?!\w)", re.I)
+
+
+def may_declare(source: str) -> bool:
+    """False when ``source`` cannot hold a deprecation, without parsing it.
+
+    Every warning category the check knows spells ``DeprecationWarning`` or
+    ``FutureWarning``, and a decorator needs a line that starts with ``@`` and
+    a name that ends in ``deprecate(d)``: a file with neither (most files, and
+    those that only say "deprecated" in a docstring without any decorator) is
+    not parsed.
+    """
+    if "DeprecationWarning" in source or "FutureWarning" in source:
+        return True
+    return bool(_DECORATOR_LINE.search(source) and _DEPRECATE_NAME.search(source))
+
+
 def find_deprecations(path: str, source: str) -> list[Deprecation]:
     """Every deprecation in one Python source (a syntax error gives none)."""
     try:
@@ -352,17 +371,27 @@ def _scan(ctx: CheckContext, files: list[str]) -> list[Deprecation]:
     results: dict[str, list[Deprecation]] = {}
     misses: list[tuple[str, str, str]] = []
     for path in files:
-        text = ctx.read_text(path)
-        # every deprecation names a category or a *deprecate(d) decorator, and each of
-        # those spells "deprecat" or "FutureWarning": other files cannot have one
-        if not text or not ("deprecat" in text.lower() or "FutureWarning" in text):
-            continue
-        key = cache.key(path, text)
-        hit = cache.get(key)
+        # a file as the index has it is known by its blob id without reading it
+        blob = ctx.blob_id(path)
+        key = cache.blob_key(path, blob) if blob else None
+        hit = cache.get(key) if key else None
         if hit is not None:
-            results[path] = [Deprecation(*row) for row in hit]
-        else:
-            misses.append((key, path, text))
+            if hit:
+                results[path] = [Deprecation(*row) for row in hit]
+            continue
+        text = ctx.read_text(path)
+        if key is None and text is not None:
+            key = cache.key(path, text)
+            hit = cache.get(key)
+            if hit is not None:
+                results[path] = [Deprecation(*row) for row in hit]
+                continue
+        if not text or not may_declare(text):
+            if key is not None:
+                cache.put(key, [])  # remembered too: the next run does not read it again
+            continue
+        assert key is not None
+        misses.append((key, path, text))
     workers = min(os.cpu_count() or 1, 4)
     if len(misses) >= _PARALLEL_FROM and workers > 1:
         from concurrent.futures import ProcessPoolExecutor

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from relman import _redact
+from relman.commands._table import OPTION_HELP
 
 if TYPE_CHECKING:
     from relman.config import Config
@@ -83,7 +84,7 @@ def global_options(*, dry_run: bool = True) -> Callable[[F], F]:
                 expose_value=False,
                 is_eager=True,
                 callback=_set("project"),
-                help="Project folder (default: nearest pyproject.toml, else setup.py, upward).",
+                help=OPTION_HELP["--project"],
             ),
             click.option(
                 "--json",
@@ -91,7 +92,7 @@ def global_options(*, dry_run: bool = True) -> Callable[[F], F]:
                 is_flag=True,
                 expose_value=False,
                 callback=_set("json"),
-                help="Machine-readable output on stdout.",
+                help=OPTION_HELP["--json"],
             ),
             click.option(
                 "-v",
@@ -99,7 +100,7 @@ def global_options(*, dry_run: bool = True) -> Callable[[F], F]:
                 count=True,
                 expose_value=False,
                 callback=_set("verbose"),
-                help="More output; tracebacks on errors.",
+                help=OPTION_HELP["--verbose"],
             ),
             click.option(
                 "-y",
@@ -107,7 +108,7 @@ def global_options(*, dry_run: bool = True) -> Callable[[F], F]:
                 is_flag=True,
                 expose_value=False,
                 callback=_set("yes"),
-                help="Answer yes to confirmations (non-interactive use).",
+                help=OPTION_HELP["--yes"],
             ),
         ]
         if dry_run:
@@ -117,7 +118,7 @@ def global_options(*, dry_run: bool = True) -> Callable[[F], F]:
                     is_flag=True,
                     expose_value=False,
                     callback=_set("dry_run"),
-                    help="Show what would change; change nothing.",
+                    help=OPTION_HELP["--dry-run"],
                 )
             )
         for opt in reversed(opts):

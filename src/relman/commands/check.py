@@ -66,17 +66,19 @@ def check(
         )
         return
     from relman import _cache
+    from relman.git import reading
 
     _cache.allow_writes()  # an unchanged tree is checked again in well under a second
-    config = get_state().config()
-    report = run_checks(
-        config,
-        version=version,
-        kind=kind,
-        only=_ids(only),
-        skip=_ids(skip),
-        date=parse_date(date_) if date_ else None,
-    )
+    with reading():  # a read-only command: each git question asked once
+        config = get_state().config()
+        report = run_checks(
+            config,
+            version=version,
+            kind=kind,
+            only=_ids(only),
+            skip=_ids(skip),
+            date=parse_date(date_) if date_ else None,
+        )
 
     def render() -> None:
         head = f"checks for {report.version or '(no version)'} ({report.kind}, {report.date})"

@@ -154,9 +154,11 @@ def _commits_since(repo: Any, tag: str | None, has_commits: bool) -> int:
 def status() -> None:
     """Project, version, last release, release lines, unfinished releases, next versions."""
     from relman import _cache
+    from relman.git import reading
 
     _cache.allow_writes()  # asked again and again: an unchanged repository asks git once
-    data = project_status(get_state().config())
+    with reading():  # a read-only command: each git question asked once
+        data = project_status(get_state().config())
 
     def render() -> None:
         last = data["last_release"]

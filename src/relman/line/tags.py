@@ -12,12 +12,13 @@ reachable.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from packaging.version import Version
 
 from relman.config import Config
-from relman.git import Repo
+from relman.git import Repo, remembered
 
 __all__ = ["ReleaseTag", "last_release_before", "release_tags"]
 
@@ -40,7 +41,15 @@ def release_tags(config: Config, repo: Repo, *, merged_into: str | None = None) 
     """Tags that name a version under the configured tag format, lowest first.
 
     With ``merged_into`` only tags reachable from that revision are returned.
+    Within :func:`relman.git.reading` each answer is worked out once.
     """
+    # the config is part of the value, so its id names no other config while remembered
+    key = ("release_tags", os.fspath(repo.root), id(config), merged_into)
+    found = remembered(key, lambda: (config, _release_tags(config, repo, merged_into)))[1]
+    return list(found)
+
+
+def _release_tags(config: Config, repo: Repo, merged_into: str | None) -> list[ReleaseTag]:
     all_tags = repo.tags()
     names = repo.merged_tags(merged_into, tags=all_tags) if merged_into else list(all_tags)
     found = []
