@@ -259,11 +259,13 @@ PATCHLEVEL = """\
 
 
 def test_cpython_shaped_alpha_release(git_repo) -> None:
-    """blurb notes, patchlevel.h, tag and the "+" development version; no package steps."""
+    """blurb notes, patchlevel.h and README.rst's title, tag and the "+" development
+    version; no package steps."""
     git_repo.commit(
         "init",
         {
             "Include/patchlevel.h": PATCHLEVEL,
+            "README.rst": "This is Python version 3.15.0 alpha 2\n" + "=" * 37 + "\n\nText.\n",
             "Misc/NEWS.d/next/Library/2026-11-20-10-00-00.gh-issue-123456.AbCd12.rst": (
                 "Fix a thing in :mod:`json`.\n"
             ),
@@ -282,6 +284,10 @@ def test_cpython_shaped_alpha_release(git_repo) -> None:
     )
     assert '"3.15.0a3"' in _git(path, "show", "v3.15.0a3:Include/patchlevel.h")
     assert '"3.15.0a3+"' in (path / "Include" / "patchlevel.h").read_text()
+    # the release commit has README.rst's title; the "+" development keeps it
+    title = "This is Python version 3.15.0 alpha 3"
+    assert _git(path, "show", "v3.15.0a3:README.rst") == f"{title}\n{'=' * 37}\n\nText."
+    assert (path / "README.rst").read_text().startswith(f"{title}\n")
     notes = (path / "Misc" / "NEWS.d" / "3.15.0a3.rst").read_text()
     assert ".. gh-issue: 123456" in notes and "json" in notes
     assert not list((path / "Misc" / "NEWS.d" / "next" / "Library").glob("*.rst"))

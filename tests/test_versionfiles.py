@@ -393,6 +393,40 @@ def test_patchlevel_is_written_the_cpython_way(tmp_path: Path) -> None:
             plan_version_change(config, bad)
 
 
+def test_cpython_readme_title_follows_the_version(tmp_path: Path) -> None:
+    """CPython's README.rst: its title and "=" underline are part of the version
+    step (the release tools write "3.14.0 alpha 6", "3.14.0 release candidate 2",
+    "3.14.1"); a "+" development version leaves the release's title."""
+    header = write(tmp_path, "Include/patchlevel.h", PATCHLEVEL_H)
+    body = "\n.. image:: badge.svg\n\nThis is Python version 3.13 in the text: kept.\n"
+    readme = write(
+        tmp_path, "README.rst", "This is Python version 3.13.0 alpha 1\n" + "=" * 37 + "\n" + body
+    )
+    config = make_config(tmp_path, VersionFile(path="Include/patchlevel.h"))
+    for version, title in [
+        ("3.13.0a2", "This is Python version 3.13.0 alpha 2"),
+        ("3.13.0b1", "This is Python version 3.13.0 beta 1"),
+        ("3.13.0rc2", "This is Python version 3.13.0 release candidate 2"),
+        ("3.13.0", "This is Python version 3.13.0"),
+    ]:
+        changed = set_version(config, version)
+        assert changed == [header, readme]
+        assert readme.read_text() == f"{title}\n{'=' * len(title)}\n{body}"
+    # post-release "3.13.0+": the README keeps the release's title
+    assert set_version(config, "3.13.1.dev0") == [header]
+    assert readme.read_text().startswith(
+        "This is Python version 3.13.0\n=============================\n"
+    )
+    # a new main branch (3.14.0a0) says so
+    set_version(config, "3.14.0.dev0")
+    assert readme.read_text().startswith(
+        "This is Python version 3.14.0 alpha 0\n" + "=" * 37 + "\n"
+    )
+    # a README without that title is left alone
+    readme.write_text("CPython\n=======\n")
+    assert set_version(config, "3.14.0a1") == [header]
+
+
 def test_patchlevel_string_must_agree_with_fields(tmp_path: Path) -> None:
     write(tmp_path, "Include/patchlevel.h", PATCHLEVEL_H.replace('"3.13.0a1+"', '"3.12.0"'))
     config = make_config(tmp_path, VersionFile(path="Include/patchlevel.h"))

@@ -31,6 +31,11 @@ versioneer, a meson ``run_command``/``vcs_tag`` version) are *dynamic*:
 :func:`dynamic_backend` names the tool, relman edits no file, and the tag is
 the version.
 
+CPython's README.rst title ("This is Python version 3.14.0 beta 2" and its
+"=" underline) is not a source but changes with the version
+(:func:`companion_changes`): it is written with Include/patchlevel.h, and left
+as it is for a "+" development version.
+
 Writes are all-or-nothing: :func:`plan_version_change` computes the new bytes
 of every file (raising, with every problem listed, when any file cannot be
 updated) and :func:`set_version` writes them together with
@@ -68,12 +73,14 @@ __all__ = [
     "SOURCE_KINDS",
     "SourceValue",
     "check_consistency",
+    "companion_changes",
     "detect_files",
     "diff_changes",
     "dynamic_backend",
     "kind_of",
     "plan_version_change",
     "read_sources",
+    "readme_heading",
     "set_version",
     "sources_of",
 ]
@@ -606,6 +613,53 @@ def _write_patchlevel(text: str, source: VersionFile, version: str, ctx: _Contex
     for key, pattern in pats.items():
         text = _set_value(pattern, text, new[key], key)
     return text
+
+
+# -- CPython's README heading ---------------------------------------------------
+
+#: "This is Python version 3.14.0 release candidate 2" and its "=" underline
+_README_HEADING = re.compile(
+    r"\A(?P<title>This is Python version [^\r\n]*)(?P<eol>\r?\n)=+[ \t]*(?=\r?\n)"
+)
+_README_WORDS = {"ALPHA": "alpha", "BETA": "beta", "GAMMA": "release candidate"}
+
+
+def readme_heading(version: str) -> str | None:
+    """CPython's README.rst title for ``version`` (``3.14.0 alpha 6``, ``3.14.0 release
+    candidate 2``, ``3.14.1``, main's ``3.15.0 alpha 0``), as the release tools write
+    it; None for a development version written as the release plus ``+``, whose
+    README keeps the release's title."""
+    try:
+        numbers, level, serial, string = _header_fields(version)
+    except _Problem:
+        return None
+    if string.endswith("+"):
+        return None
+    word = _README_WORDS.get(level)
+    base = ".".join(map(str, numbers))
+    return f"This is Python version {base}" + (f" {word} {serial}" if word else "")
+
+
+def companion_changes(
+    config: Config, version: str, read: Callable[[str], str | None]
+) -> dict[str, str]:
+    """Files that are not version sources but change with the version, as
+    ``{path: new text}``: CPython's README.rst (or README) title and its
+    underline of matching length, in a tree whose version is Include/patchlevel.h.
+    ``read(path)`` gives a file's text (None when missing)."""
+    if not any(kind_of(config.project_dir, s) == "patchlevel" for s in sources_of(config)):
+        return {}
+    title = readme_heading(version)
+    if title is None:
+        return {}
+    for name in ("README.rst", "README"):
+        text = read(name)
+        m = _README_HEADING.match(text or "")
+        if text is None or m is None:
+            continue
+        new = title + m.group("eol") + "=" * len(title) + text[m.end() :]
+        return {name: new} if new != text else {}
+    return {}
 
 
 # -- SciPy-style generated version module -------------------------------------
@@ -1195,6 +1249,22 @@ def plan_version_change(config: Config, version: str) -> dict[Path, bytes]:
             continue
         if new != old:
             changes[path] = new
+    if not problems:
+        texts: dict[str, _Text] = {}
+
+        def read(name: str) -> str | None:
+            try:
+                texts[name] = _decode((config.project_dir / name).read_bytes(), "regex")
+            except (OSError, UnicodeDecodeError):
+                return None
+            return texts[name].text
+
+        for name, text in companion_changes(config, target, read).items():
+            why = _writable(config.project_dir / name)
+            if why:
+                problems.append(f"{name}: {why}")
+            else:
+                changes[config.project_dir / name] = texts[name].encode(text)
     if problems:
         raise UsageError(
             f"cannot set the version to {target}; no file was changed:\n"

@@ -216,6 +216,21 @@ def _first_version_change(
     return None
 
 
+def _version_at(config: Config, repo: Repo, rev: str) -> Version | None:
+    """The version the first readable source holds at ``rev``."""
+    from relman import versionfiles
+
+    for source in versionfiles.sources_of(config):
+        text = repo.show_file(rev, source.path)
+        found = versionfiles.read_source_text(config, source, text) if text else None
+        if found:
+            try:
+                return Version(found)
+            except InvalidVersion:
+                return None
+    return None
+
+
 def _history_end(config: Config, repo: Repo, tag: ReleaseTag, reachable: set[str]) -> str | None:
     if tag.name in reachable:
         return "HEAD"
@@ -262,14 +277,19 @@ def learned_after(
         tried += 1
         change = _first_version_change(config, repo, tag, end, paths)
         if change is None:
-            if is_pre and end == "HEAD" and repo.rev_parse("HEAD") != tag.commit:
-                # work went on since this line's last pre-release and the version never
-                # moved: no post-release commit after it (Sphinx 9.1.0rc1 -> rc2)
+            if (
+                is_pre
+                and end == "HEAD"
+                and repo.rev_parse("HEAD") != tag.commit
+                and _version_at(config, repo, "HEAD") == tag.version
+            ):
+                # work went on since this line's last pre-release and the tree still
+                # names it: no post-release commit after it (Sphinx 9.1.0rc1 -> rc2)
                 return None, tag.name
             continue
         sha, dev = change
         if dev == released and tag_commits.get(dev) == sha:
-            if is_pre:
+            if is_pre and _version_at(config, repo, tag.commit) == tag.version:
                 # the release being made is the first change since the previous
                 # pre-release: the project made no post-release commit after it
                 return None, tag.name

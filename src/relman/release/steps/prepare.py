@@ -313,8 +313,16 @@ class VersionStep(Step):
     def is_done(self, ctx: Context) -> bool:
         if ctx.release_commit:
             return True
+        from relman import versionfiles
+
         values = version_files_text(ctx, "HEAD")
-        return bool(values) and all(v == ctx.version for v in values.values())
+        if not values or any(v != ctx.version for v in values.values()):
+            return False
+        # files that change with the version (CPython's README title) must follow too
+        stale = versionfiles.companion_changes(
+            ctx.config, ctx.version, lambda path: ctx.repo.show_file("HEAD", path)
+        )
+        return not stale
 
     def plan(self, ctx: Context) -> list[str]:
         from relman import versionfiles
