@@ -9,14 +9,21 @@ settings or the package), the fragments (counters, orphans, names, shared
 text, code blocks, lists, files that are no fragments, dotfiles, folders), and
 what is there already (a news file with earlier releases, a per-release file
 to overwrite, its mode). towncrier runs in this process through its click
-command (no git, so it deletes fragments itself); relman runs its library on
-an identical copy inside a fresh git repository. Draft output, and after the
-build every file's bytes and mode, must be the same; when towncrier fails,
-relman must fail too.
+command (no git, so it deletes fragments itself); relman runs the library
+calls its `notes draft` and `notes build` commands make (the configuration
+loaded once per case, as each command loads it) on an identical copy inside
+a fresh git repository. Draft output, and after the build every file's bytes
+and mode, must be the same; when towncrier fails, relman must fail too.
+
+Kept cheap enough for every run: towncrier's template is compiled once per
+text (towncrier compiles it on every call; the compiled template renders
+the same), and each fresh repository is a copy of one made by ``git init``
+with no template files, so that a case costs no git start-up of its own.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import shutil
@@ -256,6 +263,13 @@ def tree(root: Path) -> dict[str, tuple[bytes, int]]:
     return out
 
 
+@functools.cache
+def _template(source: str, **options: Any) -> Any:
+    import jinja2
+
+    return jinja2.Template(source, **options)
+
+
 def run_towncrier(root: Path, case: dict[str, Any], *, draft: bool) -> tuple[bool, str]:
     from towncrier.build import _main
 
@@ -276,10 +290,13 @@ def run_towncrier(root: Path, case: dict[str, Any], *, draft: bool) -> tuple[boo
 
 
 def run_relman(root: Path, case: dict[str, Any], *, draft: bool) -> tuple[bool, str]:
+    """What `relman notes draft` (or `build`) does, after the configuration is loaded."""
     from relman.commands.notes import _notes_version
 
     try:
-        config = load_config(root)
+        if "config" not in case:
+            case["config"] = load_config(root)
+        config = case["config"]
         version = _notes_version(config, case["version"])
         if draft:
             return True, draft_notes(config, version, name=case["name"]) + "\n"
@@ -289,8 +306,12 @@ def run_relman(root: Path, case: dict[str, Any], *, draft: bool) -> tuple[bool, 
     return True, ""
 
 
-def git_init(root: Path) -> None:
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
+@pytest.fixture(scope="module")
+def empty_git(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .git folder of a fresh repository, copied into each case."""
+    root = tmp_path_factory.mktemp("pristine")
+    subprocess.run(["git", "init", "-q", "--template=", str(root)], check=True)
+    return root / ".git"
 
 
 CHUNKS = 8  # the cases run in chunks, so that pytest-xdist spreads them over the cores
@@ -304,21 +325,29 @@ def cases() -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_draft_and_build_identical_to_towncrier(
-    cases: list[dict[str, Any]], chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cases: list[dict[str, Any]],
+    chunk: int,
+    empty_git: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import towncrier._builder
+
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setattr(towncrier._builder, "Template", _template)
     old_umask = os.umask(0o022)
     differences: list[str] = []
     built = 0
     mine = list(enumerate(cases))[chunk::CHUNKS]
     try:
-        for i, case in mine:
+        for i, shared in mine:
+            case = dict(shared)  # the loaded configuration stays with this run
             theirs, ours = tmp_path / f"t{i}", tmp_path / f"r{i}"
             materialize(case, theirs)
             shutil.copytree(theirs, ours, symlinks=True)
             for p in theirs.rglob("*"):  # copytree copies modes; keep them equal
                 os.chmod(ours / p.relative_to(theirs), stat.S_IMODE(p.stat().st_mode))
-            git_init(ours)
+            shutil.copytree(empty_git, ours / ".git")
             t_ok, t_out = run_towncrier(theirs, case, draft=True)
             r_ok, r_out = run_relman(ours, case, draft=True)
             if (t_ok, t_out if t_ok else "") != (r_ok, r_out if r_ok else ""):

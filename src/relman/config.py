@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import os
 import re
 import sys
@@ -900,6 +901,12 @@ def _convert(value: Any, tp: Any, path: str, problems: _Problems) -> Any:
     return value
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """A configuration class's field types, resolved once (resolving costs milliseconds)."""
+    return typing.get_type_hints(cls)
+
+
 def _build(
     cls: type,
     table: Mapping[str, Any],
@@ -909,7 +916,7 @@ def _build(
     origins: dict[str, str],
     origin_name: str = "pyproject",
 ) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {_toml_key(f.name): f for f in dataclasses.fields(cls) if f.init}
     values: dict[str, Any] = dict(base)
     for key, raw in table.items():
@@ -958,12 +965,12 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
                 sub = key[len(section) + 1 :]
                 names = {f.name for f in dataclasses.fields(cls)}
                 if sub in names:
-                    tp = typing.get_type_hints(cls)[sub]
+                    tp = _type_hints(cls)[sub]
                     table.setdefault(section, {})[_toml_key(sub)] = _env_value(raw, tp)
                 break
         else:
             if key in known_top and key not in ("project_dir", "name", "pyproject", "origins"):
-                tp = typing.get_type_hints(Config)[key]
+                tp = _type_hints(Config)[key]
                 table[_toml_key(key)] = _env_value(raw, tp)
     return table
 
@@ -1095,7 +1102,7 @@ def read_config(
 
     def build(cls: type, explicit: Mapping[str, tuple[Any, str]], path: str) -> Any:
         values: dict[str, Any] = {}
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         fields = {_toml_key(f.name): f for f in dataclasses.fields(cls)}
         for key, (raw, origin) in explicit.items():
             f = fields[key]
@@ -1168,7 +1175,7 @@ def config_fields() -> list[tuple[str, str, Any, str]]:
     rows: list[tuple[str, str, Any, str]] = []
 
     def walk(cls: type, prefix: str) -> None:
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         for f in dataclasses.fields(cls):
             if f.name in ("project_dir", "name", "pyproject", "origins"):
                 continue

@@ -663,7 +663,10 @@ class Repo:
         return self.head()
 
     def is_ignored(self, path: str) -> bool:
-        """True when ``path`` is ignored by a .gitignore (or info/exclude) rule."""
+        """True when ``path`` is ignored by a .gitignore (or info/exclude) rule.
+
+        A tracked file never is, whatever the rules say (as git sees it).
+        """
         return self.git_ok("check-ignore", "-q", "--", path)
 
     # -- artifacts: files of a commit ---------------------------------------

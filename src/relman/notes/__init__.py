@@ -76,6 +76,7 @@ class NotesPlan:
     text: str
     files: dict[Path, bytes]
     remove: tuple[Path, ...]
+    ignored: tuple[Path, ...] = ()  # files written that git ignores: never staged
 
 
 def _system(config: Config) -> str:
@@ -179,18 +180,25 @@ def _refuse_invalid(invalid: Sequence[Path], settings: Settings) -> None:
 
 
 def plan_notes(
-    config: Config, version: str, *, date: str | None = None, name: str | None = None
+    config: Config,
+    version: str,
+    *,
+    date: str | None = None,
+    name: str | None = None,
+    repo: Repo | None = None,
 ) -> NotesPlan:
     """Compute the files :func:`build_notes` writes and removes; raises, writes nothing.
 
     In NumPy's layout (the news file is ignored by git and the release's
     tracked notes file includes it) the notes go into the including file in
-    place of the include, and the ignored file is not written.
+    place of the include, and the ignored file is not written. ``repo`` is
+    the project's repository when the caller has found it already.
     """
     _check_version(version)
     files: dict[Path, bytes] = {}
+    ignored: list[Path] = []
     if _system(config) == "towncrier":
-        from relman.notes.layout import include_pattern, replace_include
+        from relman.notes.layout import include_pattern, including_file, replace_include
         from relman.notes.towncrier import (
             find_fragments,
             news_file_name,
@@ -204,13 +212,22 @@ def plan_notes(
         rendered = render_notes(settings, scan.fragments, version=version, date=date, name=name)
         path = settings.base_dir / news_file_name(settings, version=version, date=date, name=name)
         text = rendered.content
-        including = _including_file(config, path, version)
+        if repo is None:
+            repo = _find_repo(config)
+        news_ignored = _is_ignored(repo, path)
+        including = (
+            including_file(repo, path, version, ignored=True)
+            if repo is not None and news_ignored
+            else None
+        )
         old = _read_utf8(including) if including is not None else ""
         if including is not None and include_pattern(path.name).search(old):
             files[including] = replace_include(old, path.name, text).encode("utf-8")
             path = including
         else:
             files[path] = plan_news_file(settings, rendered, path)
+            if news_ignored:
+                ignored.append(path)
         remove = tuple(Path(f.path) for f in scan.fragments)
     else:
         from relman.notes.blurb import find_entries, release_file, render_release
@@ -230,7 +247,37 @@ def plan_notes(
         new = _plan_release_index(index, path)
         if new is not None:
             files[index] = new
-    return NotesPlan(version=version, notes_path=path, text=text, files=files, remove=remove)
+            if config.notes.system == "towncrier" and _is_ignored(repo, index):
+                ignored.append(index)
+    return NotesPlan(
+        version=version,
+        notes_path=path,
+        text=text,
+        files=files,
+        remove=remove,
+        ignored=tuple(ignored),
+    )
+
+
+def _find_repo(config: Config) -> Repo | None:
+    from relman.errors import NotARepository
+    from relman.git import find_repo
+
+    try:
+        return find_repo(config.project_dir)
+    except NotARepository:
+        return None
+
+
+def _is_ignored(repo: Repo | None, path: Path) -> bool:
+    """Whether git ignores ``path`` (never a tracked file, nor one outside ``repo``)."""
+    if repo is None:
+        return False
+    try:
+        rel = path.resolve().relative_to(repo.root.resolve()).as_posix()
+    except ValueError:
+        return False
+    return repo.is_ignored(rel)
 
 
 def _read_utf8(path: Path) -> str:
@@ -240,16 +287,14 @@ def _read_utf8(path: Path) -> str:
         raise CheckFailed(f"{path}: not valid UTF-8 ({exc.reason})") from None
 
 
-def _including_file(config: Config, news_file: Path, version: str) -> Path | None:
-    from relman.errors import NotARepository
-    from relman.git import find_repo
+def _including_file(
+    config: Config, news_file: Path, version: str, repo: Repo | None = None
+) -> Path | None:
     from relman.notes.layout import including_file
 
-    try:
-        repo = find_repo(config.project_dir)
-    except NotARepository:
-        return None
-    return including_file(repo, news_file, version)
+    if repo is None:
+        repo = _find_repo(config)
+    return None if repo is None else including_file(repo, news_file, version)
 
 
 def notes_home(config: Config, version: str) -> tuple[Path, str | None] | None:
@@ -365,14 +410,12 @@ def build_notes(
     from relman import _atomic
     from relman.git import find_repo
 
-    plan = plan_notes(config, version, date=date, name=name)
     repo = find_repo(config.project_dir)
+    plan = plan_notes(config, version, date=date, name=name, repo=repo)
     root = repo.root.resolve()
     rel = [os.path.relpath(p.resolve(), root) for p in plan.remove]
     tracked = set(repo.ls_files(*rel)) if rel else set()
     originals = {p: (p.read_bytes() if p.exists() else None) for p in plan.files}
-    written = [os.path.relpath(p.resolve(), root) for p in plan.files]
-    tracked_written = set(repo.ls_files(*written)) if written else set()
     _atomic.write_many(plan.files)
     try:
         to_rm = [r for r in rel if r in tracked]
@@ -382,7 +425,7 @@ def build_notes(
         if _system(config) == "towncrier":
             # as towncrier: a news file the project's .gitignore lists (NumPy's
             # notes-towncrier.rst) is written but neither staged nor committed
-            ignored = [r for r in written_rel if r not in tracked_written and repo.is_ignored(r)]
+            ignored = [os.path.relpath(p.resolve(), root) for p in plan.ignored]
             for r in ignored:
                 _report.warn(
                     f"{r} is ignored by git and no tracked notes file of {version} includes "

@@ -47,21 +47,26 @@ def include_pattern(target: str) -> re.Pattern[str]:
     )
 
 
-def including_file(repo: Repo, news_file: Path, version: str) -> Path | None:
+def including_file(
+    repo: Repo, news_file: Path, version: str, *, ignored: bool | None = None
+) -> Path | None:
     """The tracked notes file of ``version`` kept beside the ignored ``news_file``.
 
     Only for a news file git ignores and does not track (NumPy's
     ``notes-towncrier.rst``); the release file sits in the same folder and
     names the version (or its base version, for a pre-release) in its name.
     One that still includes the news file is preferred; once the notes are
-    in it (after a release candidate) it no longer does.
+    in it (after a release candidate) it no longer does. ``ignored`` is
+    whether git ignores ``news_file``, when the caller asked git already.
     """
     root = repo.root.resolve()
     try:
         rel = news_file.resolve().relative_to(root).as_posix()
     except ValueError:
         return None
-    if repo.ls_files(rel) or not repo.is_ignored(rel):
+    if ignored is None:
+        ignored = repo.is_ignored(rel)  # git never counts a tracked file as ignored
+    if not ignored:
         return None
     folder_rel = Path(os.path.relpath(news_file.resolve().parent, root)).as_posix()
     pattern = include_pattern(news_file.name)

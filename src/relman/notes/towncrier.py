@@ -15,6 +15,7 @@ in one file, so that each behaviour can be read next to towncrier's own.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -835,12 +836,19 @@ def _render_default_rst(
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=8)
+def _compile(template: str) -> Any:
+    """The template compiled once per text (a compile costs far more than a render)."""
+    import jinja2
+
+    return jinja2.Template(template, trim_blocks=True)
+
+
 def _render_jinja(template: str, **context: Any) -> str:
     import jinja2
 
     try:
-        compiled = jinja2.Template(template, trim_blocks=True)
-        result: str = compiled.render(**context)
+        result: str = _compile(template).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(
             f"the notes template has a syntax error at line {exc.lineno}: {exc.message}",
