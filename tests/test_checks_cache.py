@@ -142,3 +142,54 @@ def test_check_and_status_remember_and_a_plan_does_not(tmp_path: Path) -> None:
     assert (cache / "merged-tags.json").is_file()
     run_relman("check", "--version", "1.1.0", cwd=repo.path)
     assert (cache / "deprecations.json").is_file()
+
+
+def test_the_setuptools_scm_version_of_a_clean_tree_is_remembered(tmp_path: Path) -> None:
+    """pytest's shape: the version from git by setuptools-scm ([tool.setuptools_scm])."""
+    from tests.helpers import GitRepo, run_relman
+
+    g = GitRepo(tmp_path / "scmish")
+    g.commit(
+        "start",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["setuptools", "setuptools-scm"]\n'
+            '[project]\nname = "scmish"\ndynamic = ["version"]\n[tool.setuptools_scm]\n',
+            "src/scmish/__init__.py": "",
+        },
+    )
+    g.tag("8.2.0", "8.2.0")
+    g.commit("work")
+
+    def status() -> dict[str, object]:
+        out = run_relman("status", "--json", cwd=g.path)
+        assert out.returncode == 0, out.stderr
+        data: dict[str, object] = json.loads(out.stdout)
+        return data
+
+    first = status()
+    assert str(first["version"]).startswith("8.2.1.dev1+g")
+    assert first["commits_since_release"] == 1
+    cache = g.path / ".git" / "relman" / "cache"
+    scm = json.loads((cache / "scm-version.json").read_text())
+    (key,) = scm
+    assert scm[key] == [first["version"]]
+    # the next run answers from what it remembered: a planted answer shows
+    (cache / "scm-version.json").write_text(json.dumps({key: ["8.2.1.dev1+gplanted"]}))
+    counts = json.loads((cache / "commit-counts.json").read_text())
+    (count_key,) = counts
+    (cache / "commit-counts.json").write_text(json.dumps({count_key: 41}))
+    planted = status()
+    assert planted["version"] == "8.2.1.dev1+gplanted"
+    assert planted["commits_since_release"] == 41
+    # a change to a tracked file: setuptools-scm is asked (its dirty version has a date)
+    (g.path / "src" / "scmish" / "__init__.py").write_text("x = 1\n")
+    dirty = status()
+    assert "planted" not in str(dirty["version"]) and str(dirty["version"]).startswith("8.2.1")
+    (g.path / "src" / "scmish" / "__init__.py").write_text("")
+    # a new tag, or a new commit, is another key
+    g.tag("8.2.1", "8.2.1")
+    assert status()["version"] == "8.2.1"
+    g.commit("more work")
+    after = status()
+    assert str(after["version"]).startswith("8.2.2.dev1+g")
+    assert after["commits_since_release"] == 1

@@ -2,7 +2,10 @@
 
 Answers that depend only on their key are remembered there so that an
 unchanged repository is not asked twice: the tags reachable from a commit
-(:meth:`relman.git.Repo.merged_tags`), and per-file check results.
+(:meth:`relman.git.Repo.merged_tags`), the commits between two commits
+(:meth:`relman.git.Repo.count_between`), the version setuptools-scm gives a
+clean tree (:func:`relman.line.source.git_version`), and per-file check
+results. Answers keyed by a commit keep the few most recent (:func:`remember`).
 
 A check that derives something from one file's text alone (the deprecations
 it declares) stores the result under the file's path and git blob id
@@ -31,7 +34,15 @@ from typing import Any
 
 from relman import _atomic
 
-__all__ = ["ResultCache", "allow_writes", "blob_id", "write_json", "writes_allowed"]
+__all__ = [
+    "ResultCache",
+    "allow_writes",
+    "blob_id",
+    "recall",
+    "remember",
+    "write_json",
+    "writes_allowed",
+]
 
 _WRITES = [False]
 
@@ -51,6 +62,29 @@ def write_json(path: Path, data: Any) -> None:
         return
     with contextlib.suppress(OSError):
         _atomic.write_text(path, json.dumps(data) + "\n")
+
+
+def _answers(path: Path) -> dict[str, Any]:
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def recall(path: Path, key: str) -> Any:
+    """The answer remembered under ``key`` in the cache file ``path``, or None."""
+    return _answers(path).get(key)
+
+
+def remember(path: Path, key: str, value: Any, *, keep: int = 8) -> None:
+    """Remember ``value`` under ``key``, with the ``keep - 1`` most recent other answers
+    (keys that name a commit go stale as HEAD moves on)."""
+    if not writes_allowed():
+        return
+    known = _answers(path)
+    known.pop(key, None)
+    write_json(path, dict(list(known.items())[-(keep - 1) :]) | {key: value})
 
 
 def blob_id(text: str) -> str:

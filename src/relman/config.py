@@ -33,9 +33,12 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relman.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 __all__ = [
     "AnnounceConfig",
@@ -665,6 +668,11 @@ class Config:
 
     def version_from_tag(self, tag: str) -> str | None:
         """The version a tag names under :attr:`tag_format`, or None."""
+        version = self.parsed_version_from_tag(tag)
+        return None if version is None else str(version)
+
+    def parsed_version_from_tag(self, tag: str) -> Version | None:
+        """:meth:`version_from_tag` as a :class:`packaging.version.Version`."""
         prefix, _, suffix = self.tag_format.partition("{version}")
         if not tag.startswith(prefix) or (suffix and not tag.endswith(suffix)):
             return None
@@ -672,7 +680,7 @@ class Config:
         from packaging.version import InvalidVersion, Version
 
         try:
-            return str(Version(core)) if core and core[0].isdigit() else None
+            return Version(core) if core and core[0].isdigit() else None
         except InvalidVersion:
             return None
 

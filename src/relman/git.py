@@ -302,10 +302,12 @@ class Repo:
             )
 
     def head(self) -> str:
-        return self.git("rev-parse", "HEAD", what="git rev-parse HEAD")
+        sha = self.rev_parse("HEAD")
+        # no commit yet: git's own error
+        return sha or self.git("rev-parse", "HEAD", what="git rev-parse HEAD")
 
     def has_commits(self) -> bool:
-        return self.git_ok("rev-parse", "--verify", "--quiet", "HEAD")
+        return self.rev_parse("HEAD") is not None
 
     def rev_parse(self, rev: str) -> str | None:
         """Full sha of ``rev`` (peeled to a commit), or None when it does not exist."""
@@ -389,7 +391,6 @@ class Repo:
         repository asks git once. ``tags`` is :meth:`tags` when the caller has it.
         """
         import hashlib
-        import json
 
         commit = self.rev_parse(rev)
         if commit is None:
@@ -400,19 +401,11 @@ class Repo:
             digest.update(f"\0{name}\0{tags[name]}".encode())
         key = digest.hexdigest()
         cache = self.git_dir / "relman" / "cache" / "merged-tags.json"
-        try:
-            known = json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            known = {}
-        if not isinstance(known, dict):
-            known = {}
-        names = known.get(key)
+        names = _cache.recall(cache, key)
         if isinstance(names, list) and all(isinstance(n, str) for n in names):
             return list(names)
         names = self.git("tag", "--merged", commit).split()
-        # keep the few most recent answers: HEAD moves on with every commit
-        known = {k: v for k, v in list(known.items())[-7:]} | {key: names}
-        _cache.write_json(cache, known)
+        _cache.remember(cache, key, names)
         return names
 
     def tag_exists(self, name: str) -> bool:
@@ -484,6 +477,25 @@ class Repo:
 
     def count_commits(self, rev_range: str) -> int:
         return int(self.git("rev-list", "--count", rev_range))
+
+    def count_between(self, base: str | None, rev: str = "HEAD") -> int:
+        """Commits reachable from ``rev`` and not from ``base`` (all of them without one).
+
+        A function of the two commits alone, so it is remembered under them in
+        ``<git-dir>/relman/cache/commit-counts.json``: each count walks the history.
+        """
+        commit = self.rev_parse(rev)
+        since = self.rev_parse(base) if base is not None else None
+        if commit is None or (base is not None and since is None):
+            raise UsageError(f"{base}..{rev} is not a range of this repository")
+        key = f"{since or ''}..{commit}"
+        cache = self.git_dir / "relman" / "cache" / "commit-counts.json"
+        known = _cache.recall(cache, key)
+        if isinstance(known, int):
+            return known
+        count = self.count_commits(key if since else commit)
+        _cache.remember(cache, key, count)
+        return count
 
     # -- history ------------------------------------------------------------
     def log(

@@ -39,7 +39,7 @@ def project_status(config: Any) -> dict[str, Any]:
             last = ReleaseTag(
                 parse_version(newest["last_release"]["version"]),
                 tag,
-                repo.rev_parse(f"{tag}^{{commit}}") or "",
+                repo.rev_parse(tag) or "",
             )
     return {
         "project": config.name,
@@ -127,12 +127,14 @@ def release_lines(config: Any, repo: Any, unfinished: list[dict[str, Any]]) -> l
     for tag in release_tags(config, repo):
         major, minor = (*tag.version.release, 0)[:2]
         entry = lines.setdefault((major, minor), {"line": f"{major}.{minor}", "last_release": None})
-        if tag.is_release and str(tag.version) not in pending:
-            entry["last_release"] = {"tag": tag.name, "version": str(tag.version)}
+        if tag.is_release and not (pending and str(tag.version) in pending):
+            entry["last_release"] = tag  # the newest wins: the tags come lowest first
     out = []
     for (major, minor), entry in sorted(lines.items(), reverse=True):
         if entry["last_release"] is None:
             continue
+        tag = entry["last_release"]
+        entry["last_release"] = {"tag": tag.name, "version": str(tag.version)}
         branch = config.maintenance_branch_for(entry["last_release"]["version"])
         entry["branch"] = branch if branch in branches or branch in remote else None
         entry["ended"] = f"{major}.{minor}" in tags
@@ -143,10 +145,8 @@ def release_lines(config: Any, repo: Any, unfinished: list[dict[str, Any]]) -> l
 def _commits_since(repo: Any, tag: str | None, has_commits: bool) -> int:
     if not has_commits:
         return 0
-    if tag is None:
-        return int(repo.count_commits("HEAD"))
     # a release tagged on a maintenance branch: the commits since the line left it
-    return int(repo.count_commits(f"{tag}..HEAD"))
+    return int(repo.count_between(tag, "HEAD"))
 
 
 @click.command()

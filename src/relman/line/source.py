@@ -77,8 +77,70 @@ def git_version(config: Config, repo: Repo, backend: str) -> str | None:
         if backend in _DUNAMAI_LIKE or backend == "versioneer":
             _CACHE[key] = _describe_version(config, repo, backend)
         else:
-            _CACHE[key] = _scm_version(config, backend)
+            _CACHE[key] = _remembered_scm_version(config, repo, backend)
     return _CACHE[key]
+
+
+def _scm_key(config: Config, repo: Repo, backend: str) -> str | None:
+    """What setuptools-scm's answer for a clean tree depends on, digested; None when
+    the tree is not clean or the environment steers setuptools-scm (then it is asked).
+
+    For a tree without changes to tracked files the version is a function of the
+    commit, the tags and their commits, the branch (release-branch schemes), the
+    configuration and setuptools-scm itself: no date enters it.
+    """
+    import hashlib
+    import importlib.util
+    import json
+    import os
+
+    if any(k.startswith(("SETUPTOOLS_SCM", "VCS_VERSIONING")) for k in os.environ):
+        return None
+    if repo.is_dirty(untracked=False):
+        return None
+    digest = hashlib.sha1()
+    tags = repo.tags()
+    for name in sorted(tags):
+        digest.update(f"\0{name}\0{tags[name]}".encode())
+    tool = config.pyproject.get("tool", {})
+    for name in ("setuptools_scm", "vcs_versioning"):
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        stamp = os.stat(origin).st_mtime_ns if origin else 0
+        digest.update(f"\0{origin}\0{stamp}".encode())
+    digest.update(
+        json.dumps(
+            [
+                repo.head(),
+                repo.current_branch(),
+                str(config.project_dir.resolve().relative_to(repo.root.resolve())),
+                backend,
+                _scm_options(config, backend),
+                tool if isinstance(tool, Mapping) else None,
+                os.environ.get("SOURCE_DATE_EPOCH"),
+            ],
+            sort_keys=True,
+            default=str,
+        ).encode()
+    )
+    return digest.hexdigest()
+
+
+def _remembered_scm_version(config: Config, repo: Repo, backend: str) -> str | None:
+    """:func:`_scm_version`, remembered in the git directory for a clean tree
+    (``<git-dir>/relman/cache/scm-version.json``; see :mod:`relman._cache`)."""
+    from relman import _cache
+
+    key = _scm_key(config, repo, backend)
+    cache = repo.git_dir / "relman" / "cache" / "scm-version.json"
+    if key is not None:
+        known = _cache.recall(cache, key)
+        if isinstance(known, list) and len(known) == 1:
+            return known[0] if isinstance(known[0], str) or known[0] is None else None
+    version = _scm_version(config, backend)
+    if key is not None:
+        _cache.remember(cache, key, [version])
+    return version
 
 
 def _scm_options(config: Config, backend: str) -> dict[str, Any]:

@@ -50,14 +50,17 @@ def release_tags(config: Config, repo: Repo, *, merged_into: str | None = None) 
 
 
 def _release_tags(config: Config, repo: Repo, merged_into: str | None) -> list[ReleaseTag]:
-    all_tags = repo.tags()
-    names = repo.merged_tags(merged_into, tags=all_tags) if merged_into else list(all_tags)
+    if merged_into is not None:
+        # the release tags of the whole repository, each parsed once, filtered
+        merged = set(repo.merged_tags(merged_into, tags=repo.tags()))
+        return [t for t in release_tags(config, repo) if t.name in merged]
     found = []
-    for name in names:
-        version = config.version_from_tag(name)
-        if version is not None and name in all_tags:
-            found.append(ReleaseTag(Version(version), name, all_tags[name]))
-    return sorted(found)
+    for name, commit in repo.tags().items():
+        version = config.parsed_version_from_tag(name)
+        if version is not None:
+            found.append(ReleaseTag(version, name, commit))
+    # ReleaseTag's own order, with each key made once instead of once per comparison
+    return sorted(found, key=lambda t: (t.version, t.name, t.commit))
 
 
 def last_release_before(
