@@ -129,6 +129,29 @@ def test_plan_exits_1_exactly_when_a_check_would_stop(purelib: DemoRepo) -> None
     assert out.returncode == 1  # the real release stops at the same check
 
 
+def test_plan_stops_when_the_remote_cannot_be_reached(purelib: DemoRepo, tmp_path: Path) -> None:
+    # the example's remote is a bare repository beside it: it answers
+    plan = run_relman("plan", "1.1.0", "--json", cwd=purelib.path)
+    assert plan.returncode == 0, plan.stderr
+    push = {s["name"]: s for s in json.loads(plan.stdout)["steps"]}["push"]
+    assert push["status"] == "pending"
+    before = _world(purelib)
+    gone = tmp_path / "no-such-remote.git"
+    purelib.repo.git("remote", "set-url", "origin", str(gone))
+    plan = run_relman("plan", "1.1.0", cwd=purelib.path)
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    assert "[!] push" in plan.stdout
+    assert "push: the remote 'origin' cannot be reached" in plan.stderr
+    assert str(gone) in plan.stderr  # git's own reason
+    dry = run_relman("release", "1.1.0", "--dry-run", cwd=purelib.path)
+    assert dry.returncode == 1 and "cannot be reached" in dry.stderr
+    # a release that does not push does not need the remote
+    local = run_relman("plan", "1.1.0", cwd=purelib.path, env={"RELMAN_RELEASE_PUSH": "false"})
+    assert local.returncode == 0, local.stdout + local.stderr
+    purelib.repo.git("remote", "set-url", "origin", str(purelib.remote))
+    assert _world(purelib) == before
+
+
 def test_gate_without_terminal_fails_unless_yes(purelib: DemoRepo, gpg_key: str) -> None:
     purelib.repo.git("config", "user.signingkey", gpg_key)
     env = {

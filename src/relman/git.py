@@ -263,6 +263,34 @@ class Repo:
                 continue
         return False
 
+    def remote_unreachable(self, remote: str, *, timeout: float = 15.0) -> str | None:
+        """Why ``remote`` cannot be reached now, or None when it answers.
+
+        One ``git ls-remote`` asking for a single ref, bounded by ``timeout``
+        seconds, never prompting (no terminal prompt; ssh in batch mode unless
+        the user chose an ssh command).
+        """
+        extra = {"GIT_TERMINAL_PROMPT": "0"}
+        if not any(os.environ.get(k) for k in ("GIT_SSH_COMMAND", "GIT_SSH")) and not (
+            self.config_get("core.sshCommand")
+        ):
+            extra["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=10"
+        try:
+            out = _proc.run(
+                ["git", "ls-remote", remote, "HEAD"],
+                cwd=self.root,
+                env=_git_env(extra),
+                check=False,
+                timeout=timeout,
+            )
+        except CommandError:
+            return f"no answer within {timeout:g} seconds"
+        if out.returncode == 0:
+            return None
+        lines = [ln.strip() for ln in out.stderr.splitlines() if ln.strip()]
+        fatal = [ln for ln in lines if ln.startswith("fatal:")]
+        return (fatal or lines or [f"git ls-remote exited {out.returncode}"])[0]
+
     def remote_has_tag(self, remote: str, tag: str) -> bool:
         """True when ``remote`` has the tag (one ``git ls-remote``; False when unreachable)."""
         out = _run(

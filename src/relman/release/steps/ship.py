@@ -95,6 +95,14 @@ class PushStep(Step):
             and (ctx.repo.is_ancestor(commit, remote_branch))
         )
 
+    def blockers(self, ctx: Context) -> list[str]:
+        """The remote must answer (one bounded ``git ls-remote``): a release that
+        cannot push stops here."""
+        why = ctx.repo.remote_unreachable(ctx.config.remote)
+        if why is None:
+            return []
+        return [f"the remote {ctx.config.remote!r} cannot be reached ({why})"]
+
     def plan(self, ctx: Context) -> list[str]:
         return [
             f"git push --dry-run {ctx.config.remote} {ctx.branch} {ctx.tag}",
