@@ -441,3 +441,69 @@ def test_a_bare_repository_is_a_usage_error(tmp_path: Path) -> None:
         out = run_relman(*args, cwd=path)
         assert out.returncode == 2, out.stderr
         assert "bare git repository" in out.stderr
+
+
+# -- a huge pyproject.toml -------------------------------------------------------------
+
+_COUNT_PARSES = """\
+import sys, tomllib
+sizes = []
+_loads = tomllib.loads
+def loads(s, **kw):
+    sizes.append(len(s))
+    return _loads(s, **kw)
+tomllib.loads = loads  # counted, not changed
+from relman.cli import main
+code = main(sys.argv[1:])
+big = [n for n in sizes if n > 1_000_000]
+print(f"RESULT {code} {len(big)} {'tomlkit' in sys.modules}", file=sys.stderr)
+"""
+
+
+def test_a_pyproject_padded_to_megabytes_is_read_and_edited_in_linear_work(
+    tmp_path: Path,
+) -> None:
+    # a project whose pyproject.toml carries megabytes of comments and blank lines
+    # (the padding of a generated file; the shape of a flit or hatch project otherwise)
+    path = tmp_path / "padded"
+    head = '[project]\nname = "padded"\nversion = "1.0.0"  # the version\n'
+    padding = "# a comment line of padding\n" * 60_000 + "\n" * 2_000_000
+    tail = '\n[tool.relman]\nmain-branch = "main"\n'
+    text = head + padding + tail
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    (path / "pyproject.toml").write_text(text, encoding="utf-8")
+    for args in (["add", "-A"], ["commit", "-qm", "start"], ["tag", "-a", "-m", "1.0.0", "v1.0.0"]):
+        subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
+    # each command parses the file with the standard (linear) parser once, version
+    # set once more to check what it wrote; tomlkit (quadratic in blank lines) never
+    for args, parses in ((["status"], "1"), (["version", "set", "1.1.0"], "2")):
+        out = subprocess.run(
+            [sys.executable, "-c", _COUNT_PARSES, "--project", str(path), *args],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        line = [x for x in out.stderr.splitlines() if x.startswith("RESULT ")]
+        assert line, out.stderr[-2000:]
+        assert line[-1].split()[1:] == ["0", parses, "False"], (args, out.stderr[-2000:])
+    new = (path / "pyproject.toml").read_text(encoding="utf-8")
+    assert new == text.replace('version = "1.0.0"', 'version = "1.1.0"', 1)
+
+
+def test_a_pyproject_that_is_not_plain_is_still_edited_keeping_its_formatting(
+    tmp_path: Path,
+) -> None:
+    # a version line inside a multi-line string and a second [project]-looking
+    # header in it: the plain edit would be wrong, so tomlkit edits the file
+    path = tmp_path / "tricky"
+    text = (
+        '[project]\nname = "tricky"\ndescription = """\n[project]\nversion = "0.0.1"\n"""\n'
+        "version = '1.0.0'   # kept\n"
+    )
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    (path / "pyproject.toml").write_text(text, encoding="utf-8")
+    out = run_relman("version", "set", "1.1.0", cwd=path)
+    assert out.returncode == 0, out.stderr
+    new = (path / "pyproject.toml").read_text(encoding="utf-8")
+    assert new == text.replace("'1.0.0'", "'1.1.0'")

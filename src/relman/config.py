@@ -22,12 +22,14 @@ type, default, documentation and check) in one place, so that validation,
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import functools
 import os
 import re
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -795,8 +797,29 @@ def read_pyproject(project_dir: Path) -> dict[str, Any]:
     return parse_toml(text, path)
 
 
+_parsed: list[tuple[str, dict[str, Any]]] = []
+_parsed_lock = threading.Lock()
+
+
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
-    """TOML text as plain data; a syntax error names the line and column."""
+    """TOML text as plain data; a syntax error names the line and column.
+
+    The last texts parsed are remembered (compared whole), so that the
+    configuration, the version sources and the notes settings read one
+    pyproject.toml once per process, however large its comments make it;
+    callers get a copy of their own.
+    """
+    with _parsed_lock:
+        hit = next((data for seen, data in _parsed if seen == text), None)
+    if hit is not None:
+        return copy.deepcopy(hit)
+    data = _parse_toml(text, path)
+    with _parsed_lock:
+        _parsed[:] = [*_parsed[-3:], (text, copy.deepcopy(data))]
+    return data
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
 

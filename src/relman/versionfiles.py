@@ -4,8 +4,9 @@ Source kinds (``kind`` of a ``[[tool.relman.version.files]]`` entry; detected
 from the file when omitted):
 
 ==============  ================================================================
-pyproject       ``[project] version`` in pyproject.toml (edited with tomlkit:
-                formatting, comments and key order survive)
+pyproject       ``[project] version`` in pyproject.toml (the version line edited in
+                place, checked with the standard parser; tomlkit where the file
+                is not that plain: formatting, comments and key order survive)
 python          ``__version__ = "..."`` (or ``version = "..."``, annotated or not) in a
                 module; a ``version_info``/``VERSION`` tuple next to it that spells
                 the old version (``(9, 0, 4, 'final', 0)``) follows; Sphinx's
@@ -52,6 +53,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import copy
 import difflib
 import os
 import re
@@ -226,10 +228,55 @@ def _pyproject_version_table(doc: Any) -> Any:
     return None
 
 
+# a table header line, and a `version = "..."` line of the table it opens
+_TOML_HEADER = re.compile(r"(?m)^[ \t]*\[(?!\[)[ \t]*([^\[\]\n]*?)[ \t]*\][ \t]*(?:#[^\n]*)?$")
+_TOML_VERSION = re.compile(
+    r"(?m)^([ \t]*version[ \t]*=[ \t]*)(?P<q>[\"'])(?P<version>[^\"'\n]*)(?P=q)"
+)
+
+
+def _edit_pyproject(text: str, source: VersionFile, version: str) -> str | None:
+    """``text`` with the version line of its version table replaced, or None when the
+    text is not that plain (then tomlkit edits it).
+
+    Linear in the size of the file, whatever its comments and blank lines: two
+    regular expressions find the line, and the standard parser checks that the
+    new text means the old one with only the version changed. (tomlkit's parser
+    merges whitespace by concatenation, quadratic in a file's blank lines.)
+    """
+    from relman.config import parse_toml
+
+    doc = parse_toml(text, Path(source.path))
+    table = _pyproject_version_table(doc)
+    name = "project" if table is doc.get("project") else "tool.poetry"
+    headers = list(_TOML_HEADER.finditer(text))
+    spans = [
+        (h.end(), headers[i + 1].start() if i + 1 < len(headers) else len(text))
+        for i, h in enumerate(headers)
+        if h.group(1).replace(" ", "").replace('"', "") == name
+    ]
+    found = [m for start, end in spans for m in [_TOML_VERSION.search(text, start, end)] if m]
+    if len(spans) != 1 or len(found) != 1:
+        return None
+    m = found[0]
+    new = text[: m.start("version")] + version + text[m.end("version") :]
+    expected = copy.deepcopy(doc)
+    _pyproject_version_table(expected)["version"] = version
+    try:
+        if parse_toml(new, Path(source.path)) != expected:
+            return None
+    except ConfigError:
+        return None
+    return new
+
+
 def _write_pyproject(text: str, source: VersionFile, version: str, ctx: _Context) -> str:
+    _read_pyproject(text, source)
+    edited = _edit_pyproject(text, source, version)
+    if edited is not None:
+        return edited
     import tomlkit
 
-    _read_pyproject(text, source)
     doc = tomlkit.parse(text)
     table: Any = _pyproject_version_table(doc)
     literal = table["version"].as_string().lstrip().startswith("'")
