@@ -99,6 +99,100 @@ def test_numpy_style_lists_the_backport_pull_request_itself(scipy_like):
     assert _numbers(log) == [19, 20]
 
 
+RELEASE_INDEX = """\
+Release notes
+=============
+
+.. toctree::
+   :maxdepth: 1
+
+{entries}
+"""
+
+
+def test_scipy_x_y_0_leaves_out_what_an_older_line_shipped_and_fork_merges(git_repo):
+    """SciPy 1.15.0: PRs listed in 1.14.x's notes and fork PRs merged into a PR branch are not its.
+
+    #30 was merged on main after maintenance/1.2.x forked and backported to
+    1.2.0 without its number (only 1.2.0's notes show it); #3 is a pull
+    request of a contributor's fork, merged into the branch of #32.
+    """
+    repo = _project(git_repo, "scipy")
+    index = {"doc/source/release.rst": RELEASE_INDEX.format(entries="   release/1.2.0-notes")}
+    repo.write(index)
+    repo.commit("DOC: release index", author=ANN)
+    repo.branch("maintenance/1.2.x")
+    fix = repo.commit("BUG: fix x (#30)", {"x.txt": "x\n"}, author=BEN)
+    repo.commit("ENH: new thing (#31)", {"n.txt": "n\n"}, author=BEN)
+    repo.checkout("feature", create=True)
+    repo.commit("ENH: big feature", {"f.txt": "f\n"}, author=CAT)
+    repo.checkout("fork-help", create=True)
+    repo.commit("DOC: document the feature", {"f.txt": "f\ndoc\n"}, author=BEN)
+    repo.checkout("feature")
+    repo.merge("fork-help", "Merge pull request #3 from ben/fork-help\n\nDocs for it\n")
+    repo.checkout("main")
+    repo.merge("feature", "Merge pull request #32 from cat/feature\n\nENH: big feature\n")
+    repo.checkout("maintenance/1.2.x")
+    repo.git("cherry-pick", "--no-commit", fix)
+    repo.commit("BUG: fix x", author=TYLER)  # the number lost on the way
+    notes = (
+        "SciPy 1.2.0 Release Notes\n"
+        "=========================\n\n"
+        "Issues closed for 1.2.0\n"
+        "-----------------------\n\n"
+        "* `#29 <https://github.com/scipy/scipy/issues/29>`__: x is broken\n\n"
+        "Pull requests for 1.2.0\n"
+        "-----------------------\n\n"
+        "* `#30 <https://github.com/scipy/scipy/pull/30>`__: BUG: fix x\n"
+    )
+    repo.commit("REL: 1.2.0", {"doc/source/release/1.2.0-notes.rst": notes}, author=TYLER)
+    repo.tag("v1.2.0", "release")
+    repo.checkout("main")
+    repo.write({"doc/source/release/1.2.0-notes.rst": notes})
+    repo.write(
+        {
+            "doc/source/release.rst": RELEASE_INDEX.format(
+                entries="   release/1.3.0-notes\n   release/1.2.0-notes"
+            )
+        }
+    )
+    repo.commit("DOC: forward-port the 1.2.0 notes (#33)", author=TYLER)
+    repo.tag("v1.3.0", "release")
+    base = repo.git("merge-base", "v1.2.0", "v1.3.0").strip()
+    log = _collect(repo, f"{base}..v1.3.0")
+    assert log.style == "scipy"
+    assert _numbers(log) == [31, 32, 33]
+    # NumPy's script counts every merge commit and knows no milestones
+    assert _numbers(_collect(repo, f"{base}..v1.3.0", style="numpy")) == [3, 30, 31, 32, 33]
+
+
+def test_a_subject_several_main_prs_share_names_none_of_them(git_repo):
+    """SciPy backports PRs whose cherry-picks lost the number; "lint" matches no one PR on main."""
+    repo = _project(git_repo, "scipy")
+    repo.tag("v1.2.0", "release")
+    repo.branch("maintenance/1.2.x")
+    picks = {}
+    for number, name in ((40, "a"), (41, "b")):
+        repo.checkout(f"pr-{name}", create=True)
+        repo.commit(f"BUG: fix {name}", {f"{name}.txt": "1\n"}, author=BEN)
+        picks[name] = repo.commit("lint", {f"{name}.txt": "2\n"}, author=BEN)
+        repo.checkout("main")
+        repo.merge(
+            f"pr-{name}", f"Merge pull request #{number} from ben/pr-{name}\n\nBUG: {name}\n"
+        )
+    repo.checkout("maintenance/1.2.x")
+    repo.checkout("backports", create=True)
+    repo.git("cherry-pick", "--no-commit", picks["b"] + "~1")
+    repo.commit("BUG: fix b", author=TYLER)
+    repo.git("cherry-pick", "--no-commit", picks["b"])
+    repo.commit("lint", author=TYLER)
+    repo.checkout("maintenance/1.2.x")
+    repo.merge("backports", "Merge pull request #50 from tyler/backports\n\nMAINT: backports\n")
+    log = _collect(repo, "v1.2.0..maintenance/1.2.x")
+    # "BUG: fix b" names #41; "lint" is in #40 and #41 alike and names neither
+    assert _numbers(log) == [41]
+
+
 def test_scipy_authors_committers_thanks_and_name_only_mailmap(git_repo):
     repo = _project(
         git_repo,

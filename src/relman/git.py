@@ -558,6 +558,21 @@ class Repo:
         out = _run(["git", "show", f"{rev}:{path}"], cwd=self.root, check=False)
         return out.stdout if out.returncode == 0 else None
 
+    def grep_matches(self, rev: str, pattern: str, paths: Sequence[str]) -> list[str]:
+        """Every match of the extended regex ``pattern`` in ``paths`` at ``rev``, in one call.
+
+        Paths missing at ``rev`` are skipped; no match is an empty list.
+        """
+        if not paths:
+            return []
+        out = _proc.run(
+            ["git", "grep", "-h", "-o", "-E", "-e", pattern, rev, "--", *paths],
+            cwd=self.root,
+            env=_git_env(),
+            check=False,
+        )
+        return out.stdout.splitlines() if out.returncode == 0 else []
+
     def ls_files(self, *paths: str) -> list[str]:
         raw = self.git("ls-files", "-z", "--", *paths, strip=False)
         return [p for p in raw.split("\0") if p]

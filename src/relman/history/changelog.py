@@ -123,7 +123,12 @@ def collect_changelog(
     if chosen.originals and passes.commits:
         main = _main_line(config, repo, passes.rng.end, passes.rng.start)
     found = pulls.collect_pull_requests(
-        repo, passes, title_merges=chosen.title_merges, originals=chosen.originals, main=main
+        repo,
+        passes,
+        title_merges=chosen.title_merges,
+        originals=chosen.originals,
+        main=main,
+        nested_merges=chosen.nested_merges,
     )
     if chosen.milestones and found:
         for number in _shipped_by_older_line(config, repo, passes.rng.start, passes.rng.end):
@@ -155,10 +160,16 @@ def _main_line(config: Config, repo: Repo, end: str, start: str | None) -> pulls
 
 
 def _shipped_by_older_line(config: Config, repo: Repo, start: str | None, end: str) -> set[int]:
-    """Pull requests of a new ``X.Y.0`` already shipped by a bug-fix release of an older line.
+    """Pull requests of a new ``X.Y.0`` already shipped by a release of an older line.
 
     SciPy's milestones give a pull request backported to ``1.13.x`` to that
-    release, not to ``1.14.0`` whose range also holds its original.
+    release, not to ``1.14.0`` whose range also holds its original. Two
+    things show it in git: a commit ``Title (#N)`` on the older line (a
+    cherry-pick that kept its number), and ``#N`` in the pull requests the
+    older release's notes list (the notes files at ``end``, found through
+    ``[tool.relman.notes] release-index``), which also catches pull
+    requests merged on main after the branch point and backported to the
+    older line's ``X.Y-1.0``.
     """
     from relman.line import release_tags
 
@@ -169,20 +180,51 @@ def _shipped_by_older_line(config: Config, repo: Repo, start: str | None, end: s
     if newest.release[2:3] not in ((), (0,)):
         return set()
     names = {t.name for t in reachable}
-    older = [
-        t.commit
-        for t in release_tags(config, repo)
-        if t.name not in names and t.is_release and t.version < newest
-    ]
+    older = [t for t in release_tags(config, repo) if t.name not in names and t.is_release]
+    older = [t for t in older if t.version < newest]
     if not older:
         return set()
-    revs = [*older, f"^{end}"] + ([f"^{start}"] if start else [])
+    revs = [*(t.commit for t in older), f"^{end}"] + ([f"^{start}"] if start else [])
     numbers = set()
     for (subject,) in repo.iter_log(revs, ("%s",)):
         m = pulls.SQUASH_PR.match(subject) if subject.endswith(")") else None
         if m:
             numbers.add(int(m.group(2)))
+    numbers |= _listed_in_notes(config, repo, end, {str(t.version) for t in older})
     return numbers
+
+
+_PULL_LINK = r"/pulls?/[0-9]+>"
+
+
+def _listed_in_notes(config: Config, repo: Repo, rev: str, versions: set[str]) -> set[int]:
+    """The pull requests (``.../pull/N>`` links) the notes of ``versions`` list, at ``rev``.
+
+    The notes files are the release index's entries that name one of
+    ``versions`` (SciPy's ``doc/source/release.rst`` lists
+    ``release/X.Y.Z-notes``); one ``git grep`` reads them all.
+    """
+    from relman.notes.fragments import ENTRY_VERSION, entry_target, toctree_entries
+
+    if not config.notes.release_index:
+        return set()
+    index = (config.project_dir / config.notes.release_index).resolve()
+    try:
+        index_path = index.relative_to(Path(repo.root).resolve()).as_posix()
+    except ValueError:
+        return set()
+    text = repo.show_file(rev, index_path)
+    if text is None:
+        return set()
+    folder = index_path.rpartition("/")[0]
+    paths = []
+    for entry in toctree_entries(text):
+        target = entry_target(entry)
+        m = ENTRY_VERSION.match(target)
+        if m and m["version"] in versions:
+            paths.append(f"{folder}/{target}.rst".lstrip("/"))
+    found = repo.grep_matches(rev, _PULL_LINK, paths)
+    return {int(hit.rstrip(">").rpartition("/")[2]) for hit in found}
 
 
 # -- GitHub titles ------------------------------------------------------------

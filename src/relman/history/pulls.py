@@ -1,7 +1,8 @@
 """The pull requests of a range, from git alone.
 
-- **Merge commits** anywhere in the range (``Merge pull request #N from
-  user/branch``, ``Auto merge of #N``): the title is the first line of the
+- **Merge commits** anywhere in the range, or only on its first-parent
+  line (``nested_merges``) (``Merge pull request #N from user/branch``,
+  ``Auto merge of #N``): the title is the first line of the
   merge message's body; a merge without body takes it from the merged
   branch (its one commit's subject, else its first commit's), never from the
   branch name.
@@ -149,19 +150,32 @@ class MainLine(NamedTuple):
 
 
 def read_main_line(repo: Repo, main_ref: str, start: str | None) -> MainLine:
-    """One ``git log`` pass (sha, parents, subject) over ``main_ref`` since ``start``."""
+    """One ``git log`` pass (sha, parents, subject) over ``main_ref`` since ``start``.
+
+    A subject that several pull requests of main share ("lint", "Apply
+    suggestions from code review") names none of them.
+    """
     revs = [main_ref] + ([f"^{start}"] if start else [])
     rows = list(repo.iter_log(revs, ("%H", "%P", "%s")))
     by_sha = {r[0]: r for r in rows}
-    line: set[str] = set()
+    line: list[str] = []
+    on_line: set[str] = set()
     sha: str | None = rows[0][0] if rows else None
     while sha is not None and sha in by_sha:
-        line.add(sha)
+        line.append(sha)
+        on_line.add(sha)
         parents = by_sha[sha][1].split()
         sha = parents[0] if parents else None
     index: dict[str, tuple[int, str]] = {}
+    shared: set[str] = set()
     by_commit: dict[str, tuple[int, str]] = {}
-    for sha in line:
+
+    def note(key: str, hit: tuple[int, str]) -> None:
+        known = index.setdefault(key, hit)
+        if known[0] != hit[0]:
+            shared.add(key)
+
+    for sha in reversed(line):  # oldest first: the same answer on every run
         subject = by_sha[sha][2]
         parents = by_sha[sha][1].split()
         number = merge_number(subject) if len(parents) > 1 else None
@@ -169,19 +183,21 @@ def read_main_line(repo: Repo, main_ref: str, start: str | None) -> MainLine:
             stack, seen = [parents[1]], set()
             while stack:
                 inner = stack.pop()
-                if inner in seen or inner in line or inner not in by_sha:
-                    continue
+                if inner in seen or inner in on_line or inner in by_commit or inner not in by_sha:
+                    continue  # (a commit already merged belongs to the first PR that merged it)
                 seen.add(inner)
                 inner_parents = by_sha[inner][1].split()
                 if len(inner_parents) < 2:
-                    index.setdefault(_subject_key(by_sha[inner][2]), (number, ""))
+                    note(_subject_key(by_sha[inner][2]), (number, ""))
                     by_commit[inner] = (number, "")
                 stack.extend(inner_parents)
             continue
         hit = _squash(subject)
         if hit:
-            index.setdefault(_subject_key(subject), hit)
+            note(_subject_key(subject), hit)
             by_commit[sha] = hit
+    for key in shared:
+        del index[key]
     return MainLine(frozenset(by_sha), index, by_commit)
 
 
@@ -192,8 +208,13 @@ def collect_pull_requests(
     title_merges: bool,
     originals: bool,
     main: MainLine | None = None,
+    nested_merges: bool = True,
 ) -> dict[int, str]:
     """Pull-request numbers of the range with their titles from git, by number.
+
+    Without ``nested_merges``, only merge commits on the first-parent line
+    count: a ``Merge pull request #N`` inside a pull request's branch merged
+    a pull request of a fork (its number is the fork's).
 
     With ``originals``, a pull request merged off the main branch (``main``:
     its commits since the range's start) whose commits name or match pull
@@ -242,7 +263,7 @@ def collect_pull_requests(
         hit = None if number is not None else (_squash(c[SUBJECT]) if title_merges else None)
         if number is None and hit is None:
             continue
-        if hit is not None and c[SHA] not in on_line:
+        if (hit is not None or not nested_merges) and c[SHA] not in on_line:
             continue
         inner = [
             r

@@ -9,8 +9,12 @@ numpy      mailmap rule         merges, squash merges;   ``doc/changelog`` file:
 scipy      names rule           also ``Title (#N)``      release notes sections:
            (authors.py)         merges; a backport PR    Authors (with counts),
                                 gives way to its         Pull requests for X
-                                originals
-default    mailmap rule         as scipy                 as numpy
+                                originals; first-parent
+                                merges only; what an
+                                older line shipped
+                                (milestones) left out
+default    mailmap rule         as scipy, without        as numpy
+                                the last two rules
 =========  ===================  =======================  ==========================
 
 The style is ``[tool.relman.changelog] style``, detected from the project
@@ -37,7 +41,8 @@ class Style:
     title_merges: bool  # "Title (#N)" merge commits on the first-parent line count
     originals: bool  # a backport PR gives way to the pull requests it carries
     layout: str  # "numpy" or "scipy"
-    milestones: bool = False  # a PR backported to an older line belongs to that line's release
+    milestones: bool = False  # a PR shipped by an older line's release belongs to that release
+    nested_merges: bool = True  # "Merge pull request" commits inside a PR's branch count
 
     @property
     def before_fields(self) -> tuple[str, ...]:
@@ -47,7 +52,13 @@ class Style:
 STYLES = {
     "numpy": Style("numpy", "mailmap", title_merges=False, originals=False, layout="numpy"),
     "scipy": Style(
-        "scipy", "names", title_merges=True, originals=True, layout="scipy", milestones=True
+        "scipy",
+        "names",
+        title_merges=True,
+        originals=True,
+        layout="scipy",
+        milestones=True,
+        nested_merges=False,
     ),
     "default": Style("default", "mailmap", title_merges=True, originals=True, layout="numpy"),
 }
