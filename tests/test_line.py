@@ -291,3 +291,73 @@ def test_no_post_release_commit_after_this_lines_last_release_candidate(
     # a project that says otherwise in its configuration still gets its commit
     dev = load_config(g.path, overrides={"release": {"dev-after-pre": "dev"}})
     assert dev_version_after(dev, Repo(g.path), "9.1.0rc2", on_main=True) is not None
+
+
+def _shown(g: GitRepo) -> str:
+    out = run_relman("version", "show", "--json", cwd=g.path)
+    assert out.returncode == 0, out.stderr
+    return str(json.loads(out.stdout)["version"])
+
+
+def test_versioningit_configuration_is_read(git_repo: GitRepo) -> None:
+    """versioningit: its default format (X.Y.Z.postN+gHASH), then a project's own
+    [tool.versioningit] next-version and format, the way its docs configure them."""
+    g = git_repo
+    base = (
+        '[build-system]\nrequires = ["setuptools", "versioningit"]\n'
+        'build-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "vig"\ndynamic = ["version"]\n[tool.versioningit]\n'
+    )
+    g.commit("start", {"pyproject.toml": base})
+    g.tag("v1.2.0", "1.2.0")
+    assert _shown(g) == "1.2.0"  # exactly on the tag
+    g.commit("one")
+    g.commit("two")
+    rev = g.git("rev-parse", "--short", "HEAD")
+    assert _shown(g) == f"1.2.0.post2+g{rev}"
+    custom = base + (
+        'next-version = "smallest"\n[tool.versioningit.tag2version]\nrmprefix = "v"\n'
+        '[tool.versioningit.format]\ndistance = "{next_version}.dev{distance}"\n'
+    )
+    g.commit("configure", {"pyproject.toml": custom})
+    assert _shown(g) == "1.2.1.dev3"
+    minor = custom.replace('"smallest"', '"minor"')
+    g.commit("next minor", {"pyproject.toml": minor})
+    assert _shown(g) == "1.3.0.dev4"
+    # a method of the project's own is not run: the version is unknown, not guessed
+    own = minor + '[tool.versioningit.next-version]\nmethod = {module = "x", value = "f"}\n'
+    g.commit("own method", {"pyproject.toml": own.replace('next-version = "minor"\n', "")})
+    shown = json.loads(run_relman("version", "show", "--json", cwd=g.path).stdout)
+    assert shown["version"] is None and shown["dynamic"] == "versioningit"
+
+
+def test_setuptools_git_versioning_templates_are_read(git_repo: GitRepo) -> None:
+    """setuptools-git-versioning: template on the tag, dev_template after it
+    (default {tag}.post{ccount}+git.{sha}), dirty_template with changes."""
+    g = git_repo
+    base = (
+        '[build-system]\nrequires = ["setuptools", "setuptools-git-versioning"]\n'
+        'build-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "sgv"\ndynamic = ["version"]\n'
+        "[tool.setuptools-git-versioning]\nenabled = true\n"
+    )
+    g.commit("start", {"pyproject.toml": base})
+    assert _shown(g) == "0.0.1"  # no tag yet: starting_version
+    g.tag("v2.0.0", "2.0.0")
+    assert _shown(g) == "2.0.0"
+    g.commit("one")
+    sha = g.git("rev-parse", "HEAD")[:8]
+    assert _shown(g) == f"2.0.0.post1+git.{sha}"
+    g.commit(
+        "templates",
+        {
+            "pyproject.toml": base
+            + 'dev_template = "{tag}.dev{ccount}"\ndirty_template = "{tag}.dev{ccount}+dirty"\n'
+        },
+    )
+    assert _shown(g) == "2.0.0.dev2"
+    (g.path / "pyproject.toml").write_text(
+        base
+        + 'dev_template = "{tag}.dev{ccount}"\ndirty_template = "{tag}.dev{ccount}+dirty"\n# edited\n'
+    )
+    assert _shown(g) == "2.0.0.dev2+dirty"

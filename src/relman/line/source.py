@@ -6,15 +6,22 @@ it knows, development markers included). A version derived from git
 source, flit_scm, versioneer, meson ``vcs_tag``, poetry-dynamic-versioning)
 is computed the way the build backend would compute it now: by setuptools-scm
 itself for the backends built on it or shaped like it (hatch-vcs passes its
-``raw-options`` and ``tag-pattern`` to it), and from ``git describe`` for
+``raw-options`` and ``tag-pattern`` to it), from ``git describe`` for
 versioneer's ``pep440`` style and dunamai's (poetry-dynamic-versioning,
-uv-dynamic-versioning). Nothing here writes a file.
+uv-dynamic-versioning), and from their own configuration for versioningit
+(``[tool.versioningit]``: tag2version, next-version, format) and
+setuptools-git-versioning (``template``, ``dev_template``,
+``dirty_template``); a method or callback of the project's own is not run
+(the version is then unknown). A meson ``vcs_tag``/``run_command`` version
+runs the project's own command: it is guessed with setuptools-scm. Nothing
+here writes a file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +36,7 @@ from relman.git import Repo
 __all__ = ["VersionSource", "git_version", "version_source"]
 
 # backends whose version is setuptools-scm's guess-next-dev of the last tag
-_SCM_LIKE = ("setuptools_scm", "hatch-vcs", "pdm-backend (scm)", "flit_scm", "versioningit")
+_SCM_LIKE = ("setuptools_scm", "hatch-vcs", "pdm-backend (scm)", "flit_scm")
 _DUNAMAI_LIKE = ("poetry-dynamic-versioning", "uv-dynamic-versioning", "dunamai")
 
 
@@ -76,6 +83,10 @@ def git_version(config: Config, repo: Repo, backend: str) -> str | None:
     if key not in _CACHE:
         if backend in _DUNAMAI_LIKE or backend == "versioneer":
             _CACHE[key] = _describe_version(config, repo, backend)
+        elif backend == "versioningit":
+            _CACHE[key] = _versioningit_version(config, repo)
+        elif backend == "setuptools-git-versioning":
+            _CACHE[key] = _sgv_version(config, repo)
         else:
             _CACHE[key] = _remembered_scm_version(config, repo, backend)
     return _CACHE[key]
@@ -228,6 +239,190 @@ def _describe_version(config: Config, repo: Repo, backend: str) -> str | None:
         local = f"{n}.{node}" + (".dirty" if dirty else "")
         return _normalized(f"{base}+{local}")
     return _normalized(f"{base}.post{n}.dev0+{node.removeprefix('g')}")
+
+
+# -- versioningit and setuptools-git-versioning: their configuration, read ----------
+
+_VIG_FORMATS = {
+    "distance": "{base_version}.post{distance}+{vcs}{rev}",
+    "dirty": "{base_version}+d{build_date:%Y%m%d}",
+    "distance-dirty": "{base_version}.post{distance}+{vcs}{rev}.d{build_date:%Y%m%d}",
+}
+
+
+def _method(section: Any, default: str) -> tuple[str | None, Mapping[str, Any]]:
+    """A versioningit step's method name and parameters (None: not a built-in one)."""
+    if section is None:
+        return default, {}
+    if isinstance(section, str):
+        return section, {}
+    if not isinstance(section, Mapping):
+        return None, {}
+    method = section.get("method", default)
+    return (method if isinstance(method, str) else None), section
+
+
+def _vig_next(version: str, method: str) -> str | None:
+    v = Version(version)
+    released = not (v.is_prerelease or v.is_devrelease)
+    epoch = f"{v.epoch}!" if v.epoch else ""
+    if method == "null":
+        return version
+    if method in ("minor-release", "smallest-release") and not released:
+        return v.base_version
+    if method in ("minor", "minor-release"):
+        return f"{epoch}{v.major}.{v.minor + 1}.0"
+    if method in ("smallest", "smallest-release"):
+        release = list(v.release)
+        release[-1] += 1
+        return epoch + ".".join(map(str, release))
+    return None
+
+
+def _versioningit_version(config: Config, repo: Repo) -> str | None:
+    """versioningit's built-in methods, configured by ``[tool.versioningit]``: ``vcs``
+    (git; ``match``, ``exclude``, ``default-tag``), ``tag2version`` (``rmprefix``,
+    ``rmsuffix``, ``regex``), ``next-version`` (``minor``, ``minor-release``,
+    ``smallest``, ``smallest-release``, ``null``) and ``format`` (the templates of
+    the ``distance``, ``dirty`` and ``distance-dirty`` states). A method of the
+    project's own (a function or an entry point) is not computed: None."""
+    import datetime as _dt
+    import os
+
+    tool = config.pyproject.get("tool", {})
+    table = tool.get("versioningit", {}) if isinstance(tool, Mapping) else {}
+    if not isinstance(table, Mapping):
+        return None
+    vcs, vcs_params = _method(table.get("vcs"), "git")
+    t2v, t2v_params = _method(table.get("tag2version"), "basic")
+    nxt, _ = _method(table.get("next-version"), "minor")
+    fmt, fmt_params = _method(table.get("format"), "basic")
+    if vcs != "git" or t2v != "basic" or fmt != "basic" or nxt is None:
+        return None
+    args = ["describe", "--tags", "--long", "--always"]
+    for flag, key in (("--match", "match"), ("--exclude", "exclude")):
+        values = vcs_params.get(key, [])
+        for value in [values] if isinstance(values, str) else values:
+            args += [flag, str(value)]
+    described = repo.git(*args, check=False)
+    full = repo.head()
+    m = re.fullmatch(r"(?P<tag>.+)-(?P<n>\d+)-g(?P<rev>[0-9a-f]+)", described)
+    if m:
+        tag, distance, rev = m["tag"], int(m["n"]), m["rev"]
+    elif isinstance(vcs_params.get("default-tag"), str):
+        tag = vcs_params["default-tag"]
+        distance = int(repo.git("rev-list", "--count", "HEAD", check=False) or 0)
+        rev = described or full[:7]
+    else:
+        return None
+    for key, strip in (("rmprefix", str.removeprefix), ("rmsuffix", str.removesuffix)):
+        if isinstance(t2v_params.get(key), str):
+            tag = strip(tag, t2v_params[key])
+    if isinstance(t2v_params.get("regex"), str):
+        found = re.search(t2v_params["regex"], tag)
+        if found is None and t2v_params.get("require-match"):
+            return None
+        if found is not None:
+            tag = found.groupdict().get("version") or found[0]
+    base = tag.lstrip("v")
+    dirty = repo.is_dirty(untracked=False)
+    state = (
+        ("distance-dirty" if dirty else "distance") if distance else ("dirty" if dirty else None)
+    )
+    if state is None:
+        return _normalized(base)
+    try:
+        next_version = _vig_next(base, nxt)
+    except InvalidVersion:
+        return None
+    if next_version is None:
+        return None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = (
+        _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
+        if epoch and epoch.isdigit()
+        else _dt.datetime.now(tz=_dt.timezone.utc)
+    )
+    branch = repo.current_branch()
+    fields = {
+        "base_version": base,
+        "version": base,
+        "next_version": next_version,
+        "distance": distance,
+        "vcs": "g",
+        "rev": rev,
+        "revision": full,
+        "branch": re.sub(r"[^A-Za-z0-9.]", ".", branch) if branch else None,
+        "build_date": now,
+        "author_date": _dt.datetime.fromtimestamp(repo.commit_time("HEAD"), tz=_dt.timezone.utc),
+        "committer_date": _dt.datetime.fromtimestamp(repo.commit_time("HEAD"), tz=_dt.timezone.utc),
+        "vcs_name": "git",
+    }
+    template = {**_VIG_FORMATS, **{k: v for k, v in fmt_params.items() if k != "method"}}.get(state)
+    if not isinstance(template, str):
+        return None
+    try:
+        return _normalized(template.format_map(fields))
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+_SGV_TEMPLATES = ("{tag}", "{tag}.post{ccount}+git.{sha}", "{tag}.post{ccount}+git.{sha}.dirty")
+
+
+def _sgv_version(config: Config, repo: Repo) -> str | None:
+    """setuptools-git-versioning from ``[tool.setuptools-git-versioning]``: the newest
+    tag merged into HEAD (by creator date), ``template`` on it, ``dev_template``
+    with commits after it, ``dirty_template`` with uncommitted changes (fields
+    ``{tag}``, ``{ccount}``, ``{sha}``, ``{full_sha}``, ``{branch}``),
+    ``starting_version`` without a tag, a ``tag_formatter`` regular expression
+    with a ``tag`` group. A ``version_file``, ``version_callback`` or a function
+    as formatter is the project's own: None."""
+    tool = config.pyproject.get("tool", {})
+    table = tool.get("setuptools-git-versioning", {}) if isinstance(tool, Mapping) else {}
+    if not isinstance(table, Mapping) or table.get("enabled") is False:
+        return None
+    if table.get("version_file") or table.get("version_callback"):
+        return None
+    template, dev_template, dirty_template = (
+        str(table.get(key, default))
+        for key, default in zip(
+            ("template", "dev_template", "dirty_template"), _SGV_TEMPLATES, strict=True
+        )
+    )
+    sort_by = str(table.get("sort_by", "creatordate"))
+    names = repo.git("tag", f"--sort=-{sort_by}", "--merged", "HEAD", check=False).split()
+    if not names:
+        return _normalized(str(table.get("starting_version", "0.0.1")))
+    tag = names[0]
+    tag_sha = repo.rev_parse(tag) or ""
+    formatter = table.get("tag_formatter")
+    if formatter is not None:
+        if not isinstance(formatter, str) or ":" in formatter:
+            return None
+        try:
+            found = re.match(formatter, tag)
+        except re.error:
+            return None
+        if found is None or "tag" not in found.groupdict():
+            return None
+        tag = found["tag"]
+    full = repo.head()
+    ccount = int(repo.git("rev-list", "--count", f"{tag_sha}..HEAD", check=False) or 0)
+    dirty = repo.is_dirty(untracked=False)
+    chosen = dirty_template if dirty else (dev_template if full != tag_sha else template)
+    if re.search(r"\{(?:env|timestamp)", chosen):
+        return None
+    try:
+        text = chosen.format(
+            tag=tag, ccount=ccount, sha=full[:8], full_sha=full, branch=repo.current_branch()
+        )
+    except (KeyError, ValueError, IndexError):
+        return None
+    public, sep, local = text.partition("+")
+    return _normalized(
+        re.sub(r"^[^\d]+", "", public) + sep + re.sub(r"[^a-z\d.]+", ".", local, flags=re.I)
+    )
 
 
 def _normalized(version: str | None) -> str | None:
