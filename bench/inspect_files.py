@@ -2,21 +2,28 @@
 
 Both tools get the same files in one run each (`relman inspect DIR/*` and
 `twine check --strict DIR/*`), in alternating rounds; the script prints the
-median wall time of each and the ratio relman/twine. Target: at most 1.0.
-relman does more work per file (it reads every wheel member to check RECORD,
-lists every sdist member, applies the index's rules); it reads each archive
-once, streaming.
+median and the best wall time of each, their CPU time (user + system, worker
+processes included), the ratios relman/twine, and the load average before
+and after (other work on the machine slows both tools; the CPU time is what
+load changes least). Target: a wall-time ratio of at most 1.0.
 
-    python bench/inspect_files.py [DIR]
+relman does more work per file than twine: it inflates and hashes every
+wheel member to check RECORD (twine reads METADATA only), lists every sdist
+member and applies the index's rules. It reads each archive once,
+streaming, spreads the files over one process per CPU, and renders each
+long description once per process.
+
+    python bench/inspect_files.py [DIR] [--rounds N]
 
 Without DIR, the dist folder of two releases is made first, in real shapes:
 a compiled project as scipy ships it (an sdist of 1,500 files and nine
 wheels, CPython 3.11 to 3.13 on three platforms, each with a 12 MiB
 incompressible extension module and 300 modules), and a pure project as
 hatchling builds it (an sdist and a wheel of 200 modules). The files of one
-release share their long description, as real ones do. With DIR (for instance files fetched
-with `pip download --no-deps`), its .whl and .tar.gz files are used; twine
-stops at a file it cannot read, so give it files twine reads.
+release share their long description, as real ones do. With DIR (for
+instance files fetched with `pip download --no-deps`), its .whl and .tar.gz
+files are used; twine stops at a file it cannot read, so give it files
+twine reads.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import base64
 import hashlib
 import io
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,7 +42,7 @@ import time
 import zipfile
 from pathlib import Path
 
-ROUNDS = 3
+ROUNDS = 5
 _META = (
     "Metadata-Version: 2.4\nName: {name}\nVersion: 1.0\nSummary: bench\n"
     "Description-Content-Type: text/x-rst\n\n{name}\n==========\n\n" + "Some *text* here.\n\n" * 200
@@ -89,37 +97,67 @@ def make_folder(folder: Path) -> None:
     _sdist(folder, "pure", {f"pure/m{j}.py": module for j in range(200)})
 
 
-def _time(args: list[str], cwd: Path) -> tuple[float, int]:
+def _time(args: list[str], cwd: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of the process and its children, exit code)."""
     # both tools start as installed programs do, from compiled bytecode
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["NO_COLOR"] = "1"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done.returncode
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.returncode
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
+    args = sys.argv[1:]
+    rounds = ROUNDS
+    if "--rounds" in args:
+        i = args.index("--rounds")
+        rounds = int(args[i + 1])
+        del args[i : i + 2]
     with tempfile.TemporaryDirectory(prefix="relman-bench-inspect-") as tmp:
-        if len(sys.argv) > 1:
-            folder = Path(sys.argv[1]).resolve()
+        if args:
+            folder = Path(args[0]).resolve()
         else:
             folder = Path(tmp) / "dist"
             folder.mkdir()
             make_folder(folder)
         files = sorted(str(p) for p in folder.iterdir() if p.name.endswith((".whl", ".tar.gz")))
         size = sum(Path(f).stat().st_size for f in files) / 1024 / 1024
-        print(f"{len(files)} files, {size:.0f} MiB in {folder}")
-        relman_t: list[float] = []
-        twine_t: list[float] = []
-        for _ in range(ROUNDS):
-            t, rc_r = _time([sys.executable, "-m", "relman", "inspect", *files], Path(tmp))
-            relman_t.append(t)
-            t, rc_t = _time([sys.executable, "-m", "twine", "check", "--strict", *files], Path(tmp))
-            twine_t.append(t)
-        r, w = statistics.median(relman_t), statistics.median(twine_t)
-        print(f"relman inspect        {r:6.2f} s (exit {rc_r})")
-        print(f"twine check --strict  {w:6.2f} s (exit {rc_t})")
-        print(f"ratio relman/twine    {r / w:6.2f}  (target: at most 1.0)")
+        print(f"{len(files)} files, {size:.0f} MiB in {folder}; {os.cpu_count()} CPUs")
+        print(f"load average before: {_load()}")
+        relman = [sys.executable, "-m", "relman", "inspect", *files]
+        twine = [sys.executable, "-m", "twine", "check", "--strict", *files]
+        _time(relman, Path(tmp))  # warm the page cache and the bytecode of both
+        _time(twine, Path(tmp))
+        runs: dict[str, list[tuple[float, float, int]]] = {"relman": [], "twine": []}
+        for _ in range(rounds):
+            runs["relman"].append(_time(relman, Path(tmp)))
+            runs["twine"].append(_time(twine, Path(tmp)))
+        print(f"load average after:  {_load()}")
+        stats = {}
+        for tool, label in (("relman", "relman inspect"), ("twine", "twine check --strict")):
+            walls = [w for w, _, _ in runs[tool]]
+            cpus = [c for _, c, _ in runs[tool]]
+            stats[tool] = (statistics.median(walls), min(walls), statistics.median(cpus))
+            med, best, cpu = stats[tool]
+            rc = runs[tool][-1][2]
+            print(
+                f"{label:21} median {med:6.2f} s  best {best:6.2f} s  "
+                f"cpu {cpu:6.2f} s  (exit {rc}, {rounds} rounds)"
+            )
+        (rm, rb, rc_), (tm, tb, tc) = stats["relman"], stats["twine"]
+        print(
+            f"ratio relman/twine    median {rm / tm:6.2f}    best {rb / tb:6.2f}    "
+            f"cpu {rc_ / tc:6.2f}  (target: wall at most 1.0)"
+        )
 
 
 if __name__ == "__main__":

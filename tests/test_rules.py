@@ -409,3 +409,75 @@ def test_an_abi3_wheel_covers_cibuildwheels_later_cpythons(tmp_path: Path, git_r
         report.missing_wheels
     )
     assert report.unexpected_wheels == ()
+
+
+def test_a_large_set_is_inspected_in_worker_processes_with_the_same_findings(
+    tmp_path: Path,
+) -> None:
+    # a compiled project's wheels (scipy's: an incompressible extension module
+    # each) and an unrelated sdist, above the size from which the command line
+    # spreads files over worker processes: every file's findings and sha256
+    # are those of inspecting it alone, whichever process read it
+    import hashlib
+    import json
+    import os
+
+    from relman.artifacts.inspect import PARALLEL_BYTES
+
+    so = os.urandom(PARALLEL_BYTES // 3)
+    paths = [
+        make_wheel(
+            tmp_path,
+            "compiled",
+            "1.0",
+            f"cp3{n}-cp3{n}-manylinux_2_17_x86_64",
+            files={f"compiled/_core.cp3{n}.so": so},
+        )
+        for n in (11, 12, 13)
+    ]
+    paths.append(
+        make_wheel(
+            tmp_path,
+            "compiled",
+            "1.0",
+            "cp314-cp314-manylinux_2_17_x86_64",
+            files={"compiled/_core.cp314.so": so},
+            record_extra="compiled/gone.py,sha256=AAAA,3\n",
+        )
+    )
+    paths.append(make_sdist(tmp_path, "other"))
+    assert sum(p.stat().st_size for p in paths) > PARALLEL_BYTES
+    out = run_relman("inspect", "--json", *map(str, paths), cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    data = json.loads(out.stdout)
+    assert [a["path"] for a in data["artifacts"]] == [str(p) for p in paths]
+    for info in data["artifacts"]:
+        path = Path(info["path"])
+        assert info["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        found = [
+            (f["rule"], f["severity"], f["message"])
+            for f in data["findings"]
+            if f["file"] == path.name
+        ]
+        assert found == [(f.rule, f.severity, f.message) for f in inspect_file(path).findings]
+    assert [f["file"] for f in data["findings"] if f["rule"] == "relman:record"] == [paths[3].name]
+
+
+def test_worker_batches_keep_a_projects_files_together_unless_it_is_most_of_the_work(
+    tmp_path: Path,
+) -> None:
+    from relman.artifacts.inspect import _tasks
+
+    big = [tmp_path / f"big-1.0-cp31{n}-cp31{n}-win_amd64.whl" for n in range(4)]
+    pair = [
+        tmp_path / "python_dateutil-2.8.2-py2.py3-none-any.whl",
+        tmp_path / "python-dateutil-2.8.2.tar.gz",
+    ]
+    for p in big:
+        p.write_bytes(b"x" * 1000)
+    for p in pair:
+        p.write_bytes(b"x" * 10)
+    # one release's wheels each alone (they are most of the work), largest
+    # first; a wheel and an sdist of one project in one batch (one rendering
+    # of their long description)
+    assert _tasks([*big, *pair], 2) == [[p] for p in big] + [pair]

@@ -6,7 +6,9 @@ member for a zip, and never more than a bounded amount at a time:
 * :func:`read_archive` lists every member, keeps the bytes of the members the
   caller asks for (METADATA, PKG-INFO, RECORD, ...), each at most
   :attr:`Limits.metadata_bytes`, and hashes the other regular members of a zip
-  as they stream past, with the algorithm the caller names for each;
+  as they stream past, with the algorithm the caller names for each (read
+  straight from the file in large blocks and inflated with zlib-ng, twice as
+  fast as zlib);
 * :func:`extract_archive` writes an sdist's regular files and folders into a
   folder, with links resolved inside the archive and written as copies, after
   checking every name (no absolute paths, no ``..``, no links out, no devices).
@@ -196,6 +198,13 @@ def _stream(
         sink(chunk)
 
 
+def _inflate_error() -> type[Exception]:
+    from zlib_ng import zlib_ng  # type: ignore[import-not-found,unused-ignore]
+
+    error: type[Exception] = zlib_ng.error
+    return error
+
+
 @contextlib.contextmanager
 def _read_errors(path: Path, name: str | None) -> Iterator[None]:
     """Turn the ways a damaged archive fails into one clear :class:`ArchiveError`."""
@@ -203,7 +212,14 @@ def _read_errors(path: Path, name: str | None) -> Iterator[None]:
         yield
     except ArchiveError:
         raise
-    except (EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError, OSError) as exc:
+    except (
+        EOFError,
+        zlib.error,
+        _inflate_error(),
+        zipfile.BadZipFile,
+        tarfile.TarError,
+        OSError,
+    ) as exc:
         where = f" (member {name})" if name else ""
         truncated = isinstance(exc, EOFError) or "end of" in str(exc).lower()
         raise ArchiveError(
@@ -324,25 +340,84 @@ def _read_zip(
                 later.append(info)
         if digest is None:
             return archive
+        todo: list[tuple[zipfile.ZipInfo, str]] = []
         for info in later:
             algo = digest(archive, info.filename)
-            if algo is None or info.filename in archive.digests:
-                continue
-            h = hashlib.new(algo)
-            with _read_errors(path, info.filename), zf.open(info) as fh:
-                size = _stream(
-                    archive,
-                    fh,
-                    info.filename,
-                    limit=limits.member_bytes,
-                    what="member",
-                    sink=h.update,
-                    compressed=0,
-                    limits=limits,
-                )
-            b64 = base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode()
-            archive.digests[info.filename] = (algo, b64, size)
+            if algo is not None and info.filename not in archive.digests:
+                archive.digests[info.filename] = (algo, "", 0)
+                todo.append((info, algo))
+        with open(path, "rb", buffering=0) as raw:
+            for info, algo in sorted(todo, key=lambda t: t[0].header_offset):
+                with _read_errors(path, info.filename):
+                    b64, size = _hash_member(archive, raw, info, algo, limits)
+                archive.digests[info.filename] = (algo, b64, size)
     return archive
+
+
+#: compressed bytes read at once, and uncompressed bytes made at once, when hashing
+_HASH_READ = 4 * _MIB
+_HASH_OUT = 16 * _MIB
+
+
+def _hash_member(
+    archive: Archive, raw: IO[bytes], info: zipfile.ZipInfo, algo: str, limits: Limits
+) -> tuple[str, int]:
+    """(urlsafe-b64 digest, size) of one stored or deflated zip member, streamed.
+
+    The member's data is read straight from the file and inflated in large
+    blocks (zlib and hashlib work outside the interpreter on them), at most
+    :data:`_HASH_OUT` bytes at a time; the local header must name the member
+    the central directory names, as zipfile asks. Its CRC is not computed:
+    the RECORD hash the digest is compared with is the stronger check.
+    """
+    name = info.filename
+    raw.seek(info.header_offset)
+    head = raw.read(30)
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header of {name}")
+    name_len = int.from_bytes(head[26:28], "little")
+    extra_len = int.from_bytes(head[28:30], "little")
+    if raw.read(name_len) != info.orig_filename.encode(
+        "utf-8" if info.flag_bits & 0x800 else "cp437"
+    ):
+        raise zipfile.BadZipFile(f"file name in directory and header of {name} differ")
+    raw.seek(extra_len, os.SEEK_CUR)
+    h = hashlib.new(algo)
+    from zlib_ng import zlib_ng  # type: ignore[import-not-found,unused-ignore]
+
+    inflate = zlib_ng.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left = info.compress_size
+    size = 0
+
+    def take(data: bytes) -> None:
+        nonlocal size
+        size += len(data)
+        archive.uncompressed += len(data)
+        if size > limits.member_bytes:
+            raise _too_big(archive, name, limits.member_bytes, "member")
+        _check_totals(archive, limits, 0, name)
+        h.update(data)
+
+    while left:
+        block = raw.read(min(left, _HASH_READ))
+        if not block:
+            raise EOFError(f"the data of {name} ends early")
+        left -= len(block)
+        if inflate is None:
+            take(block)
+            continue
+        take(inflate.decompress(block, _HASH_OUT))
+        while inflate.unconsumed_tail:
+            take(inflate.decompress(inflate.unconsumed_tail, _HASH_OUT))
+    if inflate is not None:
+        take(inflate.flush())
+        if not inflate.eof:
+            raise EOFError(f"the compressed data of {name} ends early")
+    if size != info.file_size:
+        raise zipfile.BadZipFile(
+            f"{name} is {size} bytes uncompressed; the central directory says {info.file_size}"
+        )
+    return base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode(), size
 
 
 def _tar_kind(m: tarfile.TarInfo) -> str:

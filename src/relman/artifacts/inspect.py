@@ -445,6 +445,105 @@ def _check_wheel(archive: Archive, report: FileReport, *, public: bool) -> None:
             )
 
 
+# -- many files at once -----------------------------------------------------------
+
+#: below this many bytes in all, the files are inspected in this process
+PARALLEL_BYTES = 8 * 1024 * 1024
+
+
+def _inspect_some(paths: Sequence[Path], public: bool) -> list[tuple[FileReport, str]]:
+    return [(inspect_file(p, public=public), sha256_file(p)) for p in paths]
+
+
+def _workers(paths: Sequence[Path]) -> int:
+    """How many processes inspect ``paths``: one per CPU, one when little is to do.
+
+    Worker processes are forked, so they start at once with what this process
+    has imported; where forking is not how processes start (Windows, macOS) or
+    not safe (another thread runs here), the files are inspected in this process.
+    """
+    import os
+    import sys
+    import threading
+
+    if len(paths) < 2 or sys.platform != "linux" or threading.active_count() > 1:
+        return 1
+    if sum(p.stat().st_size for p in paths) < PARALLEL_BYTES:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, len(paths)))
+
+
+def _import_for_workers() -> None:
+    """Import here, once, what every worker needs (forked workers share it)."""
+    import packaging.metadata
+    import packaging.requirements
+    import packaging.utils
+    import readme_renderer.rst
+    import trove_classifiers
+    import zlib_ng.zlib_ng  # type: ignore[import-not-found,unused-ignore]
+
+    del packaging, readme_renderer, trove_classifiers, zlib_ng
+
+
+def _tasks(paths: Sequence[Path], workers: int) -> list[list[Path]]:
+    """The files in batches, the largest first: one batch per project (its files
+    share a long description, rendered once in a process), and a file a batch
+    for a project that would keep one worker busy alone (a release's wheels).
+    """
+    from packaging.utils import canonicalize_name
+
+    size = {p: p.stat().st_size for p in paths}
+    share = sum(size.values()) / (2 * workers)
+    by_project: dict[str, list[Path]] = {}
+    for p in paths:
+        if p.name.endswith(".whl"):
+            project = p.name.split("-", 1)[0]
+        else:  # name-version.tar.gz, the name perhaps with hyphens of its own
+            project = p.name.rsplit("-", 1)[0]
+        by_project.setdefault(canonicalize_name(project), []).append(p)
+    tasks: list[list[Path]] = []
+    for group in by_project.values():
+        if sum(size[p] for p in group) > share:
+            tasks += [[p] for p in group]
+        else:
+            tasks.append(group)
+    return sorted(tasks, key=lambda t: sum(size[p] for p in t), reverse=True)
+
+
+def _inspect_files(
+    paths: Sequence[Path], *, public: bool
+) -> tuple[list[FileReport], dict[Path, str]]:
+    """Each file's report and sha256, the files spread over one process per CPU.
+
+    Inflating and hashing a wheel's members (to check RECORD) and rendering
+    the long description take the time; a process per CPU, the largest
+    batches first, keeps every CPU busy. Each file is read once (and once
+    more, from the page cache, for its own sha256).
+    """
+    workers = _workers(paths)
+    if workers == 1:
+        done = dict(zip(paths, _inspect_some(paths, public), strict=True))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _import_for_workers()
+        tasks = _tasks(paths, workers)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = pool.map(_inspect_some, tasks, [public] * len(tasks))
+            done = {
+                p: r
+                for task, rs in zip(tasks, results, strict=True)
+                for p, r in zip(task, rs, strict=True)
+            }
+    return [done[p][0] for p in paths], {p: done[p][1] for p in paths}
+
+
 # -- sdists against git ------------------------------------------------------------
 
 
@@ -550,14 +649,7 @@ def inspect_artifacts(
     for p in paths:
         if not p.is_file():
             raise UsageError(f"{p} does not exist")
-    from concurrent.futures import ThreadPoolExecutor
-
-    # two files at a time, and the files' own sha256 beside: decompressing and
-    # hashing (most of the time on large wheels) leave the interpreter free
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        digests = pool.map(sha256_file, paths)
-        reports = list(pool.map(lambda p: inspect_file(p, public=public), paths))
-        sha = dict(zip(paths, digests, strict=True))
+    reports, sha = _inspect_files(paths, public=public)
     shared: list[Finding] = []
     names = {canonicalize_name(str(r.meta.name)) for r in reports if r.meta and r.meta.name}
     if config is not None:
