@@ -30,6 +30,7 @@ class Run:
         self.cpu = cpu
         self.returncode = returncode
         self.stdout = stdout
+        self.first: float = 0.0  # when a benchmark saw the command's first request, if it looks
 
 
 def timed(

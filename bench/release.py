@@ -6,16 +6,19 @@ part spent in external programs (builds, environments, installers, git:
 everything relman waits for) and relman's own work, with its share of the
 whole. The peer here is the work relman cannot avoid, the external programs,
 measured in the same run. Target: relman's own work at most 10% of the whole.
+The load average and the CPU time of the whole process tree are printed too
+(on a busy machine relman's own wall time grows with the load).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _measure import compile_relman, compiled_env, load, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.10
@@ -27,7 +30,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         demo = build_history(ROOT / "examples" / "purelib", Path(tmp) / "purelib")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+        env = compiled_env(
+            {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+        )
         env.update(
             {
                 "PIP_CONFIG_FILE": os.devnull,
@@ -36,18 +41,19 @@ def main() -> int:
                 "RELMAN_RELEASE_GATES": "",
             }
         )
-        done = subprocess.run(
+        compile_relman()
+        load_before = load()
+        done = timed(
             [sys.executable, "-m", "relman", "release", "1.1.0", "--yes", "--json"],
             cwd=demo.path,
             env=env,
-            capture_output=True,
-            text=True,
-            check=False,
         )
         if done.returncode != 0:
-            print(done.stdout, done.stderr, sep="\n")
+            print(done.stdout.decode(errors="replace"))
             return 1
         result = json.loads(done.stdout)
+    print(f"load average before: {load_before}, after: {load()}")
+    print(f"the whole release: wall {done.wall:.2f} s, cpu {done.cpu:.2f} s (process tree)")
     steps = [s for s in result["steps"] if "seconds" in s]
     print(f"{'step':<16}{'wall s':>9}{'external s':>12}{'own s':>8}")
     for s in steps:

@@ -12,16 +12,15 @@ uploaded, with the rule named.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
+import functools
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from relman._atomic import sha256_file
+from relman._atomic import file_digests
 from relman.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,6 +47,7 @@ class DistFile:
     kind: str  # "wheel" or "sdist"
     size: int
     sha256: str
+    blake2_256: str = ""  # read with the sha256, in the same pass over the file
 
 
 def describe_file(path: Path) -> DistFile:
@@ -77,6 +77,7 @@ def describe_file(path: Path) -> DistFile:
         raise UsageError(f"{name} is not a valid distribution file name: {exc}") from None
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
+    digests = file_digests(path, "sha256", "blake2_256")
     return DistFile(
         path=path,
         filename=name,
@@ -84,7 +85,8 @@ def describe_file(path: Path) -> DistFile:
         version=str(version),
         kind=kind,
         size=path.stat().st_size,
-        sha256=sha256_file(path),
+        sha256=digests["sha256"],
+        blake2_256=digests.get("blake2_256", ""),
     )
 
 
@@ -154,18 +156,15 @@ _FORM_FIELDS = {
 }
 
 
-def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, str]]:
-    """The form fields of an upload of ``dist``, in the order twine sends them (without content).
+@functools.lru_cache(maxsize=32)
+def _judged_metadata(data: bytes, public: bool) -> tuple[Mapping[str, Any], tuple[Any, ...]]:
+    """The upload metadata of ``data`` and the rule book's findings on it.
 
-    Raises :class:`UsageError` naming each broken rule when the rule book has
-    an error for the file's name or metadata (``public``: the destination is
-    the public index, whose upload rules are then errors too).
+    A function of the bytes alone, so the wheels of one release (which share
+    their METADATA but for the tags) are parsed and judged once each.
     """
-    from packaging.utils import parse_wheel_filename
+    from relman.artifacts.rules import metadata_findings, upload_metadata
 
-    from relman.artifacts.rules import filename_findings, metadata_findings, upload_metadata
-
-    data = _read_metadata(dist.path)
     raw, _unparsed, _dropped = upload_metadata(data)
     meta, found = metadata_findings(data, public=public)
     if public:  # the index renders the description at upload and refuses one that fails
@@ -177,6 +176,21 @@ def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, st
             for rule, text in render_description(meta.description, meta.description_content_type)
             if rule == "twine:description-render"
         ]
+    return raw, tuple(found)
+
+
+def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, str]]:
+    """The form fields of an upload of ``dist``, in the order twine sends them (without content).
+
+    Raises :class:`UsageError` naming each broken rule when the rule book has
+    an error for the file's name or metadata (``public``: the destination is
+    the public index, whose upload rules are then errors too).
+    """
+    from packaging.utils import parse_wheel_filename
+
+    from relman.artifacts.rules import filename_findings
+
+    raw, found = _judged_metadata(_read_metadata(dist.path), public)
     errors = [*filename_findings(dist.filename, public=public), *found]
     errors = [f for f in errors if f.severity == "error"]
     if errors:
@@ -208,10 +222,8 @@ def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, st
     fields.append(("pyversion", pyversion))
     fields.append(("filetype", "bdist_wheel" if dist.kind == "wheel" else "sdist"))
     fields.append(("sha256_digest", dist.sha256))
-    with contextlib.suppress(ValueError):
-        h = hashlib.blake2b(digest_size=32)
-        h.update(dist.path.read_bytes())
-        fields.append(("blake2_256_digest", h.hexdigest()))
+    if dist.blake2_256:
+        fields.append(("blake2_256_digest", dist.blake2_256))
     fields.append((":action", "file_upload"))
     fields.append(("protocol_version", "1"))
     return fields

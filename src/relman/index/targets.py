@@ -8,6 +8,8 @@ Credentials come from ``RELMAN_INDEX_TOKEN``, ``TWINE_USERNAME`` /
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -84,15 +86,8 @@ class Target:
         """
         if self.upload_url is None:
             return False
-        try:
-            from twine import utils as twine_utils
-        except ImportError:
-            return False
-        url = self.upload_url.rstrip("/")
-        return url in (
-            str(twine_utils.DEFAULT_REPOSITORY).rstrip("/"),
-            str(twine_utils.TEST_REPOSITORY).rstrip("/"),
-        )
+        urls = _twine_urls()
+        return self.upload_url.rstrip("/") in {u.rstrip("/") for u in urls.values()}
 
     def describe(self) -> dict[str, Any]:
         """Plain data for reports: never the credentials, only where they came from."""
@@ -182,16 +177,56 @@ def _read_pypirc() -> configparser.RawConfigParser:
     return parser
 
 
+_TWINE_CONSTANTS = {"pypi": "DEFAULT_REPOSITORY", "testpypi": "TEST_REPOSITORY"}
+
+
+@functools.cache
+def _twine_urls() -> dict[str, str]:
+    """The upload URLs twine's ``twine.utils`` defines (``pypi``, ``testpypi``); empty
+    without twine.
+
+    The module's assignments are read from its source: importing it would import
+    requests and more, most of a second on a busy machine, for two strings. A
+    twine whose module no longer assigns them as plain strings is imported.
+    """
+    import ast
+    import importlib.util
+
+    # the package's folder, found without importing the package (its __init__ reads
+    # its own metadata)
+    spec = importlib.util.find_spec("twine")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    found: dict[str, str] = {}
+    with contextlib.suppress(OSError, SyntaxError, ValueError):
+        source = Path(next(iter(spec.submodule_search_locations))) / "utils.py"
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for stmt in tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+            ):
+                found[stmt.targets[0].id] = stmt.value.value
+    if not all(c in found for c in _TWINE_CONSTANTS.values()):
+        try:
+            from twine import utils as twine_utils
+        except ImportError:
+            return {}
+        found = {c: str(getattr(twine_utils, c)) for c in _TWINE_CONSTANTS.values()}
+    return {name: found[constant] for name, constant in _TWINE_CONSTANTS.items()}
+
+
 def _twine_url(name: str) -> str:
-    try:
-        from twine import utils as twine_utils
-    except ImportError:
+    url = _twine_urls().get(name)
+    if url is None:
         raise UsageError(
             f"the upload URL of `{name}` comes from twine, which is not installed",
             hint="install twine (`pip install twine`) or pass the upload URL with --to",
-        ) from None
-    url = twine_utils.DEFAULT_REPOSITORY if name == "pypi" else twine_utils.TEST_REPOSITORY
-    return str(url)
+        )
+    return url
 
 
 def upload_url_for(name: str) -> str:
