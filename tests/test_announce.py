@@ -15,7 +15,7 @@ import pytest
 from relman.announce import render_announcement, send_announcement
 from relman.errors import ConfigError, RemoteError
 from relman.project import load_config
-from tests.helpers import GitRepo, snapshot
+from tests.helpers import GitRepo, run_relman, snapshot
 
 PROJECT = '[project]\nname = "plain"\nversion = "2.0.0"\n'
 
@@ -253,3 +253,81 @@ def test_template_gets_counts_and_links(git_repo: GitRepo) -> None:
         config, "2.0.0", context={"kind": "final", "contributors": 3, "pull_requests": 7}
     ).body
     assert text == "final 3 None 7 None None None\n"
+
+
+PIP_NEWS = """\
+.. note
+
+   You should *NOT* be adding new change log entries to this file, this
+   file is managed by towncrier.
+
+singlenews
+==========
+
+.. towncrier release notes start
+
+0.3.0 (2026-01-10)
+==================
+
+Bug Fixes
+---------
+
+- An older fix that must stay out of the mail. (#3)
+"""
+
+
+def test_the_release_mails_its_own_section_of_a_single_news_file(
+    git_repo: GitRepo, smtp_server: tuple[int, _Collect]
+) -> None:
+    """pip's, attrs' and pytest's layout: one NEWS.rst for every release, with a title,
+    the start string and every earlier release; the mail carries 0.4.0's section only."""
+    port, handler = smtp_server
+    pyproject = (
+        '[project]\nname = "singlenews"\nversion = "0.4.0.dev0"\n\n'
+        '[tool.towncrier]\ndirectory = "changes"\nfilename = "NEWS.rst"\n'
+        "\n[tool.relman.announce]\nsmtp-host = '127.0.0.1'\n"
+        f"smtp-port = {port}\nstarttls = false\nto = ['list@example.org']\n"
+        "sender = 'rm@example.org'\n"
+    )
+    git_repo.commit(
+        "init",
+        {
+            "pyproject.toml": pyproject,
+            "NEWS.rst": PIP_NEWS,
+            "changes/9.feature.rst": "Brand new ``--fast`` option.\n",
+            "changes/11.bugfix.rst": "Fixed the crash at exit.\n",
+        },
+    )
+    env = {"RELMAN_RELEASE_SIGN": "none", "SOURCE_DATE_EPOCH": "1772323200"}
+    out = run_relman(
+        "release", "0.4.0", "--only", "notes,version,tag,announce", cwd=git_repo.path, env=env
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    # the news file in the release commit holds both releases; the mail only 0.4.0's
+    committed = git_repo.git("show", "v0.4.0:NEWS.rst")
+    assert "0.4.0 (2026-03-01)" in committed and "An older fix" in committed
+    assert handler.event.wait(10)
+    (_, rcpt, msg), *more = handler.messages
+    assert rcpt == ["list@example.org"] and not more
+    body = msg.get_payload(decode=True).decode(msg.get_content_charset() or "utf-8")
+    body = body.replace("\r\n", "\n")
+    notes = (
+        "Features\n--------\n\n- Brand new --fast option. (#9)\n\n"
+        "Bugfixes\n--------\n\n- Fixed the crash at exit. (#11)\n"
+    )
+    start = body.index("Features\n")
+    # a blank line before the notes and one after them, before the text that follows
+    assert body[:start].endswith("singlenews 0.4.0.\n\n")
+    assert body[start:].startswith(notes + "\n")
+    assert body[start + len(notes) + 1] != "\n"
+    for absent in (
+        "singlenews\n==========",  # the news file's title
+        "towncrier release notes start",
+        "You should *NOT* be adding",
+        "0.3.0",
+        "An older fix",
+        "0.4.0 (2026-03-01)\n====",  # the section's own title is the mail's subject
+    ):
+        assert absent not in body, absent
+    # every paragraph of the mail stands apart, the tag line too (no files attached here)
+    assert '"singlenews==0.4.0"\n\nThe release is tagged v0.4.0' in body
