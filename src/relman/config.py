@@ -391,6 +391,14 @@ class PublishConfig:
         default=120.0,
         metadata=_meta("seconds spent at most on retries of one request", check=_non_negative),
     )
+    visibility_timeout: float = field(
+        default=120.0,
+        metadata=_meta(
+            "seconds to wait, backing off, for uploaded files to show in the index's listing "
+            "(an index behind a CDN lags); 0 checks once",
+            check=_non_negative,
+        ),
+    )
     via: str = field(
         default="relman",
         metadata=_meta(

@@ -1,6 +1,11 @@
 """The index client: reading project pages (PEP 691 JSON, PEP 503 HTML with
 hashes from ``#sha256=`` fragments, also when a server ignores ``Accept``),
 downloading, and uploading one file, with connection reuse and redacted errors.
+
+The listing URL is discovered where a server keeps it elsewhere: devpi-server
+(known by its ``X-Devpi-*`` headers) lists an index at ``<index>/+simple/``,
+so a 404 from devpi for ``…/simple/<project>/`` is asked again there, and the
+URL found is remembered for the target (:func:`~relman.index.targets.install_url`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ if TYPE_CHECKING:
     from relman.config import Config
 
 from relman.index.dists import DistFile, encode_multipart, upload_fields
-from relman.index.targets import Credentials, Target
+from relman.index.targets import Credentials, Target, install_url, remember_listing
 
 __all__ = [
     "IndexClient",
@@ -113,6 +118,25 @@ def parse_project_page(body: bytes, content_type: str, page_url: str) -> list[In
     return out
 
 
+def devpi_listing(url: str) -> str:
+    """The listing devpi-server keeps for the index ``url`` belongs to: ``<index>/+simple/``.
+
+    ``url`` is the upload URL (``…/user/index/``) or a listing derived from it
+    (``…/user/index/simple/``).
+    """
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    if path.endswith("/simple/") and not path.endswith("/+simple/"):
+        path = path[: -len("simple/")]
+    if not path.endswith("/+simple/"):
+        path += "+simple/"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _is_devpi(response: httpx.Response) -> bool:
+    return any(k.lower().startswith("x-devpi-") for k in response.headers)
+
+
 def _redact_text(text: str, creds: Credentials | None) -> str:
     if creds is not None:
         _redact.remember(creds.password(), username=creds.username)
@@ -154,6 +178,7 @@ class IndexClient:
         from relman import __version__
 
         self.target = target
+        self.simple_url = install_url(target)  # where this index lists a project (discovered)
         self.retries = max(1, retries)
         self.backoff = backoff
         self.retry_time = retry_time
@@ -199,7 +224,7 @@ class IndexClient:
     # -- plumbing ---------------------------------------------------------------
     def _same_origin(self, url: str) -> bool:
         a = urllib.parse.urlsplit(url)
-        for base in (self.target.upload_url, self.target.simple_url):
+        for base in (self.target.upload_url, self.target.simple_url, self.simple_url):
             if base:
                 b = urllib.parse.urlsplit(base)
                 if (a.scheme, a.netloc) == (b.scheme, b.netloc):
@@ -276,8 +301,15 @@ class IndexClient:
         from packaging.utils import canonicalize_name
 
         name = str(canonicalize_name(project))
-        url = urllib.parse.urljoin(self.target.simple_url, f"{name}/")
+        url = urllib.parse.urljoin(self.simple_url, f"{name}/")
         response, _ = self.request("GET", url, what=f"reading {url}", headers={"Accept": ACCEPT})
+        if response.status_code == 404 and _is_devpi(response):
+            listing = devpi_listing(self.simple_url)
+            if listing != self.simple_url:
+                _report.debug(f"devpi-server lists this index at {_redact.url(listing)}")
+                self.simple_url = listing
+                remember_listing(self.target.simple_url, listing)
+                return self.project_files(project)
         if response.status_code == 404:
             return []
         if response.status_code in (401, 403):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relman import _report
+from relman import _redact, _report
 from relman._atomic import sha256_file
 from relman._fault import fault_point
 from relman.errors import CheckFailed, RemoteError, UsageError
@@ -312,7 +312,7 @@ def publish_files(
                         status="held",
                         error="not uploaded: the sdist goes last, after every wheel is on the index",
                     )
-        final = _verify(target, client, dists, results)
+        final = _verify(config, target, client, dists, results)
     finally:
         if client is not None:
             client.close()
@@ -402,24 +402,62 @@ def _check_existing(client: IndexClient, dist: DistFile, row: FileResult) -> Fil
 
 
 def _verify(
+    config: Config,
     target: Target,
     client: IndexClient | None,
     dists: Sequence[DistFile],
     results: Mapping[str, FileResult],
 ) -> dict[str, FileResult]:
-    """Re-read the index; mark each file verified when it is there with the right sha256."""
+    """Re-read the index; mark each file verified when it is there with the right sha256.
+
+    An index's listing can lag behind its uploads (a CDN in front of it): files
+    sent but not listed yet are waited for, re-reading with a doubling delay
+    (from ``publish.backoff``, at most 10 s) for at most
+    ``publish.visibility-timeout`` seconds, and the wait is said.
+    """
     expected = {d.filename: d.sha256 for d in dists}
     present: dict[str, str] = {}
     error: str | None = None
-    for attempt in range(3):
+    limit = config.publish.visibility_timeout
+    start = time.monotonic()
+    delay = max(client.backoff if client else 0.05, 0.05)
+    waited_for: list[str] = []
+    while True:
         try:
             present = _index_state(target, client, dists)
+            error = None
         except RemoteError as exc:
             error = exc.message
         sent = [n for n, r in results.items() if r.status in ("uploaded", "exists", "skipped")]
-        if all(present.get(n) == expected[n] for n in sent):
-            break  # only files that were never sent can be missing: do not wait for them
-        time.sleep((client.backoff if client else 0.05) * (attempt + 1))
+        # only files that were sent are waited for; a file never sent cannot appear
+        missing = [n for n in sent if present.get(n) != expected[n]]
+        wrong = [n for n in missing if present.get(n) not in (None, expected[n])]
+        elapsed = time.monotonic() - start
+        if not missing or wrong or elapsed >= limit:
+            break
+        if not waited_for:
+            where = client.simple_url if client else target.simple_url
+            _report.info(
+                f"waiting up to {limit:g}s (publish.visibility-timeout) for "
+                f"{len(missing)} uploaded file(s) to show in {_redact.url(where)}: "
+                + ", ".join(missing[:3])
+                + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+            )
+        waited_for = missing
+        time.sleep(min(delay, max(limit - elapsed, 0.0)))
+        delay = min(delay * 2, 10.0)
+    if waited_for:
+        seconds = time.monotonic() - start
+        if missing:
+            _report.info(
+                f"after {seconds:.1f}s, {len(missing)} uploaded file(s) are still not listed"
+            )
+            error = error or (
+                f"not listed by the index {seconds:.0f}s after upload "
+                "(raise publish.visibility-timeout if its listing lags longer)"
+            )
+        else:
+            _report.info(f"all uploaded files listed after {seconds:.1f}s")
     out = {}
     for name, row in results.items():
         there = present.get(name)
@@ -468,6 +506,13 @@ def failure_error(report: Any, target_name: str) -> Exception:
             f"{target_name} refused the credentials ({(refused[0].error or '')[:9]}) "
             f"for {len(refused)} file(s): {names}",
             hint="check the token or password for this index, then " + resume,
+        )
+    unlisted = [f for f in failed if (f.error or "").startswith("not listed by the index")]
+    if unlisted and len(unlisted) == len(failed):
+        return RemoteError(
+            f"{len(failed)} uploaded file(s) are not listed by {target_name} yet: {names}",
+            hint="its listing lags behind its uploads: raise publish.visibility-timeout "
+            "(seconds), or " + resume,
         )
     held = [f for f in failed if f.status == "held"]
     detail = f" ({len(held)} held back: the sdist goes last, after every wheel)" if held else ""

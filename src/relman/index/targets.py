@@ -31,6 +31,7 @@ __all__ = [
     "Target",
     "install_url",
     "local_index_dir",
+    "remember_listing",
     "resolve_target",
     "upload_url_for",
 ]
@@ -110,9 +111,21 @@ def local_index_dir(config: Config) -> Path:
     return find_repo(config.project_dir).git_dir / config.state_dir_name / "index"
 
 
+_listings: dict[str, str] = {}
+
+
+def remember_listing(simple_url: str, found: str) -> None:
+    """Record that the index configured or derived as ``simple_url`` lists at ``found``
+    (devpi-server's ``+simple/``), for :func:`install_url` and later reads.
+    """
+    _listings[simple_url] = found
+
+
 def install_url(target: Target) -> str:
-    """The URL to give pip as ``--index-url`` to install from ``target``."""
-    return target.simple_url
+    """The URL to give pip as ``--index-url`` to install from ``target``: its listing,
+    as discovered by the index client where the server keeps it elsewhere.
+    """
+    return _listings.get(target.simple_url, target.simple_url)
 
 
 def _split_userinfo(url: str) -> tuple[str, Credentials | None]:
