@@ -361,3 +361,20 @@ def test_setuptools_git_versioning_templates_are_read(git_repo: GitRepo) -> None
         + 'dev_template = "{tag}.dev{ccount}"\ndirty_template = "{tag}.dev{ccount}+dirty"\n# edited\n'
     )
     assert _shown(g) == "2.0.0.dev2+dirty"
+
+
+def test_pending_release_needs_no_version_edit(git_repo: GitRepo) -> None:
+    """NumPy 2.5.2: maintenance/2.5.x already says 2.5.2 (written after 2.5.1); the
+    release commit changes other lines of pyproject.toml (a classifier), never the
+    version, and relman's version step has nothing to write either."""
+    from relman.versionfiles import plan_version_change
+
+    g = _numpy_like(git_repo)
+    g.checkout("maintenance/2.4.x")
+    config = load_config(g.path)
+    assert plan_version_change(config, "2.4.2") == {}
+    out = run_relman("plan", "2.4.2", "--json", cwd=g.path, env={"RELMAN_RELEASE_SIGN": "none"})
+    steps = {s["name"]: s for s in json.loads(out.stdout)["steps"]}
+    assert steps["version"]["status"] == "done", steps["version"]
+    # the next bug-fix after it is the next micro, as NumPy 2.x writes it (no .dev0)
+    assert dev_version_after(config, Repo(g.path), "2.4.2", on_main=False) == "2.4.3"
