@@ -113,6 +113,21 @@ def test_numpy_layout_done_check_looks_at_the_committed_file(tmp_path: Path) -> 
     assert not notes_done(load_config(root), find_repo(root), "2.5.0")
 
 
+def test_numpy_layout_notes_check_finds_the_tracked_release_file(tmp_path: Path) -> None:
+    """NumPy 2.4.0 final (and bug-fixes like 2.4.6): the notes went into
+    doc/source/release/2.4.0-notes.rst at the release candidate, no fragment is
+    pending, the ignored notes-towncrier.rst does not exist: the check passes."""
+    root = numpy_tree(tmp_path)
+    out = run_relman("notes", "build", "--version", "2.5.0", "--commit", cwd=root)
+    assert out.returncode == 0, out.stderr
+    check = run_relman("check", "--only", "notes", "--version", "2.5.0", cwd=root)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # the next release has no notes file yet: the check says so
+    later = run_relman("check", "--only", "notes", "--version", "2.5.1", cwd=root)
+    assert later.returncode == 1
+    assert "no release notes for 2.5.1" in later.stdout + later.stderr
+
+
 def test_single_file_not_done_for_the_next_release(tmp_path: Path) -> None:
     """pip/attrs shape: after 0.2.0 the news file has no 0.3.0 section."""
     root = write_project(

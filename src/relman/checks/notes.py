@@ -48,18 +48,21 @@ def check_notes(ctx: CheckContext) -> Iterator[Finding]:
         versions.append(base)
     written = False
     for version in versions:
-        target = notes.notes_file(config, version)
-        if target is None:
+        # where the notes are committed: the news file, or in NumPy's layout the
+        # tracked doc/source/release/X.Y.Z-notes.rst beside the ignored news file
+        home = notes.notes_home(config, version)
+        if home is None:
             continue
+        target = home[0]
         text = ctx.read_text(_rel(ctx, target))
         written = written or (
             text is not None and (_names(target.name, version) or _names(text, version))
         )
     if not written:
-        target = notes.notes_file(config, ctx.version)
+        missing = notes.notes_home(config, ctx.version)
         yield check.finding(
             f"no release notes for {ctx.version} and no news fragments pending",
-            file=_rel(ctx, target) if target else None,
+            file=_rel(ctx, missing[0]) if missing else None,
             hint=_hint(config.notes.system),
         )
     yield from _check_changelog(ctx)
