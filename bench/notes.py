@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import load, timed
+
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = 2000
 ROUNDS = 11
@@ -88,10 +90,15 @@ def make_tree(dest: Path, count: int = COUNT, seed: int = 5) -> None:
     subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
 
 
+_CPU: dict[str, list[float]] = {}
+
+
 def _time(cmd: list[str], cwd: Path) -> tuple[float, bytes]:
-    start = time.perf_counter()
-    out = subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
-    return time.perf_counter() - start, out.stdout
+    run = timed(cmd, cwd=cwd)
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed with exit code {run.returncode}")
+    _CPU.setdefault(f"{cwd}\0{cmd[0]}", []).append(run.cpu)
+    return run.wall, run.stdout
 
 
 def _towncrier_in_process(tree: Path) -> str:
@@ -148,12 +155,22 @@ def main() -> int:
                 assert out == outputs[name]
                 times[name].append(elapsed)
         med = {name: statistics.median(v) for name, v in times.items()}
+        cpu = {
+            name: statistics.median(_CPU[f"{tree}\0{cmd[0]}"][1:]) for name, cmd in commands.items()
+        }
         lines = outputs["relman"].count(b"\n")
         print(f"{COUNT} fragments, {lines} lines of notes, outputs byte-identical")
+        print(f"load average: {load()}")
         for name, value in med.items():
-            print(f"{name:<10} {value * 1000:8.1f} ms (median of {ROUNDS}, whole command)")
+            print(
+                f"{name:<10} {value * 1000:8.1f} ms (median of {ROUNDS}, whole command; "
+                f"best {min(times[name]) * 1000:.1f}), cpu {cpu[name] * 1000:.1f} ms"
+            )
         ratio = med["relman"] / med["towncrier"]
-        print(f"ratio relman/towncrier (command): {ratio:.2f}  (target <= 0.33)")
+        print(
+            f"ratio relman/towncrier (command): {ratio:.2f} wall, "
+            f"{cpu['relman'] / cpu['towncrier']:.2f} cpu  (target <= 0.33)"
+        )
 
         # the fixed cost of each command: the same project without fragments
         empty = tree / "empty"

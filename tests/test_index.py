@@ -57,6 +57,34 @@ def test_public_targets_come_from_twine(project: Path) -> None:
         assert target.simple_url.endswith("/simple/")
         assert "upload." not in target.simple_url
         assert "legacy" not in target.simple_url
+        assert target.public
+    assert not index.resolve_target(config, "http://127.0.0.1:1/legacy/").public
+    # twine's constants are read from its source: twine (and requests) are not imported
+    code = (
+        "import sys\n"
+        "from relman import index\n"
+        "from relman.project import load_config\n"
+        f"t = index.resolve_target(load_config({str(project)!r}), 'pypi')\n"
+        "print(t.upload_url, t.public, 'twine' in sys.modules, 'requests' in sys.modules)\n"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [twine_utils.DEFAULT_REPOSITORY, "True", "False", "False"]
+
+
+def test_each_file_is_read_once_for_both_digests(tmp_path: Path) -> None:
+    from relman.index.dists import describe_file, upload_fields
+
+    wheel = next(p for p in make_dists(tmp_path, "demo", "1.0", wheels=1) if p.suffix == ".whl")
+    dist = describe_file(wheel)
+    data = wheel.read_bytes()
+    assert dist.sha256 == hashlib.sha256(data).hexdigest()
+    assert dist.blake2_256 == hashlib.blake2b(data, digest_size=32).hexdigest()
+    fields = dict(upload_fields(dist))
+    assert fields["sha256_digest"] == dist.sha256
+    assert fields["blake2_256_digest"] == dist.blake2_256
 
 
 def test_url_target_and_simple_url(project: Path) -> None:

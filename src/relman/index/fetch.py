@@ -7,6 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,12 +139,22 @@ def fetch_files(
         target = Target(name=str(path), kind="staging-dir", simple_url=path.as_uri() + "/")
     else:
         raise UsageError(f"{index_url} is not an http(s) or file URL")
-    client = (
-        IndexClient.for_config(config, target, connections=workers)
-        if config is not None
-        else IndexClient(target, connections=workers)
-    )
-    with client:
+    # made on first use: a folder index whose page lists its own files needs no HTTP
+    # client (creating one imports httpx, a good part of a second on a busy machine)
+    clients: list[IndexClient] = []
+    lock = threading.Lock()
+
+    def client() -> IndexClient:
+        with lock:
+            if not clients:
+                clients.append(
+                    IndexClient.for_config(config, target, connections=workers)
+                    if config is not None
+                    else IndexClient(target, connections=workers)
+                )
+            return clients[0]
+
+    try:
         if target.kind == "staging-dir":
             page = _url_path(target.simple_url) / name / "index.html"
             listed = (
@@ -152,7 +163,7 @@ def fetch_files(
                 else []
             )
         else:
-            listed = client.project_files(name)
+            listed = client().project_files(name)
         chosen = [f for f in listed if _matches(f.filename, name, version, platform)]
         if not chosen:
             what = f"{name} {version}" + (f" for {platform}" if platform else "")
@@ -183,7 +194,7 @@ def fetch_files(
             if f.url.startswith("file://"):
                 data = _url_path(f.url).read_bytes()
             else:
-                data = client.download(f.url)
+                data = client().download(f.url)
             digest = hashlib.sha256(data).hexdigest()
             if f.sha256 is not None and digest != f.sha256:
                 raise RemoteError(
@@ -203,5 +214,8 @@ def fetch_files(
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             contexts = [contextvars.copy_context() for _ in todo]
             fetched = {r.filename: r for r in pool.map(lambda c, f: c.run(get, f), contexts, todo)}
+    finally:
+        for made in clients:
+            made.close()
     rows = tuple((skipped | fetched)[f.filename] for f in sorted(chosen, key=lambda f: f.filename))
     return FetchReport(index_url=target.name, project=name, version=version, files=rows)
