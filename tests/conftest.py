@@ -3,24 +3,69 @@
 Every test runs isolated: its own HOME, git configuration (with an identity),
 GNUPGHOME, no colour, and no pip configuration from the machine
 (PIP_CONFIG_FILE=/dev/null, other PIP_* variables removed). Package caches are
-shared between tests so that builds and environments stay fast.
+shared between tests so that builds and environments stay fast, each example's
+demo history is built once for the run and copied for every test that asks for
+it, and relman's modules are compiled to bytecode once for all the ``relman``
+processes the tests start.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from relman.demo import DemoRepo, build_history
-from tests.helpers import EXAMPLES, GitRepo
+from relman.git import Repo
+from tests.helpers import EXAMPLES, GitRepo, copy_demo, shared_once
 from tests.indexserver import FaultProxy, IndexServer, Rule, start_pypiserver
 
 _REAL_HOME = Path(os.path.expanduser("~"))
+T = TypeVar("T")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile relman's modules to bytecode once, as installing a package does.
+
+    The tests start the real ``relman`` command hundreds of times. From an
+    editable checkout where nothing wrote ``__pycache__`` (a fresh clone with
+    PYTHONDONTWRITEBYTECODE set in the environment) each of those processes
+    would compile every module it imports again (about a third of the CPU time
+    of a typical command).
+    """
+    if not hasattr(session.config, "workerinput"):  # once, before the xdist workers start
+        import compileall
+
+        import relman
+
+        compileall.compile_dir(Path(relman.__file__).parent, quiet=1)
+
+
+# The modules whose tests take longest (whole releases, C builds, environments, the
+# CI linters), longest first. They run before every other module, so that with
+# several workers (tools/test: `-n auto --dist worksteal`) the long tests start
+# early and the short ones fill in at the end, instead of one worker finishing a
+# long test alone. The order inside each module stays as written.
+LONGEST_FIRST = (
+    "test_release_cycle.py",
+    "test_release_ci_e2e.py",
+    "test_release_e2e.py",
+    "test_ci_workflow.py",
+    "test_verify.py",
+    "test_artifacts.py",
+    "test_notes_differential.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
 
 
 @pytest.fixture(autouse=True)
@@ -76,12 +121,48 @@ def git_repo(tmp_path: Path) -> GitRepo:
     return GitRepo(tmp_path / "repo")
 
 
+@pytest.fixture(scope="session")
+def demo_copy(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Path], DemoRepo]:
+    """Factory: ``demo_copy(name, parent)`` gives ``parent/<name>`` (and its bare origin
+    ``parent/<name>-origin.git``) as :func:`relman.demo.build_history` makes them.
+
+    Each example's history is built once for the run (its commits are identical
+    every time: the dates are fixed) and copied for each test; the copy's origin
+    is its own copy of the bare repository.
+    """
+    templates: dict[str, DemoRepo] = {}
+
+    def build(name: str, where: Path) -> None:
+        demo = _in_fixture_env(where, lambda: build_history(EXAMPLES / name, where / name))
+        (where / "demo.json").write_text(
+            json.dumps({"previous_release": demo.previous_release, "version": demo.version})
+        )
+
+    def make(name: str, parent: Path) -> DemoRepo:
+        if name not in templates:
+            folder = shared_once(tmp_path_factory, f"demo-{name}", lambda w: build(name, w))
+            meta = json.loads((folder / "demo.json").read_text())
+            path = folder / name
+            templates[name] = DemoRepo(
+                path,
+                folder / f"{name}-origin.git",
+                meta["previous_release"],
+                meta["version"],
+                Repo(path),
+            )
+        return copy_demo(templates[name], parent)
+
+    return make
+
+
 @pytest.fixture
-def example_repo(tmp_path: Path) -> Callable[[str], DemoRepo]:
+def example_repo(
+    tmp_path: Path, demo_copy: Callable[[str, Path], DemoRepo]
+) -> Callable[[str], DemoRepo]:
     """Copy examples/<name> into a git repository with a realistic history."""
 
     def make(name: str) -> DemoRepo:
-        return build_history(EXAMPLES / name, tmp_path / name)
+        return demo_copy(name, tmp_path)
 
     return make
 
@@ -159,13 +240,11 @@ class BuiltExample:
         return next(f for f in self.files if f.name.endswith(".whl"))
 
 
-def _build_example(tmp_path_factory: pytest.TempPathFactory, name: str) -> BuiltExample:
-    from relman.artifacts import build_artifacts
-    from relman.project import load_config
-
-    root = tmp_path_factory.mktemp(f"built-{name}")
+def _in_fixture_env(root: Path, make: Callable[[], T]) -> T:
+    """Run ``make()`` with the isolation every test has (a HOME and git identity under
+    ``root``, no machine configuration), for fixtures made once for the run."""
     home = root / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     gitconfig = home / ".gitconfig"
     gitconfig.write_text(
         "[user]\n\tname = Release Tester\n\temail = tester@example.org\n"
@@ -182,22 +261,41 @@ def _build_example(tmp_path_factory: pytest.TempPathFactory, name: str) -> Built
         mp.setenv("PIP_CONFIG_FILE", os.devnull)
         mp.setenv("PIP_CACHE_DIR", str(_REAL_HOME / ".cache" / "pip"))
         mp.setenv("UV_CACHE_DIR", str(_REAL_HOME / ".cache" / "uv"))
-        demo = build_history(EXAMPLES / name, root / name)
-        config = load_config(demo.path)
-        files = build_artifacts(config, demo.repo, outdir=root / "dist")
-    return BuiltExample(demo, root / "dist", tuple(files), demo.version)
+        return make()
+
+
+def _build_example(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    demo_copy: Callable[[str, Path], DemoRepo],
+) -> BuiltExample:
+    from relman.artifacts import build_artifacts
+    from relman.project import load_config
+
+    root = tmp_path_factory.mktemp(f"built-{name}")
+
+    def build() -> BuiltExample:
+        demo = demo_copy(name, root)
+        files = build_artifacts(load_config(demo.path), demo.repo, outdir=root / "dist")
+        return BuiltExample(demo, root / "dist", tuple(files), demo.version)
+
+    return _in_fixture_env(root, build)
 
 
 @pytest.fixture(scope="session")
-def built_purelib(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
+def built_purelib(
+    tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[str, Path], DemoRepo]
+) -> BuiltExample:
     """examples/purelib at its demo HEAD, sdist and wheel built once (do not modify)."""
-    return _build_example(tmp_path_factory, "purelib")
+    return _build_example(tmp_path_factory, "purelib", demo_copy)
 
 
 @pytest.fixture(scope="session")
-def built_cext(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
+def built_cext(
+    tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[str, Path], DemoRepo]
+) -> BuiltExample:
     """examples/cext (C extension) at its demo HEAD, built once (do not modify)."""
-    return _build_example(tmp_path_factory, "cext")
+    return _build_example(tmp_path_factory, "cext", demo_copy)
 
 
 # -- package index -------------------------------------------------------------

@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from relman.demo import AUTHORS
+import pytest
+
+from relman.demo import AUTHORS, DemoRepo
+from relman.git import Repo
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def shared_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]
+) -> Path:
+    """A folder filled once for the whole test run by ``make(folder)``, then only read.
+
+    With pytest-xdist every worker asks for it; the first one makes it (under a
+    file lock in the run's base temporary folder) and the others wait for it and
+    use the same folder.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this run
+    folder = root / f"shared-{name}"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / ".complete").touch()
+    return folder
+
+
+def copy_demo(template: DemoRepo, parent: Path) -> DemoRepo:
+    """A copy of a demo repository and its bare origin in ``parent`` (same names)."""
+    path, remote = parent / template.path.name, parent / template.remote.name
+    shutil.copytree(template.path, path, symlinks=True)
+    shutil.copytree(template.remote, remote, symlinks=True)
+    subprocess.run(["git", "config", "remote.origin.url", str(remote)], cwd=path, check=True)
+    return DemoRepo(path, remote, template.previous_release, template.version, Repo(path))
 
 
 def run_relman(

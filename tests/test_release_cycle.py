@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
-from relman.demo import DemoRepo, build_history
-from tests.helpers import EXAMPLES, run_relman
+from relman.demo import DemoRepo
+from tests.helpers import run_relman
 
 pytestmark = pytest.mark.slow
 
@@ -80,8 +80,8 @@ def mailbox() -> Iterator[tuple[int, _Mailbox]]:
         controller.stop()
 
 
-def _setup(tmp_path: Path, port: int) -> tuple[DemoRepo, Path, Path]:
-    demo = build_history(EXAMPLES / "purelib", tmp_path / "purelib")
+def _setup(tmp_path: Path, port: int, demo_copy) -> tuple[DemoRepo, Path, Path]:
+    demo = demo_copy("purelib", tmp_path)
     site_origin = tmp_path / "site-origin.git"
     _git(tmp_path, "init", "-q", "--bare", str(site_origin))
     site = tmp_path / "site"
@@ -214,9 +214,9 @@ def _switcher(site: Path) -> dict[str, dict[str, Any]]:
     return {e["version"]: e for e in json.loads((site / "versions.json").read_text())}
 
 
-def test_whole_release_cycle(tmp_path: Path, mailbox: tuple[int, _Mailbox]) -> None:
+def test_whole_release_cycle(tmp_path: Path, mailbox: tuple[int, _Mailbox], demo_copy) -> None:
     port, box = mailbox
-    demo, site, site_origin = _setup(tmp_path, port)
+    demo, site, site_origin = _setup(tmp_path, port, demo_copy)
     path, origin = demo.path, demo.remote
     env = {"RELMAN_PUBLISH_LOCAL_DIR": str(tmp_path / "index"), "RELMAN_RELEASE_SIGN": "none"}
     upcoming = path / "doc" / "release" / "upcoming_changes"

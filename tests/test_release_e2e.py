@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from relman.demo import DemoRepo, build_history
+from relman.demo import DemoRepo
 from relman.git import Repo
 from tests.github_server import FakeGitHub, fake_github
-from tests.helpers import EXAMPLES, run_relman
+from tests.helpers import run_relman, shared_once
 
 pytestmark = pytest.mark.slow
 
@@ -100,17 +100,29 @@ def _outcome(demo: DemoRepo, version: str) -> dict[str, Any]:
     }
 
 
-_REFERENCE: dict[str, dict[str, Any]] = {}
+def _plain(outcome: dict[str, Any]) -> Any:
+    """The outcome as JSON has it (tuples as lists), to compare with the shared reference."""
+    return json.loads(json.dumps(outcome))
 
 
-def _reference(tmp_root: Path) -> dict[str, Any]:
-    if "purelib" not in _REFERENCE:
-        demo = build_history(EXAMPLES / "purelib", tmp_root / "reference" / "purelib")
+_REFERENCE: dict[str, Any] = {}
+
+
+def _reference(tmp_path_factory: pytest.TempPathFactory, demo_copy) -> Any:
+    """The outcome of an uninterrupted release, made once for the run (every worker)."""
+
+    def make(folder: Path) -> None:
+        demo = demo_copy("purelib", folder)
         with fake_github() as gh:
             env = {**_release_env(demo), **_github_env(gh)}
             out = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
             assert out.returncode == 0, out.stdout + out.stderr
-            _REFERENCE["purelib"] = {**_outcome(demo, "1.1.0"), "github": _github_outcome(gh)}
+            outcome = {**_outcome(demo, "1.1.0"), "github": _github_outcome(gh)}
+        (folder / "outcome.json").write_text(json.dumps(outcome))
+
+    if "purelib" not in _REFERENCE:
+        folder = shared_once(tmp_path_factory, "e2e-reference", make)
+        _REFERENCE["purelib"] = json.loads((folder / "outcome.json").read_text())
     return _REFERENCE["purelib"]
 
 
@@ -254,23 +266,24 @@ KILL_POINTS = [
 # point under test and resumed from there; it only reached that point through one
 # more interruption, at STAGE.
 STAGE = "verify:end"
-_STAGED: dict[str, Path] = {}
 
 
-def _staged_world(tmp_root: Path) -> Path:
-    """A folder holding the project, its origin and the index of a release killed at STAGE."""
-    if STAGE not in _STAGED:
-        demo = build_history(EXAMPLES / "purelib", tmp_root / "world" / "purelib")
+def _staged_world(tmp_path_factory: pytest.TempPathFactory, demo_copy) -> Path:
+    """A folder holding the project, its origin and the index of a release killed at
+    STAGE, made once for the run (every worker)."""
+
+    def make(folder: Path) -> None:
+        demo = demo_copy("purelib", folder)
         with fake_github() as gh:
             env = {**_release_env(demo), **_github_env(gh), "RELMAN_FAULT_INJECT": STAGE}
             killed = run_relman("release", "1.1.0", "--yes", cwd=demo.path, env=env)
             assert killed.returncode == -9, killed.stdout + killed.stderr
-        _STAGED[STAGE] = demo.path.parent
-    return _STAGED[STAGE]
+
+    return shared_once(tmp_path_factory, f"e2e-staged-{STAGE}", make)
 
 
 def _demo_from(world: Path, dest: Path) -> DemoRepo:
-    shutil.copytree(world, dest, symlinks=True)
+    shutil.copytree(world, dest, symlinks=True, ignore=shutil.ignore_patterns(".complete"))
     path, remote = dest / "purelib", dest / "purelib-origin.git"
     _git(path, "remote", "set-url", "origin", str(remote))
     return DemoRepo(path, remote, "1.0.0", "1.1.0", Repo(path))
@@ -278,15 +291,15 @@ def _demo_from(world: Path, dest: Path) -> DemoRepo:
 
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_killed_release_resumes_to_the_same_result(
-    tmp_path_factory, tmp_path: Path, point: str
+    tmp_path_factory, tmp_path: Path, demo_copy, point: str
 ) -> None:
-    reference = _reference(tmp_path_factory.mktemp("ref"))
+    reference = _reference(tmp_path_factory, demo_copy)
     if KILL_POINTS.index(point) > KILL_POINTS.index(STAGE):
-        demo = _demo_from(_staged_world(tmp_path_factory.mktemp("staged")), tmp_path / "world")
+        demo = _demo_from(_staged_world(tmp_path_factory, demo_copy), tmp_path / "world")
         state = json.loads((demo.path / ".git" / "relman" / "1.1.0.json").read_text())
         assert state["artifacts"] and not state.get("finished")  # built, killed after verify
     else:
-        demo = build_history(EXAMPLES / "purelib", tmp_path / "purelib")
+        demo = demo_copy("purelib", tmp_path)
     with fake_github() as gh:
         env = {**_release_env(demo), **_github_env(gh)}
         killed = run_relman(
@@ -297,7 +310,7 @@ def test_killed_release_resumes_to_the_same_result(
         assert not state.get("finished")
         resumed = run_relman("release", "--resume", "--yes", cwd=demo.path, env=env)
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-        assert {**_outcome(demo, "1.1.0"), "github": _github_outcome(gh)} == reference
+        assert _plain({**_outcome(demo, "1.1.0"), "github": _github_outcome(gh)}) == reference
 
 
 def test_release_of_the_c_extension_from_a_maintenance_branch(example_repo) -> None:
