@@ -80,6 +80,13 @@ def test_removal_version_phrases() -> None:
     assert removal_version("In NumPy 2.0 it will raise an error") == "2.0"
     assert removal_version("scheduled for removal in v3.1") == "3.1"
     assert removal_version("deprecated since 1.2, use foo") is None
+    # numpy/fft/_pocketfft.py: the version is when it was deprecated, not its removal
+    numpy_fft = (
+        "Passing an array containing `None` values to `s` is deprecated in NumPy 2.0 "
+        "and will raise an error in a future version of NumPy."
+    )
+    assert removal_version(numpy_fft) is None
+    assert removal_version("Deprecated in NumPy 1.25; in NumPy 2.3 it will raise") == "2.3"
 
 
 def test_finds_every_warning_style_with_the_ast() -> None:

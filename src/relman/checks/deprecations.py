@@ -60,9 +60,11 @@ _REMOVAL_PATTERNS = (
         r"(?:(?P<who>[A-Za-z][\w-]*)\s+)?(?:version\s+|release\s+)?" + _VERSION,
         re.I,
     ),
-    # "in version 2.3 this will be removed", "in SciPy 1.16.0 it will raise"
+    # "in version 2.3 this will be removed", "in SciPy 1.16.0 it will raise"; not
+    # "deprecated in NumPy 2.0 and will raise an error in a future version" (numpy.fft):
+    # that version says when the deprecation came
     re.compile(
-        r"\b(?:in|from|after)\s+(?:(?P<who>[A-Za-z][\w-]*)\s+)?(?:version\s+|release\s+)?"
+        r"(?<!deprecated )\b(?:in|from|after)\s+(?:(?P<who>[A-Za-z][\w-]*)\s+)?(?:version\s+|release\s+)?"
         + _VERSION
         + r"[^.]{0,60}?\b(?:remov|delet|dropp|expir|raise|error)",
         re.I,
