@@ -180,21 +180,27 @@ _in_development = {dev}
 """
 
 
-def test_sphinx_development_marker(git_repo: GitRepo) -> None:
-    """Sphinx: version_info and _in_development beside __version__ (9.1.0 -> 9.1.1)."""
-    g = git_repo
+def _sphinx_init(version: str, info: str, dev: bool) -> dict[str, str]:
+    return {"sphinx/__init__.py": SPHINX_INIT.format(version=version, info=info, dev=dev)}
 
-    def init(version: str, info: str, dev: bool) -> dict[str, str]:
-        return {"sphinx/__init__.py": SPHINX_INIT.format(version=version, info=info, dev=dev)}
 
+def _sphinx_start(g: GitRepo, version: str, info: str) -> None:
+    """Sphinx's layout: flit, the version in sphinx/__init__.py, released."""
     g.commit(
         "start",
         {
             "pyproject.toml": '[project]\nname = "Sphinx"\ndynamic = ["version"]\n'
             '[tool.flit.module]\nname = "sphinx"\n',
-            **init("9.0.4", "(9, 0, 4, 'final', 0)", False),
+            **_sphinx_init(version, info, False),
         },
     )
+
+
+def test_sphinx_development_marker(git_repo: GitRepo) -> None:
+    """Sphinx: version_info and _in_development beside __version__ (9.1.0 -> 9.1.1)."""
+    g = git_repo
+    init = _sphinx_init
+    _sphinx_start(g, "9.0.4", "(9, 0, 4, 'final', 0)")
     g.tag("v9.0.4", "9.0.4")
     g.commit("Bump version", init("9.1.0", "(9, 1, 0, 'beta', 0)", True))
     shown = json.loads(run_relman("version", "show", "--json", cwd=g.path).stdout)
@@ -261,18 +267,8 @@ def test_no_post_release_commit_after_this_lines_last_release_candidate(
     development); after 9.1.0rc1 none, only fixes, then 9.1.0rc2. The line's own
     last release candidate is the evidence: none after 9.1.0rc2 either."""
     g = git_repo
-
-    def init(version: str, info: str, dev: bool) -> dict[str, str]:
-        return {"sphinx/__init__.py": SPHINX_INIT.format(version=version, info=info, dev=dev)}
-
-    g.commit(
-        "start",
-        {
-            "pyproject.toml": '[project]\nname = "Sphinx"\ndynamic = ["version"]\n'
-            '[tool.flit.module]\nname = "sphinx"\n',
-            **init("8.2.0rc1", "(8, 2, 0, 'candidate', 1)", False),
-        },
-    )
+    init = _sphinx_init
+    _sphinx_start(g, "8.2.0rc1", "(8, 2, 0, 'candidate', 1)")
     g.tag("v8.2.0rc1", "8.2.0rc1")
     g.commit("Bump version", init("8.2.0", "(8, 2, 0, 'candidate', 2)", True))
     g.commit("Bump to 8.2.0 final", init("8.2.0", "(8, 2, 0, 'final', 0)", False))
