@@ -24,7 +24,8 @@ It serves GitHub's documented response shapes on 127.0.0.1:
 Runs are scripted (:class:`ScriptedRun`): queued, then in progress, then
 completed over ``duration`` seconds, with failing jobs if asked;
 ``rate_limits`` queues 403/429 answers with reset headers. Every request is
-recorded; ``fail = True`` makes every answer a 502.
+recorded; ``fail = True`` makes every answer a 502; ``echo_auth = True`` answers
+every request 401 with its ``Authorization`` header in the message.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class FakeGitHub:
     titles: dict[int, str] = field(default_factory=dict)
     labels: dict[int, list[str]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # answer every request 401 with the Authorization header echoed in the message
+    # (as some proxies and misconfigured gateways do)
+    echo_auth: bool = False
     # Actions
     runs: list[ScriptedRun] = field(default_factory=list)
     artifacts: dict[int, Blob] = field(default_factory=dict)
@@ -203,6 +207,17 @@ def _handler(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return False
             if gh.fail:
                 self._send(502, {"message": "Bad Gateway"})
+                return False
+            if gh.echo_auth:
+                auth = self.headers.get("Authorization")
+                self._send(
+                    401,
+                    {
+                        "message": f"Bad credentials: Authorization: {auth} was refused",
+                        "token": (auth or "").split(" ")[-1],
+                        "documentation_url": "https://docs.github.com/rest",
+                    },
+                )
                 return False
             if self.headers.get("Authorization") != f"Bearer {gh.token}":
                 self._send(
