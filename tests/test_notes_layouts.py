@@ -10,6 +10,7 @@ release's section of them for the announcement and the GitHub release.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -18,7 +19,7 @@ from relman.git import find_repo
 from relman.notes import notes_done, release_notes, start_notes
 from relman.notes.sections import Section, as_markdown, as_plain_text, release_section
 from relman.project import load_config
-from tests.helpers import run_relman
+from tests.helpers import GitRepo, run_relman
 from tests.test_notes_oracle import NUMPY_TEMPLATE, git, write_project
 
 NUMPY_CONFIG = """\
@@ -319,3 +320,62 @@ def test_next_notes_started_numpy_layout(tmp_path: Path) -> None:
     )
     assert new.rstrip().endswith(".. include:: notes-towncrier.rst")
     assert "towncrier release notes start" not in new
+
+
+def test_the_post_release_step_starts_scipys_next_notes(git_repo: GitRepo) -> None:
+    """SciPy's bug-fix line: after 1.18.2 on maintenance/1.18.x the post-release commit
+    starts 1.18.3's notes file (from 1.18.2's title) and its entry in release.rst, as
+    SciPy's release manager does; the plan names both files."""
+    scipy_index = SCIPY_INDEX.replace(
+        "   release/1.18.1-notes\n", "   release/1.18.2-notes\n   release/1.18.1-notes\n"
+    )
+    notes_1182 = SCIPY_NOTES.replace("1.18.1", "1.18.2").replace("to 1.18.0", "to 1.18.1")
+    pyproject = '[project]\nname = "scipy"\nversion = "{}"\n'
+    git_repo.commit(
+        "REL: 1.18.1",
+        {
+            "pyproject.toml": pyproject.format("1.18.1"),
+            "doc/source/release.rst": SCIPY_INDEX,
+            "doc/source/release/1.18.1-notes.rst": SCIPY_NOTES,
+        },
+    )
+    git_repo.tag("v1.18.1", "SciPy 1.18.1")
+    git_repo.checkout("maintenance/1.18.x", create=True)
+    git_repo.commit(
+        "MAINT: set version to 1.18.2.dev0",
+        {
+            "pyproject.toml": pyproject.format("1.18.2.dev0"),
+            "doc/source/release.rst": scipy_index,
+            "doc/source/release/1.18.2-notes.rst": SCIPY_NOTES.replace("1.18.1", "1.18.2"),
+        },
+    )
+    git_repo.commit("REL: 1.18.2 notes", {"doc/source/release/1.18.2-notes.rst": notes_1182})
+    root = git_repo.path
+    env = {"RELMAN_RELEASE_SIGN": "none"}
+    plan = run_relman("plan", "1.18.2", "--json", cwd=root, env=env)
+    assert plan.returncode == 0, plan.stderr
+    post = next(s for s in json.loads(plan.stdout)["steps"] if s["name"] == "post-release")
+    assert (
+        "start doc/source/release/1.18.3-notes.rst and its entry in doc/source/release.rst"
+        in post["actions"]
+    )
+    assert "set version 1.18.3.dev0" in post["actions"]
+    out = run_relman("release", "1.18.2", "--only", "version,tag,post-release", cwd=root, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert git_repo.git("rev-parse", "HEAD~1") == git_repo.git("rev-parse", "v1.18.2^{commit}")
+    changed = git_repo.git("show", "--name-only", "--format=", "HEAD").split()
+    assert changed == [
+        "doc/source/release.rst",
+        "doc/source/release/1.18.3-notes.rst",
+        "pyproject.toml",
+    ]
+    assert git_repo.git("show", "HEAD:doc/source/release/1.18.3-notes.rst") == (
+        "==========================\nSciPy 1.18.3 Release Notes\n=========================="
+    )
+    index = git_repo.git("show", "HEAD:doc/source/release.rst")
+    assert "   :maxdepth: 1\n\n   release/1.18.3-notes\n   release/1.18.2-notes\n" in index
+    assert git_repo.git("status", "--porcelain") == ""
+    # the release commit itself kept 1.18.2's notes as they were
+    assert git_repo.git("show", "v1.18.2:doc/source/release/1.18.2-notes.rst") == (
+        notes_1182.rstrip("\n")
+    )

@@ -11,7 +11,8 @@ Entry points:
 - :func:`draft_notes` renders the notes and changes nothing;
 - :func:`build_notes` writes the notes file, removes the used fragments with
   ``git rm`` and optionally commits, all or nothing;
-- :func:`start_notes` creates the next release's notes file from a template;
+- :func:`start_notes` creates the next release's notes file from a template
+  (:func:`plan_start_notes` names the files it would write);
 - :func:`notes_home` and :func:`notes_done` say where a release's notes are
   committed (NumPy's tracked ``X.Y.Z-notes.rst`` that includes the git-ignored
   towncrier output, see :mod:`relman.notes.layout`) and whether they are;
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,7 @@ __all__ = [
     "notes_home",
     "pending_fragments",
     "plan_notes",
+    "plan_start_notes",
     "release_notes",
     "start_notes",
 ]
@@ -487,24 +489,37 @@ def start_notes(config: Config, version: str) -> list[Path]:
     news file (nothing to start) or the file exists already.
     """
     from relman import _atomic
+
+    files = plan_start_notes(config, version, quiet=False)
+    _atomic.write_many(files)
+    return list(files)
+
+
+def plan_start_notes(config: Config, version: str, *, quiet: bool = True) -> dict[Path, bytes]:
+    """The files :func:`start_notes` writes for ``version`` and their bytes; writes nothing.
+
+    The new notes file first, then the release index when it gains the entry;
+    empty when there is nothing to start. ``quiet=False`` says why not.
+    """
     from relman.notes.fragments import start_text
 
+    say = (lambda text: None) if quiet else _report.info
     _check_version(version)
     if config.notes.release_index and (
         config.notes.system != "towncrier" or "{version}" not in _settings(config).filename
     ):
-        return _start_release_file(config, version)
+        return _start_release_file(config, version, say)
     if _system(config) != "towncrier":
-        return []
+        return {}
     settings = _settings(config)
     if settings.single_file:
-        _report.info(f"{settings.filename} is one file for every release: nothing to start")
-        return []
+        say(f"{settings.filename} is one file for every release: nothing to start")
+        return {}
     path = notes_file(config, version)
     assert path is not None
     if path.exists():
-        _report.info(f"{path} exists already")
-        return []
+        say(f"{path} exists already")
+        return {}
     template_text: str | None = None
     if config.notes.template:
         tpl = config.project_dir / config.notes.template
@@ -533,11 +548,12 @@ def start_notes(config: Config, version: str) -> list[Path]:
         new = _plan_release_index(index, path)
         if new is not None:
             files[index] = new
-    _atomic.write_many(files)
-    return list(files)
+    return files
 
 
-def _start_release_file(config: Config, version: str) -> list[Path]:
+def _start_release_file(
+    config: Config, version: str, say: Callable[[str], None]
+) -> dict[Path, bytes]:
     """SciPy's and NumPy's layout: one notes file per release, listed in the release index.
 
     The new file follows the newest entry of the index (``release/X.Y.Z-notes``)
@@ -545,7 +561,6 @@ def _start_release_file(config: Config, version: str) -> list[Path]:
     ``doc/source/release/template.rst``, its ``2.xx.x`` placeholder replaced)
     or, without one, from the previous release's title (SciPy).
     """
-    from relman import _atomic
     from relman.notes.fragments import (
         ENTRY_VERSION,
         add_toctree_entry,
@@ -563,13 +578,13 @@ def _start_release_file(config: Config, version: str) -> list[Path]:
     index_text = _read_utf8(index)
     found = next_release_file(index_text, version)
     if found is None:
-        _report.info(f"{index} lists no per-release notes file: nothing to start")
-        return []
+        say(f"{index} lists no per-release notes file: nothing to start")
+        return {}
     entry, previous = found
     path = index.parent / f"{entry_target(entry)}.rst"
     if path.exists():
-        _report.info(f"{path} exists already")
-        return []
+        say(f"{path} exists already")
+        return {}
     template = None
     if config.notes.template:
         tpl = config.project_dir / config.notes.template
@@ -585,12 +600,10 @@ def _start_release_file(config: Config, version: str) -> list[Path]:
     text = start_from_previous(
         template, prev_text, old_version=old_version, version=version, name=config.name
     )
-    files = {
+    return {
         path: text.encode("utf-8"),
         index: add_toctree_entry(index_text, entry).encode("utf-8"),
     }
-    _atomic.write_many(files)
-    return list(files)
 
 
 def new_fragment(config: Config, issue: str, kind: str, text: str) -> Path:

@@ -103,7 +103,9 @@ class PostReleaseStep(Step):
         actions = [f"set version {self._dev_version(ctx)}"]
         starts = self._starts_notes(ctx)
         if starts:
-            actions.append(f"start {starts}")
+            first, *index = starts
+            entry = f" and its entry in {', '.join(index)}" if index else ""
+            actions.append(f"start {first}{entry}")
         actions.append(f"commit '{self._message(ctx)}'")
         not_pushed = PushStep().skip_reason(ctx)
         if not_pushed:
@@ -112,19 +114,21 @@ class PostReleaseStep(Step):
             actions.append(f"push {ctx.branch} to {ctx.config.remote}")
         return actions
 
-    def _starts_notes(self, ctx: Context) -> str | None:
-        """The notes file the commit starts (None: none, or it exists already)."""
-        if not ctx.config.notes.template or ctx.config.notes.system != "towncrier":
-            return None
+    def _starts_notes(self, ctx: Context) -> list[str]:
+        """The files the commit starts: the next notes file, the release index it joins.
+
+        None when the project starts none, or the notes file is there already
+        (a pre-release wrote it: the cycle's notes go on in it).
+        """
+        if not (ctx.config.notes.template or ctx.config.notes.release_index):
+            return []
         from relman import notes
 
-        target = notes.notes_file(ctx.config, str(Version(self._dev_version(ctx)).base_version))
-        if target is None:
-            return None
-        rel = ctx.relpath(target)
-        if ctx.repo.show_file(ctx.release_commit or "HEAD", rel) is not None:
-            return None  # a pre-release wrote it: the cycle's notes go on in it
-        return rel
+        next_release = str(Version(self._dev_version(ctx)).base_version)
+        planned = [ctx.relpath(p) for p in notes.plan_start_notes(ctx.config, next_release)]
+        if not planned or ctx.repo.show_file(ctx.release_commit or "HEAD", planned[0]):
+            return []
+        return planned
 
     def run(self, ctx: Context) -> None:
         if self._committed(ctx) is None:
@@ -150,18 +154,10 @@ class PostReleaseStep(Step):
         changes = versionfiles.plan_version_change(ctx.config, dev)
         paths = [ctx.relpath(p) for p in changes]
         next_release = str(Version(dev).base_version)
-        notes_paths: list[str] = []
-        if ctx.config.notes.template or ctx.config.notes.release_index:
-            from relman import notes
-
-            target = notes.notes_file(ctx.config, next_release)
-            if target is not None:
-                notes_paths.append(ctx.relpath(target))
-            if ctx.config.notes.release_index:
-                notes_paths.append(ctx.config.notes.release_index)
+        notes_paths = self._starts_notes(ctx)
         with ctx.editing(self.name, paths + notes_paths):
             versionfiles.set_version(ctx.config, dev)
-            if ctx.config.notes.template or ctx.config.notes.release_index:
+            if notes_paths:
                 from relman import notes
 
                 written = notes.start_notes(ctx.config, next_release)
