@@ -481,3 +481,46 @@ def test_worker_batches_keep_a_projects_files_together_unless_it_is_most_of_the_
     # first; a wheel and an sdist of one project in one batch (one rendering
     # of their long description)
     assert _tasks([*big, *pair], 2) == [[p] for p in big] + [pair]
+
+
+#: long descriptions for each way readme_renderer decides: visible text,
+#: nothing visible (comments, targets, substitutions, meta: rendered in full),
+#: a warning in parsing or in the transforms (an unknown target)
+DESCRIPTIONS = [
+    "Title\n=====\n\nSome *text*.\n",
+    "Title\n=====\n",
+    ":Author: Jane\n:Version: 1.0\n",
+    "* a\n* b\n",
+    ".. note:: careful\n",
+    ".. code:: python\n\n   x = 1\n",
+    ".. image:: logo.png\n   :scale: 50%\n",
+    ":math:`x^2` and\n\n.. math::\n\n   y^2\n",
+    "",
+    "   \n",
+    ".. a comment only\n",
+    ".. _target: https://example.invalid/\n",
+    ".. |s| replace:: text\n",
+    ".. meta::\n   :keywords: demo\n",
+    "----\n\ntext\n",
+    "text *unclosed\n",
+    "`a reference`_ to nowhere\n",
+    ".. raw:: html\n\n   <b>bold</b>\n",
+    ".. include:: /etc/hostname\n",
+    ".. unknown-directive:: boom\n",
+]
+
+
+@pytest.mark.parametrize("text", DESCRIPTIONS)
+def test_rst_verdicts_are_readme_renderers(text: str) -> None:
+    import io
+
+    import readme_renderer.rst
+
+    from relman.artifacts.readme import rst_renders
+
+    stream = io.StringIO()
+    expected = readme_renderer.rst.render(text, stream=stream) is not None
+    renders, warnings = rst_renders(text)
+    assert renders == expected
+    if not expected:
+        assert warnings.split() == stream.getvalue().split()

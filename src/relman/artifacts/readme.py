@@ -2,7 +2,9 @@
 
 twine renders reStructuredText (also for a missing or unknown content type)
 and takes Markdown and plain text as they are; with ``--strict`` a missing
-description or content type fails too. The index renders the same way at
+description or content type fails too. :func:`rst_renders` reaches
+readme_renderer's verdict without writing the HTML where the parsed document
+already shows it. The index renders the same way at
 upload and refuses a description that does not render.
 """
 
@@ -11,7 +13,49 @@ from __future__ import annotations
 import functools
 import io
 
-__all__ = ["render_description"]
+__all__ = ["render_description", "rst_renders"]
+
+
+def rst_renders(description: str) -> tuple[bool, str]:
+    """(whether readme_renderer renders it, docutils' warnings), as twine decides.
+
+    readme_renderer fails a description when docutils reports a warning or
+    worse (``halt_level`` 2) or when nothing is rendered. Both are known
+    once the document is parsed and transformed, with readme_renderer's own
+    settings: the HTML writer, which takes a third of the time, reports
+    nothing with those settings (image sizes, embedding and math conversion
+    are off). So a description that parses into visible body elements
+    renders; one that does not is rendered in full, as twine renders it.
+    """
+    import readme_renderer.rst
+    from docutils import nodes
+    from docutils.core import publish_doctree
+    from docutils.utils import SystemMessage
+
+    stream = io.StringIO()
+    settings = {**readme_renderer.rst.SETTINGS, "warning_stream": stream}
+    try:
+        doctree = publish_doctree(description, settings_overrides=settings)
+    except SystemMessage:
+        return False, stream.getvalue()
+    visible = (
+        nodes.paragraph,
+        nodes.section,
+        nodes.literal_block,
+        nodes.bullet_list,
+        nodes.enumerated_list,
+        nodes.definition_list,
+        nodes.field_list,
+        nodes.table,
+        nodes.block_quote,
+        nodes.docinfo,
+        nodes.line_block,
+        nodes.Admonition,
+    )
+    if any(isinstance(n, visible) and n.astext().strip() for n in doctree.children):
+        return True, ""
+    stream = io.StringIO()
+    return readme_renderer.rst.render(description, stream=stream) is not None, stream.getvalue()
 
 
 # the sdist and every wheel of a release carry the same description: render it once
@@ -39,11 +83,9 @@ def render_description(
         return tuple(out)
     if ctype in ("text/plain", "text/markdown"):
         return tuple(out)
-    import readme_renderer.rst
-
-    stream = io.StringIO()
-    if readme_renderer.rst.render(description, stream=stream) is None:
-        detail = " ".join(stream.getvalue().split())[:300]
+    renders, warnings = rst_renders(description)
+    if not renders:
+        detail = " ".join(warnings.split())[:300]
         out.append(
             (
                 "twine:description-render",
