@@ -140,11 +140,21 @@ def _replace_token(text_: str, secret: str) -> str:
     return pattern.sub(MASK, text_)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def text(value: str, environ: Mapping[str, str] | None = None) -> str:
-    """``value`` with URL userinfo, authorization values and every secret form removed."""
+    """``value`` with URL userinfo, authorization values and every secret form removed.
+
+    A lone surrogate (an undecodable byte of a file or member name, kept by
+    ``surrogateescape``) is shown as its ``\\udcXX`` escape, so that no output
+    stream, however strict its encoding, fails on what relman shows.
+    """
     if not value:
         return value
     out = _URL_USERINFO.sub(r"\1", value)
+    if _SURROGATE.search(out):
+        out = _SURROGATE.sub(lambda m: m.group().encode("utf-8", "backslashreplace").decode(), out)
     candidates: set[str] = set()
     for username, secret in secrets(environ):
         candidates |= forms(username, secret)

@@ -227,6 +227,13 @@ def _read_errors(path: Path, name: str | None) -> Iterator[None]:
             rule="archive-truncated" if truncated else "archive-corrupt",
             hint="download or build the file again",
         ) from None
+    except UnicodeDecodeError as exc:  # zipfile: a name flagged UTF-8 that is not
+        raise ArchiveError(
+            f"{path.name}: a member name marked as UTF-8 is not UTF-8 ({exc.reason} at "
+            f"byte {exc.start} of {exc.object[:80]!r})",
+            rule="archive-member-name",
+            hint="build the file again with a tool that writes UTF-8 names",
+        ) from None
     except (NotImplementedError, RuntimeError) as exc:  # zipfile: encryption, methods
         raise ArchiveError(
             f"{path.name}: cannot read member {name}: {exc}", rule="archive-compression"
