@@ -193,3 +193,33 @@ def test_the_setuptools_scm_version_of_a_clean_tree_is_remembered(tmp_path: Path
     after = status()
     assert str(after["version"]).startswith("8.2.2.dev1+g")
     assert after["commits_since_release"] == 1
+
+
+def test_fragments_are_not_parsed_again_while_their_text_is_unchanged(tmp_path: Path) -> None:
+    """NumPy's shape: towncrier fragments in doc/release/upcoming_changes."""
+    from relman.notes.check import check_fragments
+
+    towncrier = '[tool.towncrier]\ndirectory = "doc/release/upcoming_changes"\n'
+    good = "A new ``keyword`` for ``demo.f``.\n"
+    repo = make_project(
+        tmp_path,
+        {"doc/release/upcoming_changes/12.feature.rst": good},
+        extra=towncrier,
+    )
+    config = load_config(repo.path)
+    assert check_fragments(config) == []
+    cache = repo.path / ".git" / "relman" / "cache" / "rst.json"
+    data = json.loads(cache.read_text())
+    (key,) = data["entries"]
+    assert key == f"\0{blob_id(good)}" and data["entries"][key] == []
+    # the next run answers from what it remembered: a planted answer shows
+    data["entries"][key] = ["line 1: planted"]
+    cache.write_text(json.dumps(data))
+    assert [p.reason for p in check_fragments(config)] == [
+        "invalid reStructuredText: line 1: planted"
+    ]
+    # another text is parsed: broken markup is found
+    fragment = repo.path / "doc/release/upcoming_changes/12.feature.rst"
+    fragment.write_text("An ``unclosed literal.\n")
+    (problem,) = check_fragments(config)
+    assert "planted" not in problem.reason and "literal" in problem.reason.lower()

@@ -147,6 +147,24 @@ def test_files_that_cannot_declare_a_deprecation_are_not_parsed() -> None:
     assert may_declare("warn('x', np.exceptions.VisibleDeprecationWarning)\n")
 
 
+def test_functions_that_cannot_hold_one_are_skipped_with_the_same_result() -> None:
+    # a warn imported under another name inside a function counts for the others
+    source = (
+        "def setup():\n    from warnings import warn as w\n    return w\n\n\n"
+        "def plain(x):\n    return x + 1\n\n\n"
+        "def later():\n    w('later() will be removed in 2.0', DeprecationWarning)\n"
+    )
+    (dep,) = find_deprecations("m.py", source)
+    assert dep.line == 11 and dep.removal == "2.0"
+    # lines are counted as the parser counts them: a form feed (an Emacs page break)
+    # or a vertical tab in the source does not shift a function's source
+    for odd in ("\x0c", "\x0b", "\u2028"):
+        paged = f"# page one{odd}\n" * 3 + "\n\ndef a():\n    pass\n\n\n" + STYLES
+        assert [d.line for d in find_deprecations("p.py", paged)] == [
+            d.line + 9 for d in find_deprecations("pkg/mod.py", STYLES)
+        ], repr(odd)
+
+
 def test_due_deprecations_fail_the_release(tmp_path: Path) -> None:
     repo = make_project(tmp_path, {"src/demo/mod.py": STYLES, "tests/test_mod.py": STYLES})
     config = load_config(repo.path)

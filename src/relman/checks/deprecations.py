@@ -159,9 +159,25 @@ def _name(node: ast.AST) -> str:
     return ""
 
 
+# the words without which a piece of source can hold no deprecation (see may_declare)
+# nor import ``warn`` under another name
+_NEEDED = ("DeprecationWarning", "FutureWarning", "import")
+
+
+# lines as the parser counts them (str.splitlines also breaks at form feeds and more)
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _may_hold(text: str) -> bool:
+    return any(w in text for w in _NEEDED) or "deprecat" in text.lower()
+
+
 class _Finder(ast.NodeVisitor):
-    def __init__(self, path: str, constants: dict[str, str]) -> None:
+    def __init__(
+        self, path: str, constants: dict[str, str], lines: list[str] | None = None
+    ) -> None:
         self.path = path
+        self.lines = lines
         # module constants, then one scope per enclosing function: the text last
         # assigned to a name before its use (``msg = "... removed in SciPy 2.1.0"``)
         self.scopes: list[dict[str, str]] = [constants]
@@ -280,11 +296,24 @@ class _Finder(ast.NodeVisitor):
                 removal = self._keyword_removal(deco)
             self._add(deco, "decorator", message, removal)
 
+    def _cannot_hold(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """True when the function's source (decorators, signature, body) names no
+        category, no ``deprecate(d)`` and imports nothing: nothing in it can be a
+        deprecation, and what it assigns stays in its own scope, so it is not visited."""
+        if self.lines is None or node.end_lineno is None:
+            return False
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        return not _may_hold("".join(self.lines[first - 1 : node.end_lineno]))
+
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if self._cannot_hold(node):
+            return
         self._decorators(node)
         self._scoped(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        if self._cannot_hold(node):
+            return
         self._decorators(node)
         self._scoped(node)
 
@@ -329,7 +358,7 @@ def find_deprecations(path: str, source: str) -> list[Deprecation]:
             text = _text(stmt.value)
             if text is not None:
                 constants[stmt.targets[0].id] = text
-    finder = _Finder(path, constants)
+    finder = _Finder(path, constants, _LINES.findall(source))
     finder.visit(tree)
     return finder.found
 

@@ -8,6 +8,9 @@ are not read as reStructuredText), an issue number outside
 ``tool.relman.notes.issue-ranges``, two
 files for the same fragment, blurb metadata errors; with ``against`` a branch
 that adds no fragment and has no skip marker in its commit messages.
+docutils' answers for towncrier fragments are remembered by content in the git
+directory (written only by the commands that write caches, see
+:mod:`relman._cache`).
 """
 
 from __future__ import annotations
@@ -89,6 +92,46 @@ def rst_problems(text: str) -> list[str]:
     return out
 
 
+class _RstCache:
+    """docutils' answer for a fragment's text, remembered by the text's blob id in
+    ``<git-dir>/relman/cache/rst.json`` (salted with this module and docutils), so an
+    unchanged set of fragments is not parsed again by the next `relman check`."""
+
+    def __init__(self, config: Config) -> None:
+        import hashlib
+        import importlib.util
+
+        from relman._cache import ResultCache
+        from relman.errors import RelmanError
+        from relman.git import find_repo
+
+        self.cache: ResultCache | None = None
+        try:
+            git_dir = find_repo(config.project_dir).git_dir
+        except RelmanError:
+            return  # not in a git repository: nothing to remember in
+        spec = importlib.util.find_spec("docutils")
+        origin = spec.origin if spec is not None and spec.origin else ""
+        stamp = os.stat(origin).st_mtime_ns if origin else 0
+        salt = hashlib.sha1(Path(__file__).read_bytes() + f"{origin}{stamp}".encode())
+        self.cache = ResultCache(git_dir, "rst", salt=salt.hexdigest())
+
+    def problems(self, text: str) -> list[str]:
+        if self.cache is None:
+            return rst_problems(text)
+        key = self.cache.key("", text)
+        known = self.cache.get(key)
+        if isinstance(known, list):
+            return [str(m) for m in known]
+        found = rst_problems(text)
+        self.cache.put(key, found)
+        return found
+
+    def save(self) -> None:
+        if self.cache is not None:
+            self.cache.save()
+
+
 def check_fragments(
     config: Config, *, against: str | None = None, rst: bool = True
 ) -> list[Problem]:
@@ -160,6 +203,7 @@ def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[
     patterns = _ignored_patterns(settings)
     problems: list[Problem] = []
     dirs: list[Path] = []
+    checked = _RstCache(config) if rst else None
     for _section, section_path in settings.sections:
         folder = settings.fragment_dir(section_path)
         dirs.append(folder)
@@ -223,9 +267,11 @@ def _check_towncrier(config: Config, *, rst: bool) -> tuple[list[Problem], list[
                 problems.append(Problem(path, exc.message.partition(": ")[2]))
                 continue
             text = _read(path, problems, allow_empty=hidden)
-            if text is not None and rst and not _markdown_fragment(settings, path):
-                for msg in rst_problems(text):
+            if text is not None and checked is not None and not _markdown_fragment(settings, path):
+                for msg in checked.problems(text):
                     problems.append(Problem(path, f"invalid reStructuredText: {msg}"))
+    if checked is not None:
+        checked.save()
     return problems, dirs
 
 
