@@ -22,7 +22,9 @@ It serves GitHub's documented response shapes on 127.0.0.1:
 - ``GET .../commits/{sha}/check-runs`` and ``.../commits/{sha}/status``.
 
 Runs are scripted (:class:`ScriptedRun`): queued, then in progress, then
-completed over ``duration`` seconds, with failing jobs if asked;
+completed over ``duration`` seconds, with failing jobs if asked; a run with a
+``build`` stays queued while it makes its artifacts in the background, so a
+dispatch is answered at once however long the build takes;
 ``rate_limits`` queues 403/429 answers with reset headers. Every request is
 recorded; ``fail = True`` makes every answer a 502; ``echo_auth = True`` answers
 every request 401 with its ``Authorization`` header in the message.
@@ -74,14 +76,33 @@ class FakeGitHub:
     storage_url: str = ""
     storage_requests: list[dict[str, Any]] = field(default_factory=list)
     latency: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_run(self, run: ScriptedRun) -> ScriptedRun:
         run.id = 1000 + len(self.runs)
         self.runs.append(run)
-        for blob in run.blobs:
-            blob.id = 5000 + len(self.artifacts)
-            self.artifacts[blob.id] = blob
+        if run.build is None:
+            self._add_blobs(run.blobs)
+        else:  # the dispatch is answered at once; the run builds meanwhile, as on GitHub
+            threading.Thread(target=self._build, args=(run,), daemon=True).start()
         return run
+
+    def _add_blobs(self, blobs: list[Blob]) -> None:
+        with self._lock:
+            for blob in blobs:
+                blob.id = 5000 + len(self.artifacts)
+                self.artifacts[blob.id] = blob
+
+    def _build(self, run: ScriptedRun) -> None:
+        assert run.build is not None
+        try:
+            blobs = run.build()
+        except Exception:
+            blobs, run.failing = [], {*run.failing, run.jobs[0]}
+        self._add_blobs(blobs)
+        run.blobs = blobs
+        run.started = time.time()
+        run.built.set()
 
     @property
     def seen(self) -> list[str]:
@@ -113,8 +134,13 @@ class ScriptedRun:
     started: float = field(default_factory=time.time)
     id: int = 0
     attempt: int = 1
+    #: what the run's jobs upload, made in the background after the dispatch is answered
+    build: Callable[[], list[Blob]] | None = None
+    built: threading.Event = field(default_factory=threading.Event)
 
     def phase(self) -> str:
+        if self.build is not None and not self.built.is_set():
+            return "queued"
         elapsed = time.time() - self.started
         if elapsed < self.duration * 0.3:
             return "queued"

@@ -28,6 +28,16 @@ pytestmark = pytest.mark.slow
 MANYLINUX = "manylinux_2_17_x86_64.manylinux2014_x86_64"
 
 
+def _commit(repo: Path, ref: str) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", f"{ref}^{{commit}}"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
 def _ci_build(repo: Path, ref: str, work: Path) -> tuple[str, list[Blob]]:
     """What the workflow's jobs would upload for ``ref``: a real wheel of that commit."""
     src = work / "src"
@@ -87,9 +97,13 @@ def test_release_of_cext_with_wheels_from_github_actions(example_repo, tmp_path:
     with fake_github() as gh:
 
         def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
-            sha, blobs = _ci_build(path, body["ref"], tmp_path / f"ci{len(built)}")
+            work = tmp_path / f"ci{len(built)}"
             built.append(body)
-            return ScriptedRun(head_sha=sha, duration=2.0, blobs=blobs)
+            return ScriptedRun(
+                head_sha=_commit(path, body["ref"]),
+                duration=2.0,
+                build=lambda: _ci_build(path, body["ref"], work)[1],
+            )
 
         gh.on_dispatch = on_dispatch
         env = {
@@ -158,23 +172,22 @@ def test_release_of_cext_published_by_github_actions(
             dispatched.append(body)
             env = body["inputs"]["environment"]
             if env == "none":
-                sha, blobs = _ci_build(path, body["ref"], tmp_path / "ci")
-                for blob in blobs:
-                    with zipfile.ZipFile(io.BytesIO(blob.data)) as zf:
-                        ci_files.update({n: zf.read(n) for n in zf.namelist()})
-                return ScriptedRun(head_sha=sha, duration=1.0, blobs=blobs)
+
+                def build() -> list[Blob]:
+                    _, blobs = _ci_build(path, body["ref"], tmp_path / "ci")
+                    for blob in blobs:
+                        with zipfile.ZipFile(io.BytesIO(blob.data)) as zf:
+                            ci_files.update({n: zf.read(n) for n in zf.namelist()})
+                    return blobs
+
+                return ScriptedRun(head_sha=_commit(path, body["ref"]), duration=1.0, build=build)
             # the publish job: trusted publishing uploads what the run built
             for name, data in ci_files.items():
                 (pypiserver.packages / name).write_bytes(data)
-            sha = subprocess.run(
-                ["git", "rev-parse", f"{body['ref']}^{{commit}}"],
-                cwd=path,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
             return ScriptedRun(
-                head_sha=sha, duration=1.0, jobs=["sdist", "wheels", "check", "publish"]
+                head_sha=_commit(path, body["ref"]),
+                duration=1.0,
+                jobs=["sdist", "wheels", "check", "publish"],
             )
 
         gh.on_dispatch = on_dispatch
@@ -215,8 +228,12 @@ def test_killed_during_the_wait_finds_its_run_again(example_repo, tmp_path: Path
 
         def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
             dispatched.append(body)
-            sha, blobs = _ci_build(path, body["ref"], tmp_path / f"ci{len(dispatched)}")
-            return ScriptedRun(head_sha=sha, duration=1.0, blobs=blobs)
+            work = tmp_path / f"ci{len(dispatched)}"
+            return ScriptedRun(
+                head_sha=_commit(path, body["ref"]),
+                duration=1.0,
+                build=lambda: _ci_build(path, body["ref"], work)[1],
+            )
 
         gh.on_dispatch = on_dispatch
         gh.return_run_details = False  # the run is found by the tag's commit
