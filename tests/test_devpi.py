@@ -10,8 +10,10 @@ would upload everything on every run.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -115,3 +117,81 @@ def test_a_listing_lagging_past_the_timeout_says_which_key_to_raise(
     assert "4 uploaded file(s) are not listed by" in out.stderr
     assert "raise publish.visibility-timeout" in out.stderr
     assert len(pypiserver.files()) == 4  # stored: nothing to undo, a rerun resumes
+
+
+# -- the release's install check -------------------------------------------------------
+
+
+def test_release_to_devpi_installs_back_with_dependencies_from_the_users_index(
+    example_repo, devpi: DevpiServer, pypiserver: IndexServer, tmp_path: Path
+) -> None:
+    # the purelib example (a small pure-Python package, the shape of attrs) now needs
+    # a package that only the user's own index has, not the release's target
+    from tests.indexserver import make_wheel
+
+    demo = example_repo("purelib")
+    path = demo.path
+    make_wheel(pypiserver.packages, "dep-only-there", "2.0", "py3-none-any")
+    text = (path / "pyproject.toml").read_text()
+    (path / "pyproject.toml").write_text(
+        text.replace("dependencies = []", 'dependencies = ["dep-only-there>=2"]', 1)
+    )
+    demo.repo.git("commit", "-qam", "MAINT: depend on dep-only-there")
+    demo.repo.git("push", "-q", "origin", "main")
+    env = {
+        "TWINE_USERNAME": devpi.user,
+        "TWINE_PASSWORD": devpi.password,
+        "RELMAN_RELEASE_SIGN": "none",
+    }
+    # a fresh index of devpi's for this release
+    from tests.devpiserver import _call
+
+    _call(
+        "PUT",
+        devpi.index_url.replace(f"/{devpi.index}/", "/release-check/"),
+        {"type": "stage", "bases": [], "volatile": False},
+        auth=f"{devpi.user}:{devpi.password}",
+    )
+    env["RELMAN_PUBLISH_TARGET"] = f"{devpi.url}{devpi.user}/release-check/"
+    # the user's pip looks only at the target: the dependency cannot be found, and
+    # the resolver's own explanation is shown
+    first = run_relman(
+        "release",
+        "1.1.0",
+        "--yes",
+        "--skip",
+        "verify",
+        cwd=path,
+        env={**env, "PIP_INDEX_URL": f"{devpi.url}{devpi.user}/release-check/+simple/"},
+    )
+    assert first.returncode == 1, first.stderr[-3000:]
+    assert "install-check" in first.stderr + first.stdout
+    assert "dep-only-there" in first.stderr
+    assert "release-check/+simple/" in first.stderr  # where the dependencies were looked for
+    assert "No solution found" in first.stderr or "No matching distribution" in first.stderr
+    # the user's pip is configured with their own index: the release installs back
+    # (verify's clean environments are isolated from pip's configuration on purpose,
+    # so they are skipped here, as a project with private dependencies must)
+    again = run_relman(
+        "release",
+        "--resume",
+        "--yes",
+        "--skip",
+        "verify",
+        cwd=path,
+        env={**env, "PIP_INDEX_URL": pypiserver.simple_url},
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    state = json.loads((path / ".git" / "relman" / "1.1.0.json").read_text())
+    assert state["steps"]["install-check"]["installed"] == "1.1.0"
+    names = {f for f in os.listdir(path / ".git" / "relman" / "1.1.0" / "dist")}
+    assert {n for n in names if n.endswith((".whl", ".tar.gz"))} <= set(
+        urllib.request.urlopen(
+            f"{devpi.url}{devpi.user}/release-check/+simple/relman-demo-purelib/"
+        )
+        .read()
+        .decode()
+        .replace("<", " ")
+        .replace(">", " ")
+        .split()
+    )

@@ -201,7 +201,7 @@ def _stream(
 def _inflate_error() -> type[Exception]:
     from zlib_ng import zlib_ng  # type: ignore[import-not-found,unused-ignore]
 
-    error: type[Exception] = zlib_ng.error
+    error: type[Exception] = zlib_ng.error  # type: ignore[assignment,unused-ignore]
     return error
 
 

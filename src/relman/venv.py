@@ -12,10 +12,13 @@ what, gets installed.
 
 An index for build backends (``[tool.relman.build] extra-index``) can be
 given explicitly; nothing else of the machine's configuration leaks in.
+:func:`user_indexes` reads, for the one install meant to be a user's (the
+release's install check), the indexes the user's pip is configured with.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -27,7 +30,7 @@ from pathlib import Path
 from relman import _proc
 from relman.errors import UsageError
 
-__all__ = ["Env", "create_env", "find_uv", "isolated_environ"]
+__all__ = ["Env", "create_env", "find_uv", "isolated_environ", "user_indexes"]
 
 _KEEP = ("PIP_CACHE_DIR", "UV_CACHE_DIR")
 _DROP = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "__PYVENV_LAUNCHER__")
@@ -95,6 +98,47 @@ def isolated_environ(
     return env
 
 
+def _pip_config_files(env: Mapping[str, str]) -> list[Path]:
+    """pip's configuration files in the order pip reads them (later ones win)."""
+    chosen = env.get("PIP_CONFIG_FILE")
+    if chosen == os.devnull:
+        return []  # pip reads no file at all then
+    home = Path(env.get("HOME") or os.path.expanduser("~"))
+    xdg = [Path(p) / "pip" / "pip.conf" for p in env.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")]
+    files = [*xdg, Path("/etc/pip.conf"), home / ".pip" / "pip.conf"]
+    files.append(Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "pip" / "pip.conf")
+    if env.get("VIRTUAL_ENV"):
+        files.append(Path(env["VIRTUAL_ENV"]) / "pip.conf")
+    if chosen:
+        files.append(Path(chosen))
+    return files
+
+
+def user_indexes(environ: Mapping[str, str] | None = None) -> tuple[str | None, tuple[str, ...]]:
+    """The index URL and extra index URLs a user's ``pip install`` would use.
+
+    ``PIP_INDEX_URL`` and ``PIP_EXTRA_INDEX_URL`` first, else the ``[install]``
+    and ``[global]`` sections of pip's configuration files; ``None`` for the
+    index means pip's default.
+    """
+    import configparser
+
+    env = os.environ if environ is None else environ
+    index = env.get("PIP_INDEX_URL") or None
+    extras = env.get("PIP_EXTRA_INDEX_URL", "").split()
+    if index is None or not extras:
+        parser = configparser.RawConfigParser()
+        for path in _pip_config_files(env):
+            with contextlib.suppress(OSError, configparser.Error, UnicodeDecodeError):
+                parser.read(path, encoding="utf-8")
+        for section in ("install", "global"):
+            if index is None and parser.has_option(section, "index-url"):
+                index = parser.get(section, "index-url").strip() or None
+            if not extras and parser.has_option(section, "extra-index-url"):
+                extras = parser.get(section, "extra-index-url").split()
+    return index, tuple(extras)
+
+
 @dataclass(frozen=True)
 class Env:
     """A virtual environment relman created.
@@ -123,6 +167,7 @@ class Env:
         self,
         *requirements: str,
         index_url: str | None = None,
+        extra_index_urls: tuple[str, ...] = (),
         cwd: Path | None = None,
         check: bool = True,
         timeout: float | None = 900,
@@ -136,6 +181,8 @@ class Env:
             args = [str(self.python), "-m", "pip", "install", "--no-input"]
         if index_url:
             args += ["--index-url", index_url]
+        for url in extra_index_urls:
+            args += ["--extra-index-url", url]
         args += list(requirements)
         return _proc.run(
             args,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from relman import _redact
 from relman._fault import fault_point
 from relman.errors import CheckFailed, UsageError
 from relman.release.context import (
@@ -317,7 +318,8 @@ class InstallCheckStep(Step):
         return [
             f"download {ctx.config.name} {ctx.version} from {ctx.config.publish.target} "
             "(sha256 checked)",
-            "install it in a new venv, its dependencies and build backend from the default index"
+            "install it in a new venv, its dependencies and build backend from the index "
+            "the user's pip is configured with (PIP_INDEX_URL, pip.conf; else the default)"
             + (f" and {ctx.config.build.extra_index}" if ctx.config.build.extra_index else ""),
             f"check that {ctx.config.name} reports version {ctx.version}",
         ]
@@ -343,13 +345,25 @@ class InstallCheckStep(Step):
         chosen = _installable([f.path for f in fetched.files])
         env = venv.create_env(where / "env", extra_index=ctx.config.build.extra_index)
         fault_point(f"{self.name}:mid")
-        done = env.install(str(chosen), check=False)
+        # the dependencies from where the user's pip finds them (its configured index)
+        user_index, extras = venv.user_indexes()
+        extra_index = ctx.config.build.extra_index
+        done = env.install(
+            str(chosen),
+            index_url=user_index,
+            extra_index_urls=(*extras, *([extra_index] if extra_index else [])),
+            check=False,
+        )
         if done.returncode != 0:
-            reason = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+            where_from = _redact.url(user_index) if user_index else "the default index"
             raise CheckFailed(
-                f"installing {chosen.name} from {target.name} failed:\n{reason}",
-                hint="the release is published; fix the cause (a dependency missing from "
-                "the index?) and run `relman release --resume`",
+                f"installing {chosen.name} (downloaded from {target.name}) failed, its "
+                f"dependencies taken from {where_from}"
+                + (f" and {', '.join(_redact.url(u) for u in extras)}" if extras else "")
+                + f":\n{_resolver_reason(done.stderr or done.stdout)}",
+                hint="the release is published; make its dependencies installable from the "
+                "index your pip uses (PIP_INDEX_URL or pip.conf), then run "
+                "`relman release --resume`",
             )
         out = env.run(
             "python",
@@ -363,6 +377,17 @@ class InstallCheckStep(Step):
         ctx.state.step(self.name)["installed"] = installed
         ctx.state.step(self.name)["file"] = chosen.name
         ctx.state.save()
+
+
+def _resolver_reason(output: str) -> str:
+    """The resolver's explanation from an installer's output: pip's ERROR lines and
+    uv's "No solution found" tree, else the last lines."""
+    lines = [line.rstrip() for line in output.strip().splitlines()]
+    for i, line in enumerate(lines):
+        if "No solution found" in line or "Because " in line:
+            return "\n".join(lines[i : i + 20])
+    errors = [line for line in lines if line.startswith("ERROR:")]
+    return "\n".join(errors[-10:] or lines[-15:])
 
 
 def _installable(files: list[Path]) -> Path:
