@@ -166,3 +166,49 @@ def test_a_mistyped_command_gets_a_suggestion(tmp_path: Path) -> None:
     out = run_relman("xyzzy", cwd=tmp_path)
     assert out.returncode == 2
     assert "`relman --help` lists them" in out.stderr
+
+
+def test_piped_tables_are_laid_out_as_rich_lays_them_out() -> None:
+    import contextlib
+    import io
+    import random
+    import string
+
+    from relman.commands._common import plain_table, rich_table
+
+    rng = random.Random(17)
+    alphabet = string.ascii_letters + string.digits + " .-_/()[]*:|+=,'\"#~"
+    checked = 0
+    for case in range(600):
+        n = rng.randint(1, 6)
+        limit = rng.choice((3, 12, 40, 80))
+        headers = ["".join(rng.choices(alphabet, k=rng.randint(1, 12))) for _ in range(n)]
+        cells = [
+            ["".join(rng.choices(alphabet, k=rng.randint(0, limit))) for _ in range(n)]
+            for _ in range(rng.randint(0, 8))
+        ]
+        title = rng.choice((None, "publish to pypi", "x" * rng.randint(1, 90)))
+        plain = plain_table(headers, cells, title=title)
+        if plain is None:
+            continue  # rich lays these out: wider than the console
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rich_table(headers, cells, title=title)
+        assert plain == out.getvalue(), (case, headers, cells, title)
+        checked += 1
+    assert checked > 400
+    # at the console's width exactly
+    for total in range(195, 201):
+        for columns in (1, 2, 5):
+            first = total - 3 * (columns - 1) - 2 * (columns - 1)
+            headers = ["h"] * columns
+            cells = [["x" * first, *(["yy"] * (columns - 1))]]
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                rich_table(headers, cells, title="t")
+            assert plain_table(headers, cells, title="t") == out.getvalue(), (total, columns)
+    # what rich must lay out: wide tables, text that is not plain ASCII
+    assert plain_table(["a"], [["x" * 201]]) is None
+    assert plain_table(["a"], [["ünïcode"]]) is None
+    assert plain_table(["a"], [["tab\there"]]) is None
+    assert plain_table(["a"], [["a :smile: b"]]) is None
