@@ -6,13 +6,15 @@ server, follows the run, fetches its artifacts (through the storage redirect,
 without the token), checks them against the expected matrix, verifies them,
 publishes to the local index and makes the GitHub release as a draft, then
 publishes it. The server's scripted run stands for the workflow `relman ci
-init` writes: its wheel job is a real build of the tag's commit, retagged
+init` writes: its wheel job is a real build of the tag's commit (one for each tree the
+run's releases tag), retagged
 manylinux as auditwheel does for an extension with no external libraries.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.github_server import Blob, ScriptedRun, fake_github, make_zip
-from tests.helpers import run_relman
+from tests.helpers import run_relman, shared_once
 
 pytestmark = pytest.mark.slow
 
@@ -38,15 +40,36 @@ def _commit(repo: Path, ref: str) -> str:
     ).stdout.strip()
 
 
-def _ci_build(repo: Path, ref: str, work: Path) -> tuple[str, list[Blob]]:
-    """What the workflow's jobs would upload for ``ref``: a real wheel of that commit."""
-    src = work / "src"
-    subprocess.run(["git", "clone", "-q", str(repo), str(src)], check=True)
-    subprocess.run(["git", "checkout", "-q", ref], cwd=src, check=True)
-    sha = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=src, check=True, capture_output=True, text=True
+def _ci_build(
+    repo: Path, ref: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, list[Blob]]:
+    """What the workflow's jobs would upload for ``ref``: a real wheel of that commit.
+
+    The build is of the commit's tree, made once for each tree in the run (the
+    releases of these tests tag the same tree, so one build serves them all).
+    """
+    sha = _commit(repo, ref)
+    tree = subprocess.run(
+        ["git", "rev-parse", f"{ref}^{{tree}}"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
-    out = work / "wheelhouse"
+    out = shared_once(tmp_path_factory, f"ci-wheelhouse-{tree}", lambda f: _build(repo, sha, f))
+    (tagged,) = out.glob("*.whl")
+    (sdist,) = out.glob("*.tar.gz")
+    return sha, [
+        Blob("sdist", make_zip({sdist.name: sdist.read_bytes()})),
+        Blob("wheels-linux-x86_64", make_zip({tagged.name: tagged.read_bytes()})),
+    ]
+
+
+def _build(repo: Path, sha: str, out: Path) -> None:
+    """Build the sdist and wheel of commit ``sha`` into ``out``, the wheel retagged manylinux."""
+    src = out.parent / f"{out.name}-src"
+    subprocess.run(["git", "clone", "-q", str(repo), str(src)], check=True)
+    subprocess.run(["git", "checkout", "-q", sha], cwd=src, check=True)
     subprocess.run(
         [
             sys.executable,
@@ -78,15 +101,12 @@ def _ci_build(repo: Path, ref: str, work: Path) -> tuple[str, list[Blob]]:
         check=True,
         capture_output=True,
     )
-    (tagged,) = out.glob("*.whl")
-    (sdist,) = out.glob("*.tar.gz")
-    return sha, [
-        Blob("sdist", make_zip({sdist.name: sdist.read_bytes()})),
-        Blob("wheels-linux-x86_64", make_zip({tagged.name: tagged.read_bytes()})),
-    ]
+    shutil.rmtree(src)
 
 
-def test_release_of_cext_with_wheels_from_github_actions(example_repo, tmp_path: Path) -> None:
+def test_release_of_cext_with_wheels_from_github_actions(
+    example_repo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     demo = example_repo("cext")
     path = demo.path
     demo.repo.git("checkout", "-q", "-b", "maintenance/0.4.x")
@@ -97,12 +117,11 @@ def test_release_of_cext_with_wheels_from_github_actions(example_repo, tmp_path:
     with fake_github() as gh:
 
         def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
-            work = tmp_path / f"ci{len(built)}"
             built.append(body)
             return ScriptedRun(
                 head_sha=_commit(path, body["ref"]),
                 duration=2.0,
-                build=lambda: _ci_build(path, body["ref"], work)[1],
+                build=lambda: _ci_build(path, body["ref"], tmp_path_factory)[1],
             )
 
         gh.on_dispatch = on_dispatch
@@ -150,12 +169,11 @@ def test_release_of_cext_with_wheels_from_github_actions(example_repo, tmp_path:
 
 
 def test_release_of_cext_published_by_github_actions(
-    example_repo, tmp_path: Path, pypiserver
+    example_repo, tmp_path_factory: pytest.TempPathFactory, pypiserver
 ) -> None:
     """publish.via = github-actions: CI's upload job publishes, relman checks the index."""
     import hashlib
     import io
-    import shutil
     import zipfile
 
     demo = example_repo("cext")
@@ -174,7 +192,7 @@ def test_release_of_cext_published_by_github_actions(
             if env == "none":
 
                 def build() -> list[Blob]:
-                    _, blobs = _ci_build(path, body["ref"], tmp_path / "ci")
+                    _, blobs = _ci_build(path, body["ref"], tmp_path_factory)
                     for blob in blobs:
                         with zipfile.ZipFile(io.BytesIO(blob.data)) as zf:
                             ci_files.update({n: zf.read(n) for n in zf.namelist()})
@@ -213,10 +231,11 @@ def test_release_of_cext_published_by_github_actions(
     assert state["artifacts"] == want  # the release's files are CI's, sdist included
     assert state["ci_publish_run"] != state["ci_run"]
     assert {a["name"] for a in release["assets"]} >= set(want)
-    shutil.rmtree(tmp_path / "ci", ignore_errors=True)
 
 
-def test_killed_during_the_wait_finds_its_run_again(example_repo, tmp_path: Path) -> None:
+def test_killed_during_the_wait_finds_its_run_again(
+    example_repo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """SIGKILL while the run is followed; the resumed release follows the same run."""
     demo = example_repo("cext")
     path = demo.path
@@ -228,11 +247,10 @@ def test_killed_during_the_wait_finds_its_run_again(example_repo, tmp_path: Path
 
         def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
             dispatched.append(body)
-            work = tmp_path / f"ci{len(dispatched)}"
             return ScriptedRun(
                 head_sha=_commit(path, body["ref"]),
                 duration=1.0,
-                build=lambda: _ci_build(path, body["ref"], work)[1],
+                build=lambda: _ci_build(path, body["ref"], tmp_path_factory)[1],
             )
 
         gh.on_dispatch = on_dispatch
