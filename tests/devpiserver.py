@@ -16,7 +16,6 @@ index at ``<index>/+simple/``.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import socket
@@ -24,7 +23,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +61,17 @@ class DevpiServer:
         for part in body.split("<a ")[1:]:
             names.append(part.split(">", 1)[1].split("<", 1)[0].strip())
         return sorted(names)
+
+    def new_index(self, name: str) -> str:
+        """Make another index of the user (as ``devpi index -c``); its upload URL."""
+        url = f"{self.url}{self.user}/{name}/"
+        _call(
+            "PUT",
+            url,
+            {"type": "stage", "bases": [], "volatile": False},
+            auth=f"{self.user}:{self.password}",
+        )
+        return url
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -150,22 +159,8 @@ def start_devpi(
     server = DevpiServer(url, user, password, index, proc, log)
     try:
         _call("PUT", f"{url}{user}", {"password": password, "email": f"{user}@127.0.0.1"})
-        _call(
-            "PUT",
-            server.index_url,
-            {"type": "stage", "bases": [], "volatile": False},
-            auth=f"{user}:{password}",
-        )
+        server.new_index(index)
     except BaseException:
         server.stop()
         raise
     return server
-
-
-@contextlib.contextmanager
-def running_devpi(root: Path, **kw: str) -> Iterator[DevpiServer]:
-    server = start_devpi(root, **kw)
-    try:
-        yield server
-    finally:
-        server.stop()

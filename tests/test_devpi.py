@@ -4,7 +4,8 @@ answering the listing from before the upload for a few seconds, as a CDN does).
 
 devpi-server lists an index at ``<index>/+simple/``, not at ``<index>/simple/``
 where relman looks by default; relman must find it with the defaults, or it
-would upload everything on every run.
+would upload everything on every run. A release to devpi whose dependency only
+the user's own index (a pypiserver) has installs back in the install check.
 """
 
 from __future__ import annotations
@@ -144,15 +145,7 @@ def test_release_to_devpi_installs_back_with_dependencies_from_the_users_index(
         "RELMAN_RELEASE_SIGN": "none",
     }
     # a fresh index of devpi's for this release
-    from tests.devpiserver import _call
-
-    _call(
-        "PUT",
-        devpi.index_url.replace(f"/{devpi.index}/", "/release-check/"),
-        {"type": "stage", "bases": [], "volatile": False},
-        auth=f"{devpi.user}:{devpi.password}",
-    )
-    env["RELMAN_PUBLISH_TARGET"] = f"{devpi.url}{devpi.user}/release-check/"
+    env["RELMAN_PUBLISH_TARGET"] = devpi.new_index("release-check")
     # the user's pip looks only at the target: the dependency cannot be found, and
     # the resolver's own explanation is shown
     first = run_relman(

@@ -1,12 +1,14 @@
 """A seeded fuzz of relman's inputs against its contract.
 
-Configuration values, versions and fragment names, drawn from a seeded random
+Configuration values, versions, fragment names and crafted release files
+(damaged, hostile or mislabelled wheels and sdists), drawn from a seeded random
 generator (``RELMAN_FUZZ_SEED`` picks another seed; a failure prints the seed
 and the input), go through the real command line in this process, on a small
 towncrier project (the layout of attrs: ``changelog.d`` fragments). Whatever
 the input, relman answers with one of its documented exit codes, never a
 traceback, changes nothing (every command here is read-only or a dry run) and
-prints no credential.
+prints no credential. The output streams here are strict UTF-8, so an
+undecodable name that reached them unescaped would fail the run.
 """
 
 from __future__ import annotations
