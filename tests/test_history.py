@@ -471,6 +471,22 @@ def test_log_is_one_git_log_pass(project):
     assert len(commands) < 15  # configuration detection included; none per commit
 
 
+def test_changelog_pass_starts_before_the_configuration_loads(project):
+    """`relman changelog RANGE` starts git before click and the configuration load."""
+    project.commit("ENH: thing (#9)", author=CAT)
+    out = run_relman("-v", "changelog", "HEAD~1..HEAD", "--offline", cwd=project.path)
+    assert out.returncode == 0, out.stderr
+    commands = [line for line in out.stderr.splitlines() if line.startswith("debug: $ ")]
+    log_at = next(i for i, c in enumerate(commands) if " log " in c)
+    remotes_at = next(i for i, c in enumerate(commands) if "--get-regexp" in c)
+    assert log_at < remotes_at, commands  # the remotes are read by the configuration
+    assert "#9" in out.stdout
+    # a bad range: the early start gives way and the command says what is wrong
+    bad = run_relman("changelog", "no-such-tag..HEAD", cwd=project.path)
+    assert bad.returncode == 2
+    assert "'no-such-tag'" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_output_file_and_stream_errors(project, tmp_path):
     project.commit("ENH: thing (#9)", author=CAT)
     target = tmp_path / "out.rst"

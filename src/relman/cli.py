@@ -84,6 +84,68 @@ def _handle_sigterm() -> None:
         signal.signal(signal.SIGTERM, _on_sigterm)
 
 
+_GLOBAL_FLAGS = frozenset({"--json", "-v", "--verbose", "-vv", "-y", "--yes", "--dry-run"})
+_CHANGELOG_VALUES = frozenset(
+    {"--release", "--format", "--mailmap-rev", "--style", "-o", "--output", "--project"}
+)
+_CHANGELOG_FLAGS = _GLOBAL_FLAGS | {"--offline"}
+
+
+class _Recorder:
+    """Keeps what the early start reports (the git commands it ran) for the CLI's reporter."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+
+    def message(self, level: str, text: str) -> None:
+        self.messages.append((level, text))
+
+    def progress(self, description: str, total: float | None) -> Any:
+        from relman._report import NullReporter
+
+        return NullReporter().progress(description, total)
+
+
+def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
+    """``relman changelog RANGE``'s ``git log`` pass, started before click and the commands load.
+
+    On a big history git then reads while Python imports and loads the
+    configuration. Returns (the folder it was started for, the started
+    pass, what it reported: the command passes it on once ``-v`` is known). Anything but a plain
+    ``changelog RANGE`` (``--write``, ``--help``, an option this does not
+    know) returns None and the command starts the pass itself, as it does
+    when starting here fails: the command then reports the problem.
+    """
+    values: dict[str, str] = {}
+    positional: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        name, eq, value = token.partition("=")
+        if name in _CHANGELOG_VALUES:
+            values[name] = value if eq else next(tokens, "")
+        elif token not in _CHANGELOG_FLAGS:
+            if token.startswith("-"):
+                return None
+            positional.append(token)
+    if len(positional) != 2 or positional[0] != "changelog" or not positional[1]:
+        return None
+    try:
+        from pathlib import Path
+
+        from relman import _report
+        from relman.git import find_repo
+        from relman.history._log import start_log
+
+        where = Path(values.get("--project") or os.getcwd()).resolve()
+        with _report.use_reporter(recorder):
+            started = start_log(
+                find_repo(where), positional[1], mailmap_rev=values.get("--mailmap-rev") or None
+            )
+        return where, started, recorder.messages
+    except Exception:  # the command starts it again and reports what went wrong
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `relman` command; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -94,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:
             pass
         return 0
+    recorder = _Recorder()
+    early_log = _early_changelog(args, recorder)
     import click
 
     from relman import _redact, _report
@@ -102,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from relman.errors import EXIT_INTERRUPTED, EXIT_USAGE, RelmanError
 
     _handle_sigterm()
-    state = State()
+    state = State(early_log=early_log)
     debug = os.environ.get("RELMAN_DEBUG", "") not in ("", "0")
     try:
         with _report.use_reporter(CliReporter(state, debug=debug)):

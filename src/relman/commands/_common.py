@@ -37,6 +37,7 @@ class State:
     dry_run: bool = False
     yes: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
+    early_log: Any = None  # (folder, StartedLog, messages): a changelog pass started early
     _config: Config | None = None
 
     def config(self) -> Config:

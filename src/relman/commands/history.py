@@ -130,8 +130,18 @@ def changelog(
         from relman.git import find_repo
         from relman.history import start_log
 
-        early = find_repo(state.project or Path.cwd())
-        started = start_log(early, rev_range, mailmap_rev=mailmap_rev)
+        where = Path(state.project or Path.cwd()).resolve()
+        if state.early_log is not None and state.early_log[0] == where:
+            from relman import _report
+
+            started = state.early_log[1]  # started by the CLI for these arguments
+            for level, text in state.early_log[2]:  # the git commands it ran, for -v
+                {"debug": _report.debug, "warning": _report.warn}.get(level, _report.info)(text)
+        if started is None or (started.rev_range, started.mailmap_rev) != (
+            rev_range,
+            mailmap_rev,
+        ):
+            started = start_log(find_repo(where), rev_range, mailmap_rev=mailmap_rev)
     config = state.config()
     repo = _same_repo(started, config) or _repo(config)
     if write and output:

@@ -16,6 +16,9 @@ subprocess per commit). The package:
 - ``backports``: :func:`find_backports`, marked pull requests and whether a
   maintenance branch has them.
 
+``backports`` and ``identities`` are imported when one of their names is
+first used (``relman changelog`` needs neither).
+
 :func:`default_range` (here) picks the range of a release: the release
 line's range (:func:`relman.line.release_range`): the previous release on
 the same line for a bug-fix release (``v1.26.3..HEAD`` for 1.26.4); for a new
@@ -25,10 +28,9 @@ development, otherwise the merge base with the previous minor's line.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from relman.history._log import StartedLog, start_log
-from relman.history.backports import Backport, BackportReport, find_backports
 from relman.history.changelog import (
     FORMATS,
     Changelog,
@@ -38,7 +40,6 @@ from relman.history.changelog import (
     render_changelog,
     write_changelog,
 )
-from relman.history.identities import IdentityProblem, find_duplicate_identities
 from relman.history.people import Author
 from relman.history.pulls import PullRequest
 from relman.history.styles import STYLES, Style, sanitize_title
@@ -46,6 +47,27 @@ from relman.history.styles import STYLES, Style, sanitize_title
 if TYPE_CHECKING:
     from relman.config import Config
     from relman.git import Repo
+    from relman.history.backports import Backport, BackportReport, find_backports
+    from relman.history.identities import IdentityProblem, find_duplicate_identities
+
+# loaded when first asked for: `relman changelog` needs neither
+_LAZY = {
+    "Backport": "backports",
+    "BackportReport": "backports",
+    "find_backports": "backports",
+    "IdentityProblem": "identities",
+    "find_duplicate_identities": "identities",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "FORMATS",

@@ -148,6 +148,5 @@ def first_parent_line(by_sha: Mapping[str, list[str]], end: str) -> list[str]:
     sha: str | None = end
     while sha is not None and sha in by_sha:
         line.append(sha)
-        parents = by_sha[sha][PARENTS]
-        sha = parents.split(" ", 1)[0] if parents else None
+        sha = by_sha[sha][PARENTS].partition(" ")[0] or None
     return line

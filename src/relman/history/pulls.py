@@ -46,10 +46,19 @@ class PullRequest(NamedTuple):
 
 
 def _clean(title: str) -> str:
+    if "  " not in title and "\t" not in title and "\n" not in title and title == title.strip():
+        return title  # most titles: no copy
     return " ".join(title.split())
 
 
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
 def first_line(text: str) -> str:
+    """The first line of ``text`` that is not blank, stripped (without splitting all of it)."""
+    head = text.lstrip().partition("\n")[0]
+    if not any(b in head for b in _OTHER_BREAKS):
+        return head.strip()
     for line in text.splitlines():
         if line.strip():
             return line.strip()
@@ -57,10 +66,18 @@ def first_line(text: str) -> str:
 
 
 def _squash(subject: str) -> tuple[int, str] | None:
+    """``(N, Title)`` of ``Title (#N)``, ``(gh-N)`` or ``(gh-#N)`` (what ``SQUASH_PR`` matches)."""
     if not subject.endswith(")"):
         return None
-    m = SQUASH_PR.match(subject)
-    return (int(m.group(2)), _clean(m.group(1))) if m else None
+    head, paren, tail = subject.rpartition("(")
+    if not paren:
+        return None
+    digits = tail[1:-1] if tail[0] == "#" else tail[4:-1] if tail.startswith("gh-#") else tail[3:-1]
+    if not (tail[0] == "#" or tail.startswith("gh-")) or not digits.isascii():
+        return None
+    if not digits.isdigit() or "\n" in subject:
+        return None
+    return int(digits), _clean(head)
 
 
 def merge_number(subject: str) -> int | None:
@@ -230,6 +247,7 @@ def collect_pull_requests(
     containers: set[int] = set()
     backported: dict[int, str] = {}
     cherries: dict[str, str] = {}  # picked sha -> the pick's own title
+    position: dict[str, int] = {}  # sha -> index in the log (newest first)
 
     def original(record: Sequence[str], own: int | None) -> bool:
         """Note the pull request a backported commit carries; True when it names one."""
@@ -275,7 +293,8 @@ def collect_pull_requests(
         else:
             title = _clean(first_line(c[BODY]))
             if not title and inner:
-                position = {r[SHA]: i for i, r in enumerate(commits)}
+                if not position:  # computed once, for the first merge without a body
+                    position.update((r[SHA], i) for i, r in enumerate(commits))
                 oldest = max(inner, key=lambda r: position[r[SHA]])
                 title = _clean(inner[0][SUBJECT] if len(inner) == 1 else oldest[SUBJECT])
             title = title or _clean(c[SUBJECT])
