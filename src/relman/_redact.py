@@ -152,7 +152,14 @@ def text(value: str, environ: Mapping[str, str] | None = None) -> str:
     """
     if not value:
         return value
-    out = _URL_USERINFO.sub(r"\1", value)
+    out = value
+    if "@" in out and "://" in out:
+        # userinfo never spans a line: only lines with both are searched (long outputs)
+        lines = out.split("\n")
+        for i, line in enumerate(lines):
+            if "@" in line and "://" in line:
+                lines[i] = _URL_USERINFO.sub(r"\1", line)
+        out = "\n".join(lines)
     if _SURROGATE.search(out):
         out = _SURROGATE.sub(lambda m: m.group().encode("utf-8", "backslashreplace").decode(), out)
     candidates: set[str] = set()
