@@ -223,3 +223,18 @@ def test_fragments_are_not_parsed_again_while_their_text_is_unchanged(tmp_path: 
     fragment.write_text("An ``unclosed literal.\n")
     (problem,) = check_fragments(config)
     assert "planted" not in problem.reason and "literal" in problem.reason.lower()
+
+
+def test_a_few_large_modules_are_scanned_in_parallel_with_the_same_result(
+    tmp_path: Path,
+) -> None:
+    # SciPy's shape: a few candidate modules of thousands of lines each
+    filler = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(6000))
+    files = {f"src/demo/big{i}.py": filler + DUE.replace("old", f"old{i}") for i in range(3)}
+    assert sum(len(v) for v in files.values()) > 500_000  # more than one worker's share
+    repo = make_project(tmp_path, files)
+    cold = _messages(repo.path)
+    assert sorted(m.split(":")[-1] for m in cold) == sorted(
+        f" old{i}() will be removed in 1.1" for i in range(3)
+    )
+    assert _messages(repo.path) == cold
