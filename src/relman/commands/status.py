@@ -16,6 +16,8 @@ def project_status(config: Any) -> dict[str, Any]:
 
     repo = find_repo(config.project_dir)
     unfinished = unfinished_releases(repo)
+    if repo.has_commits():
+        _ask_together(config, repo)
     line = release_line(config, repo)
     sources = line.source.files
     versions = sorted({s.version for s in sources if s.version})
@@ -66,6 +68,24 @@ def project_status(config: Any) -> dict[str, Any]:
         "shallow": repo.is_shallow() if has_commits else False,
         "next_scheduled": _next_scheduled(config),
     }
+
+
+def _ask_together(config: Any, repo: Any) -> None:
+    """The two history walks of a cold status at once: the tags reachable from HEAD
+    (in a thread) while the tree's version is computed (setuptools-scm's own
+    ``git describe``). Both answers are remembered (:func:`relman.git.reading`, the
+    git directory's cache), so :func:`relman.line.release_line` reads them."""
+    import concurrent.futures
+    import contextvars
+
+    from relman.line import current_version, release_tags
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        merged = pool.submit(
+            contextvars.copy_context().run, release_tags, config, repo, merged_into="HEAD"
+        )
+        current_version(config, repo)
+        merged.result()
 
 
 def _next_scheduled(config: Any) -> dict[str, Any] | None:
