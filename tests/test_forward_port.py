@@ -87,12 +87,12 @@ def released_maintenance_branch(tmp_path: Path, *, edit_old_section: bool = Fals
     return root
 
 
-def context(root: Path) -> Context:
+def context(root: Path, version: str = "1.0.1") -> Context:
     repo = find_repo(root)
-    state = ReleaseState(repo.git_dir / "relman" / "1.0.1.json")
+    state = ReleaseState(repo.git_dir / "relman" / f"{version}.json")
     state.data["branch"] = "1.0.x"
     return Context(
-        config=load_config(root), repo=repo, version="1.0.1", kind="bug-fix", state=state
+        config=load_config(root), repo=repo, version=version, kind="bug-fix", state=state
     )
 
 
@@ -126,6 +126,99 @@ def test_forward_port_merges_and_removes_consumed_fragments(tmp_path: Path) -> N
 def test_forward_port_reports_a_conflict_and_writes_nothing(tmp_path: Path) -> None:
     root = released_maintenance_branch(tmp_path, edit_old_section=True)
     ctx = context(root)
+    # the release began before the branch's edit of 1.0.0's section: it is the release's
+    ctx.state.data["start_commit"] = git("rev-parse", "v1.0.1~2", cwd=root).strip()
     with pytest.raises(CheckFailed, match=r"CHANGELOG.rst changed on both branches"):
         ForwardPortStep().run(ctx)
     assert "forward-port-1.0.1" not in git("branch", "--list", cwd=root)
+
+
+def _pytest_line(tmp_path: Path) -> Path:
+    """pytest's line: 1.0.1 forward-ported by itself already; 1.0.2's fix is backported
+    after the branch left main (its fragment added on both), and the release commit
+    also adds an announcement and lists it in an index both branches keep."""
+    root = released_maintenance_branch(tmp_path)
+    git("checkout", "-q", "main", cwd=root)
+    git("checkout", "-q", "v1.0.1", "--", "CHANGELOG.rst", cwd=root)
+    git("rm", "-q", "changelog/5.bugfix.rst", cwd=root)
+    write(root, "doc/announce/index.rst", "Announcements\n\n- release-1.0.1\n- release-1.0.0\n")
+    commit(root, "Forward-port 1.0.1")
+    write(root, "changelog/8.bugfix.rst", "Fixed the hang.\n")
+    write(root, "changelog/9.bugfix.rst", "Fixed a leak, reverted on 1.0.x.\n")
+    write(
+        root,
+        "doc/announce/index.rst",
+        "Announcements\n\n- release-1.0.1\n- release-1.0.0\n\nOlder ones: see the archive.\n",
+    )
+    commit(root, "fixes on main")
+    git("checkout", "-q", "1.0.x", cwd=root)
+    write(root, "doc/announce/index.rst", "Announcements\n\n- release-1.0.1\n- release-1.0.0\n")
+    write(root, "changelog/8.bugfix.rst", "Fixed the hang.\n")
+    write(root, "changelog/9.bugfix.rst", "Fixed a leak, reverted on 1.0.x.\n")
+    commit(root, "backports")
+    git("rm", "-q", "changelog/9.bugfix.rst", cwd=root)
+    commit(root, "Revert the leak fix")
+    build_notes(load_config(root), "1.0.2", date="2026-03-01")
+    write(root, "doc/announce/release-1.0.2.rst", "demo 1.0.2 is out.\n")
+    write(
+        root,
+        "doc/announce/index.rst",
+        "Announcements\n\n- release-1.0.2\n- release-1.0.1\n- release-1.0.0\n",
+    )
+    commit(root, "Prepare release version 1.0.2")
+    git("tag", "v1.0.2", cwd=root)
+    return root
+
+
+def test_forward_port_of_a_release_as_pytest_cherry_picks_it(tmp_path: Path) -> None:
+    root = _pytest_line(tmp_path)
+    ctx = context(root, "1.0.2")
+    ForwardPortStep().run(ctx)
+    branch = ForwardPortStep()._branch(ctx)
+    files = git("ls-tree", "-r", "--name-only", branch, cwd=root).split()
+    # the fragment 1.0.2 consumed goes, also one a backport added after the branch left
+    # main; one a revert took off the branch stays (main still has that change)
+    assert "changelog/8.bugfix.rst" not in files
+    assert "changelog/9.bugfix.rst" in files and "changelog/6.feature.rst" in files
+    # the announcement main lacks is added; the index merges both sides' changes
+    assert git("show", f"{branch}:doc/announce/release-1.0.2.rst", cwd=root) == (
+        "demo 1.0.2 is out.\n"
+    )
+    assert git("show", f"{branch}:doc/announce/index.rst", cwd=root) == (
+        "Announcements\n\n- release-1.0.2\n- release-1.0.1\n- release-1.0.0\n\n"
+        "Older ones: see the archive.\n"
+    )
+    changelog = git("show", f"{branch}:CHANGELOG.rst", cwd=root)
+    # 1.0.2's section goes in once, after the start string and its blank line; 1.0.1's,
+    # forward-ported before, is not added a second time
+    assert changelog.count("demo 1.0.1 (2026-02-01)") == 1
+    assert ".. towncrier release notes start\n\ndemo 1.0.2 (2026-03-01)\n" in changelog
+    assert changelog.index("demo 1.0.2") < changelog.index("demo 1.0.1")
+    assert changelog == git("show", "v1.0.2:CHANGELOG.rst", cwd=root)
+
+
+def test_forward_port_keeps_mains_copy_of_a_release_file_that_does_not_merge(
+    tmp_path: Path,
+) -> None:
+    """astropy: the release's what's new page changed on both branches; the changelog
+    and fragments go to main, main's page stays, with a warning."""
+    root = released_maintenance_branch(tmp_path)
+    git("checkout", "-q", "main", cwd=root)
+    write(root, "docs/whatsnew/1.0.rst", "What's new in 1.0, edited on main.\n")
+    commit(root, "whatsnew on main")
+    git("checkout", "-q", "1.0.x", cwd=root)
+    write(root, "docs/whatsnew/1.0.rst", "What's new in 1.0\n")
+    commit(root, "whatsnew")
+    write(root, "changelog/7.bugfix.rst", "Fixed the rounding.\n")
+    commit(root, "backport")
+    build_notes(load_config(root), "1.0.2", date="2026-03-01")
+    write(root, "docs/whatsnew/1.0.rst", "What's new in 1.0, with 1.0.2's statistics.\n")
+    commit(root, "Finalizing changelog for v1.0.2")
+    git("tag", "v1.0.2", cwd=root)
+    ctx = context(root, "1.0.2")
+    ForwardPortStep().run(ctx)
+    branch = ForwardPortStep()._branch(ctx)
+    assert git("show", f"{branch}:docs/whatsnew/1.0.rst", cwd=root) == (
+        "What's new in 1.0, edited on main.\n"
+    )
+    assert "demo 1.0.2 (2026-03-01)" in git("show", f"{branch}:CHANGELOG.rst", cwd=root)

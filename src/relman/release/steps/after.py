@@ -171,7 +171,7 @@ class ForwardPortStep(Step):
     name = "forward-port"
     description = (
         "branch for main with this release's notes, changelog and .mailmap merged in, "
-        "and the fragments it consumed removed"
+        "the other files its own commits changed picked, and the fragments it consumed removed"
     )
     kinds = frozenset({"alpha", "beta", "rc", "final", "bug-fix", "security"})
 
@@ -179,6 +179,15 @@ class ForwardPortStep(Step):
         return ctx.config.release.forward_port_branch.format(version=ctx.version)
 
     def _paths(self, ctx: Context) -> list[str]:
+        core = self._core_paths(ctx)
+        if ctx.release_commit is None:
+            return core
+        commit = ctx.release_commit
+        extra = [p for p in self._released_files(ctx) if p not in core]
+        return core + [p for p in extra if ctx.repo.show_file(commit, p) is not None]
+
+    def _core_paths(self, ctx: Context) -> list[str]:
+        """The release's notes, release index, changelog and .mailmap."""
         commit = ctx.release_commit or "HEAD"
         paths = []
         if ctx.config.notes.system != "none":
@@ -197,6 +206,93 @@ class ForwardPortStep(Step):
             made = paths[: len(paths) - 1]
             return made + [p for p in paths[-1:] if ctx.repo.show_file(commit, p) is not None]
         return [p for p in paths if ctx.repo.show_file(commit, p) is not None]
+
+    def _released_files(self, ctx: Context) -> list[str]:
+        """Files the release's own commits changed (pytest's announcement and regenerated
+        docs), but not the version files: main has its own version.
+
+        The release's commits run from the commit it started at to the tag; without a
+        record of the start, the tag's commit alone (pytest's "Prepare release version"
+        commit, astropy's merge of the changelog pull request).
+        """
+        from relman import versionfiles
+
+        commit = ctx.release_commit
+        assert commit is not None
+        start = self._start(ctx)
+        if start is None:
+            return []
+        own = {source.path for source in versionfiles.sources_of(ctx.config)}
+        dirs = self._fragment_dirs(ctx)
+        changed = ctx.repo.git(
+            "diff", "--name-only", "--no-renames", "-z", start, commit, strip=False
+        )
+        return [
+            p
+            for p in changed.split("\0")
+            if p and p not in own and not any(p.startswith(d) for d in dirs)
+        ]
+
+    def _start(self, ctx: Context) -> str | None:
+        """The commit the release's own commits start from (what a cherry-pick takes).
+
+        The commit the release started at, when relman recorded it; otherwise the
+        parent of the commit that consumed the fragments (pytest's "Prepare release
+        version", astropy's merge of the changelog pull request), else the tag's
+        parent.
+        """
+        commit = ctx.release_commit
+        assert commit is not None
+        start = ctx.state.get("start_commit")
+        if start and start != commit and ctx.repo.is_ancestor(start, commit):
+            return str(start)
+        dirs = self._fragment_dirs(ctx)
+        built = ""
+        if dirs:
+            built = ctx.repo.git(
+                "log",
+                "--first-parent",
+                "--diff-filter=D",
+                "-n1",
+                "--format=%H",
+                commit,
+                "--",
+                *dirs,
+            )
+        return ctx.repo.rev_parse(f"{built or commit}^1")
+
+    def _built_away(self, ctx: Context, base: str, commit: str, dirs: list[str]) -> set[str]:
+        """Fragments that notes builds on the branch deleted (commits that also wrote the
+        notes file): a release of the line consumed them, a revert did not."""
+        home = self._core_paths(ctx)[:1]
+        if not home or ctx.config.notes.system == "none":
+            return set()
+        out: set[str] = set()
+        builds = ctx.repo.git(
+            "log", "--first-parent", "--format=%H", f"{base}..{commit}", "--", *home
+        )
+        for sha in builds.split():
+            raw = ctx.repo.git(
+                "diff",
+                "--name-only",
+                "--no-renames",
+                "--diff-filter=D",
+                "-z",
+                f"{sha}^1",
+                sha,
+                "--",
+                *dirs,
+                strip=False,
+            )
+            out |= set(raw.split("\0")) - {""}
+        return out
+
+    def _fragment_dirs(self, ctx: Context) -> list[str]:
+        if ctx.config.notes.system == "none":
+            return []
+        from relman import notes
+
+        return [ctx.relpath(d).rstrip("/") + "/" for d in notes.fragment_dirs(ctx.config)]
 
     def skip_reason(self, ctx: Context) -> str | None:
         if ctx.on_main:
@@ -221,13 +317,19 @@ class ForwardPortStep(Step):
         A file main lacks, or has unchanged since the maintenance branch left
         it, is taken from the release; one both sides changed is merged (lines
         of ``.mailmap`` from both; the release's section inserted into a single
-        news file); a conflict stops the step and names the file. Fragments
-        the release consumed are removed from main.
+        news file); a conflict in those stops the step and names the file.
+        Other files the release's own commits changed (pytest's announcement,
+        astropy's what's new) follow a cherry-pick of them: one that does not
+        merge keeps main's text, with a warning. Fragments the release consumed
+        are removed from main.
         """
+        from relman import _report
+
         commit = ctx.release_commit
         assert commit is not None
         main = ctx.config.main_branch
         base = ctx.repo.merge_base(main, commit)
+        pick = self._start(ctx)
         start = ""
         if ctx.config.notes.system == "towncrier":
             from relman.notes.towncrier import load_settings
@@ -235,6 +337,7 @@ class ForwardPortStep(Step):
             start = load_settings(ctx.config.project_dir, ctx.config.pyproject).start_string
         put: dict[str, tuple[str, str]] = {}
         conflicts: list[str] = []
+        core = set(self._core_paths(ctx))
         for line in ctx.repo.git("ls-tree", "-r", commit, "--", *self._paths(ctx)).splitlines():
             meta, _, path = line.partition("\t")
             mode, _, sha = meta.split()
@@ -246,14 +349,28 @@ class ForwardPortStep(Step):
                 continue
             if ours == theirs:
                 continue
+            # the release's own change, as a cherry-pick takes it: from the commit the
+            # release started at (the branch point may be far older than main's copy);
+            # .mailmap takes every line the branch added since it left main
+            mailmap = path.endswith(".mailmap")
+            picked = ctx.repo.show_file(pick, path) if pick and not mailmap else None
             merged, clean = ctx.repo.merge_texts(
-                ours, old or "", theirs, union=path.endswith(".mailmap")
+                ours,
+                (picked if picked is not None else old) or "",
+                theirs,
+                union=mailmap,
             )
             if not clean and start:
                 from relman.notes.forwardport import insert_section
 
                 inserted = insert_section(ours, old, theirs, start_string=start)
                 merged, clean = (inserted, True) if inserted is not None else (merged, False)
+            if not clean and path not in core:
+                _report.warn(
+                    f"forward-port: {path} changed on both branches and does not merge; "
+                    f"{main}'s is kept"
+                )
+                continue
             if not clean:
                 conflicts.append(path)
                 continue
@@ -266,14 +383,38 @@ class ForwardPortStep(Step):
                 hint=f"merge {ctx.tag} into {main} by hand, or edit {main} first and resume",
             )
         remove: list[str] = []
-        if base:
-            from relman import notes
-
-            dirs = [ctx.relpath(d) for d in notes.fragment_dirs(ctx.config)]
+        dirs = self._fragment_dirs(ctx)
+        if base and dirs:
+            # the fragments the release consumed: those its own commits deleted (a
+            # backport's fragment added after the branch left main included), and
+            # those gone from the branch since it left main; not one a revert on the
+            # branch took away before the release began
             main_files = set(ctx.repo.tree_files(main))
-            for path in ctx.repo.deleted_files(base, commit):
-                inside = any(path.startswith(d.rstrip("/") + "/") for d in dirs)
-                if inside and path in main_files:
+            earlier = self._built_away(ctx, base, commit, dirs) & set(
+                ctx.repo.deleted_files(base, commit)
+            )
+            own: set[str] = set()
+            if pick:
+                raw = ctx.repo.git(
+                    "log",
+                    "--diff-filter=D",
+                    "--no-renames",
+                    "--name-only",
+                    "-z",
+                    "--format=",
+                    f"{pick}..{commit}",
+                    "--",
+                    *dirs,
+                    strip=False,
+                )
+                own = {p.strip("\n") for p in raw.split("\0")} - {""}
+            for path in sorted(earlier | own):
+                inside = any(path.startswith(d) for d in dirs)
+                if not inside or path not in main_files or ctx.repo.show_file(commit, path):
+                    continue
+                # one an earlier release consumed must be that fragment, not a later
+                # one of main's under the same name
+                if path in own or ctx.repo.show_file(main, path) == ctx.repo.show_file(base, path):
                     remove.append(path)
         return put, remove
 
