@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from relman.artifacts import RULES, inspect_artifacts, inspect_file
-from relman.artifacts.rules import email_problem
+from relman.artifacts.rules import email_problem, url_problem
 from relman.errors import UsageError
 from relman.index.dists import describe_file, upload_fields
 from tests.distfiles import make_sdist, make_wheel, metadata
@@ -66,6 +66,22 @@ CASES: dict[str, tuple[str, Maker, Maker]] = {
             "https://example.invalid/docs\n"
         ),
         _meta_wheel(extra="Project-URL: Documentation, https://example.invalid/docs\n"),
+    ),
+    "index:url": (
+        "an old setuptools PKG-INFO that wrote Home-page: UNKNOWN for a missing url=",
+        _meta_wheel(extra="Home-page: UNKNOWN\n"),
+        _meta_wheel(extra="Home-page: https://example.invalid/demo\n"),
+    ),
+    "index:dynamic": (
+        "a hand-edited PKG-INFO declaring Dynamic itself dynamic (packaging lets it through); "
+        "setuptools 75.8's project-url and license-file pass",
+        _meta_wheel(extra="Dynamic: Dynamic\n"),
+        _meta_wheel(extra="Dynamic: project-url\nDynamic: license-file\n"),
+    ),
+    "index:requirement": (
+        "Provides-Dist copied from the core metadata spec's example: a bare version in parentheses",
+        _meta_wheel(extra="Provides-Dist: AnotherProject (3.4)\n"),
+        _meta_wheel(extra="Provides-Dist: AnotherProject (==3.4)\n"),
     ),
     "index:license-conflict": (
         "setuptools 77 with both license= and license-expression",
@@ -196,6 +212,9 @@ _METADATA_RULES = [
     "index:direct-reference",
     "index:summary-length",
     "index:project-url",
+    "index:url",
+    "index:dynamic",
+    "index:requirement",
     "index:license-conflict",
     "index:classifier",
     "index:email",
@@ -228,6 +247,107 @@ def test_publish_refuses_what_inspect_fails(rule: str, tmp_path: Path) -> None:
         assert "[twine:metadata]" in err.value.message
     else:  # a private index takes it
         assert upload_fields(describe_file(bad), public=False)
+
+
+#: URL -> what forklift's is_valid_uri(url, require_authority=False) says
+#: (rfc3986 2.0.0, as the index pins it): None for valid, else the reason's gist
+URLS = {
+    "https://example.org/demo": None,
+    "HTTP://Example.ORG/Demo": None,  # the scheme is compared after normalization
+    "http:demo": None,  # no host is required
+    "https://example.org/a page?q=a b": None,  # spaces are percent-encoded first
+    "https://example.org:8080/": None,
+    "UNKNOWN": "no scheme",  # old setuptools, for a missing url=
+    "github.com/demo/demo": "no scheme",
+    " https://example.org/": "no scheme",
+    "ftp://ftp.example.org/pub/demo": "'ftp' is not http or https",
+    "git+https://example.org/demo.git": "'git+https' is not http or https",
+    "mailto:demo@example.org": "'mailto' is not http or https",
+    "https://example.org:65536/": "port is not valid",
+}
+
+
+@pytest.mark.parametrize("url", sorted(URLS))
+def test_urls_are_judged_as_the_index_judges_them(url: str) -> None:
+    _assert_verdict(url_problem(url), URLS[url])
+
+
+def _assert_verdict(why: str | None, expected: str | None) -> None:
+    """``why`` is None for a valid value, else a reason holding ``expected``."""
+    if expected is None:
+        assert why is None
+    else:
+        assert why is not None and expected in why, why
+
+
+def test_download_url_and_project_url_urls_are_checked_too(tmp_path: Path) -> None:
+    # a setup.py of the distutils era (download_url= an FTP mirror) and a
+    # project.urls entry without its scheme; an empty Home-page is not sent
+    # by the upload form, so not checked
+    wheel = _meta_wheel(
+        extra="Home-page: \n"
+        "Download-URL: ftp://ftp.example.org/pub/demo-1.0.tar.gz\n"
+        "Project-URL: Source, github.com/demo/demo\n"
+        "Project-URL: Documentation, https://example.org/docs\n"
+    )(tmp_path)
+    found = sorted(str(f) for f in inspect_file(wheel).findings if f.severity == "error")
+    assert found == [
+        "Download-URL 'ftp://ftp.example.org/pub/demo-1.0.tar.gz' is not a valid URL: its "
+        "scheme 'ftp' is not http or https [index:url]",
+        "Project-URL 'Source': 'github.com/demo/demo' is not a valid URL: it has no scheme "
+        "(the index takes http:// and https:// URLs) [index:project-url]",
+    ]
+
+
+def test_dynamic_name_and_version_are_refused_by_packaging_and_the_index(tmp_path: Path) -> None:
+    # PEP 643: Name, Version and Metadata-Version are never dynamic; packaging
+    # already refuses them (twine:metadata), the index's own list does too
+    wheel = _meta_wheel(extra="Dynamic: Version\nDynamic: summary\n")(tmp_path)
+    found = [f for f in inspect_file(wheel).findings if f.severity == "error"]
+    assert {f.rule for f in found} == {"twine:metadata", "index:dynamic"}
+    assert [f.message for f in found if f.rule == "index:dynamic"] == [
+        "Dynamic 'Version' is not a field that can be dynamic: it must be static (PEP 643)"
+    ]
+
+
+def test_only_provides_and_obsoletes_dist_need_the_requirement_rule(tmp_path: Path) -> None:
+    # packaging validates Requires-Dist (twine:metadata) but not the other two,
+    # which the index parses itself
+    wheel = _meta_wheel(
+        extra="Requires-Dist: dep (1.0)\nObsoletes-Dist: OldDemo (<1.0\n"
+        "Provides-Dist: demo_compat @ https://example.invalid/demo_compat.tar.gz\n"
+    )(tmp_path)
+    found = [(f.rule, f.message) for f in inspect_file(wheel).findings if f.severity == "error"]
+    rules = [rule for rule, _ in found]
+    assert sorted(rules) == ["index:direct-reference", "index:requirement", "twine:metadata"]
+    assert any(
+        m.startswith("Obsoletes-Dist 'OldDemo (<1.0'") for r, m in found if r == "index:requirement"
+    )
+
+
+#: fields the index checks through packaging alone (Metadata.from_email, the
+#: version it pins): twine:metadata already names them, no index rule is needed
+PACKAGING_CHECKS = {
+    "Requires-Python: >=3.x\n": "requires-python",
+    "Provides-Extra: -dev-\n": "provides-extra",
+    "Description-Content-Type: text/html\n": "description-content-type",
+    "Description-Content-Type: text/markdown; variant=Pandoc\n": "description-content-type",
+    "Description-Content-Type: text/plain; charset=latin-1\n": "description-content-type",
+    "Dynamic: Home-Page-URL\n": "dynamic",
+    "Import-Name: demo.class\n": "import-name",
+}
+
+
+@pytest.mark.parametrize("extra", sorted(PACKAGING_CHECKS))
+def test_packaging_covers_the_other_field_checks_of_the_index(extra: str, tmp_path: Path) -> None:
+    # the field replaces the generated one of that name (Requires-Python is always there)
+    field = extra.split(":")[0] + ":"
+    text = metadata(metadata_version="2.5", content_type=None)
+    text = "".join(line for line in text.splitlines(True) if not line.startswith(field))
+    head, _, body = text.partition("\n\n")
+    wheel = make_wheel(tmp_path, meta=f"{head}\n{extra}\n{body}")
+    found = [f.message for f in inspect_file(wheel).findings if f.rule == "twine:metadata"]
+    assert any(PACKAGING_CHECKS[extra] in m for m in found), found
 
 
 def test_a_deprecated_classifier_names_its_successor(tmp_path: Path) -> None:
@@ -292,12 +412,7 @@ ADDRESSES = {
 
 @pytest.mark.parametrize("address", sorted(ADDRESSES))
 def test_email_addresses_are_judged_as_email_validator_judges_them(address: str) -> None:
-    why = email_problem(address)
-    expected = ADDRESSES[address]
-    if expected is None:
-        assert why is None
-    else:
-        assert why is not None and expected in why, why
+    _assert_verdict(email_problem(address), ADDRESSES[address])
 
 
 def _packaging_knows(metadata_version: str) -> bool:

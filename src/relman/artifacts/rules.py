@@ -14,6 +14,9 @@ a severity and a source:
   not gzip, zip members neither stored nor deflated, names that are not
   UTF-8, duplicate members, decompression bombs, a License-File that is not
   in the file, a Summary over 512 characters, a project URL label over 32,
+  a Home-page, Download-URL or project URL that is not an http(s) URL (the
+  rfc3986 validation forklift calls), a Dynamic field the index does not
+  allow, a Provides-Dist or Obsoletes-Dist that is not a valid requirement,
   a Classifier that is not in the trove-classifiers list or is deprecated
   there, an Author-email or Maintainer-email whose address is not valid (the
   syntax rules of the email-validator package forklift calls, without a DNS
@@ -45,6 +48,7 @@ __all__ = [
     "filename_findings",
     "metadata_findings",
     "upload_metadata",
+    "url_problem",
     "valid_platform_tag",
 ]
 
@@ -82,7 +86,22 @@ _INDEX = [
     Rule("index:platform-tag", "error", "wheel platform tags the index lists (manylinux, ...)"),
     Rule("index:filename", "error", "normalized file names carrying the metadata's version"),
     Rule("index:summary-length", "error", "Summary of at most 512 characters"),
-    Rule("index:project-url", "error", "Project-URL labels of at most 32 characters, with a URL"),
+    Rule(
+        "index:project-url",
+        "error",
+        "Project-URL labels of 1 to 32 characters, each with a valid http(s) URL",
+    ),
+    Rule("index:url", "error", "Home-page and Download-URL are valid http(s) URLs"),
+    Rule(
+        "index:dynamic",
+        "error",
+        "Dynamic names only fields the index allows (not Name, Version, Metadata-Version)",
+    ),
+    Rule(
+        "index:requirement",
+        "error",
+        "every Provides-Dist and Obsoletes-Dist is a valid requirement",
+    ),
     Rule("index:license-conflict", "error", "not both License and License-Expression"),
     Rule("index:classifier", "error", "every Classifier is a current trove classifier"),
     Rule("index:email", "error", "Author-email and Maintainer-email hold a valid address"),
@@ -382,8 +401,17 @@ def _index_metadata_rules(raw: dict[str, Any], meta: Meta, *, public: bool) -> l
         for req in raw.get(key) or ():
             try:
                 url = Requirement(str(req)).url
-            except InvalidRequirement:
-                continue  # twine:metadata says why
+            except InvalidRequirement as exc:
+                if key != "requires_dist":  # packaging validates Requires-Dist: twine:metadata
+                    out.append(
+                        finding(
+                            "index:requirement",
+                            f"{email} {req!r} is not a valid requirement: "
+                            f"{str(exc).splitlines()[0]}",
+                            public=public,
+                        )
+                    )
+                continue
             if url:
                 out.append(
                     finding(
@@ -409,6 +437,36 @@ def _index_metadata_rules(raw: dict[str, Any], meta: Meta, *, public: bool) -> l
                     public=public,
                 )
             )
+        elif why := url_problem(str(url)):
+            out.append(
+                finding(
+                    "index:project-url",
+                    f"Project-URL {label!r}: {url!r} is not a valid URL: {why}",
+                    public=public,
+                )
+            )
+    for key, email in (("home_page", "Home-page"), ("download_url", "Download-URL")):
+        value = raw.get(key)
+        # an empty field counts as absent: the index's form parser skips it
+        if value and (why := url_problem(str(value))):
+            out.append(
+                finding("index:url", f"{email} {value!r} is not a valid URL: {why}", public=public)
+            )
+    for field in raw.get("dynamic") or ():
+        if str(field).lower() not in _DYNAMIC_FIELDS:
+            why = (
+                "it must be static (PEP 643)"
+                if str(field).lower() in ("name", "version", "metadata-version")
+                else "the index allows only core metadata fields other than Name, Version, "
+                "Metadata-Version and Dynamic"
+            )
+            out.append(
+                finding(
+                    "index:dynamic",
+                    f"Dynamic {field!r} is not a field that can be dynamic: {why}",
+                    public=public,
+                )
+            )
     out += _classifier_findings(raw.get("classifiers") or (), public=public)
     for key, email in (("author_email", "Author-email"), ("maintainer_email", "Maintainer-email")):
         value = raw.get(key)
@@ -431,6 +489,71 @@ def _index_metadata_rules(raw: dict[str, Any], meta: Meta, *, public: bool) -> l
             )
         )
     return out
+
+
+# -- URLs and dynamic fields ------------------------------------------------------
+
+#: The fields Dynamic may name (warehouse DYNAMIC_FIELDS, lower case as packaging gives them).
+_DYNAMIC_FIELDS = frozenset(
+    {
+        "platform",
+        "supported-platform",
+        "summary",
+        "description",
+        "description-content-type",
+        "keywords",
+        "home-page",
+        "download-url",
+        "author",
+        "author-email",
+        "maintainer",
+        "maintainer-email",
+        "license",
+        "license-expression",
+        "license-file",
+        "classifier",
+        "requires-dist",
+        "requires-python",
+        "requires-external",
+        "project-url",
+        "provides-extra",
+        "provides-dist",
+        "obsoletes-dist",
+        "requires",
+        "provides",
+        "obsoletes",
+        "import-name",
+        "import-namespace",
+    }
+)
+
+
+def url_problem(url: str) -> str | None:
+    """Why the index refuses ``url`` in Home-page, Download-URL or a Project-URL, or None.
+
+    The check forklift makes (``is_valid_uri(url, require_authority=False)``):
+    rfc3986's validator on the normalized reference, requiring a scheme,
+    http or https, and valid scheme, host, port, path and query. A host is
+    not required, and rfc3986 lets much through (spaces are percent-encoded
+    by the normalization); what it refuses is a missing or other scheme and
+    a port past 65535.
+    """
+    from rfc3986 import exceptions, uri_reference, validators
+
+    validator = validators.Validator().allow_schemes("http", "https")
+    validator.require_presence_of("scheme")
+    validator.check_validity_of("scheme", "host", "port", "path", "query")
+    try:
+        validator.validate(uri_reference(url).normalize())
+    except exceptions.MissingComponentError:
+        return "it has no scheme (the index takes http:// and https:// URLs)"
+    except exceptions.UnpermittedComponentError as exc:
+        return f"its scheme {exc.component_value!r} is not http or https"
+    except exceptions.InvalidComponentsError as exc:
+        return f"its {' and '.join(exc.components)} is not valid"
+    except exceptions.ValidationError as exc:
+        return f"it is not a valid URL ({exc})"
+    return None
 
 
 # -- classifiers -------------------------------------------------------------------
