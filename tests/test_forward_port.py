@@ -222,3 +222,31 @@ def test_forward_port_keeps_mains_copy_of_a_release_file_that_does_not_merge(
         "What's new in 1.0, edited on main.\n"
     )
     assert "demo 1.0.2 (2026-03-01)" in git("show", f"{branch}:CHANGELOG.rst", cwd=root)
+
+
+def test_a_news_file_without_start_string_gets_the_section_where_the_line_is() -> None:
+    """astropy's CHANGES.rst has no start string and lists releases newest first: main
+    has 7.0.0 above 6.1.6, so 6.1.7's section goes between them, once, and 6.1.6's,
+    forward-ported before, is not repeated."""
+    from relman.notes.forwardport import insert_section
+
+    def section(version: str, date: str, entry: str) -> str:
+        title = f"Version {version} ({date})"
+        return f"{title}\n{'=' * len(title)}\n\nBug Fixes\n---------\n\n- {entry}\n\n"
+
+    older = section("6.1.5", "2024-10-29", "Five.")
+    base = older
+    release = (
+        section("6.1.7", "2024-11-22", "Seven.") + section("6.1.6", "2024-11-11", "Six.") + older
+    )
+    main = section("7.0.0", "2024-11-21", "Big.") + section("6.1.6", "2024-11-11", "Six.") + older
+    merged = insert_section(main, base, release, start_string=".. towncrier release notes start\n")
+    assert merged == (
+        section("7.0.0", "2024-11-21", "Big.")
+        + section("6.1.7", "2024-11-22", "Seven.")
+        + section("6.1.6", "2024-11-11", "Six.")
+        + older
+    )
+    # the release changed more than one inserted block: a conflict, never a guess
+    edited = release.replace("- Five.", "- Five, fixed.")
+    assert insert_section(main, base, edited, start_string="") is None

@@ -23,7 +23,7 @@ def insert_section(main: str, base: str | None, release: str, *, start_string: s
     """
     marker = start_string.strip()
     if not marker or marker not in release or marker not in main:
-        return None
+        return _insert_before_next(main, base, release)
     raw = release.split(marker, 1)[1]
     after_release = raw.lstrip("\n")
     lead = raw[: len(raw) - len(after_release)] or "\n"
@@ -40,6 +40,36 @@ def insert_section(main: str, base: str | None, release: str, *, start_string: s
     if rest and not chunk.endswith("\n\n"):
         chunk += "\n"
     return f"{head}{marker}{lead}{chunk}{rest}"
+
+
+def _insert_before_next(main: str, base: str | None, release: str) -> str | None:
+    """A news file without the start string (astropy's CHANGES.rst): the block the
+    release inserted into ``base`` goes into main before the section it precedes there
+    (6.1.7's before 6.1.6's, below main's newer 7.0.0). None when the release changed
+    more than one inserted block, or main lacks that section."""
+    if base is None:
+        return None
+    old, new = base.splitlines(keepends=True), release.splitlines(keepends=True)
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    if old[head : len(old) - tail] or not tail:
+        return None
+    inserted = "".join(new[head : len(new) - tail])
+    added = _not_in(inserted, main)  # earlier releases of the line main has already
+    if not added.strip():
+        return main
+    rest = inserted[len(added) :] + "".join(new[len(new) - tail :])
+    following = [line for line in rest.splitlines(keepends=True) if line.strip()][:2]
+    anchor = "".join(following)
+    lines = main.splitlines(keepends=True)
+    for i in range(len(lines)):
+        if "".join(lines[i : i + len(following)]) == anchor:
+            return "".join(lines[:i]) + added + "".join(lines[i:])
+    return None
 
 
 def _not_in(added: str, main: str) -> str:
