@@ -193,6 +193,35 @@ def test_a_subject_several_main_prs_share_names_none_of_them(git_repo):
     assert _numbers(log) == [41]
 
 
+def test_numpy_release_prep_pr_is_not_in_its_own_changelog(git_repo):
+    """NumPy 2.0.1: the changelog is written in "Merge pull request #27000 from
+    charris/prepare-2.0.1" before it merges, so #27000 is not in it; the PR
+    that first wrote the file (the release candidate's) is."""
+    repo = _project(git_repo, "numpy", 'path = "doc/changelog/{version}-changelog.rst"')
+    repo.tag("v1.2.0", "release")
+    for number, branch, text in (
+        (40, "prepare-1.3.0rc1", "rc1 list\n"),
+        (41, "fix", None),
+        (42, "prepare-1.3.0", "final list\n"),
+    ):
+        repo.checkout(branch, create=True)
+        files = {"doc/changelog/1.3.0-changelog.rst": text} if text else {"f.txt": "f\n"}
+        repo.commit(f"REL: {branch}", files, author=BEN)
+        repo.checkout("main")
+        repo.merge(branch, f"Merge pull request #{number} from ben/{branch}\n\nREL: {branch}\n")
+    config, git = load_config(repo.path), Repo(repo.path)
+    with_version = collect_changelog(config, git, "v1.2.0..HEAD", version="1.3.0")
+    assert _numbers(with_version) == [40, 41]
+    # without a version (or in another style) the range's pull requests are all listed
+    assert _numbers(collect_changelog(config, git, "v1.2.0..HEAD")) == [40, 41, 42]
+    assert _numbers(
+        collect_changelog(config, git, "v1.2.0..HEAD", version="1.3.0", style="default")
+    ) == [40, 41, 42]
+    out = run_relman("changelog", "--release", "1.3.0", "v1.2.0..HEAD", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    assert "#42" not in out.stdout and "#41" in out.stdout
+
+
 def test_scipy_authors_committers_thanks_and_name_only_mailmap(git_repo):
     repo = _project(
         git_repo,

@@ -161,7 +161,13 @@ def changelog(
             )
     chosen = _range(config, repo, rev_range, release)
     result = collect_changelog(
-        config, repo, chosen, mailmap_rev=mailmap_rev, started=started, style=style
+        config,
+        repo,
+        chosen,
+        mailmap_rev=mailmap_rev,
+        started=started,
+        style=style,
+        version=version,
     )
     forge = _forge(config, offline)
     if forge is not None and result.pull_requests:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from relman import _report
 from relman.errors import UsageError
 from relman.history import people, pulls
-from relman.history._log import StartedLog, read_passes
+from relman.history._log import Passes, StartedLog, read_passes
 from relman.history.people import Author
 from relman.history.pulls import PullRequest
 from relman.history.styles import Style, get_style, sanitize_title, title_rules
@@ -81,11 +81,16 @@ def collect_changelog(
     mailmap_rev: str | None = None,
     started: StartedLog | None = None,
     style: str | None = None,
+    version: str | None = None,
 ) -> Changelog:
     """Contributors and merged pull requests of ``rev_range`` (``A..B`` or ``B``), offline.
 
     ``style`` (default ``[tool.relman.changelog] style``) picks the rules;
     ``started`` is the pass :func:`start_log` began for the same arguments.
+    With ``version``, in the ``numpy`` style, the pull request that last
+    changed ``version``'s changelog file in the range is left out: the
+    changelog was written in it, before it was merged (NumPy's release-prep
+    pull requests are not in their own release's list).
     """
     chosen: Style = get_style(style or config.changelog.style)
     passes = read_passes(
@@ -130,6 +135,10 @@ def collect_changelog(
         main=main,
         nested_merges=chosen.nested_merges,
     )
+    if version and chosen.name == "numpy" and found:
+        own = _changelog_pull_request(config, repo, passes, version)
+        if own is not None:
+            found.pop(own, None)
     if chosen.milestones and found:
         for number in _shipped_by_older_line(config, repo, passes.rng.start, passes.rng.end):
             found.pop(number, None)
@@ -146,6 +155,23 @@ def collect_changelog(
         not passes.shallow,
         title_rules(chosen, config.project_dir),
     )
+
+
+def _changelog_pull_request(config: Config, repo: Repo, passes: Passes, version: str) -> int | None:
+    """The pull request of the range that last changed ``version``'s changelog file, if any."""
+    path = changelog_path(config, version)
+    if path is None or not passes.commits:
+        return None
+    try:
+        relative = path.resolve().relative_to(Path(repo.root).resolve()).as_posix()
+    except ValueError:
+        return None
+    rng = passes.rng
+    revs = [rng.end] + ([f"^{rng.start}"] if rng.start else [])
+    rows = list(repo.iter_log(["-1", *revs, "--", relative], ("%H",)))
+    if not rows:
+        return None
+    return pulls.pull_request_of(passes, rows[0][0])
 
 
 def _main_line(config: Config, repo: Repo, end: str, start: str | None) -> pulls.MainLine | None:
@@ -370,7 +396,9 @@ def write_changelog(
         return None
     from relman import _atomic
 
-    changelog = collect_changelog(config, repo, default_range(config, repo, version))
+    changelog = collect_changelog(
+        config, repo, default_range(config, repo, version), version=version
+    )
     if forge is not None:
         changelog = enrich_titles(changelog, repo, forge)
     _atomic.write_text(path, render_changelog(changelog, config.changelog.format, version=version))

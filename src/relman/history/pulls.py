@@ -218,6 +218,26 @@ def read_main_line(repo: Repo, main_ref: str, start: str | None) -> MainLine:
     return MainLine(frozenset(by_sha), index, by_commit)
 
 
+def pull_request_of(passes: Passes, sha: str) -> int | None:
+    """The pull request of the range that merged commit ``sha``: its squash or merge commit."""
+    by_sha = {c[SHA]: c for c in passes.commits}
+    line = first_parent_line(by_sha, passes.rng.end)
+    on_line = set(line)
+    for merged in reversed(line):  # oldest first: the first merge that brought it in
+        c = by_sha[merged]
+        if merged == sha:
+            hit = merge_number(c[SUBJECT]) if " " in c[PARENTS] else None
+            squash = _squash(c[SUBJECT])
+            return hit if hit is not None else squash[0] if squash else None
+        parents = c[PARENTS].split()
+        number = merge_number(c[SUBJECT]) if len(parents) > 1 else None
+        if number is not None:
+            inner = branch_commits(parents[1], by_sha, on_line, parents[0])
+            if any(r[SHA] == sha for r in inner):
+                return number
+    return None
+
+
 def collect_pull_requests(
     repo: Repo,
     passes: Passes,
