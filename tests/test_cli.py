@@ -179,7 +179,7 @@ def test_piped_tables_are_laid_out_as_rich_lays_them_out() -> None:
     rng = random.Random(17)
     alphabet = string.ascii_letters + string.digits + " .-_/()[]*:|+=,'\"#~"
     checked = 0
-    for case in range(600):
+    for case in range(900):
         n = rng.randint(1, 6)
         limit = rng.choice((3, 12, 40, 80))
         headers = ["".join(rng.choices(alphabet, k=rng.randint(1, 12))) for _ in range(n)]
@@ -187,7 +187,11 @@ def test_piped_tables_are_laid_out_as_rich_lays_them_out() -> None:
             ["".join(rng.choices(alphabet, k=rng.randint(0, limit))) for _ in range(n)]
             for _ in range(rng.randint(0, 8))
         ]
-        title = rng.choice((None, "publish to pypi", "x" * rng.randint(1, 90)))
+        title = rng.choice(
+            (None, "publish to pypi", "publish to http://127.0.0.1:8080/", "x" * rng.randint(1, 90))
+        )
+        if rng.random() < 0.2 and cells:  # what rich may read as an emoji code, or not
+            cells[0][0] = rng.choice((":smile:", "a:b:c", "sha256:ab:", ":+1: ok", "x::y"))
         plain = plain_table(headers, cells, title=title)
         if plain is None:
             continue  # rich lays these out: wider than the console
@@ -212,3 +216,5 @@ def test_piped_tables_are_laid_out_as_rich_lays_them_out() -> None:
     assert plain_table(["a"], [["ünïcode"]]) is None
     assert plain_table(["a"], [["tab\there"]]) is None
     assert plain_table(["a"], [["a :smile: b"]]) is None
+    assert plain_table(["a"], [["x"]], title="publish to http://127.0.0.1:8080/") is not None
+    assert plain_table(["a"], [["x"]], title="[bold]markup[/bold]") is None

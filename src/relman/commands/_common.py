@@ -9,6 +9,7 @@ status`` and ``relman status --json`` mean the same. Results go to stdout
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -231,6 +232,14 @@ def rich_table(
 
 
 _PLAIN_WIDTH = 200  # console()'s width when piped
+# rich replaces :name: (or :name-emoji: / :name-text:) by an emoji when it knows the
+# name; its names are spelt with these characters (a URL's "://host:" is none)
+_EMOJI_CODE = re.compile(r"(:(\S*?)(?:(?:\-)(emoji|text))?:)")
+_EMOJI_NAME = re.compile(r"[!#&()*+\-.0-9_a-z]+")
+
+
+def _may_be_emoji(text: str) -> bool:
+    return any(_EMOJI_NAME.fullmatch(m.group(2).lower()) for m in _EMOJI_CODE.finditer(text))
 
 
 def plain_table(
@@ -239,14 +248,14 @@ def plain_table(
     """The piped table as text; None when rich has to lay it out (text that is not
     printable ASCII or holds what rich reads as an emoji code, ``:name:``, a row of
     another length, or a table wider than the console)."""
-    import re
-
     rows = [list(headers), *(list(r) for r in cells)]
     n = len(headers)
     texts = [cell for r in rows for cell in r] + ([title] if title else [])
     if n == 0 or any(len(r) != n for r in rows):
         return None
-    if not all(t.isascii() and t.isprintable() and not re.search(r":\S*?:", t) for t in texts):
+    if any("[" in t for t in [*headers, title or ""]):
+        return None  # rich reads the brackets of a title or a header as markup
+    if not all(t.isascii() and t.isprintable() and not _may_be_emoji(t) for t in texts):
         return None
     widths = [max(len(r[i]) for r in rows) for i in range(n)]
     if sum(widths) + 3 * (n - 1) > _PLAIN_WIDTH or not all(widths):
