@@ -379,3 +379,52 @@ def test_the_post_release_step_starts_scipys_next_notes(git_repo: GitRepo) -> No
     assert git_repo.git("show", "v1.18.2:doc/source/release/1.18.2-notes.rst") == (
         notes_1182.rstrip("\n")
     )
+
+
+def test_a_new_branch_starts_scipys_next_minor_notes_on_main(git_repo: GitRepo) -> None:
+    """SciPy branches maintenance/1.19.x from main: main moves to 1.20.0.dev0 and starts
+    1.20.0's notes file (from 1.19.0's title) with its entry in release.rst, in the same
+    commit; the branch keeps 1.19.0's notes as they were."""
+    notes_1190 = SCIPY_NOTES.replace("1.18.1", "1.19.0").replace(
+        "is a bug-fix release with no new features\ncompared to 1.18.0.",
+        "is the culmination of 6 months of hard work.",
+    )
+    index = SCIPY_INDEX.replace("   release/1.18.1-notes\n", "   release/1.19.0-notes\n")
+    git_repo.commit(
+        "MAINT: version bump to 1.19.0.dev0",
+        {
+            "pyproject.toml": '[project]\nname = "scipy"\nversion = "1.19.0.dev0"\n',
+            "doc/source/release.rst": index,
+            "doc/source/release/1.19.0-notes.rst": notes_1190,
+        },
+    )
+    root = git_repo.path
+    env = {"RELMAN_RELEASE_SIGN": "none"}
+    plan = run_relman("plan", "1.19.0", "--kind", "new-branch", "--json", cwd=root, env=env)
+    assert plan.returncode in (0, 1), plan.stderr
+    main_dev = next(s for s in json.loads(plan.stdout)["steps"] if s["name"] == "main-dev-version")
+    assert (
+        "on main: start doc/source/release/1.20.0-notes.rst "
+        "and its entry in doc/source/release.rst" in main_dev["actions"]
+    )
+    out = run_relman(
+        "release", "1.19.0", "--kind", "new-branch", "--only", "branch,main-dev-version",
+        "--yes", cwd=root, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    changed = git_repo.git("show", "--name-only", "--format=", "main").split()
+    assert changed == [
+        "doc/source/release.rst",
+        "doc/source/release/1.20.0-notes.rst",
+        "pyproject.toml",
+    ]
+    assert git_repo.git("show", "main:doc/source/release/1.20.0-notes.rst") == (
+        "==========================\nSciPy 1.20.0 Release Notes\n=========================="
+    )
+    assert "   release/1.20.0-notes\n   release/1.19.0-notes\n" in git_repo.git(
+        "show", "main:doc/source/release.rst"
+    )
+    assert git_repo.git("show", "maintenance/1.19.x:doc/source/release/1.19.0-notes.rst") == (
+        notes_1190.rstrip("\n")
+    )
+    assert git_repo.git("status", "--porcelain") == ""

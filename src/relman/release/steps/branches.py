@@ -116,16 +116,19 @@ class MainDevStep(Step):
         tracked = ctx.repo.git("ls-tree", "-r", "--name-only", start, "--", *pending)
         return sorted(set(tracked.splitlines()))
 
-    def _notes_file(self, ctx: Context) -> str | None:
-        """The next minor's notes file, when the project keeps one per release and it is missing."""
-        if not ctx.notes_accumulate:
-            return None
+    def _notes_files(self, ctx: Context) -> list[str]:
+        """The files main's commit starts: the next minor's notes file, the release index entry.
+
+        Empty unless the project keeps one notes file per release (towncrier's
+        ``{version}`` file names, or a release index such as SciPy's), or when
+        the notes file is there already.
+        """
+        if not (ctx.notes_accumulate or ctx.config.notes.release_index):
+            return []
         from relman import notes
 
-        target = notes.notes_file(ctx.config, self._dev(ctx).removesuffix(".dev0"))
-        if target is None or target.exists():
-            return None
-        return ctx.relpath(target)
+        next_minor = self._dev(ctx).removesuffix(".dev0")
+        return [ctx.relpath(p) for p in notes.plan_start_notes(ctx.config, next_minor)]
 
     def _committed(self, ctx: Context) -> bool:
         main = f"refs/heads/{ctx.config.main_branch}"
@@ -150,9 +153,11 @@ class MainDevStep(Step):
                     f"on {main}: git rm the {len(fragments)} news fragment(s) "
                     f"{ctx.config.maintenance_branch_for(ctx.version)} releases"
                 )
-            started = self._notes_file(ctx)
+            started = self._notes_files(ctx)
             if started:
-                actions.append(f"on {main}: start {started}")
+                first, *index = started
+                entry = f" and its entry in {', '.join(index)}" if index else ""
+                actions.append(f"on {main}: start {first}{entry}")
             actions.append(f"commit '{self._message(ctx)}'")
         actions.append(f"tag {ctx.config.tag_for(self._dev(ctx))} (unsigned, marks development)")
         return actions
@@ -165,14 +170,13 @@ class MainDevStep(Step):
         dev = self._dev(ctx)
         if not self._committed(ctx):
             fragments = self._fragments(ctx)
-            started = self._notes_file(ctx)
+            started = self._notes_files(ctx)
             paths: list[str] = []
             changes = {}
             if self._files_version(ctx):
                 changes = versionfiles.plan_version_change(ctx.config, dev)
                 paths += [ctx.relpath(p) for p in changes]
-            index = ctx.config.notes.release_index
-            edited = paths + fragments + ([started] if started else []) + ([index] if index else [])
+            edited = paths + fragments + started
             with ctx.editing(self.name, edited):
                 if changes:
                     versionfiles.set_version(ctx.config, dev)
