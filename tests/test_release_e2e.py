@@ -260,12 +260,15 @@ KILL_POINTS = [
 ]
 
 
-# Kill points after STAGE start from a copy of the world that a release killed at
-# STAGE left behind (the commits are identical: their dates are fixed), instead of
-# building and verifying again in every test. The release is still killed at the
-# point under test and resumed from there; it only reached that point through one
-# more interruption, at STAGE.
-STAGE = "verify:end"
+# Kill points after STAGED_AFTER start from a copy of the world that a release killed
+# at STAGE left behind (the commits are identical: their dates are fixed), instead of
+# building and verifying again in every test. STAGE is the start of the step after
+# verify, where the state file has recorded the build and the verification (a kill at
+# verify:end, before the record, is a point under test of its own). The release is
+# still killed at the point under test and resumed from there; it only reached that
+# point through one more interruption, at STAGE.
+STAGED_AFTER = "verify:end"
+STAGE = "checksums:start"
 
 
 def _staged_world(tmp_path_factory: pytest.TempPathFactory, demo_copy) -> Path:
@@ -294,10 +297,11 @@ def test_killed_release_resumes_to_the_same_result(
     tmp_path_factory, tmp_path: Path, demo_copy, point: str
 ) -> None:
     reference = _reference(tmp_path_factory, demo_copy)
-    if KILL_POINTS.index(point) > KILL_POINTS.index(STAGE):
+    if KILL_POINTS.index(point) > KILL_POINTS.index(STAGED_AFTER):
         demo = _demo_from(_staged_world(tmp_path_factory, demo_copy), tmp_path / "world")
         state = json.loads((demo.path / ".git" / "relman" / "1.1.0.json").read_text())
         assert state["artifacts"] and not state.get("finished")  # built, killed after verify
+        assert state["steps"]["verify"]["status"] == "done"
     else:
         demo = demo_copy("purelib", tmp_path)
     with fake_github() as gh:
