@@ -20,11 +20,12 @@ import json
 import os
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.indexserver import wait_until_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVPI_ENV = Path(os.environ.get("RELMAN_DEVPI_ENV") or ROOT / "build" / "devpi-env")
@@ -144,18 +145,10 @@ def start_devpi(
             env=env,
         )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 300  # a loaded machine starts it slowly
-    while True:
-        try:
-            with urllib.request.urlopen(url + "+api", timeout=5) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                proc.wait()
-                raise RuntimeError(f"devpi-server did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
+    # a loaded machine starts it slowly
+    wait_until_answering(
+        url + "+api", proc, log, name="devpi-server", seconds=300, timeout=5, interval=0.2
+    )
     server = DevpiServer(url, user, password, index, proc, log)
     try:
         _call("PUT", f"{url}{user}", {"password": password, "email": f"{user}@127.0.0.1"})

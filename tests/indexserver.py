@@ -112,20 +112,36 @@ def start_pypiserver(
         proc.stdout.close()
         raise RuntimeError(f"pypiserver did not start: {line!r}\n{log.read_text()}")
     url = f"http://127.0.0.1:{int(line.split()[1])}/"
-    deadline = time.monotonic() + 30
+    wait_until_answering(url + "simple/", proc, log, name="pypiserver", seconds=30, timeout=2)
+    return IndexServer(url, packages, username, password, proc, log)
+
+
+def wait_until_answering(
+    url: str,
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    *,
+    name: str,
+    seconds: float,
+    timeout: float,
+    interval: float = 0.05,
+) -> None:
+    """Wait for ``url`` to answer 200; a server that exits or stays silent is stopped
+    and its log raised."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(url + "simple/", timeout=2) as resp:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
                 if resp.status == 200:
-                    break
+                    return
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
                 proc.wait()
-                proc.stdout.close()
-                raise RuntimeError(f"pypiserver not ready:\n{log.read_text()}") from None
-            time.sleep(0.05)
-    return IndexServer(url, packages, username, password, proc, log)
+                if proc.stdout is not None:
+                    proc.stdout.close()
+                raise RuntimeError(f"{name} did not start:\n{log.read_text()}") from None
+            time.sleep(interval)
 
 
 def _serve(root: str, htpasswd: str | None) -> None:

@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,27 +105,43 @@ def _build(repo: Path, sha: str, out: Path) -> None:
     shutil.rmtree(src)
 
 
-def test_release_of_cext_with_wheels_from_github_actions(
-    example_repo, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def _cext_on_its_maintenance_branch(example_repo: Any) -> Path:
+    """The cext example on maintenance/0.4.x, pushed and tracking its remote branch."""
     demo = example_repo("cext")
-    path = demo.path
     demo.repo.git("checkout", "-q", "-b", "maintenance/0.4.x")
     demo.repo.git("push", "-q", "origin", "maintenance/0.4.x")
     demo.repo.git("branch", "-q", "--set-upstream-to=origin/maintenance/0.4.x")
+    return Path(demo.path)
+
+
+def _building_run(
+    path: Path,
+    factory: pytest.TempPathFactory,
+    dispatched: list[dict[str, Any]],
+    *,
+    duration: float,
+) -> Callable[[dict[str, Any]], ScriptedRun]:
+    """A dispatch handler: records the body; the run builds the ref's real wheels."""
+
+    def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
+        dispatched.append(body)
+        return ScriptedRun(
+            head_sha=_commit(path, body["ref"]),
+            duration=duration,
+            build=lambda: _ci_build(path, body["ref"], factory)[1],
+        )
+
+    return on_dispatch
+
+
+def test_release_of_cext_with_wheels_from_github_actions(
+    example_repo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = _cext_on_its_maintenance_branch(example_repo)
     built: list[dict[str, Any]] = []
 
     with fake_github() as gh:
-
-        def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
-            built.append(body)
-            return ScriptedRun(
-                head_sha=_commit(path, body["ref"]),
-                duration=2.0,
-                build=lambda: _ci_build(path, body["ref"], tmp_path_factory)[1],
-            )
-
-        gh.on_dispatch = on_dispatch
+        gh.on_dispatch = _building_run(path, tmp_path_factory, built, duration=2.0)
         env = {
             "RELMAN_PUBLISH_LOCAL_DIR": str(path.parent / "index"),
             "RELMAN_RELEASE_SIGN": "none",
@@ -176,11 +193,7 @@ def test_release_of_cext_published_by_github_actions(
     import io
     import zipfile
 
-    demo = example_repo("cext")
-    path = demo.path
-    demo.repo.git("checkout", "-q", "-b", "maintenance/0.4.x")
-    demo.repo.git("push", "-q", "origin", "maintenance/0.4.x")
-    demo.repo.git("branch", "-q", "--set-upstream-to=origin/maintenance/0.4.x")
+    path = _cext_on_its_maintenance_branch(example_repo)
     dispatched: list[dict[str, Any]] = []
     ci_files: dict[str, bytes] = {}
 
@@ -237,23 +250,10 @@ def test_killed_during_the_wait_finds_its_run_again(
     example_repo, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """SIGKILL while the run is followed; the resumed release follows the same run."""
-    demo = example_repo("cext")
-    path = demo.path
-    demo.repo.git("checkout", "-q", "-b", "maintenance/0.4.x")
-    demo.repo.git("push", "-q", "origin", "maintenance/0.4.x")
-    demo.repo.git("branch", "-q", "--set-upstream-to=origin/maintenance/0.4.x")
+    path = _cext_on_its_maintenance_branch(example_repo)
     dispatched: list[dict[str, Any]] = []
     with fake_github() as gh:
-
-        def on_dispatch(body: dict[str, Any]) -> ScriptedRun:
-            dispatched.append(body)
-            return ScriptedRun(
-                head_sha=_commit(path, body["ref"]),
-                duration=1.0,
-                build=lambda: _ci_build(path, body["ref"], tmp_path_factory)[1],
-            )
-
-        gh.on_dispatch = on_dispatch
+        gh.on_dispatch = _building_run(path, tmp_path_factory, dispatched, duration=1.0)
         gh.return_run_details = False  # the run is found by the tag's commit
         env = {
             "RELMAN_PUBLISH_LOCAL_DIR": str(path.parent / "index"),
