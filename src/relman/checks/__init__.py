@@ -317,6 +317,18 @@ class CheckContext:
     def pyproject(self) -> Mapping[str, Any]:
         return self.config.pyproject
 
+    def forge(self, not_checked: str) -> Any:
+        """The GitHub client of the project's configuration, or :class:`Skip` saying what
+        is missing and that ``not_checked`` (a phrase: "CI status") was not checked."""
+        from relman import forge as forge_mod
+
+        client = forge_mod.forge_from_config(self.config, environ=self.environ)
+        if client is None:
+            gh = self.config.github
+            missing = "repository" if not gh.repo else f"token (${gh.token_env})"
+            raise Skip(f"offline: no GitHub {missing} configured, {not_checked} not checked")
+        return client
+
     def line_of(self, path: str, needle: str) -> int | None:
         """The first line of ``path`` that contains ``needle`` (1-based), or None."""
         text = self.read_text(path)

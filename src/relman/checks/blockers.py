@@ -24,10 +24,7 @@ def check_blockers(ctx: CheckContext) -> Iterator[Finding]:
 
     check = get_check(ID)
     gh = ctx.config.github
-    client = forge_mod.forge_from_config(ctx.config, environ=ctx.environ)
-    if client is None:
-        missing = "repository" if not gh.repo else f"token (${gh.token_env})"
-        raise Skip(f"offline: no GitHub {missing} configured, blockers not checked")
+    client = ctx.forge("blockers")
     milestone = None
     if ctx.version:
         milestone = (gh.milestone or "{version}").format(version=ctx.version)

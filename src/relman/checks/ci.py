@@ -22,11 +22,7 @@ def check_ci(ctx: CheckContext) -> Iterator[Finding]:
     from relman.errors import RemoteError
 
     check = get_check(ID)
-    gh = ctx.config.github
-    client = forge_mod.forge_from_config(ctx.config, environ=ctx.environ)
-    if client is None:
-        missing = "repository" if not gh.repo else f"token (${gh.token_env})"
-        raise Skip(f"offline: no GitHub {missing} configured, CI status not checked")
+    client = ctx.forge("CI status")
     sha = ctx.repo.head()
     try:
         with client:
