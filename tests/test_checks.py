@@ -108,7 +108,7 @@ def test_unknown_ids_and_kinds_are_usage_errors(tmp_path: Path) -> None:
 def test_config_disable_and_severity(tmp_path: Path) -> None:
     repo = make_project(
         tmp_path,
-        extra='[tool.relman.checks]\ndisable = ["support"]\nseverity = {copyright = "warning"}\n',
+        extra='[tool.relman.checks]\ndisable = ["support"]\nseverity = {copyright = "error"}\n',
     )
     repo.write({"LICENSE": "Copyright (c) 2019-2025, The demo developers\n"})
     repo.commit("old license")
@@ -116,15 +116,18 @@ def test_config_disable_and_severity(tmp_path: Path) -> None:
     ids = [r.id for r in report.results]
     assert "support" not in ids
     (finding,) = [f for f in report.findings if f.check == "copyright"]
-    assert finding.severity == "warning"
-    assert report.ok
-    report.raise_for_errors()  # warnings do not raise
-    strict = run(repo.path, version=None, kind=None, only=["copyright"], skip=())
-    assert strict.ok
-    repo.commit("errors now", {"pyproject.toml": PYPROJECT.format(version="1.1.0.dev0", extra="")})
+    assert finding.severity == "error"
+    assert not report.ok
     with pytest.raises(CheckFailed, match="LICENSE:1: the copyright notice") as info:
         run(repo.path, version=None, kind=None, only=["copyright"]).raise_for_errors()
     assert info.value.exit_code == 1
+    # by default a stale end year warns (NumPy and astropy release under last year's)
+    repo.commit("default", {"pyproject.toml": PYPROJECT.format(version="1.1.0.dev0", extra="")})
+    report = run(repo.path, version=None, kind=None, only=["copyright"])
+    (finding,) = report.findings
+    assert finding.severity == "warning" and "does not include 2026" in finding.message
+    assert report.ok
+    report.raise_for_errors()  # warnings do not raise
 
 
 def test_bad_check_config_is_a_config_error(tmp_path: Path) -> None:
@@ -309,7 +312,8 @@ def test_copyright_passes_and_fails(tmp_path: Path) -> None:
 def test_cli_exit_codes_json_and_nothing_changes(tmp_path: Path) -> None:
     repo = make_project(
         tmp_path,
-        extra='[tool.relman.checks]\ncopyright-files = ["LICENSE"]\n',
+        extra='[tool.relman.checks]\ncopyright-files = ["LICENSE"]\n'
+        'severity = {copyright = "error"}\n',
     )
     repo.write({"LICENSE": "Copyright (c) 2019-2025, The demo developers\n"})
     repo.commit("old license")

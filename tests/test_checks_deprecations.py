@@ -196,6 +196,35 @@ def test_due_deprecations_fail_the_release(tmp_path: Path) -> None:
     assert {f.severity for f in report.findings} == {"warning"}
 
 
+def test_a_removal_an_earlier_release_already_missed_is_a_warning(tmp_path: Path) -> None:
+    # SciPy 1.16.0 still warned "will be removed in SciPy 1.11.0": 1.11.0 to 1.15.x had
+    # shipped with it, so 1.16.0 cannot keep the promise; it is overdue, not a new breach
+    source = (
+        "import warnings\n\n"
+        "def legacy():\n"
+        '    warnings.warn("legacy() will be removed in 1.11.0", DeprecationWarning)\n\n'
+        "def kwarg():\n"
+        '    warnings.warn("kwarg is deprecated and will be removed in 1.16.0", '
+        "DeprecationWarning)\n"
+    )
+    repo = make_project(tmp_path, {"src/demo/mod.py": source})
+    repo.tag("v1.15.0", "release 1.15.0")
+    config = load_config(repo.path)
+    report = run_checks(config, version="1.16.0", kind=None, only=["deprecations"])
+    by_line = {f.line: f for f in report.findings}
+    assert by_line[4].severity == "warning"
+    assert "overdue for removal since 1.11.0" in by_line[4].message
+    assert "last release 1.15.0" in by_line[4].message
+    # the removal due in this very release still stops its final
+    assert by_line[7].severity == "error" and "due for removal in 1.16.0" in by_line[7].message
+    assert not report.ok
+    # before 1.11.0 was released, the same removal stopped the 1.11.0 final
+    early = make_project(tmp_path / "early", {"src/demo/mod.py": source})
+    early.tag("v1.10.0", "release 1.10.0")
+    report = run_checks(load_config(early.path), version="1.11.0", kind=None, only=["deprecations"])
+    assert [(f.line, f.severity) for f in report.findings] == [(4, "error")]
+
+
 def test_only_new_deprecations_need_a_removal_version(tmp_path: Path) -> None:
     old = 'import warnings\n\ndef old():\n    warnings.warn("old is deprecated", DeprecationWarning)\n'
     repo = make_project(tmp_path, {"src/demo/mod.py": old})

@@ -102,14 +102,22 @@ def test_numpy_deps_flag_old_build_and_pins(tmp_path: Path) -> None:
 
 
 def test_numpy_deps_upper_bounds(tmp_path: Path) -> None:
-    # numpy 2.5 is current on 2026-11-21: <2.8 is three minors ahead, <2.7 is not
+    # numpy 2.5 is current on 2026-11-21: <2.8 is three minors ahead, <2.7 is not (a
+    # warning: astropy 7.2.2 shipped numpy<2.7, set under 2.4), <2.5 leaves 2.5 out
     body = GOOD.replace('"numpy>=2.2"', '"numpy>=2.2,<2.7"')
     repo = project(tmp_path, body)
-    (finding,) = check(repo, "numpy-deps").errors
+    report = check(repo, "numpy-deps")
+    (finding,) = report.findings
     assert "less than three minor versions ahead of NumPy 2.5" in finding.message
-    assert finding.line == 12
+    assert finding.severity == "warning" and finding.line == 12
+    assert report.ok
+    repo.commit("out", {"pyproject.toml": body.replace("<2.7", "<2.5")})
+    (finding,) = check(repo, "numpy-deps").errors
+    assert "leaves out NumPy 2.5, the current release" in finding.message
+    assert finding.hint is not None and finding.hint.startswith("use <2.8 or later")
     repo.commit("bound", {"pyproject.toml": body.replace("<2.7", "<2.8")})
-    assert check(repo, "numpy-deps").ok
+    report = check(repo, "numpy-deps")
+    assert report.ok and not report.findings
     # a C-API user may pin the next major version
     repo.commit("major", {"pyproject.toml": body.replace("<2.7", "<3")})
     assert check(repo, "numpy-deps").ok

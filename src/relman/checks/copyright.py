@@ -16,7 +16,11 @@ the holder named by ``checks.copyright-holder``; else the holders that name
 the project or one of its authors (``[project]``); else the holder of the most
 recent notice. Other holders' notices are history (SciPy's Enthought, CPython's
 CWI and CNRI) and never flagged. An own notice that ends before the release
-year fails; one without an end year (``Copyright 2014 Pallets``, SciPy's
+year is a warning: a stale end year does not void the notice, and NumPy and
+astropy routinely release in January under last year's (``checks.severity =
+{copyright = "error"}`` makes it stop the release, for projects whose checklist
+updates the year, as CPython's does); a configured file that is missing, or
+no notice of a configured holder, is an error. A notice without an end year (``Copyright 2014 Pallets``, SciPy's
 ``2003, SciPy Developers`` since it dropped the end year) is fine. Files with no
 dated notice (a bare Apache-2.0 text) have nothing to hold; when no file has
 one, the check is skipped.
@@ -188,5 +192,6 @@ def check_copyright(ctx: CheckContext) -> Iterator[Finding]:
                 f"the copyright notice does not include {year}",
                 file=path,
                 line=notice.line,
+                severity="warning",
                 hint=f"{hint}, or drop the end year",
             )

@@ -16,7 +16,10 @@ removal version; a message kept in a variable (module-level or assigned
 earlier in the function, ``+=`` included) is read from that assignment. A
 deprecation whose removal version is at or below the release version is due:
 an error at the final, a warning in the alphas, betas and release candidates
-before it (and at the branch cut); a deprecation added since the last release
+before it (and at the branch cut). One whose removal release is already out
+(the last release is at or past it) is overdue: the promise was broken by a
+published release and this one cannot keep it, so it is a warning. A
+deprecation added since the last release
 whose message names no removal version is reported as a warning (SciPy's
 policy asks for one).
 """
@@ -476,7 +479,19 @@ def check_deprecations(ctx: CheckContext) -> Iterator[Finding]:
                 due = Version(dep.removal) <= release
             except InvalidVersion:
                 continue
-            if due:
+            if due and last is not None and last.version >= Version(dep.removal):
+                # the release that was to remove it is out already: this release cannot
+                # keep the promise any more (SciPy 1.16.0 still held a removal due in
+                # 1.11.0), so it is the project's known debt, a warning
+                yield check.finding(
+                    f"deprecated in the code and overdue for removal since {dep.removal} "
+                    f"(already released; last release {last.version}): {_short(dep.message)}",
+                    file=dep.file,
+                    line=dep.line,
+                    severity="warning",
+                    hint="remove the deprecated code, or move its removal version on",
+                )
+            elif due:
                 # removals due in X.Y.0 may still be in its alphas, betas and rcs (and at
                 # the branch cut): a warning then, an error at the final
                 early = ctx.kind in ("alpha", "beta", "rc", "new-branch")

@@ -8,7 +8,9 @@ From NumPy's guide for downstream package authors:
 - the runtime dependency has a lower bound;
 - an upper bound, when set, is at least three minor versions ahead of the
   current NumPy (``<MAJOR.MINOR+N``, N >= 3), or, for C-API users, a pin of
-  the next major version;
+  the next major version. One that is closer is a warning (a bound set three
+  ahead falls behind as NumPy releases); one that leaves out the current
+  NumPy is an error;
 - a ``numpy<2`` pin is no longer needed once NumPy 2 is released.
 """
 
@@ -101,12 +103,24 @@ def check_numpy_deps(ctx: CheckContext) -> Iterator[Finding]:
         needed = Version(f"{current.major}.{current.minor + 3}")
         if capi and major_pin:
             continue
-        if high < needed:
+        if high <= Version(f"{current.major}.{current.minor}"):
+            yield check.finding(
+                f"{text!r}: the upper bound leaves out NumPy {minor(current)}, the current release",
+                file=pyfile,
+                line=line,
+                hint=f"use <{needed} or later"
+                + (f", or pin the major version (<{current.major + 1})" if capi else "")
+                + ", or drop the upper bound",
+            )
+        elif high < needed:
+            # a bound three ahead when it was set falls behind as NumPy releases (astropy
+            # 7.2.2 kept numpy<2.7 under NumPy 2.5): advice to follow, not a broken release
             yield check.finding(
                 f"{text!r}: the upper bound is less than three minor versions ahead of "
                 f"NumPy {minor(current)}",
                 file=pyfile,
                 line=line,
+                severity="warning",
                 hint=f"use <{needed} or later"
                 + (f", or pin the major version (<{current.major + 1})" if capi else "")
                 + ", or drop the upper bound",
