@@ -374,3 +374,72 @@ def test_pending_release_needs_no_version_edit(git_repo: GitRepo) -> None:
     assert steps["version"]["status"] == "done", steps["version"]
     # the next bug-fix after it is the next micro, as NumPy 2.x writes it (no .dev0)
     assert dev_version_after(config, Repo(g.path), "2.4.2", on_main=False) == "2.4.3"
+
+
+# NumPy's numpy/_build_utils/gitversion.py, in small: the release from a file of the
+# project, and for a development version the date and commit git reports
+GITVERSION = """\
+import subprocess, sys
+version = open("VERSION").read().strip()
+if "dev" in version:
+    out = subprocess.run(["git", "log", "-1", "--format=%h %cs"], capture_output=True,
+                         text=True, check=True).stdout.split()
+    version += "+git" + out[1].replace("-", "") + "." + out[0]
+print(version)
+"""
+
+
+def test_a_meson_run_command_version_is_what_meson_computes(git_repo: GitRepo) -> None:
+    """meson-python with project(version: run_command(...)): the command's output, as
+    meson's configure step prints it (NumPy's gitversion.py; a git describe)."""
+    g = git_repo
+    meson = (
+        "project(\n  'demo',\n  'c',\n  version: run_command(\n"
+        "    # the version script, NumPy's way\n"
+        "    [{command}],\n    check: true).stdout().strip(),\n"
+        "  license: 'BSD-3',\n)\n"
+    )
+    pyproject = (
+        '[build-system]\nrequires = ["meson-python"]\nbuild-backend = "mesonpy"\n'
+        '[project]\nname = "demo"\ndynamic = ["version"]\n'
+    )
+    g.commit(
+        "start",
+        {
+            "pyproject.toml": pyproject,
+            "meson.build": meson.format(command="'tools/gitversion.py'"),
+            "tools/gitversion.py": GITVERSION,
+            "VERSION": "2.5.0.dev0\n",
+        },
+    )
+    short, day = g.git("log", "-1", "--format=%h %cs").split()
+    assert _shown(g) == f"2.5.0.dev0+git{day.replace('-', '')}.{short}"
+    g.commit("release", {"VERSION": "2.5.0\n"})
+    assert _shown(g) == "2.5.0"
+    # through meson's python installation object, and a git command run by git
+    g.commit(
+        "py",
+        {
+            "meson.build": meson.format(
+                command="import('python').find_installation(pure: false), "
+                "files('tools/gitversion.py')"
+            )
+        },
+    )
+    assert _shown(g) == "2.5.0"
+    g.tag("v2.5.0", "2.5.0")
+    g.commit(
+        "describe",
+        {"meson.build": meson.format(command="'git', 'describe', '--tags', '--abbrev=0'")},
+    )
+    assert _shown(g) == "2.5.0"
+    # a command that fails or prints no version: unknown, never a guess
+    g.commit(
+        "broken",
+        {
+            "VERSION": "not a version\n",
+            "meson.build": meson.format(command="'tools/gitversion.py'"),
+        },
+    )
+    shown = json.loads(run_relman("version", "show", "--json", cwd=g.path).stdout)
+    assert shown["version"] is None and shown["dynamic"] == "meson run_command"

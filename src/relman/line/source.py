@@ -12,8 +12,12 @@ uv-dynamic-versioning), and from their own configuration for versioningit
 (``[tool.versioningit]``: tag2version, next-version, format) and
 setuptools-git-versioning (``template``, ``dev_template``,
 ``dirty_template``); a method or callback of the project's own is not run
-(the version is then unknown). A meson ``vcs_tag``/``run_command`` version
-runs the project's own command: it is guessed with setuptools-scm. Nothing
+(the version is then unknown). A meson ``project(version: run_command(...))``
+is what meson would compute at configure time: the command's standard output,
+stripped, with a ``git`` command run through git and a Python script of the
+project run with this interpreter (NumPy's ``gitversion.py``), in the project
+folder, within 30 seconds; an expression relman cannot read (a program found
+some other way, a ``vcs_tag`` build) is guessed with setuptools-scm. Nothing
 here writes a file.
 """
 
@@ -33,7 +37,7 @@ from relman import versionfiles
 from relman.config import Config
 from relman.git import Repo
 
-__all__ = ["VersionSource", "git_version", "version_source"]
+__all__ = ["VersionSource", "git_version", "meson_version_command", "version_source"]
 
 # backends whose version is setuptools-scm's guess-next-dev of the last tag
 _SCM_LIKE = ("setuptools_scm", "hatch-vcs", "pdm-backend (scm)", "flit_scm")
@@ -87,6 +91,8 @@ def git_version(config: Config, repo: Repo, backend: str) -> str | None:
             _CACHE[key] = _versioningit_version(config, repo)
         elif backend == "setuptools-git-versioning":
             _CACHE[key] = _sgv_version(config, repo)
+        elif backend.startswith("meson") and (command := meson_version_command(config)):
+            _CACHE[key] = _meson_command_version(config, repo, command)
         else:
             _CACHE[key] = _remembered_scm_version(config, repo, backend)
     return _CACHE[key]
@@ -432,3 +438,108 @@ def _normalized(version: str | None) -> str | None:
         return str(Version(version))
     except InvalidVersion:
         return None
+
+
+# -- meson: project(version: run_command(...)) -------------------------------------
+
+_MESON_STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+
+
+def _meson_code(text: str) -> str:
+    """meson.build with its comments blanked (strings kept), offsets unchanged."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "'":
+            m = _MESON_STRING.match(text, i)
+            end = m.end() if m else i + 1
+            out.append(text[i:end])
+            i = end
+        elif ch == "#":
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end
+            out.append(" " * (end - i))
+            i = end
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+_MESON_PROGRAM = re.compile(
+    r"import\s*\(\s*'python'\s*\)\s*\.\s*find_installation\s*\([^()]*\)"
+    r"|find_program\s*\(\s*'(?P<program>[^']+)'[^()]*\)"
+)
+_MESON_FILES = re.compile(r"files\s*\(\s*'(?P<path>[^']+)'\s*\)")
+
+
+def meson_version_command(config: Config) -> list[str] | None:
+    """The command of meson.build's ``project(version: run_command(...))``, when every
+    part of it can be read: string literals, lists of them, ``files('x')``,
+    ``find_program('x')`` and ``import('python').find_installation()`` (project()
+    comes first in a meson.build, so no variable can be used). None otherwise."""
+    path = config.project_dir / "meson.build"
+    if not path.is_file():
+        return None
+    code = _meson_code(path.read_bytes().decode("utf-8", errors="replace"))
+    project = re.search(r"\bproject\s*\(", code)
+    if project is None:
+        return None
+    start = re.compile(r"\bversion\s*:\s*run_command\s*\(").search(code, project.end())
+    if start is None:
+        return None
+    args: list[str] = []
+    i = start.end()
+    while i < len(code):
+        if code[i] in " \t\r\n,[]":
+            i += 1
+            continue
+        if code[i] == ")" or re.compile(r"[A-Za-z_]\w*\s*:").match(code, i):
+            return args or None  # the end, or its keyword arguments (check:, env:)
+        m = _MESON_STRING.match(code, i) or _MESON_FILES.match(code, i)
+        m = m or _MESON_PROGRAM.match(code, i)
+        if m is None:
+            return None  # something relman does not evaluate
+        if m.re is _MESON_STRING:
+            args.append(m[1].replace("\\'", "'"))
+        elif m.re is _MESON_FILES:
+            args.append(m["path"])
+        else:
+            args.append(m["program"] or "python")
+        i = m.end()
+    return None
+
+
+def _meson_command_version(config: Config, repo: Repo, command: list[str]) -> str | None:
+    """What meson's ``run_command`` prints for ``command``, as a version (None: it
+    fails, takes over 30 s, or prints no version)."""
+    import os
+    import sys
+
+    from relman import _proc
+    from relman.errors import RelmanError
+
+    program, rest = command[0], command[1:]
+    try:
+        if program == "git":
+            out = repo.git(*rest, check=False)
+        else:
+            script = config.project_dir / program
+            if program == "python" or program.startswith("python3"):
+                argv = [sys.executable, *rest]
+            elif script.suffix == ".py" and script.is_file():
+                argv = [sys.executable, str(script), *rest]
+            elif script.is_file() and os.access(script, os.X_OK):
+                argv = [str(script), *rest]
+            else:
+                return None
+            env = {**os.environ, "MESON_SOURCE_ROOT": str(config.project_dir)}
+            done = _proc.run(argv, cwd=config.project_dir, env=env, check=False, timeout=30)
+            if done.returncode != 0:
+                return None
+            out = done.stdout
+    except RelmanError:
+        return None
+    lines = out.strip().splitlines()
+    return _normalized(lines[0].strip()) if len(lines) == 1 else None
