@@ -34,6 +34,8 @@ import threading
 import urllib.parse
 from collections.abc import Iterable, Mapping
 
+from relman._regex import LazyPattern
+
 __all__ = [
     "MASK",
     "SECRET_ENV",
@@ -62,13 +64,13 @@ _lock = threading.Lock()
 _pairs: set[tuple[str, str]] = set()  # (username, secret); username "" when none
 
 # scheme://user@ or scheme://user:password@ (a password may hold / # ? unencoded)
-_URL_USERINFO = re.compile(
+_URL_USERINFO = LazyPattern(
     r"(?i)\b([a-z][a-z0-9+.\-]*://)(?:[^\s/?#@:\"'<>]+|[^\s/?#@:\"'<>]*:[^\s@\"'<>]*?)@"
 )
-_AUTH_HEADER = re.compile(
+_AUTH_HEADER = LazyPattern(
     r"(?i)\b(authorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic|token|digest)\s+)?[^\s\"',;]+"
 )
-_SCHEME_CRED = re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9+/=._~\-]{8,}")
+_SCHEME_CRED = LazyPattern(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9+/=._~\-]{8,}")
 
 
 def remember(secret: str, *, username: str = "") -> None:
@@ -140,7 +142,7 @@ def _replace_token(text_: str, secret: str) -> str:
     return pattern.sub(MASK, text_)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
 
 
 def text(value: str, environ: Mapping[str, str] | None = None) -> str:

@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import io
 import os
-import re
 import shutil
 import stat
 import tarfile
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from relman._regex import LazyPattern
 from relman.errors import CheckFailed
 
 __all__ = [
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 _MIB = 1024 * 1024
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = LazyPattern(r"[\x00-\x1f\x7f]")
 _CHUNK = 1024 * 1024
 
 

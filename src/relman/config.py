@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relman._regex import LazyPattern
 from relman.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
@@ -763,7 +764,7 @@ def find_project_dir(start: str | os.PathLike[str] | None = None) -> Path:
     )
 
 
-_SETUP_NAME = re.compile(r"""\bname\s*=\s*(['"])(?P<name>[A-Za-z0-9][-\w.]*)\1""")
+_SETUP_NAME = LazyPattern(r"""\bname\s*=\s*(['"])(?P<name>[A-Za-z0-9][-\w.]*)\1""")
 
 
 def _legacy_name(project_dir: Path) -> str | None:

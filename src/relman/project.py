@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from relman import versionfiles
+from relman._regex import LazyPattern
 from relman.config import MAINTENANCE_PATTERNS, Config, VersionFile, read_config
 from relman.git import Repo, find_repo
 
@@ -27,9 +28,9 @@ __all__ = ["Detector", "load_config"]
 
 # a release tag: a prefix that is empty, `v`, or ends with a separator (or `v` after
 # one: `pkg-v`), then a version
-_TAG_SHAPE = re.compile(r"^(?P<prefix>(?:[^\d]*?[-_/@])?[vV]?)(?P<core>\d[^/]*)$")
+_TAG_SHAPE = LazyPattern(r"^(?P<prefix>(?:[^\d]*?[-_/@])?[vV]?)(?P<core>\d[^/]*)$")
 
-_GITHUB_REMOTE = re.compile(r"github\.com[:/](?P<repo>[^/\s]+/[^/\s]+?)(?:\.git)?/?$")
+_GITHUB_REMOTE = LazyPattern(r"github\.com[:/](?P<repo>[^/\s]+/[^/\s]+?)(?:\.git)?/?$")
 
 
 class Detector:

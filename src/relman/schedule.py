@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relman import _atomic
+from relman._regex import LazyPattern
 from relman.errors import UsageError
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ __all__ = [
     "write_schedule",
 ]
 
-_GAP = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.I)
+_GAP = LazyPattern(r"^\s*(\d+)\s*([dw])\s*$", re.I)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
+from relman._regex import LazyPattern
 from relman.config import Config, VersionFile
 from relman.errors import ConfigError, UsageError
 
@@ -107,7 +108,7 @@ class SourceValue:
 
 # -- text: bytes in, bytes out, nothing else changed --------------------------
 
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_COOKIE = LazyPattern(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 @dataclass(frozen=True)
@@ -140,14 +141,17 @@ def _decode(data: bytes, kind: str) -> _Text:
 
 
 def _sub_one(
-    pattern: re.Pattern[str], text: str, replace: Callable[[re.Match[str]], str], what: str
+    pattern: re.Pattern[str] | LazyPattern[str],
+    text: str,
+    replace: Callable[[re.Match[str]], str],
+    what: str,
 ) -> str:
     """Replace the single match of ``pattern``; zero or several matches are problems."""
     m = _one(pattern, text, what)
     return text[: m.start()] + replace(m) + text[m.end() :]
 
 
-def _one(pattern: re.Pattern[str], text: str, what: str) -> re.Match[str]:
+def _one(pattern: re.Pattern[str] | LazyPattern[str], text: str, what: str) -> re.Match[str]:
     """The single match of ``pattern``; zero or several matches are problems."""
     matches = list(pattern.finditer(text))
     if not matches:
@@ -164,7 +168,9 @@ def _replace_group(m: re.Match[str], group: str, value: str) -> str:
     return whole[: start - m.start()] + value + whole[end - m.start() :]
 
 
-def _set_value(pattern: re.Pattern[str], text: str, value: str, what: str) -> str:
+def _set_value(
+    pattern: re.Pattern[str] | LazyPattern[str], text: str, value: str, what: str
+) -> str:
     """Set the group ``value`` of the single match of ``pattern``."""
     return _sub_one(pattern, text, lambda m: _replace_group(m, "value", value), what)
 
@@ -229,8 +235,8 @@ def _pyproject_version_table(doc: Any) -> Any:
 
 
 # a table header line, and a `version = "..."` line of the table it opens
-_TOML_HEADER = re.compile(r"(?m)^[ \t]*\[(?!\[)[ \t]*([^\[\]\n]*?)[ \t]*\][ \t]*(?:#[^\n]*)?$")
-_TOML_VERSION = re.compile(
+_TOML_HEADER = LazyPattern(r"(?m)^[ \t]*\[(?!\[)[ \t]*([^\[\]\n]*?)[ \t]*\][ \t]*(?:#[^\n]*)?$")
+_TOML_VERSION = LazyPattern(
     r"(?m)^([ \t]*version[ \t]*=[ \t]*)(?P<q>[\"'])(?P<version>[^\"'\n]*)(?P=q)"
 )
 
@@ -289,7 +295,7 @@ def _write_pyproject(text: str, source: VersionFile, version: str, ctx: _Context
 # an optional annotation: `: str`, `: Final`, `: typing.Final[str]`, `: "str"`
 _ASSIGN = r"(?:[ \t]*:[ \t]*[^=\n]+?)?[ \t]*=[ \t]*"
 _PY = {
-    name: re.compile(
+    name: LazyPattern(
         rf"^(?:__version__|version){_ASSIGN}(?:(?:__version__|version){_ASSIGN})?"
         rf"(?P<q>['\"])(?P<version>[^'\"\n]+)(?P=q)"
         if name == "__version__"
@@ -298,10 +304,10 @@ _PY = {
     )
     for name in ("__version__", "version")
 }
-_DUNDER = re.compile(rf"^__version__{_ASSIGN}", re.M)
+_DUNDER = LazyPattern(rf"^__version__{_ASSIGN}", re.M)
 
 
-def _python_pattern(text: str) -> tuple[re.Pattern[str], str]:
+def _python_pattern(text: str) -> tuple[re.Pattern[str] | LazyPattern[str], str]:
     if _DUNDER.search(text):
         return _PY["__version__"], "__version__ = '...'"
     return _PY["version"], "__version__ = '...' (or version = '...')"
@@ -309,7 +315,7 @@ def _python_pattern(text: str) -> tuple[re.Pattern[str], str]:
 
 # Sphinx: `_in_development = True` beside `__version__ = '9.1.1'` means 9.1.1 is being
 # developed (9.1.1.dev0); a release sets it False, the next cycle back to True
-_IN_DEV = re.compile(r"^(?P<lhs>_in_development[ \t]*=[ \t]*)(?P<value>True|False)\b", re.M)
+_IN_DEV = LazyPattern(r"^(?P<lhs>_in_development[ \t]*=[ \t]*)(?P<value>True|False)\b", re.M)
 
 
 def _read_python(text: str, source: VersionFile) -> str:
@@ -334,7 +340,9 @@ def _write_python(text: str, source: VersionFile, version: str, ctx: _Context) -
     return _write_version_tuple(text, old, version)
 
 
-def _write_in_development(text: str, pattern: re.Pattern[str], what: str, version: str) -> str:
+def _write_in_development(
+    text: str, pattern: re.Pattern[str] | LazyPattern[str], what: str, version: str
+) -> str:
     """Sphinx's shape: the version, ``version_info`` and ``_in_development`` together."""
     v = Version(version)
     developing = v.is_devrelease
@@ -366,7 +374,7 @@ def _write_in_development(text: str, pattern: re.Pattern[str], what: str, versio
 
 # `version_info = (9, 0, 4, 'final', 0)` (Sphinx, Django) or `VERSION = (1, 2, 3)` next
 # to __version__: kept in step when it spells the old version
-_TUPLE = re.compile(
+_TUPLE = LazyPattern(
     r"^(?P<lhs>(?:__version_info__|version_info|VERSION_INFO|VERSION)"
     r"(?:[ \t]*:[ \t]*[^=\n]+?)?[ \t]*=[ \t]*)"
     r"\((?P<nums>[ \t]*\d+(?:[ \t]*,[ \t]*\d+)+)"
@@ -449,11 +457,11 @@ def _write_regex(text: str, source: VersionFile, version: str, ctx: _Context) ->
 # -- NumPy-era setup.py -------------------------------------------------------
 
 _SETUP_NUM = {
-    name: re.compile(rf"^(?P<lhs>{name}\s*=\s*)(?P<value>\d+)", re.M)
+    name: LazyPattern(rf"^(?P<lhs>{name}\s*=\s*)(?P<value>\d+)", re.M)
     for name in ("MAJOR", "MINOR", "MICRO")
 }
-_SETUP_RELEASED = re.compile(r"^(?P<lhs>ISRELEASED\s*=\s*)(?P<value>True|False)\b", re.M)
-_SETUP_VERSION = re.compile(
+_SETUP_RELEASED = LazyPattern(r"^(?P<lhs>ISRELEASED\s*=\s*)(?P<value>True|False)\b", re.M)
+_SETUP_VERSION = LazyPattern(
     r"^(?P<lhs>VERSION\s*=\s*)(?P<q>['\"])%d\.%d\.%d(?P<value>[^'\"\n%]*)(?P=q)", re.M
 )
 
@@ -490,8 +498,8 @@ def _write_setup(text: str, source: VersionFile, version: str, ctx: _Context) ->
 
 # -- meson.build --------------------------------------------------------------
 
-_MESON_PROJECT = re.compile(r"^\s*project\s*\(", re.M)
-_MESON_VERSION = re.compile(r"\bversion\s*:\s*")
+_MESON_PROJECT = LazyPattern(r"^\s*project\s*\(", re.M)
+_MESON_VERSION = LazyPattern(r"\bversion\s*:\s*")
 
 
 def _meson_project_span(text: str) -> tuple[int, int]:
@@ -535,7 +543,7 @@ def _meson_version(text: str) -> tuple[int, int, str | None]:
     return lit.start("version"), lit.end("version"), lit.group("version")
 
 
-_MESON_FILES = re.compile(r"files\s*\(\s*'(?P<path>[^'\n]+)'\s*\)")
+_MESON_FILES = LazyPattern(r"files\s*\(\s*'(?P<path>[^'\n]+)'\s*\)")
 
 
 def _meson_version_file(text: str) -> str | None:
@@ -567,7 +575,7 @@ def _write_meson(text: str, source: VersionFile, version: str, ctx: _Context) ->
 # -- CPython's Include/patchlevel.h -------------------------------------------
 
 _LEVELS = {"ALPHA": "a", "BETA": "b", "GAMMA": "rc", "FINAL": ""}
-_HEADER_MAJOR = re.compile(
+_HEADER_MAJOR = LazyPattern(
     r"^[ \t]*#[ \t]*define[ \t]+(?P<prefix>\w*?)MAJOR_VERSION[ \t]+\d+", re.M
 )
 
@@ -665,7 +673,7 @@ def _write_patchlevel(text: str, source: VersionFile, version: str, ctx: _Contex
 # -- CPython's README heading ---------------------------------------------------
 
 #: "This is Python version 3.14.0 release candidate 2" and its "=" underline
-_README_HEADING = re.compile(
+_README_HEADING = LazyPattern(
     r"\A(?P<title>This is Python version [^\r\n]*)(?P<eol>\r?\n)=+[ \t]*(?=\r?\n)"
 )
 _README_WORDS = {"ALPHA": "alpha", "BETA": "beta", "GAMMA": "release candidate"}
@@ -713,7 +721,7 @@ def companion_changes(
 
 _MODULE_KEYS = ("short_version", "version", "full_version", "git_revision", "release")
 _MODULE = {
-    key: re.compile(
+    key: LazyPattern(
         rf"^(?P<lhs>{key}\s*=\s*)(?P<value>True|False)\b"
         if key == "release"
         else rf"^(?P<lhs>{key}\s*=\s*)(?P<q>['\"])(?P<value>[^'\"\n]*)(?P=q)",

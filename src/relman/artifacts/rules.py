@@ -39,6 +39,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from relman._regex import LazyPattern
+
 __all__ = [
     "RULES",
     "Finding",
@@ -584,9 +586,9 @@ def _classifier_findings(classifiers: Iterable[str], *, public: bool) -> list[Fi
 # -- e-mail addresses --------------------------------------------------------------
 
 _ATEXT = r"a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~\u0080-\U0010ffff"
-_DOT_ATOM = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*\Z")
+_DOT_ATOM = LazyPattern(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*\Z")
 _LABEL = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)"
-_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\Z")
+_HOSTNAME = LazyPattern(rf"{_LABEL}(?:\.{_LABEL})*\Z")
 #: IANA special-use names no address is delivered to (email-validator's list)
 _SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
 

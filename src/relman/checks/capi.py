@@ -15,12 +15,13 @@ import hashlib
 import re
 from collections.abc import Iterator
 
+from relman._regex import LazyPattern
 from relman.checks import CheckContext, Finding, Skip, get_check, register
 
 ID = "capi"
 
-_ENTRY = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s*=\s*([0-9a-fA-F]{8,})\s*$")
-_C_API_VERSION = re.compile(r"""\bC_API_VERSION\b\s*(?:=|\s)\s*['"]?(0x[0-9a-fA-F]+|\d+)['"]?""")
+_ENTRY = LazyPattern(r"^\s*(0x[0-9a-fA-F]+|\d+)\s*=\s*([0-9a-fA-F]{8,})\s*$")
+_C_API_VERSION = LazyPattern(r"""\bC_API_VERSION\b\s*(?:=|\s)\s*['"]?(0x[0-9a-fA-F]+|\d+)['"]?""")
 
 
 def api_hash(texts: list[str]) -> str:

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from relman._regex import LazyPattern
 from relman.checks import CheckContext, Finding, Skip, get_check, register
 
 __all__ = ["Notice", "find_notices", "own_notices"]
@@ -43,10 +44,10 @@ _SEP = r"\s*(?:[-–]|,)\s*"
 _OPEN_WORD = r"(?:present|now|today)"
 # one group of years: 2001-2002 / 2001, 2002,\n 2003 / 2008-present / 1987-
 _YEARS = rf"{_Y}(?:{_SEP}(?:{_Y}|{_OPEN_WORD})\b)*(?:\s*[-–](?!\s*(?:{_Y}|{_OPEN_WORD})))?"
-_MARKER = re.compile(r"copyright\b|\(c\)|©", re.I)
-_LEAD = re.compile(rf"(?:\s|\(c\)|©|[=:\"'])*({_YEARS})", re.I)
-_NEXT_GROUP = re.compile(rf"(?<![\w.]){_YEARS}(?=[\s,.;]|$)", re.I)
-_YEAR = re.compile(rf"\b{_Y}\b")
+_MARKER = LazyPattern(r"copyright\b|\(c\)|©", re.I)
+_LEAD = LazyPattern(rf"(?:\s|\(c\)|©|[=:\"'])*({_YEARS})", re.I)
+_NEXT_GROUP = LazyPattern(rf"(?<![\w.]){_YEARS}(?=[\s,.;]|$)", re.I)
+_YEAR = LazyPattern(rf"\b{_Y}\b")
 
 
 @dataclass(frozen=True)

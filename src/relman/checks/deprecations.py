@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from relman._regex import LazyPattern
 from relman.checks import CheckContext, Finding, Skip, get_check, register
 
 ID = "deprecations"
@@ -57,7 +58,7 @@ _MESSAGE_KEYWORDS = ("message", "msg", "reason", "category_message")
 _VERSION = r"v?(?P<ver>\d+(?:\.\d+)+)"
 _REMOVAL_PATTERNS = (
     # "will be removed in 2.3", "removed in version 1.14", "removal in SciPy 1.16"
-    re.compile(
+    LazyPattern(
         r"(?:remov\w*|delet\w*|dropp?\w*|expir\w*|rais\w*\s+an?\s+error|become\s+an?\s+error)"
         r"\s+(?:\w+\s+){0,3}?(?:in|from|by|after|with|as\s+of|starting\s+(?:in|with))\s+"
         r"(?:(?P<who>[A-Za-z][\w-]*)\s+)?(?:version\s+|release\s+)?" + _VERSION,
@@ -66,7 +67,7 @@ _REMOVAL_PATTERNS = (
     # "in version 2.3 this will be removed", "in SciPy 1.16.0 it will raise"; not
     # "deprecated in NumPy 2.0 and will raise an error in a future version" (numpy.fft):
     # that version says when the deprecation came
-    re.compile(
+    LazyPattern(
         r"(?<!deprecated )\b(?:in|from|after)\s+(?:(?P<who>[A-Za-z][\w-]*)\s+)?(?:version\s+|release\s+)?"
         + _VERSION
         + r"[^.]{0,60}?\b(?:remov|delet|dropp|expir|raise|error)",
@@ -168,7 +169,7 @@ _NEEDED = ("DeprecationWarning", "FutureWarning", "import")
 
 
 # lines as the parser counts them (str.splitlines also breaks at form feeds and more)
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LINES = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def _may_hold(text: str) -> bool:
@@ -326,8 +327,8 @@ class _Finder(ast.NodeVisitor):
 
 
 # a decorator begins a logical line; a name ending in "deprecate" or "deprecated"
-_DECORATOR_LINE = re.compile(r"^[ \t\f]*@", re.M)
-_DEPRECATE_NAME = re.compile(r"deprecated?(?!\w)", re.I)
+_DECORATOR_LINE = LazyPattern(r"^[ \t\f]*@", re.M)
+_DEPRECATE_NAME = LazyPattern(r"deprecated?(?!\w)", re.I)
 
 
 def may_declare(source: str) -> bool:

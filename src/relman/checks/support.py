@@ -10,10 +10,10 @@ out (a general-purpose package is not told to require Python >= 3.13).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from relman._regex import LazyPattern
 from relman.checks import CheckContext, Finding, Skip, get_check, register
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
 ID = "support"
-_CLASSIFIER = re.compile(r"^Programming Language :: Python :: (3\.\d+)$")
+_CLASSIFIER = LazyPattern(r"^Programming Language :: Python :: (3\.\d+)$")
 
 
 def _v(text: str) -> Version:

@@ -9,7 +9,6 @@ status`` and ``relman status --json`` mean the same. Results go to stdout
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from relman import _redact
+from relman._regex import LazyPattern
 from relman.commands._table import OPTION_HELP
 
 if TYPE_CHECKING:
@@ -234,8 +234,8 @@ def rich_table(
 _PLAIN_WIDTH = 200  # console()'s width when piped
 # rich replaces :name: (or :name-emoji: / :name-text:) by an emoji when it knows the
 # name; its names are spelt with these characters (a URL's "://host:" is none)
-_EMOJI_CODE = re.compile(r"(:(\S*?)(?:(?:\-)(emoji|text))?:)")
-_EMOJI_NAME = re.compile(r"[!#&()*+\-.0-9_a-z]+")
+_EMOJI_CODE = LazyPattern(r"(:(\S*?)(?:(?:\-)(emoji|text))?:)")
+_EMOJI_NAME = LazyPattern(r"[!#&()*+\-.0-9_a-z]+")
 
 
 def _may_be_emoji(text: str) -> bool:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relman import _report
+from relman._regex import LazyPattern
 from relman.history._log import (
     CO_AUTHORS,
     COMMITTER,
@@ -93,7 +94,7 @@ def read_mailmap(repo: Repo, mailmap_rev: str | None) -> tuple[str, str] | None:
     return path.read_bytes().decode("utf-8", errors="replace"), str(path)
 
 
-_MAILMAP_LINE = re.compile(r"^([^<>]*)<([^<>]*)>(?:([^<>]*)<([^<>]*)>)?\s*(?:#.*)?$")
+_MAILMAP_LINE = LazyPattern(r"^([^<>]*)<([^<>]*)>(?:([^<>]*)<([^<>]*)>)?\s*(?:#.*)?$")
 
 
 def mailmap_problems(text: str, where: str) -> list[str]:
@@ -112,7 +113,7 @@ def mailmap_problems(text: str, where: str) -> list[str]:
     return problems
 
 
-_NAME_MAP_LINE = re.compile(r"^(.*?)\s*<(.*?)>(.*?)\s*<(.*?)>\s*$")
+_NAME_MAP_LINE = LazyPattern(r"^(.*?)\s*<(.*?)>(.*?)\s*<(.*?)>\s*$")
 
 
 def name_map(text: str) -> dict[str, str]:
@@ -188,14 +189,14 @@ def collect_mailmap_authors(
 
 # -- the names rule (SciPy) -----------------------------------------------------------
 
-_THANKS = re.compile(
+_THANKS = LazyPattern(
     r"([Tt]hanks to|[Cc]ourtesy of|Co-authored-by:) "
     r"([A-Z][A-Za-z]*? [A-Z][A-Za-z]*? [A-Z][A-Za-z]*|[A-Z][A-Za-z]*? [A-Z]\."
     r" [A-Z][A-Za-z]*|[A-Z][A-Za-z ]*? [A-Z][A-Za-z]*|[a-z0-9]+)($|\.| )"
 )
-_AND = re.compile(r"^(and|, and|, ) ")
+_AND = LazyPattern(r"^(and|, and|, ) ")
 _MARKERS = ("hanks to", "ourtesy of", "Co-authored-by:")
-_HEADER = re.compile(r"^@@@([^@]*)@@@")
+_HEADER = LazyPattern(r"^@@@([^@]*)@@@")
 
 
 def _thanked(line: str, names: Mapping[str, str], out: list[str]) -> None:

@@ -22,18 +22,19 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from relman._regex import LazyPattern
 from relman.errors import CommandError
 from relman.history._log import BODY, PARENTS, SHA, SUBJECT, Passes, first_parent_line
 
 if TYPE_CHECKING:
     from relman.git import Repo
 
-MERGE_PR = re.compile(r"Merge pull request #(\d+)")
-AUTO_MERGE = re.compile(r"Auto merge of #(\d+)")
-SQUASH_PR = re.compile(r"^(.*)\((?:#|gh-|gh-#)(\d+)\)$")
-CHERRY = re.compile(r"\(cherry picked from commit ([0-9a-f]{7,64})\)")
-_BACKPORT_OF = re.compile(r"^\s*Backport of #(\d+)", re.M | re.I)
-_BACKPORT_PREFIX = re.compile(r"^\[Backport [^\]]*\]\s*", re.I)
+MERGE_PR = LazyPattern(r"Merge pull request #(\d+)")
+AUTO_MERGE = LazyPattern(r"Auto merge of #(\d+)")
+SQUASH_PR = LazyPattern(r"^(.*)\((?:#|gh-|gh-#)(\d+)\)$")
+CHERRY = LazyPattern(r"\(cherry picked from commit ([0-9a-f]{7,64})\)")
+_BACKPORT_OF = LazyPattern(r"^\s*Backport of #(\d+)", re.M | re.I)
+_BACKPORT_PREFIX = LazyPattern(r"^\[Backport [^\]]*\]\s*", re.I)
 
 
 class PullRequest(NamedTuple):
@@ -147,8 +148,8 @@ def _resolve_cherries(repo: Repo, shas: Iterable[str]) -> dict[str, tuple[int, s
     return found
 
 
-_TAGS = re.compile(r"\s*\[(?:wheel build|skip [a-z ]+|ci skip|[a-z]+ skip)\]", re.I)
-_GH_BACKPORT = re.compile(r"\bbackport(?:ing|ed)? (?:of |from )?(?:gh-|#)(\d+)", re.I)
+_TAGS = LazyPattern(r"\s*\[(?:wheel build|skip [a-z ]+|ci skip|[a-z]+ skip)\]", re.I)
+_GH_BACKPORT = LazyPattern(r"\bbackport(?:ing|ed)? (?:of |from )?(?:gh-|#)(\d+)", re.I)
 
 
 def _subject_key(subject: str) -> str:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
+from relman._regex import LazyPattern
 from relman.config import Config
 from relman.errors import VersionError
 from relman.git import Repo
@@ -134,7 +135,7 @@ def next_in_scheme(current: str | Version, kind: str, scheme: Scheme, *, pending
 
 # -- the development version after a release --------------------------------
 
-_FIELD = re.compile(r"\{(major|minor|micro)(?:\+(\d+))?\}")
+_FIELD = LazyPattern(r"\{(major|minor|micro)(?:\+(\d+))?\}")
 
 
 def render_template(template: str, released: str | Version) -> str:

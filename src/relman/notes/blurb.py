@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from relman._regex import LazyPattern
 from relman.errors import CheckFailed, UsageError
 
 __all__ = [
@@ -60,7 +61,7 @@ _SANITIZE = {
 }
 _UNSANITIZE = {v: k for k, v in _SANITIZE.items()}
 LOWEST_GH_ISSUE = 32426
-_CVE = re.compile(r"(?:CVE-)?(\d{4})-(\d{4,})", re.IGNORECASE | re.ASCII)
+_CVE = LazyPattern(r"(?:CVE-)?(\d{4})-(\d{4,})", re.IGNORECASE | re.ASCII)
 
 NEWS_D = Path("Misc") / "NEWS.d"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from relman._regex import LazyPattern
+
 __all__ = [
     "add_toctree_entry",
     "entry_target",
@@ -12,7 +14,7 @@ __all__ = [
     "start_text",
 ]
 
-_TOCTREE = re.compile(r"^(\s*)\.\. toctree::\s*$")
+_TOCTREE = LazyPattern(r"^(\s*)\.\. toctree::\s*$")
 
 
 def add_toctree_entry(text: str, entry: str) -> str:
@@ -94,7 +96,7 @@ def start_text(
     return text
 
 
-ENTRY_VERSION = re.compile(r"^(?P<head>.*?)(?P<version>\d+(?:\.\d+)+)(?P<tail>[^/]*)$")
+ENTRY_VERSION = LazyPattern(r"^(?P<head>.*?)(?P<version>\d+(?:\.\d+)+)(?P<tail>[^/]*)$")
 
 
 def toctree_entries(text: str) -> list[str]:
@@ -137,7 +139,7 @@ def next_release_file(index_text: str, version: str) -> tuple[str, str] | None:
     return None
 
 
-_PLACEHOLDER = re.compile(r"\b\d+\.x+\.x+\b|\bX\.Y\.Z\b")
+_PLACEHOLDER = LazyPattern(r"\b\d+\.x+\.x+\b|\bX\.Y\.Z\b")
 
 
 def _resize_adornments(text: str) -> str:

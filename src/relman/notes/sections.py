@@ -18,10 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from relman._regex import LazyPattern
+
 __all__ = ["Section", "as_markdown", "as_plain_text", "names_version", "release_section"]
 
-_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1*\s*$")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_ADORNMENT = LazyPattern(r"^([!-/:-@\[-`{-~])\1*\s*$")
+_MD_HEADING = LazyPattern(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,11 +159,11 @@ def _drop_directives(body: str) -> str:
 
 # -- rendering for a medium ---------------------------------------------------
 
-_RST_LINK = re.compile(r"`([^`<]+?)\s*<([^>`]+)>`__?")
-_RST_ROLE = re.compile(r":[\w:+-]+:`~?([^`]+)`")
-_RST_LITERAL = re.compile(r"``(.+?)``")
-_RST_REF = re.compile(r"`([^`]+)`_{1,2}")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_RST_LINK = LazyPattern(r"`([^`<]+?)\s*<([^>`]+)>`__?")
+_RST_ROLE = LazyPattern(r":[\w:+-]+:`~?([^`]+)`")
+_RST_LITERAL = LazyPattern(r"``(.+?)``")
+_RST_REF = LazyPattern(r"`([^`]+)`_{1,2}")
+_MD_LINK = LazyPattern(r"\[([^\]]+)\]\(([^)\s]+)\)")
 
 
 def _role_text(match: re.Match[str]) -> str:

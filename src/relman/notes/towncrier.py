@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from relman import _report
+from relman._regex import LazyPattern
 from relman.errors import CheckFailed, ConfigError, UsageError
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "towncrier"
-_RESOURCE_TEMPLATE = re.compile(r"[-\w.]+:[-\w.]+$")
+_RESOURCE_TEMPLATE = LazyPattern(r"[-\w.]+:[-\w.]+$")
 _IGNORED = (".gitignore", ".gitkeep", ".keep", "readme", "readme.md", "readme.rst")
 
 
@@ -582,7 +583,7 @@ def split_fragments(
     return out
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = LazyPattern(r"\d+")
 _IssueKey = tuple[bool, bool, str, int]  # towncrier's IssueParts, as a plain tuple
 
 
@@ -619,7 +620,7 @@ def render_issue(issue_format: str | None, issue: str) -> str:
     return issue_format.format(issue=issue)
 
 
-_CODE_BLOCK_END = re.compile(r"::\n\n((  [ \t]+[^\n]*)?\n)*  [ \t]+[^\n]*$")
+_CODE_BLOCK_END = LazyPattern(r"::\n\n((  [ \t]+[^\n]*)?\n)*  [ \t]+[^\n]*$")
 
 
 def _append_newlines_if_trailing_code_block(text: str) -> str:
