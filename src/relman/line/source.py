@@ -34,6 +34,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from relman import versionfiles
+from relman._regex import LazyPattern
 from relman.config import Config
 from relman.git import Repo
 
@@ -442,7 +443,7 @@ def _normalized(version: str | None) -> str | None:
 
 # -- meson: project(version: run_command(...)) -------------------------------------
 
-_MESON_STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+_MESON_STRING = LazyPattern(r"'((?:[^'\\\n]|\\.)*)'")
 
 
 def _meson_code(text: str) -> str:
@@ -467,11 +468,11 @@ def _meson_code(text: str) -> str:
     return "".join(out)
 
 
-_MESON_PROGRAM = re.compile(
+_MESON_PROGRAM = LazyPattern(
     r"import\s*\(\s*'python'\s*\)\s*\.\s*find_installation\s*\([^()]*\)"
     r"|find_program\s*\(\s*'(?P<program>[^']+)'[^()]*\)"
 )
-_MESON_FILES = re.compile(r"files\s*\(\s*'(?P<path>[^']+)'\s*\)")
+_MESON_FILES = LazyPattern(r"files\s*\(\s*'(?P<path>[^']+)'\s*\)")
 
 
 def meson_version_command(config: Config) -> list[str] | None:
@@ -501,9 +502,9 @@ def meson_version_command(config: Config) -> list[str] | None:
         m = m or _MESON_PROGRAM.match(code, i)
         if m is None:
             return None  # something relman does not evaluate
-        if m.re is _MESON_STRING:
+        if m.re is _MESON_STRING.compiled():
             args.append(m[1].replace("\\'", "'"))
-        elif m.re is _MESON_FILES:
+        elif m.re is _MESON_FILES.compiled():
             args.append(m["path"])
         else:
             args.append(m["program"] or "python")
