@@ -1,13 +1,20 @@
 """What every command pays before its own work: regular expressions compiled
-when first used, not when relman's modules are imported."""
+when first used, not when relman's modules are imported; configuration classes
+made without generated code."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import pickle
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 
+from relman._record import record
 from relman._regex import LazyPattern
+from relman.config import VersionFile
 
 # the modules `notes draft`, `status`, `version show` and `check` import
 _MODULES = (
@@ -84,3 +91,83 @@ def test_lazy_pattern_compiles_on_first_use_and_then_is_the_compiled_pattern() -
     assert lazy.search(b"ab12") is not None
     # after the first use, the methods are the compiled pattern's own
     assert lazy.search.__self__ is lazy.compiled()  # type: ignore[attr-defined]
+
+
+# -- configuration classes made without generated code --------------------------
+
+
+def _twins() -> tuple[type, type]:
+    """The same class as a frozen keyword-only dataclass and as a record."""
+
+    def body() -> dict[str, object]:
+        return {
+            "__annotations__": {
+                "path": "str",
+                "kind": "str | None",
+                "tags": "tuple[str, ...]",
+                "table": "dict[str, str]",
+                "hidden": "str",
+            },
+            "kind": dataclasses.field(default=None),
+            "tags": ("a",),
+            "table": dataclasses.field(default_factory=dict),
+            "hidden": dataclasses.field(default="x", repr=False, compare=False),
+        }
+
+    generated = dataclasses.dataclass(frozen=True, kw_only=True)(type("Source", (), body()))
+    shared = record(type("Source", (), body()))
+    return generated, shared
+
+
+def _outcome(call: Callable[[], object]) -> tuple[str, str]:
+    try:
+        return ("ok", repr(call()))
+    except Exception as exc:
+        return (type(exc).__name__, str(exc))
+
+
+def test_a_record_behaves_as_a_frozen_keyword_only_dataclass() -> None:
+    generated, shared = _twins()
+
+    def cases(cls: type) -> list[tuple[str, str]]:
+        one = cls(path="a.py", kind="python")
+        same = cls(path="a.py", kind="python", hidden="other")
+        other = cls(path="b.py")
+        out = [
+            _outcome(lambda: cls(path="a.py")),
+            _outcome(lambda: cls()),
+            _outcome(lambda: cls("a.py")),
+            _outcome(lambda: cls(path="a.py", colour="red")),
+            _outcome(lambda: setattr(one, "path", "c.py")),
+            _outcome(lambda: setattr(one, "new", 1)),
+            _outcome(lambda: delattr(one, "path")),
+            _outcome(lambda: one == same),
+            _outcome(lambda: one == other),
+            _outcome(lambda: one == "a.py"),
+            _outcome(lambda: hash(one) == hash(same)),
+            _outcome(lambda: {one, same, other} == {one, other}),
+            _outcome(lambda: dataclasses.replace(one, kind="regex")),
+            _outcome(lambda: dataclasses.asdict(one)),
+            _outcome(lambda: [f.name for f in dataclasses.fields(cls)]),
+            _outcome(lambda: dataclasses.is_dataclass(one)),
+            _outcome(lambda: cls(path="a").table is not cls(path="a").table),
+            _outcome(lambda: copy.deepcopy(one) == one),
+            _outcome(lambda: pickle.loads(pickle.dumps(one)) == one),
+            _outcome(lambda: one.missing),  # type: ignore[attr-defined]
+        ]
+        return out
+
+    assert cases(shared) == cases(generated)
+    # the missing-argument message names every argument as Python does
+    assert (
+        str(_outcome(lambda: shared())[1])
+        == "Source.__init__() missing 1 required keyword-only argument: 'path'"
+    )
+
+
+def test_the_configuration_classes_are_records() -> None:
+    from relman import config
+
+    for cls in (config.Config, config.VersionFile, *config._SECTIONS.values()):
+        assert cls.__init__.__qualname__ == f"{cls.__qualname__}.__init__"
+        assert cls.__eq__ is VersionFile.__eq__, cls  # shared, not generated for each class

@@ -33,10 +33,11 @@ import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from relman._record import record
 from relman._regex import LazyPattern
 from relman.errors import ConfigError, UsageError
 
@@ -184,7 +185,7 @@ def _non_negative(value: Any) -> str | None:
     return "must not be negative" if isinstance(value, (int, float)) and value < 0 else None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class VersionFile:
     """One place where the project keeps its version.
 
@@ -218,8 +219,10 @@ class VersionFile:
         return cls(path=value)
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class VersionConfig:
+    """[tool.relman.version]: where the version is kept and how it is committed."""
+
     files: tuple[VersionFile, ...] = field(
         default=(), metadata=_meta("files that hold the version", detect="version_files")
     )
@@ -236,8 +239,10 @@ class VersionConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class ChangelogConfig:
+    """[tool.relman.changelog]: the changelog file, its style, and who is left out of it."""
+
     path: str | None = field(
         default=None,
         metadata=_meta(
@@ -284,8 +289,10 @@ class ChangelogConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class NotesConfig:
+    """[tool.relman.notes]: the news fragment system and the release notes files."""
+
     system: str = field(
         default="none",
         metadata=_meta(
@@ -324,8 +331,10 @@ class NotesConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class BuildConfig:
+    """[tool.relman.build]: artifacts, the expected wheels, tests and signatures."""
+
     outdir: str = field(default="dist", metadata=_meta("where artifacts are written"))
     wheels: tuple[str, ...] = field(
         default=(), metadata=_meta("expected wheel build identifiers (cibuildwheel style, globs)")
@@ -363,8 +372,10 @@ class BuildConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class PublishConfig:
+    """[tool.relman.publish]: the package index uploaded to, and how."""
+
     target: str = field(
         default="local",
         metadata=_meta("`local`, a URL, or a repository name from ~/.pypirc (pypi, testpypi)"),
@@ -409,8 +420,10 @@ class PublishConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class ChecksConfig:
+    """[tool.relman.checks]: which preflight checks run, and what they read."""
+
     disable: tuple[str, ...] = field(default=(), metadata=_meta("check ids not run"))
     severity: Mapping[str, str] = field(
         default_factory=dict, metadata=_meta("check id -> error or warning")
@@ -455,8 +468,10 @@ class ChecksConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class ReleaseConfig:
+    """[tool.relman.release]: tags, gates, pushes and the post-release commit."""
+
     sign: str = field(
         default="auto",
         metadata=_meta(
@@ -512,8 +527,10 @@ class ReleaseConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class GitHubConfig:
+    """[tool.relman.github]: the repository on GitHub, its releases and blockers."""
+
     repo: str | None = field(
         default=None, metadata=_meta("owner/name on GitHub", detect="github_repo")
     )
@@ -537,8 +554,10 @@ class GitHubConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class CIConfig:
+    """[tool.relman.ci]: the GitHub Actions workflow that builds the wheels."""
+
     repo: str | None = field(
         default=None,
         metadata=_meta("owner/name whose Actions build the wheels (default: github.repo)"),
@@ -561,8 +580,10 @@ class CIConfig:
     workers: int = field(default=8, metadata=_meta("parallel artifact downloads"))
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class AnnounceConfig:
+    """[tool.relman.announce]: the announcement, its recipients and its sending."""
+
     template: str | None = field(default=None, metadata=_meta("jinja2 announcement template"))
     to: tuple[str, ...] = field(default=(), metadata=_meta("recipients"))
     to_by_kind: Mapping[str, tuple[str, ...]] = field(
@@ -590,8 +611,10 @@ class AnnounceConfig:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class DocsConfig:
+    """[tool.relman.docs]: the versioned docs archive."""
+
     archive_dir: str | None = field(
         default=None,
         metadata=_meta(
@@ -639,7 +662,7 @@ _SECTIONS: dict[str, type] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Config:
     """The resolved configuration of one project."""
 
