@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -506,6 +507,22 @@ def test_stream_reports_failures_and_stops_early(project):
     first = next(chunks)
     assert first  # the program runs; closing the generator ends it without an error
     chunks.close()
+
+
+def test_stream_reads_ahead_so_the_program_never_waits(tmp_path):
+    # more than a pipe holds, then a marker once everything is written: the program
+    # finishes while the caller, holding its first chunk, reads nothing more
+    from relman import _proc
+
+    marker = tmp_path / "done"
+    script = f"head -c 3000000 /dev/zero | tr '\\0' a; touch '{marker}'"
+    chunks = _proc.stream(["sh", "-c", script], cwd=tmp_path)
+    first = next(chunks)
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists()
+    assert len(first) + sum(len(c) for c in chunks) == 3_000_000
 
 
 def test_mailmap_suggestion_matches_the_identity_as_written(project):

@@ -22,10 +22,11 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from queue import SimpleQueue
 from typing import cast
 
 from relman import _report
@@ -158,13 +159,28 @@ def run(
     return done
 
 
+_PIPE_SIZE = 1 << 20  # what Linux lets any user ask for (/proc/sys/fs/pipe-max-size)
+
+
+def _drain(read1: Callable[[int], bytes], size: int, out: SimpleQueue[bytes]) -> None:
+    """Read a pipe to its end into ``out`` (b"" last), so the writer never waits on us."""
+    try:
+        while True:
+            data = read1(size)
+            out.put(data)
+            if not data:
+                return
+    except (OSError, ValueError):  # the pipe was closed: the consumer stopped early
+        out.put(b"")
+
+
 def stream(
     args: Sequence[str | os.PathLike[str]],
     *,
     cwd: str | os.PathLike[str],
     env: Mapping[str, str] | None = None,
     what: str | None = None,
-    chunk_size: int = 1 << 18,
+    chunk_size: int = 1 << 20,
 ) -> Iterator[str]:
     """Run ``args`` and yield its stdout (UTF-8) in chunks as it is produced.
 
@@ -173,6 +189,11 @@ def stream(
     resolved on PATH, no shell, and a non-zero exit raises
     :class:`CommandError` (with stderr) once the output is consumed. A
     consumer that stops early terminates the program.
+
+    A thread reads the pipe as fast as the program writes (into a 1 MiB pipe
+    where Linux allows it), so the program never waits for the caller: a
+    caller may start it, take the first chunk, and do other work meanwhile.
+    Each chunk is everything read since the caller took the last one.
     """
     argv = [os.fspath(a) for a in args]
     program = argv[0]
@@ -196,15 +217,28 @@ def stream(
             raise ToolNotFound(f"{program} could not be started: {exc}", command=argv) from exc
         assert proc.stdout is not None
         buffered = cast("io.BufferedReader", proc.stdout)
-        read = buffered.read  # blocks until chunk_size bytes or the end
+        try:
+            import fcntl
+
+            fcntl.fcntl(buffered.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+        except (ImportError, AttributeError, OSError):
+            pass  # not Linux, or a lower limit: the default pipe
+        chunks: SimpleQueue[bytes] = SimpleQueue()
+        reader = threading.Thread(
+            target=_drain, args=(buffered.read1, chunk_size, chunks), daemon=True
+        )
+        reader.start()
         finished = False
-        first = True
         try:
             while True:
-                # the first chunk is whatever is there: callers may prime the generator
-                # to start the program and go on with other work
-                data = buffered.read1(chunk_size) if first else read(chunk_size)
-                first = False
+                data = chunks.get()
+                if data and not chunks.empty():  # what arrived while the caller worked
+                    parts = [data]
+                    while parts[-1] and not chunks.empty():
+                        parts.append(chunks.get())
+                    data = b"".join(parts)
+                    if not parts[-1]:
+                        chunks.put(b"")  # the end, seen on the next round
                 if not data:
                     break
                 yield decoder.decode(data)
@@ -215,6 +249,7 @@ def stream(
         finally:
             if not finished and proc.poll() is None:
                 proc.kill()
+            reader.join()
             proc.stdout.close()
             returncode = proc.wait()
         if finished and returncode != 0:

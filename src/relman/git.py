@@ -936,6 +936,13 @@ class Repo:
         Streamed like :meth:`iter_history`; each commit is the list of its
         fields, in order (the last one may hold newlines, such as ``%b``).
         """
+        for batch in self.iter_log_batches(revs, fields, mailmap_rev=mailmap_rev):
+            yield from batch
+
+    def iter_log_batches(
+        self, revs: Sequence[str], fields: Sequence[str], *, mailmap_rev: str | None = None
+    ) -> Iterator[list[list[str]]]:
+        """:meth:`iter_log` a batch at a time: the commits git wrote since the last batch."""
         fmt = _FS.join(fields) + _RS
         argv, cwd, env = self._history_call(["log", f"--format={fmt}", *revs, "--"], mailmap_rev)
         n = len(fields) - 1
@@ -943,10 +950,9 @@ class Repo:
         for chunk in _proc.stream(argv, cwd=cwd, env=env, what="git log"):
             records = (pending + chunk).split(_RS)
             pending = records.pop()
-            for record in records:
-                f = record.lstrip("\n").split(_FS, n)
-                if len(f) > n:
-                    yield f
+            batch = [f for f in (r.lstrip("\n").split(_FS, n) for r in records) if len(f) > n]
+            if batch:
+                yield batch
 
     def log_history(
         self, revs: Sequence[str], *, mailmap_rev: str | None = None, emails: bool = True

@@ -6,14 +6,17 @@ marks). They are two ``git log`` passes started together: the one over the
 history before the range asks only for the fields the style's "seen before"
 rule needs, so a small range on a big history costs little more than that
 pass. Each commit of the range is kept as the list of its fields (indices
-below); nothing is computed per commit that a rule does not use.
+below); nothing is computed per commit that a rule does not use. The
+rules read each batch of commits as git writes it (the ``scans`` of
+:func:`read_passes`), so Python's work runs while git still walks the
+history, not after it.
 """
 
 from __future__ import annotations
 
 import gc
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -96,7 +99,10 @@ class StartedLog:
     rev_range: str
     mailmap_rev: str | None
     rng: Range
-    commits: Iterator[list[str]]
+    batches: Iterator[list[list[str]]]  # the commits, a batch at a time as git writes them
+
+
+Scan = Callable[[list[list[str]]], None]  # reads one batch of commits
 
 
 def start_log(repo: Repo, rev_range: str, *, mailmap_rev: str | None = None) -> StartedLog:
@@ -107,10 +113,18 @@ def start_log(repo: Repo, rev_range: str, *, mailmap_rev: str | None = None) -> 
     """
     rng = resolve_range(repo, rev_range)
     revs = [rng.end] + ([f"^{rng.start}"] if rng.start else [])
-    commits = repo.iter_log(revs, RANGE_FIELDS, mailmap_rev=mailmap_rev)
-    first = next(commits, None)  # git is running from here on
-    chained = itertools.chain([first] if first is not None else [], commits)
-    return StartedLog(repo, rev_range, mailmap_rev, rng, chained)
+    return StartedLog(
+        repo, rev_range, mailmap_rev, rng, _started(repo, revs, RANGE_FIELDS, mailmap_rev)
+    )
+
+
+def _started(
+    repo: Repo, revs: Sequence[str], fields: Sequence[str], mailmap_rev: str | None
+) -> Iterator[list[list[str]]]:
+    """``git log``'s batches, git running once this returns."""
+    batches = repo.iter_log_batches(revs, fields, mailmap_rev=mailmap_rev)
+    first = next(batches, None)  # git is running from here on
+    return itertools.chain([first] if first is not None else [], batches)
 
 
 def read_passes(
@@ -120,25 +134,36 @@ def read_passes(
     mailmap_rev: str | None,
     before_fields: Sequence[str],
     started: StartedLog | None = None,
+    scans: Sequence[Scan] = (),
+    before_scans: Sequence[Scan] = (),
 ) -> Passes:
-    """Both passes read to the end: the one before the range runs while the range is read."""
+    """Both passes read to the end: the one before the range runs while the range is read.
+
+    Each batch of the range's commits goes to every one of ``scans`` as it
+    arrives, each batch of the history before it to ``before_scans``.
+    """
     if started is None or (started.rev_range, started.mailmap_rev) != (rev_range, mailmap_rev):
         started = start_log(repo, rev_range, mailmap_rev=mailmap_rev)
     rng = started.rng
-    before: Iterator[list[str]] = iter(())
+    before: Iterator[list[list[str]]] = iter(())
     if rng.start:
-        before = repo.iter_log([rng.start], before_fields, mailmap_rev=mailmap_rev)
-        first_before = next(before, None)  # git is running from here on
-        before = itertools.chain([first_before] if first_before is not None else [], before)
+        before = _started(repo, [rng.start], before_fields, mailmap_rev)
+    passes = Passes(rng, shallow=bool(rng.start) and repo.is_shallow())  # while git reads
     # no cyclic garbage is made here, so the collector would only rescan the records
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        passes = Passes(rng, list(started.commits), list(before))
+        for kept, batches, readers in (
+            (passes.commits, started.batches, scans),
+            (passes.before, before, before_scans),
+        ):
+            for batch in batches:
+                kept += batch
+                for read in readers:
+                    read(batch)
     finally:
         if gc_was_enabled:
             gc.enable()
-    passes.shallow = bool(rng.start) and repo.is_shallow()
     return passes
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from relman import _report
 from relman.errors import UsageError
 from relman.history import people, pulls
-from relman.history._log import Passes, StartedLog, read_passes
+from relman.history._log import Passes, StartedLog, read_passes, start_log
 from relman.history.people import Author
 from relman.history.pulls import PullRequest
 from relman.history.styles import Style, get_style, sanitize_title, title_rules
@@ -93,12 +93,25 @@ def collect_changelog(
     pull requests are not in their own release's list).
     """
     chosen: Style = get_style(style or config.changelog.style)
+    if started is None or (started.rev_range, started.mailmap_rev) != (rev_range, mailmap_rev):
+        started = start_log(repo, rev_range, mailmap_rev=mailmap_rev)
+    # what needs no commit is asked while git streams the range
+    main_ref = _main_ref(config, repo, started.rng.end) if chosen.originals else None
+    mailmap = people.read_mailmap(repo, mailmap_rev)
+    pull_scan = pulls.PullScan(started.rng.end, title_merges=chosen.title_merges)
+    author_scan: people.NamesScan | people.MailmapScan
+    if chosen.people == "names":
+        author_scan = people.NamesScan(people.name_map(mailmap[0]) if mailmap else {})
+    else:
+        author_scan = people.MailmapScan()
     passes = read_passes(
         repo,
         rev_range,
         mailmap_rev=mailmap_rev,
         before_fields=chosen.before_fields,
         started=started,
+        scans=(pull_scan, author_scan),
+        before_scans=(author_scan.before,),
     )
     if not passes.commits:
         _report.warn(f"the range {passes.rng.text} has no commits: nothing to list")
@@ -107,26 +120,27 @@ def collect_changelog(
             "this is a shallow clone: first-time contributors cannot be known, so none is "
             "marked (fetch the whole history with `git fetch --unshallow`)"
         )
-    mailmap = people.read_mailmap(repo, mailmap_rev)
     if mailmap is not None:
         for problem in people.mailmap_problems(*mailmap):
             _report.warn(f"{problem} (git reads such a line only in part, or not at all)")
     bots = people.pattern_matcher(config.changelog.bots)
     assistants = people.pattern_matcher(config.changelog.ai_assistants)
-    if chosen.people == "names":
+    if isinstance(author_scan, people.NamesScan):
         authors = people.collect_named_authors(
-            passes,
-            people.name_map(mailmap[0]) if mailmap else {},
-            bots=bots,
-            assistants=assistants,
+            passes, author_scan.names, bots=bots, assistants=assistants, scan=author_scan
         )
     else:
         authors = people.collect_mailmap_authors(
-            repo, passes, mailmap_rev=mailmap_rev, bots=bots, assistants=assistants
+            repo,
+            passes,
+            mailmap_rev=mailmap_rev,
+            bots=bots,
+            assistants=assistants,
+            scan=author_scan,
         )
     main = None
-    if chosen.originals and passes.commits:
-        main = _main_line(config, repo, passes.rng.end, passes.rng.start)
+    if main_ref is not None and passes.commits:
+        main = pulls.read_main_line(repo, main_ref, passes.rng.start)
     found = pulls.collect_pull_requests(
         repo,
         passes,
@@ -134,6 +148,7 @@ def collect_changelog(
         originals=chosen.originals,
         main=main,
         nested_merges=chosen.nested_merges,
+        scan=pull_scan,
     )
     if version and chosen.name == "numpy" and found:
         own = _changelog_pull_request(config, repo, passes, version)
@@ -174,14 +189,14 @@ def _changelog_pull_request(config: Config, repo: Repo, passes: Passes, version:
     return pulls.pull_request_of(passes, rows[0][0])
 
 
-def _main_line(config: Config, repo: Repo, end: str, start: str | None) -> pulls.MainLine | None:
-    """The main branch's pass, when the range ends off it (a maintenance branch)."""
+def _main_ref(config: Config, repo: Repo, end: str) -> str | None:
+    """The main branch's commit, when the range ends off it (a maintenance branch)."""
     for ref in (config.main_branch, f"{config.remote}/{config.main_branch}"):
         sha = repo.rev_parse(ref)
         if sha is not None:
             if sha == end or repo.is_ancestor(end, sha):
                 return None  # the range is on the main branch itself
-            return pulls.read_main_line(repo, sha, start)
+            return sha
     return None
 
 

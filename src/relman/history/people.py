@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -142,6 +143,32 @@ def _warn_undecodable(names: Iterable[str]) -> None:
         )
 
 
+class MailmapScan:
+    """What the mailmap rule reads of each commit, gathered batch by batch as git streams.
+
+    Called with a batch of the range's commits; :meth:`before` with a batch
+    of the history before it (``BEFORE_FIELDS_MAILMAP``).
+    """
+
+    def __init__(self) -> None:
+        self.identities: Counter[tuple[str, str]] = Counter()  # (name, email): few, repeated
+        self.co_authored: list[tuple[str, str]] = []  # (author, trailers) of the range
+        self.seen: set[str] = set()  # authors before the range
+        self.co_before: list[str] = []  # trailers before the range
+
+    def __call__(self, batch: list[list[str]]) -> None:
+        self.identities.update(map(_IDENTITY, batch))
+        self.co_authored += [(c[NAME], c[CO_AUTHORS]) for c in batch if c[CO_AUTHORS]]
+
+    def before(self, batch: list[list[str]]) -> None:
+        self.seen.update(map(_FIRST, batch))
+        self.co_before += [b[1] for b in batch if b[1]]
+
+
+_IDENTITY = itemgetter(NAME, EMAIL)
+_FIRST = itemgetter(0)
+
+
 def collect_mailmap_authors(
     repo: Repo,
     passes: Passes,
@@ -149,15 +176,22 @@ def collect_mailmap_authors(
     mailmap_rev: str | None,
     bots: re.Pattern[str],
     assistants: re.Pattern[str],
+    scan: MailmapScan | None = None,
 ) -> tuple[Author, ...]:
-    """Authors and co-authors through the mailmap; "+" for names not seen before the range."""
+    """Authors and co-authors through the mailmap; "+" for names not seen before the range.
+
+    ``scan`` is the :class:`MailmapScan` that read ``passes`` as they
+    arrived; without it they are read here.
+    """
+    if scan is None:
+        scan = MailmapScan()
+        scan(passes.commits)
+        scan.before(passes.before)
     raw: set[str] = set()
-    for c in passes.commits:
-        if c[CO_AUTHORS]:
-            raw.update(c[CO_AUTHORS].split("\x1d"))
-    for b in passes.before:
-        if b[1]:
-            raw.update(b[1].split("\x1d"))
+    for _, trailers in scan.co_authored:
+        raw.update(trailers.split("\x1d"))
+    for trailers in scan.co_before:
+        raw.update(trailers.split("\x1d"))
     raw = {v for v in raw if v.strip()}
     mapped = repo.check_mailmap(raw, mailmap_rev=mailmap_rev) if raw else {}
     co: dict[str, tuple[str, str]] = {}
@@ -166,19 +200,15 @@ def collect_mailmap_authors(
         if person[0] and not is_match(bots, *person) and not is_match(assistants, *person):
             co[value] = person
     counts: Counter[str] = Counter()
-    identities = Counter((c[NAME], c[EMAIL]) for c in passes.commits)  # few, repeated
-    for (name, email), n in identities.items():
+    for (name, email), n in scan.identities.items():
         if not is_match(bots, name, email):
             counts[name] += n
-    for c in passes.commits:
-        name = c[NAME]
-        if c[CO_AUTHORS]:
-            extra = {co[v][0] for v in c[CO_AUTHORS].split("\x1d") if v in co} - {name}
-            counts.update(extra)
-    seen = {b[0] for b in passes.before}
-    for b in passes.before:
-        if b[1]:
-            seen.update(co[v][0] for v in b[1].split("\x1d") if v in co)
+    for name, trailers in scan.co_authored:
+        extra = {co[v][0] for v in trailers.split("\x1d") if v in co} - {name}
+        counts.update(extra)
+    seen = scan.seen
+    for trailers in scan.co_before:
+        seen.update(co[v][0] for v in trailers.split("\x1d") if v in co)
     _warn_undecodable(counts)
     mark = not passes.shallow
     authors = [Author(name, mark and name not in seen, n) for name, n in counts.items()]
@@ -242,21 +272,49 @@ def scipy_name_key(fullname: str) -> tuple[str, str]:
     return (surname.lower(), forename.lower())
 
 
+class NamesScan:
+    """What the names rule reads of each commit, gathered batch by batch as git streams.
+
+    Called with a batch of the range's commits; :meth:`before` with a batch
+    of the history before it (``BEFORE_FIELDS_RAW``).
+    """
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self.names = names
+        self.counts: Counter[str] = Counter()
+        self.seen: set[str] = set()
+
+    def __call__(self, batch: list[list[str]]) -> None:
+        names, counts = self.names, self.counts
+        for c in batch:
+            counts.update(_names_of(c[RAW_NAME], c[COMMITTER], c[-1], names))
+
+    def before(self, batch: list[list[str]]) -> None:
+        names, seen = self.names, self.seen
+        for b in batch:
+            seen.update(_names_of(b[0], b[1], b[2], names))
+
+
 def collect_named_authors(
     passes: Passes,
     names: Mapping[str, str],
     *,
     bots: re.Pattern[str],
     assistants: re.Pattern[str],
+    scan: NamesScan | None = None,
 ) -> tuple[Author, ...]:
-    """Authors, committers and people thanked, mapped by name (SciPy's authors.py)."""
-    counts: Counter[str] = Counter()
-    for c in passes.commits:
-        counts.update(_names_of(c[RAW_NAME], c[COMMITTER], c[-1], names))
+    """Authors, committers and people thanked, mapped by name (SciPy's authors.py).
+
+    ``scan`` is the :class:`NamesScan` (made with ``names``) that read
+    ``passes`` as they arrived; without it they are read here.
+    """
+    if scan is None:
+        scan = NamesScan(names)
+        scan(passes.commits)
+        scan.before(passes.before)
+    counts = scan.counts
     counts.pop("GitHub", None)
-    seen: set[str] = set()
-    for b in passes.before:
-        seen.update(_names_of(b[0], b[1], b[2], names))
+    seen = scan.seen
     for name in list(counts):
         if is_match(bots, name) or is_match(assistants, name):
             del counts[name]

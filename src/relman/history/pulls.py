@@ -239,6 +239,52 @@ def pull_request_of(passes: Passes, sha: str) -> int | None:
     return None
 
 
+class PullScan:
+    """What the pull-request rules read of each commit, gathered batch by batch as git streams.
+
+    Every commit by sha; the merge commits that name a pull request, in log
+    order; the first-parent line from the range's end (grown as its commits
+    arrive, whatever order git writes them in) with the squash subject of
+    each single-parent commit on it.
+    """
+
+    def __init__(self, end: str, *, title_merges: bool) -> None:
+        self.by_sha: dict[str, list[str]] = {}
+        self.merges: list[tuple[list[str], int | None, tuple[int, str] | None]] = []
+        self.line: list[str] = []
+        self.squashes: list[tuple[str, tuple[int, str] | None]] = []  # single-parent, on the line
+        self._next: str | None = end
+        self._title_merges = title_merges
+
+    def __call__(self, batch: list[list[str]]) -> None:
+        by_sha = self.by_sha
+        merges = self.merges
+        for c in batch:
+            by_sha[c[SHA]] = c
+            if " " in c[PARENTS]:
+                subject = c[SUBJECT]
+                number = merge_number(subject) if "#" in subject else None
+                hit = None
+                if number is None and self._title_merges:
+                    hit = _squash(subject)
+                if number is not None or hit is not None:
+                    merges.append((c, number, hit))
+        sha = self._next
+        line = self.line
+        squashes = self.squashes
+        while sha is not None:
+            record = by_sha.get(sha)
+            if record is None:
+                break
+            line.append(sha)
+            first, space, _ = record[PARENTS].partition(" ")
+            if not space:
+                subject = record[SUBJECT]
+                squashes.append((sha, _squash(subject) if subject[-1:] == ")" else None))
+            sha = first or None
+        self._next = sha
+
+
 def collect_pull_requests(
     repo: Repo,
     passes: Passes,
@@ -247,6 +293,7 @@ def collect_pull_requests(
     originals: bool,
     main: MainLine | None = None,
     nested_merges: bool = True,
+    scan: PullScan | None = None,
 ) -> dict[int, str]:
     """Pull-request numbers of the range with their titles from git, by number.
 
@@ -258,12 +305,19 @@ def collect_pull_requests(
     its commits since the range's start) whose commits name or match pull
     requests of the main branch is a backport: those originals are listed
     instead of it.
+
+    ``scan`` is the :class:`PullScan` (made with the same ``title_merges``)
+    that read ``passes.commits`` as they arrived; without it they are read here.
     """
     commits = passes.commits
-    by_sha = {c[SHA]: c for c in commits}
-    line = first_parent_line(by_sha, passes.rng.end)
+    if scan is None:
+        scan = PullScan(passes.rng.end, title_merges=title_merges)
+        scan(commits)
+    by_sha = scan.by_sha
+    line = scan.line
     on_line = set(line)
     on_main = main.shas if main is not None else frozenset()
+    backports = originals and main is not None
     found: dict[int, str] = {}
     containers: set[int] = set()
     backported: dict[int, str] = {}
@@ -294,45 +348,44 @@ def collect_pull_requests(
             return True
         return False
 
-    for c in commits:
-        if " " not in c[PARENTS]:
-            continue
+    def branch(c: list[str]) -> list[list[str]]:
+        """The single-parent commits of the branch merge ``c`` merged."""
         parents = c[PARENTS].split()
-        number = merge_number(c[SUBJECT])
-        hit = None if number is not None else (_squash(c[SUBJECT]) if title_merges else None)
-        if number is None and hit is None:
-            continue
-        if (hit is not None or not nested_merges) and c[SHA] not in on_line:
-            continue
-        inner = [
+        return [
             r
             for r in branch_commits(parents[1], by_sha, on_line, parents[0])
-            if len(r[PARENTS].split()) < 2
+            if " " not in r[PARENTS]
         ]
+
+    for c, number, hit in scan.merges:
+        if (hit is not None or not nested_merges) and c[SHA] not in on_line:
+            continue
+        check = backports and c[SHA] not in on_main
+        inner = branch(c) if check else None
         if hit is not None:
             number, title = hit
         else:
             title = _clean(first_line(c[BODY]))
-            if not title and inner:
-                if not position:  # computed once, for the first merge without a body
-                    position.update((r[SHA], i) for i, r in enumerate(commits))
-                oldest = max(inner, key=lambda r: position[r[SHA]])
-                title = _clean(inner[0][SUBJECT] if len(inner) == 1 else oldest[SUBJECT])
+            if not title:
+                if inner is None:
+                    inner = branch(c)
+                if inner:
+                    if not position:  # computed once, for the first merge without a body
+                        position.update((r[SHA], i) for i, r in enumerate(commits))
+                    oldest = max(inner, key=lambda r: position[r[SHA]])
+                    title = _clean(inner[0][SUBJECT] if len(inner) == 1 else oldest[SUBJECT])
             title = title or _clean(c[SUBJECT])
         assert number is not None
         found.setdefault(number, title)
-        if originals and c[SHA] not in on_main and main is not None:
+        if check and inner:
             hits = [original(r, number) for r in inner if r[SHA] not in on_main]
             if any(hits):
                 containers.add(number)
-    for sha in line:
-        c = by_sha[sha]
-        if " " in c[PARENTS]:
-            continue
-        hit = _squash(c[SUBJECT])
+    for sha, hit in scan.squashes:
         if hit is not None:
             found.setdefault(hit[0], hit[1])
-        if originals and main is not None and sha not in on_main:
+        if backports and sha not in on_main:
+            c = by_sha[sha]
             ref = _reference(c, hit[0] if hit else None)
             if hit is not None and ref is not None and ref.number is not None:
                 containers.add(hit[0])  # a squashed backport: "[Backport x] Title (#M)"
