@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from relman.errors import ConfigError
+from relman.errors import ConfigError, NotARepository
 from relman.project import load_config
 from tests.helpers import GitRepo, run_relman, snapshot
 
@@ -222,3 +222,67 @@ def test_without_a_remote_everyone_says_so(git_repo: GitRepo) -> None:
     post = steps["post-release"]["actions"]
     assert post[-1].startswith("not pushed: the repository has no remote")
     assert not any(a.startswith("push ") for a in post)
+
+
+def test_each_detected_value_is_detected_when_first_read(git_repo: GitRepo, tmp_path) -> None:
+    # a towncrier project (towncrier's own layout: [tool.towncrier] in pyproject.toml)
+    # that is not yet a git repository: what needs no git is detected without it
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "pyproject.toml").write_text(PLAIN + '\n[tool.towncrier]\ndirectory = "changes"\n')
+    config = load_config(plain, environ={})
+    assert config.notes.system == "towncrier"
+    assert config.origins["notes.system"] == "detected"
+    assert [f.path for f in config.version.files] == ["pyproject.toml"]
+    with pytest.raises(NotARepository):
+        config.tag_format  # noqa: B018 (reading it asks git)
+    assert config.notes.system == "towncrier"  # what was read stays read
+
+    # in a repository the tags are looked at when the tag format is first read, then kept
+    git_repo.write({"pyproject.toml": PLAIN})
+    git_repo.commit("init")
+    config = load_config(git_repo.path, environ={})
+    assert config.origins["publish.target"] == "default"
+    git_repo.tag("release-1.0.0")
+    git_repo.tag("release-1.1.0")
+    assert "tag-format" in config.origins
+    assert config.origins["tag-format"] == "detected"
+    assert config.tag_format == "release-{version}"
+    git_repo.tag("v1.2.0")
+    git_repo.tag("v1.3.0")
+    git_repo.tag("v1.4.0")
+    assert config.tag_format == "release-{version}"
+    # an explicit value is never detected, and wins
+    config = load_config(git_repo.path, environ={"RELMAN_TAG_FORMAT": "rel-{version}"})
+    assert (config.tag_format, config.origins["tag-format"]) == ("rel-{version}", "environment")
+    config = load_config(git_repo.path, environ={})
+    assert (config.tag_format, config.origins["tag-format"]) == ("v{version}", "detected")
+    assert config.remote == "origin"
+    assert config.origins["remote"] == "default"  # no remote to detect
+
+
+def test_a_detected_value_is_checked_as_a_configured_one(git_repo: GitRepo) -> None:
+    # release tags whose prefix has braces: the detected format would be a template
+    # with a field a tag name does not have
+    git_repo.write({"pyproject.toml": PLAIN})
+    git_repo.commit("init")
+    git_repo.tag("rel{x}-1.0")
+    git_repo.tag("rel{x}-1.1")
+    config = load_config(git_repo.path, environ={})  # nothing is detected yet
+    with pytest.raises(ConfigError) as info:
+        config.tag_format  # noqa: B018
+    assert info.value.problems == [
+        "tool.relman.tag-format: 'rel{x}-{version}' uses {x}; this template gets only "
+        "{version} (detected)"
+    ]
+    before = snapshot(git_repo.path)
+    for args in (("config",), ("status",)):
+        out = run_relman(*args, cwd=git_repo.path)
+        assert out.returncode == 2, out.stderr
+        assert "tool.relman.tag-format: 'rel{x}-{version}' uses {x}" in out.stderr
+        assert "hint: set tag-format in [tool.relman] of pyproject.toml" in out.stderr
+        assert "Traceback" not in out.stderr
+    assert snapshot(git_repo.path) == before
+    # set explicitly, the tags are not asked
+    git_repo.write({"pyproject.toml": PLAIN + "\n[tool.relman]\ntag-format = 'v{version}'\n"})
+    assert load_config(git_repo.path, environ={}).tag_format == "v{version}"

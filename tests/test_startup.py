@@ -1,6 +1,6 @@
 """What every command pays before its own work: regular expressions compiled
 when first used, not when relman's modules are imported; configuration classes
-made without generated code."""
+made without generated code; fields computed when first read."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from relman._record import record
+import pytest
+
+from relman._record import defer, record
 from relman._regex import LazyPattern
 from relman.config import VersionFile
 
@@ -171,3 +173,42 @@ def test_the_configuration_classes_are_records() -> None:
     for cls in (config.Config, config.VersionFile, *config._SECTIONS.values()):
         assert cls.__init__.__qualname__ == f"{cls.__qualname__}.__init__"
         assert cls.__eq__ is VersionFile.__eq__, cls  # shared, not generated for each class
+
+
+def test_a_deferred_field_is_computed_once_when_first_read() -> None:
+    import threading
+    import time
+
+    _, shared = _twins()
+    one = shared(path="a.py")
+    calls: list[str] = []
+
+    def compute() -> str:
+        calls.append("kind")
+        time.sleep(0.05)  # other threads read meanwhile
+        return "python"
+
+    defer(one, "kind", compute)
+    assert calls == []
+    seen: list[object] = []
+    readers = [threading.Thread(target=lambda: seen.append(one.kind)) for _ in range(8)]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    assert seen == ["python"] * 8 and calls == ["kind"]
+    assert one == shared(path="a.py", kind="python")
+
+    failing = shared(path="b.py")
+    attempts: list[int] = []
+
+    def flaky() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("not yet")
+        return "regex"
+
+    defer(failing, "kind", flaky)
+    with pytest.raises(OSError, match="not yet"):
+        failing.kind  # noqa: B018
+    assert failing.kind == "regex" and len(attempts) == 2  # a failure is asked again

@@ -1,4 +1,5 @@
-"""Frozen, keyword-only dataclasses whose methods are shared, not generated.
+"""Frozen, keyword-only dataclasses whose methods are shared, not generated;
+and fields whose value is computed when first read.
 
 ``@dataclass(frozen=True, kw_only=True)`` writes ``__init__``, ``__repr__``,
 ``__eq__``, ``__hash__``, ``__setattr__`` and ``__delattr__`` as source text
@@ -11,12 +12,18 @@ fields are declared as for dataclasses (``field(default=..., metadata=...)``,
 behave as a frozen keyword-only dataclass's do: the same ``TypeError`` for a
 missing or unknown argument, ``FrozenInstanceError`` on assignment, equality
 and hash over the compared fields, the same ``repr``.
+
+:func:`defer` leaves one field of an instance unset until it is read; the
+first read computes it (once, under a lock shared by every record) and keeps
+it. The configuration uses it for the values detected from the repository,
+so that a command pays only for the detection of the values it reads.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import reprlib
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,9 +35,12 @@ else:  # only type checkers read it (typing has it from Python 3.11)
         return lambda f: f
 
 
-__all__ = ["record"]
+__all__ = ["defer", "record"]
 
 T = TypeVar("T")
+
+_DEFERRED = "__deferred__"  # instance key: field name -> what computes it
+_resolving = threading.RLock()
 
 
 def _missing_message(names: list[str]) -> str:
@@ -70,12 +80,26 @@ def _delattr(self: Any, name: str) -> None:
     raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
 
+def _getattr(self: Any, name: str) -> Any:
+    # reached only when the instance has no such attribute: a deferred field
+    deferred = self.__dict__.get(_DEFERRED)
+    if deferred is not None and name in deferred:
+        with _resolving:
+            compute = deferred.get(name)
+            if compute is not None:  # not computed meanwhile by another thread
+                object.__setattr__(self, name, compute())
+                del deferred[name]
+        return self.__dict__[name]
+    raise AttributeError(f"{self.__class__.__name__!r} object has no attribute {name!r}")
+
+
 _METHODS = {
     "__eq__": _eq,
     "__hash__": _hash,
     "__repr__": _repr,
     "__setattr__": _setattr,
     "__delattr__": _delattr,
+    "__getattr__": _getattr,
 }
 
 
@@ -119,7 +143,7 @@ def record(cls: type[T]) -> type[T]:
     made: type[T] = dataclasses.dataclass(init=False, repr=False, eq=False, kw_only=True)(cls)
     fields = dataclasses.fields(made)  # type: ignore[arg-type]
     for f in fields:
-        # defaults live in the fields (as for a dataclass's generated __init__)
+        # defaults live in the fields; a class attribute would hide a deferred value
         if f.name in made.__dict__:
             delattr(made, f.name)
     plan = tuple((f.name, f.default, f.default_factory) for f in fields if f.init)
@@ -132,3 +156,12 @@ def record(cls: type[T]) -> type[T]:
     )
     made.__record_repr__ = tuple(f.name for f in fields if f.repr)  # type: ignore[attr-defined]
     return made
+
+
+def defer(obj: object, name: str, compute: Callable[[], Any]) -> None:
+    """Leave field ``name`` of the record ``obj`` unset until it is first read;
+    ``compute()`` then gives its value, which is kept. Until then the field
+    holds no value; if ``compute`` raises, the next read tries again."""
+    state = obj.__dict__
+    state.pop(name, None)
+    state.setdefault(_DEFERRED, {})[name] = compute

@@ -3,7 +3,9 @@
 Precedence, lowest first: built-in defaults, values detected from the
 repository, ``[tool.relman]`` in pyproject.toml, ``RELMAN_*`` environment
 variables, command-line flags. :attr:`Config.origins` records where each value
-came from; ``relman config`` prints it.
+came from; ``relman config`` prints it. A value left to detection is detected
+when it is first read (see :func:`read_config`), so a command pays only for
+the detection of the values it reads.
 
 Keys are kebab-case in TOML (``main-branch``) and snake_case here. Sections
 are sub-tables (``[tool.relman.publish]``). Environment variables are named
@@ -32,12 +34,12 @@ import sys
 import threading
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relman._record import record
+from relman._record import defer, record
 from relman._regex import LazyPattern
 from relman.errors import ConfigError, UsageError
 
@@ -994,12 +996,7 @@ def _build(
         before = len(problems.items)
         value = _convert(raw, hints[f.name], f"{path}.{key}", problems)
         if len(problems.items) == before:
-            choices = f.metadata.get("choices")
-            if choices and value not in choices:
-                problems.add(f"{path}.{key}: {value!r} is not one of {', '.join(choices)}")
-                continue
-            check = f.metadata.get("check")
-            message = check(value) if check and value is not None else None
+            message = _value_problem(f, value)
             if message:
                 problems.add(f"{path}.{key}: {value!r} {message}")
                 continue
@@ -1068,24 +1065,94 @@ def _env_value(raw: str, tp: Any) -> Any:
 # -- detected values and precedence ------------------------------------------
 
 
-def _detect_into(
-    cls: type,
-    values: dict[str, Any],
-    detector: Any,
-    path: str,
-    origins: dict[str, str],
-) -> None:
-    for f in dataclasses.fields(cls):
-        name = f.metadata.get("detect") if f.metadata else None
-        if not name:
-            continue
-        key = f"{path}{_toml_key(f.name)}"
-        if key in origins:  # set explicitly
-            continue
-        value = getattr(detector, name)()
-        if value is not None:
-            values[f.name] = value
-            origins[key] = "detected"
+def _value_problem(f: dataclasses.Field[Any], value: Any) -> str | None:
+    """What is wrong with ``value`` for field ``f`` (not one of its choices, or its
+    check's complaint), or None."""
+    choices = f.metadata.get("choices")
+    if choices and value not in choices:
+        return f"is not one of {', '.join(choices)}"
+    check = f.metadata.get("check")
+    return check(value) if check and value is not None else None
+
+
+class _Origins(Mapping[str, str]):
+    """Where each value came from. The origin of a value left to detection is
+    known once the value is detected: asking for it detects the value."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self.known = known
+        self.pending: dict[str, Callable[[], object]] = {}
+
+    def __getitem__(self, key: str) -> str:
+        resolve = self.pending.get(key)
+        if resolve is not None:
+            resolve()
+        return self.known[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.known)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class _Detection:
+    """The values of one configuration left to the detector, each detected when a
+    command first reads it (or its origin): the detector is made then, and asked
+    only for that value. A detected value is held to the field's choices and
+    check, as a value from pyproject.toml is, and reported the same way."""
+
+    def __init__(
+        self,
+        detect: Callable[[Path, Mapping[str, Any]], Any],
+        project_dir: Path,
+        pyproject: Mapping[str, Any],
+        origins: _Origins,
+    ) -> None:
+        self._detect = detect
+        self._project_dir = project_dir
+        self._pyproject = pyproject
+        self._origins = origins
+        self._detector: Any = None
+
+    def detector(self) -> Any:
+        if self._detector is None:
+            self._detector = self._detect(self._project_dir, self._pyproject)
+        return self._detector
+
+    def defer(self, obj: Any, f: dataclasses.Field[Any], key: str) -> None:
+        """Leave field ``f`` of ``obj`` (``key`` in [tool.relman]) to the detector."""
+        method = f.metadata["detect"]
+        default = getattr(obj, f.name)
+        origins = self._origins
+
+        def compute() -> Any:
+            value = getattr(self.detector(), method)()
+            if value is None:
+                origins.known[key] = "default"
+            else:
+                problem = _value_problem(f, value)
+                if problem:
+                    section, _, name = key.rpartition(".")
+                    table = f"tool.relman.{section}" if section else "tool.relman"
+                    raise ConfigError(
+                        f"the relman configuration in {self._project_dir / 'pyproject.toml'} "
+                        "has 1 problem:",
+                        problems=[f"tool.relman.{key}: {value!r} {problem} (detected)"],
+                        hint=f"set {name} in [{table}] of pyproject.toml",
+                    )
+                origins.known[key] = "detected"
+            origins.pending.pop(key, None)
+            return default if value is None else value
+
+        defer(obj, f.name, compute)
+        origins.pending[key] = lambda: getattr(obj, f.name)
 
 
 def read_config(
@@ -1100,7 +1167,10 @@ def read_config(
     ``detect``, given the project folder and its pyproject data, returns an object
     with one method per detectable value (the ``detect`` name in a field's
     metadata) that answers the value or None; values set explicitly are never
-    detected. :func:`relman.project.load_config` passes the project detector.
+    detected. Detection is lazy: ``detect`` is called, and its method for a value,
+    when that value (or its origin) is first read, and the answer is kept; a
+    detected value that fails the field's check raises :class:`ConfigError` then.
+    :func:`relman.project.load_config` passes the project detector.
 
     ``overrides`` are command-line values, a table shaped like [tool.relman]
     (``{"publish": {"target": "local"}}``); they win over everything.
@@ -1161,7 +1231,7 @@ def read_config(
                 where = "tool.relman" if origin == "pyproject" else f"tool.relman ({origin})"
                 problems.add(f"{where}.{key}: unknown key{hint}")
 
-    detector = detect(pdir, data) if detect is not None else None
+    detected: list[tuple[str, dataclasses.Field[Any]]] = []  # fields left to the detector
 
     def build(cls: type, explicit: Mapping[str, tuple[Any, str]], path: str) -> Any:
         values: dict[str, Any] = {}
@@ -1173,23 +1243,17 @@ def read_config(
             value = _convert(raw, hints[f.name], f"tool.relman.{path}{key}", problems)
             if len(problems.items) != before:
                 continue
-            choices = f.metadata.get("choices")
-            if choices and value not in choices:
-                problems.add(
-                    f"tool.relman.{path}{key}: {value!r} is not one of {', '.join(choices)}"
-                )
-                continue
-            check = f.metadata.get("check")
-            message = check(value) if check and value is not None else None
+            message = _value_problem(f, value)
             if message:
                 problems.add(f"tool.relman.{path}{key}: {value!r} {message}")
                 continue
             values[f.name] = value
             origins[f"{path}{key}"] = origin
-        if detector is not None and not problems.items:
-            _detect_into(cls, values, detector, path, origins)
         for f in dataclasses.fields(cls):
-            origins.setdefault(f"{path}{_toml_key(f.name)}", "default")
+            key = f"{path}{_toml_key(f.name)}"
+            if detect is not None and f.metadata.get("detect") and key not in origins:
+                detected.append((path, f))
+            origins.setdefault(key, "default")
         return values
 
     sections = {
@@ -1219,11 +1283,12 @@ def read_config(
     for sec in _SECTIONS:
         top_values.pop(sec, None)
         origins.pop(sec, None)
-    return Config(
+    lazy_origins = _Origins(origins)
+    config = Config(
         project_dir=pdir,
         name=str(name or pdir.name),
         pyproject=data,
-        origins=origins,
+        origins=lazy_origins,
         **{
             k: v
             for k, v in top_values.items()
@@ -1231,6 +1296,12 @@ def read_config(
         },
         **{name_: cls(**sections[name_]) for name_, cls in _SECTIONS.items()},
     )
+    if detect is not None:
+        detection = _Detection(detect, pdir, data, lazy_origins)
+        for path, f in detected:
+            owner = getattr(config, path[:-1]) if path else config
+            detection.defer(owner, f, f"{path}{_toml_key(f.name)}")
+    return config
 
 
 def config_fields() -> list[tuple[str, str, Any, str]]:

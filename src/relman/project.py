@@ -5,13 +5,15 @@ did not set detected from the repository.
 defaults, pyproject, ``RELMAN_*`` environment, flags) and fills the values left
 unset from a :class:`Detector`: the version files, tag format, main and
 maintenance branches, notes system, changelog folder, GitHub repository,
-remote and copyright files. Detection sits above the configuration data so
-that the dependency goes one way: configuration at the bottom, detection and
-the release line above it.
+remote and copyright files. Each of those is detected when a command first
+reads it (or asks where it came from), so a command pays only for what it
+reads. Detection sits above the configuration data so that the dependency goes
+one way: configuration at the bottom, detection and the release line above it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -34,15 +36,23 @@ _GITHUB_REMOTE = LazyPattern(r"github\.com[:/](?P<repo>[^/\s]+/[^/\s]+?)(?:\.git
 
 
 class Detector:
-    """Values found by looking at the repository; each computed at most once."""
+    """Values found by looking at the repository; each computed at most once.
+
+    The configuration asks it for a value when a command first reads that value,
+    so nothing is looked at before it is needed: not even git, for the values
+    found in files (the notes system, the release index, the version files).
+    """
 
     def __init__(self, project_dir: Path, pyproject: Mapping[str, Any]) -> None:
         self.project_dir = project_dir
         self.pyproject = pyproject
-        self.repo: Repo = find_repo(project_dir)
         self._branches: list[str] | None = None
         self._refs: list[tuple[str, str]] | None = None
         self._remotes: dict[str, str] | None = None
+
+    @functools.cached_property
+    def repo(self) -> Repo:
+        return find_repo(self.project_dir)
 
     def refs(self) -> list[tuple[str, str]]:
         """Every ref with its symbolic target, from one git call."""
