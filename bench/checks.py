@@ -3,8 +3,10 @@
 The repository is made in a temporary folder (a towncrier project with 4,000
 Python modules, some with deprecation warnings, 1,000 other files, a release
 tag, pending news fragments and a LICENSE), or is a real checkout given with
-``--tree PATH`` (SciPy's or CPython's, for example). Each round runs the whole
-`relman check` command line in a fresh process: *cold* with relman's cache in
+``--tree PATH`` (SciPy's, for example), or with ``--cpython`` a CPython-shaped
+tree made from this interpreter's standard library (``Lib/`` with its tests,
+``Include/patchlevel.h``, blurb entries in ``Misc/NEWS.d/next``). Each round
+runs the whole `relman check` command line in a fresh process: *cold* with relman's cache in
 the git directory removed first, *warm* with the cache of the previous run
 (nothing changed since). The peer is `git status --porcelain` followed by
 `git ls-files`, the two git calls a release manager runs by hand before a
@@ -96,11 +98,63 @@ def make_repo(root: Path) -> Path:
     return repo
 
 
+PATCHLEVEL = """\
+#define PY_MAJOR_VERSION        3
+#define PY_MINOR_VERSION        {minor}
+#define PY_MICRO_VERSION        0
+#define PY_RELEASE_LEVEL        PY_RELEASE_LEVEL_ALPHA
+#define PY_RELEASE_SERIAL       1
+#define PY_VERSION              "3.{minor}.0a1+"
+"""
+
+
+def make_cpython_tree(root: Path) -> Path:
+    """A CPython-shaped checkout: this interpreter's standard library as Lib/ (its
+    tests included, as in CPython's Lib/test), Include/patchlevel.h one minor ahead,
+    pending blurb entries in Misc/NEWS.d/next, the PSF LICENSE and README.rst."""
+    import sysconfig
+
+    repo = root / "cpython"
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    shutil.copytree(
+        stdlib,
+        repo / "Lib",
+        ignore=shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc", "config-*"),
+        symlinks=True,
+    )
+    minor = sys.version_info.minor + 1
+    (repo / "Include").mkdir()
+    (repo / "Include" / "patchlevel.h").write_text(PATCHLEVEL.format(minor=minor))
+    news = repo / "Misc" / "NEWS.d" / "next" / "Library"
+    news.mkdir(parents=True)
+    for i in range(40):
+        name = f"2026-11-{1 + i % 28:02d}-10-00-00.gh-issue-{120000 + i}.AbCdEf{i:02d}.rst"
+        (news / name).write_text(f"Fix a problem in module number {i}.\n", encoding="utf-8")
+    (repo / "LICENSE").write_text(
+        "Copyright (c) 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2010,\n"
+        "2011, 2012, 2013, 2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023,\n"
+        "2024, 2025, 2026 Python Software Foundation; All Rights Reserved\n",
+        encoding="utf-8",
+    )
+    (repo / "README.rst").write_text(
+        f"This is Python version 3.{minor}.0 alpha 1\n{'=' * 40}\n", encoding="utf-8"
+    )
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "--no-gpg-sign", "-m", "Initial import")
+    return repo
+
+
 def main() -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, help="a real git checkout to check instead")
+    parser.add_argument(
+        "--cpython",
+        action="store_true",
+        help="a CPython-shaped tree from this interpreter's standard library (target 3 s)",
+    )
     parser.add_argument("--cold", type=float, default=2.0, help="cold target in seconds")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
@@ -110,7 +164,11 @@ def main() -> int:
         return 2
     compile_relman()
     with tempfile.TemporaryDirectory() as tmp:
-        repo = args.tree.resolve() if args.tree else make_repo(Path(tmp))
+        if args.cpython:
+            repo = make_cpython_tree(Path(tmp))
+            args.cold = max(args.cold, 3.0)
+        else:
+            repo = args.tree.resolve() if args.tree else make_repo(Path(tmp))
         env = compiled_env(
             {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
         )

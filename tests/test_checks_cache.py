@@ -195,17 +195,28 @@ def test_the_setuptools_scm_version_of_a_clean_tree_is_remembered(tmp_path: Path
     assert after["commits_since_release"] == 1
 
 
-def test_fragments_are_not_parsed_again_while_their_text_is_unchanged(tmp_path: Path) -> None:
-    """NumPy's shape: towncrier fragments in doc/release/upcoming_changes."""
+@pytest.mark.parametrize(
+    ("fragment", "extra"),
+    [
+        # NumPy's shape: towncrier fragments in doc/release/upcoming_changes
+        (
+            "doc/release/upcoming_changes/12.feature.rst",
+            '[tool.towncrier]\ndirectory = "doc/release/upcoming_changes"\n',
+        ),
+        # CPython's: blurb entries in Misc/NEWS.d/next/<section>
+        (
+            "Misc/NEWS.d/next/Library/2026-11-02-10-00-00.gh-issue-130500.AbCdEf.rst",
+            '[tool.relman.notes]\nsystem = "blurb"\n',
+        ),
+    ],
+)
+def test_fragments_are_not_parsed_again_while_their_text_is_unchanged(
+    tmp_path: Path, fragment: str, extra: str
+) -> None:
     from relman.notes.check import check_fragments
 
-    towncrier = '[tool.towncrier]\ndirectory = "doc/release/upcoming_changes"\n'
     good = "A new ``keyword`` for ``demo.f``.\n"
-    repo = make_project(
-        tmp_path,
-        {"doc/release/upcoming_changes/12.feature.rst": good},
-        extra=towncrier,
-    )
+    repo = make_project(tmp_path, {fragment: good}, extra=extra)
     config = load_config(repo.path)
     assert check_fragments(config) == []
     cache = repo.path / ".git" / "relman" / "cache" / "rst.json"
@@ -219,8 +230,7 @@ def test_fragments_are_not_parsed_again_while_their_text_is_unchanged(tmp_path: 
         "invalid reStructuredText: line 1: planted"
     ]
     # another text is parsed: broken markup is found
-    fragment = repo.path / "doc/release/upcoming_changes/12.feature.rst"
-    fragment.write_text("An ``unclosed literal.\n")
+    (repo.path / fragment).write_text("An ``unclosed literal.\n")
     (problem,) = check_fragments(config)
     assert "planted" not in problem.reason and "literal" in problem.reason.lower()
 

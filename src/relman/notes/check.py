@@ -289,6 +289,7 @@ def _check_blurb(config: Config, *, rst: bool) -> tuple[list[Problem], list[Path
             if folder.is_dir() and folder.name not in known:
                 problems.append(Problem(folder, "unknown blurb section folder"))
     ranges = _parse_ranges(config.notes.issue_ranges)
+    checked = _RstCache(config) if rst else None
     for path in blurb.next_files(root):
         text = _read(path, problems)
         if text is None:
@@ -306,9 +307,11 @@ def _check_blurb(config: Config, *, rst: bool) -> tuple[list[Problem], list[Path
             number = int(issue)
             if not any(lo <= number <= hi for lo, hi in ranges):
                 problems.append(Problem(path, f"issue {number} is outside the configured ranges"))
-        if rst:
-            for msg in rst_problems(entries[0].body):
+        if checked is not None:
+            for msg in checked.problems(entries[0].body):
                 problems.append(Problem(path, f"invalid reStructuredText: {msg}"))
+    if checked is not None:
+        checked.save()
     return problems, [next_dir]
 
 
