@@ -1,5 +1,5 @@
 """File helpers: atomic writes (a temporary file in the same folder, then
-os.replace) and the SHA256 of a file."""
+os.replace) and the digests of a file or of bytes read once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["sha256_file", "write_bytes", "write_many", "write_text"]
+__all__ = ["data_digests", "file_digests", "sha256_file", "write_bytes", "write_many", "write_text"]
 
 
 def _umask() -> int:
@@ -98,15 +98,28 @@ def write_many(files: Mapping[Path, bytes]) -> None:
         raise
 
 
-def file_digests(path: str | os.PathLike[str], *names: str) -> dict[str, str]:
-    """Hex digests of a file under each of hashlib's ``names``, from one read
-    (``blake2_256`` is BLAKE2b of 32 bytes); a hash this Python lacks is left out."""
+def _hashers(names: tuple[str, ...]) -> dict[str, Any]:
     digests: dict[str, Any] = {}
     for name in names:
         with contextlib.suppress(ValueError):  # e.g. blake2 in a FIPS build
             digests[name] = (
                 hashlib.blake2b(digest_size=32) if name == "blake2_256" else hashlib.new(name)
             )
+    return digests
+
+
+def data_digests(data: bytes, *names: str) -> dict[str, str]:
+    """Hex digests of ``data`` under each of hashlib's ``names``, as :func:`file_digests`."""
+    digests = _hashers(names)
+    for digest in digests.values():
+        digest.update(data)
+    return {name: digest.hexdigest() for name, digest in digests.items()}
+
+
+def file_digests(path: str | os.PathLike[str], *names: str) -> dict[str, str]:
+    """Hex digests of a file under each of hashlib's ``names``, from one read
+    (``blake2_256`` is BLAKE2b of 32 bytes); a hash this Python lacks is left out."""
+    digests = _hashers(names)
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             for digest in digests.values():

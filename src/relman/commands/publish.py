@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +41,8 @@ def publish(folder: Path, to: str | None, workers: int | None) -> None:
     """
     from relman import index
 
-    # import the HTTP client while the configuration is read (git runs in subprocesses)
-    warm = threading.Thread(target=importlib.import_module, args=("httpx",), daemon=True)
-    warm.start()
     state = get_state()
     config = state.config()
-    warm.join()
     files = index.find_dist_files(folder)
     target = index.resolve_target(config, to)
     if state.dry_run:

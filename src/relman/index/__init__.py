@@ -4,6 +4,7 @@ local index, publishing, and fetching.
 - :mod:`~relman.index.targets`: a :class:`Target` and its credentials;
 - :mod:`~relman.index.dists`: the files to upload, described from their metadata;
 - :mod:`~relman.index.client`: the index client (PEP 691 JSON, PEP 503 HTML, upload);
+- :mod:`~relman.index.http`: kept-alive HTTP/1.1 connections (``http.client``);
 - :mod:`~relman.index.local`: the embedded local index (a PEP 503 directory);
 - :mod:`~relman.index.listing`: filename -> sha256 of what an index holds;
 - :mod:`~relman.index.publish`: the resumable publish algorithm;

@@ -1,6 +1,7 @@
 """The index client: reading project pages (PEP 691 JSON, PEP 503 HTML with
 hashes from ``#sha256=`` fragments, also when a server ignores ``Accept``),
-downloading, and uploading one file, with connection reuse and redacted errors.
+downloading, and uploading one file, over kept-alive connections
+(:mod:`relman.index.http`), with retries and redacted errors.
 
 The listing URL is discovered where a server keeps it elsewhere: devpi-server
 (known by its ``X-Devpi-*`` headers) lists an index at ``<index>/+simple/``,
@@ -26,11 +27,10 @@ from relman import _redact, _report
 from relman.errors import RemoteError
 
 if TYPE_CHECKING:
-    import httpx
-
     from relman.config import Config
 
 from relman.index.dists import DistFile, encode_multipart, upload_fields
+from relman.index.http import TRANSPORT_ERRORS, Pool, Response, basic_auth
 from relman.index.targets import Credentials, Target, install_url, remember_listing
 
 __all__ = [
@@ -133,7 +133,7 @@ def devpi_listing(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def _is_devpi(response: httpx.Response) -> bool:
+def _is_devpi(response: Response) -> bool:
     return any(k.lower().startswith("x-devpi-") for k in response.headers)
 
 
@@ -143,7 +143,7 @@ def _redact_text(text: str, creds: Credentials | None) -> str:
     return _redact.server_text(text)
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: Response) -> str:
     """A one-line reason from an index's answer: the text, or an HTML page's title."""
     text = response.text[:4000].strip()
     if text.startswith("<") or "html" in response.headers.get("Content-Type", ""):
@@ -173,8 +173,6 @@ class IndexClient:
         retry_time: float = 120.0,
         connections: int = 8,
     ) -> None:
-        import httpx
-
         from relman import __version__
 
         self.target = target
@@ -184,20 +182,13 @@ class IndexClient:
         self.retry_time = retry_time
         self._lock = threading.Lock()
         creds = target.credentials
-        self._auth = (creds.username, creds.password()) if creds else None
-        urls = [u for u in (target.upload_url, target.simple_url) if u]
-        needs_tls = any(u.startswith("https://") for u in urls)
-        self._client = httpx.Client(
-            # no TLS without https: skip loading the CA bundle (a quarter second)
-            verify=needs_tls,
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(
-                max_connections=max(connections, 1) + 2,
-                max_keepalive_connections=max(connections, 1) + 2,
-            ),
+        self._auth = basic_auth(creds.username, creds.password()) if creds else None
+        # redirects are followed here (GET only), never with credentials to another origin
+        self._pool = Pool(
+            timeout=timeout,
+            verify=True,
             headers={"User-Agent": f"relman/{__version__}"},
-            follow_redirects=False,
-            trust_env=False,
+            keep=max(connections, 1) + 2,
         )
 
     @classmethod
@@ -213,7 +204,7 @@ class IndexClient:
         )
 
     def close(self) -> None:
-        self._client.close()
+        self._pool.close()
 
     def __enter__(self) -> IndexClient:
         return self
@@ -234,7 +225,7 @@ class IndexClient:
     def redact(self, text: str) -> str:
         return _redact_text(text, self.target.credentials)
 
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+    def _delay(self, attempt: int, response: Response | None) -> float:
         if response is not None:
             after = response.headers.get("Retry-After", "")
             if after.isdigit():
@@ -251,27 +242,22 @@ class IndexClient:
         make_content: Callable[[], Any] | None = None,
         headers: Mapping[str, str] | None = None,
         on_retry: Callable[[], None] | None = None,
-    ) -> tuple[httpx.Response, int]:
+    ) -> tuple[Response, int]:
         """Send with retries; return the first non-transient response and the attempts used."""
-        import httpx
-
         start = time.monotonic()
         attempt = 0
         redirects = 0
         while True:
             attempt += 1
-            response: httpx.Response | None = None
+            response: Response | None = None
             problem = ""
             try:
-                auth = self._auth if self._same_origin(url) else None
-                response = self._client.request(
-                    method,
-                    url,
-                    content=make_content() if make_content else None,
-                    headers=dict(headers or {}),
-                    auth=auth,
+                sent = dict(headers or {})
+                if self._auth is not None and self._same_origin(url):
+                    sent["Authorization"] = self._auth
+                response = self._pool.request(
+                    method, url, content=make_content() if make_content else None, headers=sent
                 )
-                response.read()
                 if response.is_redirect and method == "GET" and redirects < 5:
                     redirects += 1
                     url = urllib.parse.urljoin(url, response.headers.get("Location", ""))
@@ -280,7 +266,7 @@ class IndexClient:
                 if response.status_code != 429 and response.status_code < 500:
                     return response, attempt
                 problem = f"HTTP {response.status_code} {response.reason_phrase}"
-            except httpx.TransportError as exc:
+            except TRANSPORT_ERRORS as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             delay = self._delay(attempt, response)
             if attempt >= self.retries or time.monotonic() - start + delay > self.retry_time:
@@ -335,12 +321,17 @@ class IndexClient:
         dist: DistFile,
         advance: Callable[[int], None],
         fields: Sequence[tuple[str, str]] | None = None,
+        data: bytes | None = None,
     ) -> tuple[int, int, str]:
-        """POST ``dist`` as twine does: (HTTP status, attempts, response text)."""
+        """POST ``dist`` as twine does: (HTTP status, attempts, response text).
+
+        ``data`` is the file's content when the caller has read it (to hash it).
+        """
         assert self.target.upload_url is not None
         if fields is None:
             fields = upload_fields(dist)
-        data = dist.path.read_bytes()
+        if data is None:
+            data = dist.path.read_bytes()
         content_type, parts = encode_multipart(fields, dist.filename, data)
         length = sum(len(p) for p in parts)
         sent = [0]

@@ -1,6 +1,10 @@
 """The files a release uploads: each one described from its own metadata, and the
 upload form fields exactly as twine sends them (the legacy upload API).
 
+A file's digests can be left for later (``describe_file(path, digests=False)``)
+and taken with :func:`with_digests` from the very bytes that are uploaded, so
+a publish reads and hashes each file once, just before it is sent.
+
 The metadata is read and judged by the rule book (:mod:`relman.artifacts.rules`)
 that ``relman inspect`` uses: License-File under a Metadata-Version below 2.4
 is left out as twine does, and a file with an error there (an unknown field,
@@ -16,11 +20,11 @@ import functools
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relman._atomic import file_digests
+from relman._atomic import data_digests, file_digests
 from relman.errors import UsageError
 
 if TYPE_CHECKING:
@@ -30,15 +34,19 @@ if TYPE_CHECKING:
 __all__ = [
     "DistFile",
     "describe_file",
+    "digest_fields",
     "encode_multipart",
     "find_dist_files",
+    "metadata_fields",
     "upload_fields",
+    "with_digests",
 ]
 
 
 @dataclass(frozen=True, kw_only=True)
 class DistFile:
-    """A local distribution file: its names, hash and kind."""
+    """A local distribution file: its names, hash and kind (``sha256`` is empty
+    until the digests are taken)."""
 
     path: Path
     filename: str
@@ -50,8 +58,11 @@ class DistFile:
     blake2_256: str = ""  # read with the sha256, in the same pass over the file
 
 
-def describe_file(path: Path) -> DistFile:
-    """Name, version, kind and sha256 of a wheel or sdist; :class:`UsageError` otherwise."""
+def describe_file(path: Path, *, digests: bool = True) -> DistFile:
+    """Name, version, kind and sha256 of a wheel or sdist; :class:`UsageError` otherwise.
+
+    ``digests=False``: the file is not read (see :func:`with_digests`).
+    """
     from packaging.utils import (
         InvalidSdistFilename,
         InvalidWheelFilename,
@@ -77,17 +88,26 @@ def describe_file(path: Path) -> DistFile:
         raise UsageError(f"{name} is not a valid distribution file name: {exc}") from None
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
-    digests = file_digests(path, "sha256", "blake2_256")
-    return DistFile(
+    dist = DistFile(
         path=path,
         filename=name,
         project=str(canonicalize_name(project)),
         version=str(version),
         kind=kind,
         size=path.stat().st_size,
-        sha256=digests["sha256"],
-        blake2_256=digests.get("blake2_256", ""),
+        sha256="",
     )
+    return with_digests(dist) if digests else dist
+
+
+def with_digests(dist: DistFile, data: bytes | None = None) -> DistFile:
+    """``dist`` with its sha256 and BLAKE2b-256, from ``data`` (the file's bytes, read
+    once for hashing and sending) or read from the file; unchanged when it has them."""
+    if dist.sha256:
+        return dist
+    names = ("sha256", "blake2_256")
+    digests = file_digests(dist.path, *names) if data is None else data_digests(data, *names)
+    return replace(dist, sha256=digests["sha256"], blake2_256=digests.get("blake2_256", ""))
 
 
 def find_dist_files(folder: Path) -> list[Path]:
@@ -186,6 +206,12 @@ def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, st
     an error for the file's name or metadata (``public``: the destination is
     the public index, whose upload rules are then errors too).
     """
+    return [*metadata_fields(dist, public=public), *digest_fields(with_digests(dist))]
+
+
+def metadata_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, str]]:
+    """The fields of :func:`upload_fields` that come from the file's name and metadata,
+    judged as there; the digests' fields (:func:`digest_fields`) follow them."""
     from packaging.utils import parse_wheel_filename
 
     from relman.artifacts.rules import filename_findings
@@ -221,7 +247,14 @@ def upload_fields(dist: DistFile, *, public: bool = False) -> list[tuple[str, st
         pyversion = "source"
     fields.append(("pyversion", pyversion))
     fields.append(("filetype", "bdist_wheel" if dist.kind == "wheel" else "sdist"))
-    fields.append(("sha256_digest", dist.sha256))
+    return fields
+
+
+def digest_fields(dist: DistFile) -> list[tuple[str, str]]:
+    """The last fields of an upload form: the file's digests, then the action."""
+    if not dist.sha256:
+        raise ValueError(f"{dist.filename}: the digests are not taken yet")
+    fields = [("sha256_digest", dist.sha256)]
     if dist.blake2_256:
         fields.append(("blake2_256_digest", dist.blake2_256))
     fields.append((":action", "file_upload"))

@@ -58,8 +58,9 @@ class LocalIndex:
             return []
         return parse_project_page(page.read_bytes(), "text/html", page.as_uri())
 
-    def add(self, dist: DistFile) -> str:
-        """Add ``dist``: ``uploaded``, ``exists`` (same bytes already there) or a CheckFailed."""
+    def add(self, dist: DistFile, data: bytes | None = None) -> str:
+        """Add ``dist`` (whose digests are taken; ``data``: its bytes, when read already):
+        ``uploaded``, ``exists`` (same bytes already there) or a CheckFailed."""
         folder = self.simple / dist.project
         dest = folder / dist.filename
         with self._locked():
@@ -71,13 +72,13 @@ class LocalIndex:
                     )
                 status = "exists"
             else:
-                _atomic.write_bytes(dest, dist.path.read_bytes())
-            self._write_pages(dist.project)
+                _atomic.write_bytes(dest, dist.path.read_bytes() if data is None else data)
+            self._write_pages(dist.project, {dist.filename: dist.sha256})
         return status
 
-    def _write_pages(self, project: str) -> None:
+    def _write_pages(self, project: str, added: dict[str, str]) -> None:
         folder = self.simple / project
-        known = {f.filename: f.sha256 for f in self.project_files(project)}
+        known = {f.filename: f.sha256 for f in self.project_files(project)} | added
         links = []
         for path in sorted(folder.iterdir()):
             if not path.is_file() or path.name == "index.html" or path.name.startswith("."):

@@ -6,6 +6,11 @@ different sha256, uploads wheels in parallel and the sdist strictly last,
 retries transient failures with exponential backoff and jitter, treats "file
 already exists" as success only when the index shows the same sha256, and
 re-reads the index to verify every file at the end.
+
+Before the first upload only the listing (one request, read while every
+file's metadata is judged) and the digests of the files the index already
+lists are needed; every other file is read once, just before its upload,
+and hashed from the bytes that are sent, in the upload's own thread.
 """
 
 from __future__ import annotations
@@ -28,7 +33,13 @@ if TYPE_CHECKING:
     from relman.config import Config
 
 from relman.index.client import IndexClient
-from relman.index.dists import DistFile, describe_file, upload_fields
+from relman.index.dists import (
+    DistFile,
+    describe_file,
+    digest_fields,
+    metadata_fields,
+    with_digests,
+)
 from relman.index.listing import _hashes
 from relman.index.local import LocalIndex
 from relman.index.targets import Target
@@ -140,10 +151,10 @@ def _order(dists: Sequence[DistFile]) -> list[DistFile]:
     return sorted(dists, key=lambda d: (d.kind == "sdist", d.filename))
 
 
-def _describe_all(files: Sequence[Path]) -> list[DistFile]:
+def _describe_all(files: Sequence[Path], *, digests: bool = True) -> list[DistFile]:
     if not files:
         raise UsageError("no distribution files to publish", hint="build them first: relman build")
-    dists = [describe_file(Path(p)) for p in files]
+    dists = [describe_file(Path(p), digests=digests) for p in files]
     names = [d.filename for d in dists]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -227,15 +238,14 @@ def publish_files(
     """
     started = time.monotonic()
     n_workers = max(1, workers if workers is not None else config.publish.workers)
-    dists = _describe_all(files)
-    by_name = {d.filename: d for d in dists}
+    dists = _describe_all(files, digests=False)
     client = (
         None
         if target.kind == "local"
         else IndexClient.for_config(config, target, connections=n_workers)
     )
     try:
-        # read the index while the form fields of every file are prepared
+        # read the index while the metadata of every file is judged and its form made
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:
             listing = reader.submit(
                 contextvars.copy_context().run, _index_state, target, client, dists
@@ -244,10 +254,14 @@ def publish_files(
             if client is not None:
                 for d in dists:
                     try:
-                        forms[d.filename] = upload_fields(d, public=target.public)
+                        forms[d.filename] = metadata_fields(d, public=target.public)
                     except UsageError as exc:
                         forms[d.filename] = exc
-            plan = _plan(target, dists, listing.result())
+            present = listing.result()
+        # only the files the index lists are hashed now (to skip or to refuse them)
+        dists = [with_digests(d) if d.filename in present else d for d in dists]
+        by_name = {d.filename: d for d in dists}
+        plan = _plan(target, dists, present)
         if plan.conflicts:
             raise conflict_error(plan)
         for row in plan.uploads:
@@ -312,6 +326,10 @@ def publish_files(
                         status="held",
                         error="not uploaded: the sdist goes last, after every wheel is on the index",
                     )
+        # a file never read for its upload (held back, not attempted) is hashed for the report
+        for name, row in results.items():
+            if not row.sha256:
+                results[name] = replace(row, sha256=with_digests(by_name[name]).sha256)
         final = _verify(config, target, client, dists, results)
     finally:
         if client is not None:
@@ -332,17 +350,26 @@ def _send_one(
     fields: Sequence[tuple[str, str]] | None = None,
     refused: threading.Event | None = None,
 ) -> FileResult:
+    """Upload one file; the row returned carries the digests of the bytes sent."""
+    try:
+        data = dist.path.read_bytes()
+    except OSError as exc:
+        return replace(row, status="failed", error=f"{type(exc).__name__}: {exc}")
+    dist = with_digests(dist, data)
+    row = replace(row, sha256=dist.sha256)
     if target.kind == "local":
         assert target.directory is not None
         try:
-            status = LocalIndex(target.directory).add(dist)
+            status = LocalIndex(target.directory).add(dist, data)
         except (OSError, CheckFailed) as exc:
             return replace(row, status="failed", attempts=1, error=str(exc))
         advance(dist.size)
         return replace(row, status=status, attempts=1)
     assert client is not None
     try:
-        code, attempts, text = client.upload(dist, advance, fields)
+        code, attempts, text = client.upload(
+            dist, advance, None if fields is None else [*fields, *digest_fields(dist)], data
+        )
     except RemoteError as exc:
         return replace(row, status="failed", error=exc.message)
     except OSError as exc:
@@ -415,7 +442,7 @@ def _verify(
     (from ``publish.backoff``, at most 10 s) for at most
     ``publish.visibility-timeout`` seconds, and the wait is said.
     """
-    expected = {d.filename: d.sha256 for d in dists}
+    expected = {name: row.sha256 for name, row in results.items()}
     present: dict[str, str] = {}
     error: str | None = None
     limit = config.publish.visibility_timeout
