@@ -184,6 +184,25 @@ class Seen:
     action: str
     status: int | None  # what the upstream server answered (None: not forwarded)
     when: float = field(default_factory=time.monotonic)
+    peer: tuple[str, int] | None = None  # the client's end of the connection it came on
+    content_type: str = ""
+    body: bytes = field(default=b"", repr=False)
+
+    def upload_digests(self) -> tuple[str | None, str | None]:
+        """An upload's sha256_digest field and the sha256 of the file content it carried."""
+        import email.parser
+        import email.policy
+
+        head = f"Content-Type: {self.content_type}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + self.body)
+        form = content = None
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name == "sha256_digest":
+                form = part.get_content().strip()
+            elif name == "content":
+                content = hashlib.sha256(part.get_payload(decode=True)).hexdigest()
+        return form, content
 
 
 # A fault rule gets (method, path, filename, n) where n counts earlier requests
@@ -195,6 +214,7 @@ class Seen:
 #   "lost"       forward (the server stores the upload), then reset instead of answering
 #   "slow:S"     forward, wait S seconds, then answer
 #   "as-twine"   forward with twine's User-Agent (pypiserver then says 400 for "exists")
+#   "gzip"       forward, then answer with the body gzip-compressed (Content-Encoding)
 Rule = Callable[[str, str, "str | None", int], str]
 
 
@@ -275,7 +295,16 @@ class FaultProxy:
             n = self._counts.get(key, 0)
             self._counts[key] = n + 1
         action = self.rule(h.command, h.path, filename, n)
-        record = Seen(h.command, h.path, filename, action, None)
+        record = Seen(
+            h.command,
+            h.path,
+            filename,
+            action,
+            None,
+            peer=h.client_address[:2],
+            content_type=h.headers.get("Content-Type", ""),
+            body=body,
+        )
         with self._lock:
             self.seen.append(record)
         if action == "500":
@@ -308,6 +337,12 @@ class FaultProxy:
             return
         if action.startswith("slow:"):
             time.sleep(float(action.split(":", 1)[1]))
+        if action == "gzip":
+            import gzip
+
+            data = gzip.compress(data)
+            rheaders = {k: v for k, v in rheaders.items() if k.lower() != "content-encoding"}
+            rheaders["Content-Encoding"] = "gzip"
         if self.latency:
             time.sleep(self.latency)
         self._answer(h, status, reason, rheaders, data)

@@ -1,7 +1,9 @@
-"""`relman publish` against a real pypiserver on 127.0.0.1, with and without faults."""
+"""`relman publish` against a real pypiserver on 127.0.0.1, with and without faults, and
+an https index whose certificate no CA signed."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -9,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -415,3 +417,93 @@ def test_already_exists_as_400_counts_only_with_the_same_hash(
     assert {f["status"] for f in json.loads(out.stdout)["files"]} == {"exists"}
     assert sorted(proxy.uploads(400)) == names
     assert pypiserver.files() == expected(dist)
+
+
+def test_uploads_share_a_few_kept_alive_connections_and_carry_their_own_digests(
+    project: Path, dist: Path, pypiserver: IndexServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    """Two workers: the listing, seven uploads and the verification on at most three
+    connections; each upload's sha256_digest is the digest of the very bytes it sent;
+    the report names every file's sha256, also of the files skipped and uploaded."""
+    wheels = sorted(dist.glob("*.whl"))
+    (pypiserver.packages / wheels[0].name).write_bytes(wheels[0].read_bytes())
+    proxy = fault_proxy(pypiserver.url)
+    out = publish(project, dist, proxy.url, "--workers", "2", "--json", env=TOKEN_ENV)
+    assert out.returncode == 0, out.stderr
+    files = {f["filename"]: f for f in json.loads(out.stdout)["files"]}
+    assert {n: f["sha256"] for n, f in files.items()} == expected(dist)
+    assert files[wheels[0].name]["status"] == "skipped"
+    assert [f["status"] for n, f in files.items() if n != wheels[0].name] == ["uploaded"] * 6
+    posts = [s for s in proxy.seen if s.method == "POST"]
+    assert len(posts) == 6 and len(proxy.seen) == 8  # the listing, 6 uploads, the verification
+    for seen in posts:
+        assert seen.filename is not None
+        assert seen.upload_digests() == (sha(dist / seen.filename),) * 2
+    assert len({s.peer for s in proxy.seen}) <= 3  # not one connection per request
+
+
+def test_a_gzip_compressed_listing_is_read(
+    project: Path, dist: Path, pypiserver: IndexServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    """An index (or the CDN in front of it) that compresses its pages: the rerun reads
+    the compressed listing and skips every file."""
+    proxy = fault_proxy(pypiserver.url, lambda method, path, filename, n: "gzip")
+    first = publish(project, dist, proxy.url, env=TOKEN_ENV)
+    assert first.returncode == 0, first.stderr
+    assert pypiserver.files() == expected(dist)
+    again = publish(project, dist, proxy.url, env=TOKEN_ENV)
+    assert again.returncode == 0, again.stderr
+    assert "0 uploaded, 7 skipped, 0 failed" in again.stderr
+    assert len(proxy.uploads()) == 7
+    assert {s.action for s in proxy.seen if s.method == "GET"} == {"gzip"}
+
+
+@pytest.fixture
+def untrusted_tls_index(tmp_path: Path) -> Iterator[tuple[str, list[object]]]:
+    """An https:// index on 127.0.0.1 whose certificate (made here) no CA signed:
+    its URL and the connections it accepted."""
+    import socket
+    import ssl
+    import threading
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-nodes", "-days", "2"),
+            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-keyout", str(key), "-out", str(cert)),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[object] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, peer = listener.accept()
+            except OSError:
+                return
+            accepted.append(peer)
+            with conn, contextlib.suppress(OSError):
+                context.wrap_socket(conn, server_side=True).close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}/", accepted
+    listener.close()
+
+
+def test_an_untrusted_certificate_is_refused_once_before_anything_is_sent(
+    project: Path, dist: Path, untrusted_tls_index: tuple[str, list[object]]
+) -> None:
+    url, accepted = untrusted_tls_index
+    out = publish(project, dist, url, env=TOKEN_ENV)
+    assert out.returncode == 5, out.stderr
+    assert "TLS certificate is not trusted" in out.stderr
+    assert "hint:" in out.stderr and "certifi" in out.stderr
+    assert INDEX_TOKEN not in out.stderr + out.stdout
+    assert len(accepted) == 1  # a certificate that fails is not retried

@@ -11,16 +11,14 @@ URL found is remembered for the target (:func:`~relman.index.targets.install_url
 
 from __future__ import annotations
 
-import html
-import json
 import random
 import re
+import ssl
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
 from relman import _redact, _report
@@ -55,33 +53,47 @@ class IndexFile:
     yanked: bool = False
 
 
-class _LinkParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, str, dict[str, str | None]]] = []
-        self._href: str | None = None
-        self._attrs: dict[str, str | None] = {}
-        self._text: list[str] = []
+Link = tuple[str, str, dict[str, str | None]]  # href, text, attributes
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._attrs = dict(attrs)
-            self._href = self._attrs.get("href")
-            self._text = []
 
-    def handle_data(self, data: str) -> None:
-        if self._href is not None:
-            self._text.append(data)
+def _html_links(text: str) -> list[Link]:
+    """The ``<a>`` elements of an HTML page (html.parser is imported when a page is HTML)."""
+    from html.parser import HTMLParser
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href is not None:
-            self.links.append((self._href, "".join(self._text).strip(), self._attrs))
-            self._href = None
+    class LinkParser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.links: list[Link] = []
+            self._href: str | None = None
+            self._attrs: dict[str, str | None] = {}
+            self._text: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                self._attrs = dict(attrs)
+                self._href = self._attrs.get("href")
+                self._text = []
+
+        def handle_data(self, data: str) -> None:
+            if self._href is not None:
+                self._text.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "a" and self._href is not None:
+                self.links.append((self._href, "".join(self._text).strip(), self._attrs))
+                self._href = None
+
+    parser = LinkParser()
+    parser.feed(text)
+    parser.close()
+    return parser.links
 
 
 def parse_project_page(body: bytes, content_type: str, page_url: str) -> list[IndexFile]:
     """Files of a PEP 691 JSON or PEP 503 HTML project page; URLs made absolute."""
     if content_type.split(";")[0].strip() == JSON_TYPE or body.lstrip()[:1] == b"{":
+        import json
+
         data = json.loads(body)
         out = []
         for item in data.get("files", []):
@@ -97,10 +109,10 @@ def parse_project_page(body: bytes, content_type: str, page_url: str) -> list[In
                 )
             )
         return out
-    parser = _LinkParser()
-    parser.feed(body.decode("utf-8", "replace"))
+    import html
+
     out = []
-    for href, text, attrs in parser.links:
+    for href, text, attrs in _html_links(body.decode("utf-8", "replace")):
         absolute = urllib.parse.urljoin(page_url, href)
         url, _, fragment = absolute.partition("#")
         path_name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
@@ -147,6 +159,8 @@ def _reason(response: Response) -> str:
     """A one-line reason from an index's answer: the text, or an HTML page's title."""
     text = response.text[:4000].strip()
     if text.startswith("<") or "html" in response.headers.get("Content-Type", ""):
+        import html
+
         found = re.search(r"<title>(.*?)</title>", text, re.S | re.I) or re.search(
             r"<h1>(.*?)</h1>", text, re.S | re.I
         )
@@ -266,6 +280,15 @@ class IndexClient:
                 if response.status_code != 429 and response.status_code < 500:
                     return response, attempt
                 problem = f"HTTP {response.status_code} {response.reason_phrase}"
+            except ssl.SSLCertVerificationError as exc:  # not transient: never retried
+                raise RemoteError(
+                    self.redact(
+                        f"{what} failed: the index's TLS certificate is not trusted "
+                        f"({exc.verify_message or exc})"
+                    ),
+                    hint="relman checks certificates against certifi's CA bundle, as twine "
+                    "does: check the index URL, or give the index a certificate from a known CA",
+                ) from None
             except TRANSPORT_ERRORS as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             delay = self._delay(attempt, response)

@@ -4,7 +4,6 @@ uploaded) into a folder, checked by name, version and sha256.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
 import hashlib
 import threading
@@ -211,6 +210,8 @@ def fetch_files(
             )
 
         todo = [f for f in chosen if f.filename not in skipped]
+        import concurrent.futures
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             contexts = [contextvars.copy_context() for _ in todo]
             fetched = {r.filename: r for r in pool.map(lambda c, f: c.run(get, f), contexts, todo)}

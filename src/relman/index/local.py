@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import contextlib
-import html
 import threading
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -77,6 +76,8 @@ class LocalIndex:
         return status
 
     def _write_pages(self, project: str, added: dict[str, str]) -> None:
+        import html
+
         folder = self.simple / project
         known = {f.filename: f.sha256 for f in self.project_files(project)} | added
         links = []
@@ -97,6 +98,8 @@ class LocalIndex:
 
 
 def _page(title: str, links: Sequence[str]) -> str:
+    import html
+
     return (
         "<!DOCTYPE html>\n<html>\n  <head>\n"
         '    <meta name="pypi:repository-version" content="1.0">\n'

@@ -15,14 +15,14 @@ and hashed from the bytes that are sent, in the upload's own thread.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from relman import _redact, _report
 from relman._atomic import sha256_file
@@ -43,6 +43,8 @@ from relman.index.dists import (
 from relman.index.listing import _hashes
 from relman.index.local import LocalIndex
 from relman.index.targets import Target
+
+_T = TypeVar("_T")
 
 __all__ = [
     "FileResult",
@@ -222,6 +224,32 @@ def plan_publish(config: Config, files: Sequence[Path], target: Target) -> Publi
         return _plan(target, dists, _index_state(target, client, dists))
 
 
+def _started(work: Callable[[], _T]) -> Callable[[], _T]:
+    """``work`` started now in a thread of its own (in a copy of this context); the
+    function returned waits for it and returns its result or raises its error."""
+    done: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            done.append((True, work()))
+        except BaseException as exc:
+            done.append((False, exc))
+
+    thread = threading.Thread(
+        target=contextvars.copy_context().run, args=(run,), name="relman-listing", daemon=True
+    )
+    thread.start()
+
+    def result() -> _T:
+        thread.join()
+        ok, value = done[0]
+        if not ok:
+            raise value
+        return cast(_T, value)
+
+    return result
+
+
 def publish_files(
     config: Config,
     files: Sequence[Path],
@@ -246,18 +274,17 @@ def publish_files(
     )
     try:
         # read the index while the metadata of every file is judged and its form made
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:
-            listing = reader.submit(
-                contextvars.copy_context().run, _index_state, target, client, dists
-            )
-            forms: dict[str, list[tuple[str, str]] | UsageError] = {}
-            if client is not None:
-                for d in dists:
-                    try:
-                        forms[d.filename] = metadata_fields(d, public=target.public)
-                    except UsageError as exc:
-                        forms[d.filename] = exc
-            present = listing.result()
+        listing = _started(functools.partial(_index_state, target, client, dists))
+        import concurrent.futures  # (imported while the listing is asked for)
+
+        forms: dict[str, list[tuple[str, str]] | UsageError] = {}
+        if client is not None:
+            for d in dists:
+                try:
+                    forms[d.filename] = metadata_fields(d, public=target.public)
+                except UsageError as exc:
+                    forms[d.filename] = exc
+        present = listing()
         # only the files the index lists are hashed now (to skip or to refuse them)
         dists = [with_digests(d) if d.filename in present else d for d in dists]
         by_name = {d.filename: d for d in dists}
