@@ -481,7 +481,12 @@ def test_changelog_pass_starts_before_the_configuration_loads(project):
     log_at = next(i for i, c in enumerate(commands) if " log " in c)
     remotes_at = next(i for i, c in enumerate(commands) if "--get-regexp" in c)
     assert log_at < remotes_at, commands  # the remotes are read by the configuration
+    # git is the first program: given the range as written, which is checked while it reads
+    first = out.stderr.split("debug: $ ")[1].split("\n")[0]  # (the format holds \x1e)
+    assert log_at == 0 and first.endswith(" HEAD~1..HEAD --"), first
     assert "#9" in out.stdout
+    config, repo = _config_repo(project)
+    assert out.stdout == render_changelog(collect_changelog(config, repo, "HEAD~1..HEAD"), "rst")
     # a bad range: the early start gives way and the command says what is wrong
     bad = run_relman("changelog", "no-such-tag..HEAD", cwd=project.path)
     assert bad.returncode == 2

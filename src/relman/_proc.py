@@ -14,22 +14,18 @@ relman's own work from the builds, environments and git it waits for.
 
 from __future__ import annotations
 
-import codecs
-import io
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from queue import SimpleQueue
-from typing import cast
 
 from relman import _report
+from relman._spawn import Spawned
 from relman.errors import CommandError, ToolNotFound
 
 __all__ = ["Completed", "external_seconds", "find_program", "run", "stream"]
@@ -159,21 +155,6 @@ def run(
     return done
 
 
-_PIPE_SIZE = 1 << 20  # what Linux lets any user ask for (/proc/sys/fs/pipe-max-size)
-
-
-def _drain(read1: Callable[[int], bytes], size: int, out: SimpleQueue[bytes]) -> None:
-    """Read a pipe to its end into ``out`` (b"" last), so the writer never waits on us."""
-    try:
-        while True:
-            data = read1(size)
-            out.put(data)
-            if not data:
-                return
-    except (OSError, ValueError):  # the pipe was closed: the consumer stopped early
-        out.put(b"")
-
-
 def stream(
     args: Sequence[str | os.PathLike[str]],
     *,
@@ -181,6 +162,7 @@ def stream(
     env: Mapping[str, str] | None = None,
     what: str | None = None,
     chunk_size: int = 1 << 20,
+    spawned: Spawned | None = None,
 ) -> Iterator[str]:
     """Run ``args`` and yield its stdout (UTF-8) in chunks as it is produced.
 
@@ -190,71 +172,32 @@ def stream(
     :class:`CommandError` (with stderr) once the output is consumed. A
     consumer that stops early terminates the program.
 
-    A thread reads the pipe as fast as the program writes (into a 1 MiB pipe
-    where Linux allows it), so the program never waits for the caller: a
-    caller may start it, take the first chunk, and do other work meanwhile.
-    Each chunk is everything read since the caller took the last one.
+    The program runs as a :class:`relman._spawn.Spawned`: a thread reads
+    its output ahead, so the program never waits for the caller (who may
+    start it, take the first chunk, and do other work meanwhile); each chunk
+    is everything read since the caller took the last one. ``spawned`` is
+    that program already started (with ``args``): its output is read from
+    here on.
     """
     argv = [os.fspath(a) for a in args]
     program = argv[0]
-    if os.sep not in program:
-        argv[0] = find_program(program)
-    _report.debug("$ " + " ".join(argv))
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    with _CLOCK.running(), tempfile.TemporaryFile() as err:
+    if spawned is None:
+        if os.sep not in program:
+            argv[0] = find_program(program)
+        _report.debug("$ " + " ".join(argv))  # (who started ``spawned`` said so then)
+    with _CLOCK.running():
+        if spawned is None:
+            try:
+                spawned = Spawned(argv, cwd=cwd, env=env, chunk_size=chunk_size)
+            except FileNotFoundError as exc:
+                if not Path(cwd).is_dir():
+                    raise CommandError(f"folder {cwd} does not exist", command=argv) from exc
+                raise ToolNotFound(f"{program} could not be started: {exc}", command=argv) from exc
         try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=os.fspath(cwd),
-                env=dict(env) if env is not None else None,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=err,
-            )
-        except FileNotFoundError as exc:
-            if not Path(cwd).is_dir():
-                raise CommandError(f"folder {cwd} does not exist", command=argv) from exc
-            raise ToolNotFound(f"{program} could not be started: {exc}", command=argv) from exc
-        assert proc.stdout is not None
-        buffered = cast("io.BufferedReader", proc.stdout)
-        try:
-            import fcntl
-
-            fcntl.fcntl(buffered.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
-        except (ImportError, AttributeError, OSError):
-            pass  # not Linux, or a lower limit: the default pipe
-        chunks: SimpleQueue[bytes] = SimpleQueue()
-        reader = threading.Thread(
-            target=_drain, args=(buffered.read1, chunk_size, chunks), daemon=True
-        )
-        reader.start()
-        finished = False
-        try:
-            while True:
-                data = chunks.get()
-                if data and not chunks.empty():  # what arrived while the caller worked
-                    parts = [data]
-                    while parts[-1] and not chunks.empty():
-                        parts.append(chunks.get())
-                    data = b"".join(parts)
-                    if not parts[-1]:
-                        chunks.put(b"")  # the end, seen on the next round
-                if not data:
-                    break
-                yield decoder.decode(data)
-            tail = decoder.decode(b"", final=True)
-            if tail:
-                yield tail
-            finished = True
+            yield from spawned.chunks()
         finally:
-            if not finished and proc.poll() is None:
-                proc.kill()
-            reader.join()
-            proc.stdout.close()
-            returncode = proc.wait()
-        if finished and returncode != 0:
-            err.seek(0)
-            stderr = err.read().decode("utf-8", "replace")
+            returncode, stderr = spawned.close()
+        if spawned.finished and returncode != 0:
             name = what or f"{Path(program).name} {' '.join(argv[1:3])}".strip()
             lines = stderr.strip().splitlines()
             raise CommandError(

@@ -110,7 +110,8 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
     """``relman changelog RANGE``'s ``git log`` pass, started before click and the commands load.
 
     On a big history git then reads while Python imports and loads the
-    configuration. Returns (the folder it was started for, the started
+    configuration. A plain range (``A..B``, ``B``) is given to git as written,
+    before relman's modules are imported, and checked while git reads. Returns (the folder it was started for, the started
     pass, what it reported: the command passes it on once ``-v`` is known). Anything but a plain
     ``changelog RANGE`` (``--write``, ``--help``, an option this does not
     know) returns None and the command starts the pass itself, as it does
@@ -129,20 +130,34 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
             positional.append(token)
     if len(positional) != 2 or positional[0] != "changelog" or not positional[1]:
         return None
+    spawned = None
     try:
+        from relman import _spawn
+        from relman.history._fields import RANGE_FIELDS, plain_range
+
+        where = os.path.realpath(values.get("--project") or os.getcwd())
+        if not values.get("--mailmap-rev") and plain_range(positional[1]):
+            # git starts now, with the range as written (checked below, while git reads)
+            argv = _spawn.log_argv([positional[1].strip()], RANGE_FIELDS)
+            spawned = _spawn.Spawned(argv, cwd=where, env=_spawn.git_env())
+            recorder.message("debug", "$ " + " ".join(argv))
         from pathlib import Path
 
         from relman import _report
         from relman.git import find_repo
         from relman.history._log import start_log
 
-        where = Path(values.get("--project") or os.getcwd()).resolve()
         with _report.use_reporter(recorder):
             started = start_log(
-                find_repo(where), positional[1], mailmap_rev=values.get("--mailmap-rev") or None
+                find_repo(where),
+                positional[1],
+                mailmap_rev=values.get("--mailmap-rev") or None,
+                spawned=spawned,
             )
-        return where, started, recorder.messages
+        return Path(where), started, recorder.messages
     except Exception:  # the command starts it again and reports what went wrong
+        if spawned is not None:
+            spawned.close()
         return None
 
 

@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
 from relman import _cache, _proc
+from relman._spawn import FS as _FS  # the separators of log records (never in commit data)
+from relman._spawn import RS as _RS
+from relman._spawn import Spawned, git_env, log_argv
 from relman.errors import CommandError, NotARepository, UsageError
 
 __all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo", "reading", "remembered"]
-
-# Field and record separators for log parsing: never found in commit data.
-_FS = "\x1f"
-_RS = "\x1e"
 
 
 @dataclass(frozen=True)
@@ -65,16 +64,6 @@ class LogRecord(NamedTuple):
 class StatusEntry:
     code: str  # two-letter porcelain code, "??" for untracked
     path: str
-
-
-def _git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env["LC_ALL"] = "C"
-    env["LANG"] = "C"
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    if extra:
-        env.update(extra)
-    return env
 
 
 # (cwd, argv, check) -> the finished call, and what callers derived from the answers
@@ -133,9 +122,7 @@ def _run(
         known = answers.get(key)
         if isinstance(known, _proc.Completed):
             return known
-    out = _proc.run(
-        args, cwd=cwd, env=_git_env(env), input=input, check=check, text=text, what=what
-    )
+    out = _proc.run(args, cwd=cwd, env=git_env(env), input=input, check=check, text=text, what=what)
     if answers is not None and env is None and input is None and text:
         answers[key] = out
     return out
@@ -279,7 +266,7 @@ class Repo:
             out = _proc.run(
                 ["git", "ls-remote", remote, "HEAD"],
                 cwd=self.root,
-                env=_git_env(extra),
+                env=git_env(extra),
                 check=False,
                 timeout=timeout,
             )
@@ -568,7 +555,7 @@ class Repo:
         out = _proc.run(
             ["git", "grep", "-h", "-o", "-E", "-e", pattern, rev, "--", *paths],
             cwd=self.root,
-            env=_git_env(),
+            env=git_env(),
             check=False,
         )
         return out.stdout.splitlines() if out.returncode == 0 else []
@@ -848,7 +835,7 @@ class Repo:
     ) -> tuple[list[str], Path, dict[str, str]]:
         """argv, cwd and environment of a history command under the chosen mailmap."""
         if mailmap_rev is None:
-            return ["git", *args], self.root, _git_env()
+            return ["git", *args], self.root, git_env()
         if self.rev_parse(mailmap_rev) is None:
             raise UsageError(
                 f"--mailmap-rev {mailmap_rev}: no such revision",
@@ -860,7 +847,7 @@ class Repo:
         return (
             ["git", "-c", f"mailmap.blob={mailmap_rev}:.mailmap", *args],
             Path(git_dir),
-            _git_env({"GIT_DIR": git_dir}),
+            git_env({"GIT_DIR": git_dir}),
         )
 
     def _history_git(
@@ -940,14 +927,23 @@ class Repo:
             yield from batch
 
     def iter_log_batches(
-        self, revs: Sequence[str], fields: Sequence[str], *, mailmap_rev: str | None = None
+        self,
+        revs: Sequence[str],
+        fields: Sequence[str],
+        *,
+        mailmap_rev: str | None = None,
+        spawned: Spawned | None = None,
     ) -> Iterator[list[list[str]]]:
-        """:meth:`iter_log` a batch at a time: the commits git wrote since the last batch."""
-        fmt = _FS.join(fields) + _RS
-        argv, cwd, env = self._history_call(["log", f"--format={fmt}", *revs, "--"], mailmap_rev)
+        """:meth:`iter_log` a batch at a time: the commits git wrote since the last batch.
+
+        ``spawned`` is that ``git log`` already running (:func:`log_argv`'s
+        command, started in this repository or a folder of it).
+        """
+        argv, cwd, env = self._history_call(log_argv(revs, fields)[1:], mailmap_rev)
         n = len(fields) - 1
         pending = ""
-        for chunk in _proc.stream(argv, cwd=cwd, env=env, what="git log"):
+        stream = _proc.stream(argv, cwd=cwd, env=env, what="git log", spawned=spawned)
+        for chunk in stream:
             records = (pending + chunk).split(_RS)
             pending = records.pop()
             batch = [f for f in (r.lstrip("\n").split(_FS, n) for r in records) if len(f) > n]

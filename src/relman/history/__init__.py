@@ -16,8 +16,9 @@ subprocess per commit). The package:
 - ``backports``: :func:`find_backports`, marked pull requests and whether a
   maintenance branch has them.
 
-``backports`` and ``identities`` are imported when one of their names is
-first used (``relman changelog`` needs neither).
+Each module is imported when one of its names is first used (``relman
+changelog`` needs neither ``backports`` nor ``identities``), and ``_fields``
+holds the passes' fields alone, for the CLI to start git before anything else.
 
 :func:`default_range` (here) picks the range of a release: the release
 line's range (:func:`relman.line.release_range`): the previous release on
@@ -30,33 +31,47 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from relman.history._log import StartedLog, start_log
-from relman.history.changelog import (
-    FORMATS,
-    Changelog,
-    changelog_path,
-    collect_changelog,
-    enrich_titles,
-    render_changelog,
-    write_changelog,
-)
-from relman.history.people import Author
-from relman.history.pulls import PullRequest
-from relman.history.styles import STYLES, Style, sanitize_title
-
 if TYPE_CHECKING:
     from relman.config import Config
     from relman.git import Repo
+    from relman.history._log import StartedLog, start_log
     from relman.history.backports import Backport, BackportReport, find_backports
+    from relman.history.changelog import (
+        FORMATS,
+        Changelog,
+        changelog_path,
+        collect_changelog,
+        enrich_titles,
+        render_changelog,
+        write_changelog,
+    )
     from relman.history.identities import IdentityProblem, find_duplicate_identities
+    from relman.history.people import Author
+    from relman.history.pulls import PullRequest
+    from relman.history.styles import STYLES, Style, sanitize_title
 
-# loaded when first asked for: `relman changelog` needs neither
+# each name is imported from its module when first used, so that the CLI
+# can import the field list (``_fields``) before anything else
 _LAZY = {
+    "StartedLog": "_log",
+    "start_log": "_log",
     "Backport": "backports",
     "BackportReport": "backports",
     "find_backports": "backports",
+    "FORMATS": "changelog",
+    "Changelog": "changelog",
+    "changelog_path": "changelog",
+    "collect_changelog": "changelog",
+    "enrich_titles": "changelog",
+    "render_changelog": "changelog",
+    "write_changelog": "changelog",
     "IdentityProblem": "identities",
     "find_duplicate_identities": "identities",
+    "Author": "people",
+    "PullRequest": "pulls",
+    "STYLES": "styles",
+    "Style": "styles",
+    "sanitize_title": "styles",
 }
 
 

@@ -23,24 +23,45 @@ from typing import TYPE_CHECKING
 from relman.errors import UsageError
 
 if TYPE_CHECKING:
+    from relman._spawn import Spawned
     from relman.git import Repo
 
-# fields of a commit of the range
-SHA, PARENTS, NAME, EMAIL, RAW_NAME, COMMITTER, SUBJECT, CO_AUTHORS, BODY = range(9)
-RANGE_FIELDS = (
-    "%H",
-    "%P",
-    "%aN",
-    "%aE",
-    "%an",
-    "%cn",
-    "%s",
-    "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)",
-    "%b",
+from relman.history._fields import (
+    BEFORE_FIELDS_MAILMAP,
+    BEFORE_FIELDS_RAW,
+    BODY,
+    CO_AUTHORS,
+    COMMITTER,
+    EMAIL,
+    NAME,
+    PARENTS,
+    RANGE_FIELDS,
+    RAW_NAME,
+    SHA,
+    SUBJECT,
 )
-# what each style needs of the history before the range
-BEFORE_FIELDS_MAILMAP = ("%aN", "%(trailers:key=Co-authored-by,valueonly,separator=%x1d)")
-BEFORE_FIELDS_RAW = ("%an", "%cn", "%b")
+
+__all__ = [
+    "BEFORE_FIELDS_MAILMAP",
+    "BEFORE_FIELDS_RAW",
+    "BODY",
+    "COMMITTER",
+    "CO_AUTHORS",
+    "EMAIL",
+    "NAME",
+    "PARENTS",
+    "RANGE_FIELDS",
+    "RAW_NAME",
+    "SHA",
+    "SUBJECT",
+    "Passes",
+    "Range",
+    "StartedLog",
+    "first_parent_line",
+    "read_passes",
+    "resolve_range",
+    "start_log",
+]
 
 
 @dataclass(frozen=True)
@@ -105,24 +126,38 @@ class StartedLog:
 Scan = Callable[[list[list[str]]], None]  # reads one batch of commits
 
 
-def start_log(repo: Repo, rev_range: str, *, mailmap_rev: str | None = None) -> StartedLog:
+def start_log(
+    repo: Repo,
+    rev_range: str,
+    *,
+    mailmap_rev: str | None = None,
+    spawned: Spawned | None = None,
+) -> StartedLog:
     """Start the ``git log`` pass of ``rev_range`` now, to be read by ``collect_changelog``.
 
     The CLI starts it before loading the configuration, so that git and
-    Python work at the same time on a big history.
+    Python work at the same time on a big history: ``spawned`` is then that
+    ``git log`` of ``rev_range`` as written (see ``_fields.plain_range``), already
+    running; the range is checked here all the same.
     """
     rng = resolve_range(repo, rev_range)
     revs = [rng.end] + ([f"^{rng.start}"] if rng.start else [])
+    if spawned is not None:
+        revs = [rev_range.strip()]
     return StartedLog(
-        repo, rev_range, mailmap_rev, rng, _started(repo, revs, RANGE_FIELDS, mailmap_rev)
+        repo, rev_range, mailmap_rev, rng, _started(repo, revs, RANGE_FIELDS, mailmap_rev, spawned)
     )
 
 
 def _started(
-    repo: Repo, revs: Sequence[str], fields: Sequence[str], mailmap_rev: str | None
+    repo: Repo,
+    revs: Sequence[str],
+    fields: Sequence[str],
+    mailmap_rev: str | None,
+    spawned: Spawned | None = None,
 ) -> Iterator[list[list[str]]]:
     """``git log``'s batches, git running once this returns."""
-    batches = repo.iter_log_batches(revs, fields, mailmap_rev=mailmap_rev)
+    batches = repo.iter_log_batches(revs, fields, mailmap_rev=mailmap_rev, spawned=spawned)
     first = next(batches, None)  # git is running from here on
     return itertools.chain([first] if first is not None else [], batches)
 

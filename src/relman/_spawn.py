@@ -1,0 +1,137 @@
+"""A program started with its output read ahead, from as few imports as possible.
+
+:class:`Spawned` starts a program (stdin closed, stderr to a temporary
+file) and a thread that reads its stdout as fast as it writes, into a 1 MiB
+pipe where Linux allows it, so the program never waits for its reader.
+:meth:`Spawned.chunks` yields the output decoded as UTF-8, each chunk
+everything read since the last one. Only the standard library is imported
+here: the CLI starts ``relman changelog``'s ``git log`` pass with it before
+loading anything else (see :mod:`relman.cli`); :func:`relman._proc.stream`
+runs every streamed program through it and owns the error handling.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from queue import SimpleQueue
+from typing import IO, cast
+
+_PIPE_SIZE = 1 << 20  # what Linux lets any user ask for (/proc/sys/fs/pipe-max-size)
+FS = "\x1f"  # between the fields of a git log record
+RS = "\x1e"  # after each record
+
+
+def log_argv(revs: Sequence[str], fields: Sequence[str]) -> list[str]:
+    """The ``git log`` of ``fields`` (placeholders) that ``Repo.iter_log`` runs and parses."""
+    return ["git", "log", f"--format={FS.join(fields)}{RS}", *revs, "--"]
+
+
+def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment relman runs git in: C locale, never a credential prompt."""
+    env = dict(os.environ)
+    env["LC_ALL"] = "C"
+    env["LANG"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _drain(read1: Callable[[int], bytes], size: int, out: SimpleQueue[bytes]) -> None:
+    """Read a pipe to its end into ``out`` (b"" last), so the writer never waits on us."""
+    try:
+        while True:
+            data = read1(size)
+            out.put(data)
+            if not data:
+                return
+    except (OSError, ValueError):  # the pipe was closed: the consumer stopped early
+        out.put(b"")
+
+
+class Spawned:
+    """A running program whose stdout a thread reads ahead (see the module's text).
+
+    ``argv[0]`` must be a path (or a name the OS finds on PATH); a program
+    that cannot be started raises :class:`OSError` from here.
+    """
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str | os.PathLike[str],
+        env: Mapping[str, str] | None = None,
+        chunk_size: int = 1 << 20,
+    ) -> None:
+        self.argv = list(argv)
+        self.cwd = os.fspath(cwd)
+        self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        try:
+            self.proc = subprocess.Popen(
+                self.argv,
+                cwd=self.cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self.err,
+            )
+        except BaseException:
+            self.err.close()
+            raise
+        stdout = cast("io.BufferedReader", self.proc.stdout)
+        try:
+            import fcntl
+
+            fcntl.fcntl(stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+        except (ImportError, AttributeError, OSError):
+            pass  # not Linux, or a lower limit: the default pipe
+        self._queue: SimpleQueue[bytes] = SimpleQueue()
+        self._reader = threading.Thread(
+            target=_drain,
+            args=(stdout.read1, chunk_size, self._queue),
+            daemon=True,
+        )
+        self._reader.start()
+        self.finished = False  # the whole output was read
+
+    def chunks(self) -> Iterator[str]:
+        """The output, decoded, as it arrives; then :attr:`finished` is True."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        chunks = self._queue
+        while True:
+            data = chunks.get()
+            if data and not chunks.empty():  # what arrived while the caller worked
+                parts = [data]
+                while parts[-1] and not chunks.empty():
+                    parts.append(chunks.get())
+                data = b"".join(parts)
+                if not parts[-1]:
+                    chunks.put(b"")  # the end, seen on the next round
+            if not data:
+                break
+            yield decoder.decode(data)
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+        self.finished = True
+
+    def close(self) -> tuple[int, str]:
+        """Stop the program unless it finished, wait for it; (exit code, its stderr)."""
+        proc = self.proc
+        if not self.finished and proc.poll() is None:
+            proc.kill()
+        self._reader.join()
+        assert proc.stdout is not None
+        proc.stdout.close()
+        returncode = proc.wait()
+        self.err.seek(0)
+        stderr = self.err.read().decode("utf-8", "replace")
+        self.err.close()
+        return returncode, stderr
