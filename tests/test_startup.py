@@ -1,6 +1,7 @@
 """What every command pays before its own work: regular expressions compiled
 when first used, not when relman's modules are imported; configuration classes
-made without generated code; fields computed when first read."""
+made without generated code; fields computed when first read; modules a
+command does not use left unloaded."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from relman._record import defer, record
 from relman._regex import LazyPattern
 from relman.config import VersionFile
+from tests.helpers import GitRepo
 
 # the modules `notes draft`, `status`, `version show` and `check` import
 _MODULES = (
@@ -212,3 +215,72 @@ def test_a_deferred_field_is_computed_once_when_first_read() -> None:
     with pytest.raises(OSError, match="not yet"):
         failing.kind  # noqa: B018
     assert failing.kind == "regex" and len(attempts) == 2  # a failure is asked again
+
+
+# -- what a command loads --------------------------------------------------------
+
+_LOADED = """
+import atexit, sys
+watched = set(sys.argv[1].split(","))
+atexit.register(lambda: print("loaded:" + ",".join(watched & set(sys.modules)), file=sys.stderr))
+sys.argv = ["relman", *sys.argv[2:]]
+from relman.cli import run
+run()
+"""
+
+_NOT_FOR_NOTES = (
+    "relman.git",
+    "relman._proc",
+    "relman._cache",
+    "relman.versionfiles",
+    "relman.line",
+    "subprocess",
+    "json",
+    "hashlib",
+    "difflib",
+    "configparser",
+    "logging",
+    "concurrent.futures",
+    "packaging.version",
+)
+
+
+def _loaded(cwd: Path, watched: tuple[str, ...], *args: str) -> tuple[set[str], str]:
+    out = subprocess.run(
+        [sys.executable, "-c", _LOADED, ",".join(watched), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    line = out.stderr.splitlines()[-1]
+    assert line.startswith("loaded:"), out.stderr
+    return set(filter(None, line[len("loaded:") :].split(","))), out.stdout
+
+
+def test_notes_draft_loads_neither_git_nor_the_version_files(tmp_path: Path) -> None:
+    # towncrier's own layout: [tool.towncrier] in pyproject.toml, fragments in a folder;
+    # not a git repository, as towncrier build --draft needs none
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "pkg"\nversion = "1.0"\n\n'
+        '[tool.towncrier]\ndirectory = "changes"\nname = "pkg"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "changes").mkdir()
+    (tmp_path / "changes" / "12.feature").write_text("Faster start.\n", encoding="utf-8")
+    loaded, notes = _loaded(tmp_path, _NOT_FOR_NOTES, "notes", "draft", "--version", "1.1")
+    assert "Faster start. (#12)" in notes
+    assert loaded == set()
+
+
+def test_status_loads_no_logging_and_no_ini_parser(git_repo: GitRepo) -> None:
+    # a project with its version in pyproject.toml (no setup.cfg, no setuptools-scm)
+    git_repo.write({"pyproject.toml": '[project]\nname = "pkg"\nversion = "1.1.0.dev0"\n'})
+    git_repo.commit("init")
+    git_repo.tag("v1.0.0")
+    watched = ("logging", "concurrent.futures", "configparser", "difflib")
+    for _ in range(2):  # cold, then warm
+        loaded, shown = _loaded(git_repo.path, watched, "status")
+        assert "last release: v1.0.0" in shown
+        assert loaded == set()

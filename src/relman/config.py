@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import functools
 import os
 import re
@@ -885,6 +884,13 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
 # -- validation -------------------------------------------------------------
 
 
+def _close_matches(word: str, candidates: list[str], n: int) -> list[str]:
+    """difflib's closest candidates to a mistyped key (difflib is loaded for a mistake only)."""
+    import difflib
+
+    return difflib.get_close_matches(word, candidates, n=n)
+
+
 def _toml_key(name: str) -> str:
     return name.replace("_", "-")
 
@@ -987,7 +993,7 @@ def _build(
     for key, raw in table.items():
         f = fields.get(key)
         if f is None or f.name in ("project_dir", "name", "pyproject", "origins"):
-            close = difflib.get_close_matches(key, list(fields), n=1)
+            close = _close_matches(key, list(fields), n=1)
             if not close and key.replace("_", "-") in fields:
                 close = [key.replace("_", "-")]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -1209,7 +1215,7 @@ def read_config(
                 section_fields = {_toml_key(f.name) for f in dataclasses.fields(cls)}
                 for sub, val in raw.items():
                     if sub not in section_fields:
-                        close = difflib.get_close_matches(sub, sorted(section_fields), n=1)
+                        close = _close_matches(sub, sorted(section_fields), n=1)
                         hint = f" (did you mean {close[0]!r}?)" if close else ""
                         problems.add(f"tool.relman.{key}.{sub}: unknown key{hint}")
                         continue
@@ -1226,7 +1232,7 @@ def read_config(
                     (top_cls_fields | set(_SECTIONS))
                     - {"project-dir", "name", "pyproject", "origins"}
                 )
-                close = difflib.get_close_matches(key, candidates, n=1)
+                close = _close_matches(key, candidates, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 where = "tool.relman" if origin == "pyproject" else f"tool.relman ({origin})"
                 problems.add(f"{where}.{key}: unknown key{hint}")

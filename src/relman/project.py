@@ -18,12 +18,13 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from relman import versionfiles
 from relman._regex import LazyPattern
 from relman.config import MAINTENANCE_PATTERNS, Config, VersionFile, read_config
-from relman.git import Repo, find_repo
+
+if TYPE_CHECKING:
+    from relman.git import Repo
 
 __all__ = ["Detector", "load_config"]
 
@@ -52,6 +53,8 @@ class Detector:
 
     @functools.cached_property
     def repo(self) -> Repo:
+        from relman.git import find_repo  # the values found in files need no git
+
         return find_repo(self.project_dir)
 
     def refs(self) -> list[tuple[str, str]]:
@@ -239,6 +242,8 @@ class Detector:
         return tuple(found) or None
 
     def version_files(self) -> tuple[VersionFile, ...] | None:
+        from relman import versionfiles
+
         found = versionfiles.detect_files(self.project_dir, self.pyproject)
         return tuple(found) or None
 

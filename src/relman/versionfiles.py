@@ -54,7 +54,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import copy
-import difflib
 import os
 import re
 import stat
@@ -1070,11 +1069,11 @@ _CFG_VERSION = r"^version[ \t]*[=:][ \t]*(?P<version>\d[^\s;#]*)"
 
 def _setup_cfg_source(project_dir: Path) -> VersionFile | None:
     """setup.cfg ``[metadata] version``: a literal, ``attr: pkg.__version__`` or ``file: F``."""
-    import configparser
-
     path = project_dir / "setup.cfg"
     if not path.is_file():
         return None
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(_text_of(path))
@@ -1340,6 +1339,8 @@ def set_version(config: Config, version: str) -> list[Path]:
 
 def diff_changes(config: Config, changes: Mapping[Path, bytes]) -> str:
     """A unified diff (paths relative to the project) of planned changes."""
+    import difflib
+
     out: list[str] = []
     for path in sorted(changes):
         rel = path.relative_to(config.project_dir).as_posix()

@@ -75,17 +75,27 @@ def _ask_together(config: Any, repo: Any) -> None:
     (in a thread) while the tree's version is computed (setuptools-scm's own
     ``git describe``). Both answers are remembered (:func:`relman.git.reading`, the
     git directory's cache), so :func:`relman.line.release_line` reads them."""
-    import concurrent.futures
     import contextvars
+    import threading  # a plain thread: concurrent.futures would load logging too
 
     from relman.line import current_version, release_tags
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        merged = pool.submit(
-            contextvars.copy_context().run, release_tags, config, repo, merged_into="HEAD"
-        )
+    failed: list[BaseException] = []
+
+    def merged() -> None:
+        try:
+            release_tags(config, repo, merged_into="HEAD")
+        except BaseException as exc:  # raised again in the command's own thread
+            failed.append(exc)
+
+    walk = threading.Thread(target=contextvars.copy_context().run, args=(merged,))
+    walk.start()
+    try:
         current_version(config, repo)
-        merged.result()
+    finally:
+        walk.join()
+    if failed:
+        raise failed[0]
 
 
 def _next_scheduled(config: Any) -> dict[str, Any] | None:

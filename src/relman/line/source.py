@@ -24,7 +24,6 @@ here writes a file.
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
 import warnings
 from collections.abc import Mapping
@@ -216,6 +215,8 @@ def _without_writes(scm: Any) -> Any:
 
 @contextlib.contextmanager
 def _quiet() -> Any:
+    import logging  # setuptools-scm's loggers: only when it runs
+
     names = ("setuptools_scm", "vcs_versioning")
     loggers = [logging.getLogger(n) for n in names]
     levels = [lg.level for lg in loggers]

@@ -27,11 +27,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from relman import _report
+from relman._record import record
 from relman.errors import CheckFailed, UsageError
 from relman.notes.check import Problem, check_fragments
 
@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class NotesResult:
     """What :func:`build_notes` did: files written and fragments removed."""
 
@@ -69,7 +69,7 @@ class NotesResult:
     commit: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class NotesPlan:
     """Everything :func:`build_notes` would do, computed without changing anything."""
 

@@ -20,11 +20,12 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from relman import _report
+from relman._record import record
 from relman._regex import LazyPattern
 from relman.errors import CheckFailed, ConfigError, UsageError
 
@@ -44,7 +45,7 @@ _RESOURCE_TEMPLATE = LazyPattern(r"[-\w.]+:[-\w.]+$")
 _IGNORED = (".gitignore", ".gitkeep", ".keep", "readme", "readme.md", "readme.rst")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class FragmentType:
     """One fragment type: its directory name, title and whether content shows."""
 
@@ -54,7 +55,7 @@ class FragmentType:
     check: bool = True
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Settings:
     """``[tool.towncrier]`` resolved as towncrier resolves it."""
 
@@ -398,7 +399,7 @@ def parse_fragment_name(
     return None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Scan:
     """Every fragment found, and the files that are not fragments."""
 
@@ -640,7 +641,7 @@ def today() -> str:
     return datetime.date.fromtimestamp(build_time).strftime("%Y-%m-%d")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Rendered:
     """The rendered notes: the whole text and the title line (may be empty)."""
 
