@@ -46,3 +46,36 @@ def test_status_without_table_or_tags(git_repo: GitRepo) -> None:
     assert data["last_release"] is None
     assert data["next"]["bug-fix"] == "0.9.2"
     assert data["next"]["minor"] == "0.10.0"
+
+
+def test_status_reads_the_tags_once(git_repo: GitRepo, tmp_path) -> None:
+    # astropy's shape: the version from git (setuptools-scm), releases tagged on
+    # v{major}.{minor}.x maintenance branches; the tags are read in two threads at once
+    git_repo.commit(
+        "init",
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["setuptools>=64", "setuptools_scm>=8"]\n'
+            'build-backend = "setuptools.build_meta"\n\n[project]\nname = "lined"\n'
+            'dynamic = ["version"]\n\n[tool.setuptools_scm]\n'
+        },
+    )
+    for minor in (0, 1):
+        git_repo.branch(f"v1.{minor}.x")
+        git_repo.git("checkout", "-q", f"v1.{minor}.x")
+        for micro in (0, 1):
+            git_repo.commit(f"fix 1.{minor}.{micro}", {"fix.txt": f"{minor}.{micro}\n"})
+            git_repo.tag(f"v1.{minor}.{micro}")
+        git_repo.git("checkout", "-q", "main")
+        git_repo.commit(f"work after 1.{minor}", {"work.txt": f"{minor}\n"})
+    for run in ("cold", "warm"):
+        trace = tmp_path / f"{run}.trace"
+        out = run_relman("status", "--json", cwd=git_repo.path, env={"GIT_TRACE": str(trace)})
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["lines"][0]["last_release"]["tag"] == "v1.1.1"
+        calls = [
+            line.split("built-in: ", 1)[1]
+            for line in trace.read_text().splitlines()
+            if "built-in: git " in line
+        ]
+        assert sum("show-ref --tags" in c for c in calls) == 1, (run, calls)
+        assert not any("for-each-ref" in c and "refs/tags" in c for c in calls), (run, calls)

@@ -1241,7 +1241,8 @@ def read_config(
 
     def build(cls: type, explicit: Mapping[str, tuple[Any, str]], path: str) -> Any:
         values: dict[str, Any] = {}
-        hints = _type_hints(cls)
+        # the annotations are resolved (some milliseconds) only for a table with values
+        hints = _type_hints(cls) if explicit else {}
         fields = {_toml_key(f.name): f for f in dataclasses.fields(cls)}
         for key, (raw, origin) in explicit.items():
             f = fields[key]

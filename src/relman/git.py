@@ -10,6 +10,7 @@ hooks all behave as the user set them).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -79,15 +80,32 @@ def remembered(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()``, once per ``key`` within :func:`reading` (every time outside it).
 
     For what a caller derives from git's answers alone (the parsed tags, the
-    release tags of a tag format), so a read-only command derives it once.
+    release tags of a tag format), so a read-only command derives it once. A
+    thread that asks while another computes the same key waits for that answer
+    (``relman status`` reads the tags in two threads at once).
     """
     answers = _ANSWERS.get()
     if answers is None:
         return compute()
     full = ("derived", *key)
     if full not in answers:
-        answers[full] = compute()
+        with _computing(answers, full):
+            if full not in answers:
+                answers[full] = compute()
     return cast(T, answers[full])
+
+
+_LOCKS = threading.Lock()
+
+
+def _computing(answers: dict[tuple[Any, ...], Any], key: tuple[Any, ...]) -> threading.Lock:
+    """The lock held while ``key`` of ``answers`` is computed (one per key)."""
+    where = ("lock", *key)
+    with _LOCKS:
+        lock = answers.get(where)
+        if lock is None:
+            lock = answers[where] = threading.Lock()
+    return cast(threading.Lock, lock)
 
 
 @contextmanager

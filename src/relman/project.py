@@ -58,14 +58,14 @@ class Detector:
         return find_repo(self.project_dir)
 
     def refs(self) -> list[tuple[str, str]]:
-        """Every ref with its symbolic target, from one git call."""
+        """Every branch and remote-tracking ref with its symbolic target, from one git call
+        (the tags come from :meth:`relman.git.Repo.tags`, which the commands share)."""
         if self._refs is None:
             raw = self.repo.git(
                 "for-each-ref",
                 "--format=%(refname)%09%(symref)",
                 "refs/heads",
                 "refs/remotes",
-                "refs/tags",
                 strip=False,
             )
             self._refs = [
@@ -97,7 +97,7 @@ class Detector:
         return self._branches
 
     def tag_names(self) -> list[str]:
-        return [ref[len("refs/tags/") :] for ref, _ in self.refs() if ref.startswith("refs/tags/")]
+        return list(self.repo.tags())
 
     def main_branch(self) -> str | None:
         symrefs = dict(self.refs())
