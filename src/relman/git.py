@@ -147,10 +147,18 @@ def _run(
 
 
 def find_repo(path: str | os.PathLike[str]) -> Repo:
-    """The repository that contains ``path``; :class:`NotARepository` otherwise."""
+    """The repository that contains ``path``; :class:`NotARepository` otherwise.
+
+    The same git call answers the git directory (:attr:`Repo.git_dir`), which
+    the caches and the release state live in.
+    """
     path = Path(path).resolve()
     try:
-        out = _run(["git", "rev-parse", "--show-toplevel"], cwd=path, what="git rev-parse")
+        out = _run(
+            ["git", "rev-parse", "--show-toplevel", "--path-format=absolute", "--git-common-dir"],
+            cwd=path,
+            what="git rev-parse",
+        )
     except CommandError as exc:
         if "not a git repository" in exc.stderr.lower():
             raise NotARepository(
@@ -170,7 +178,11 @@ def find_repo(path: str | os.PathLike[str]) -> Repo:
                 hint=advice[-1] if advice else "git config --global --add safe.directory <repo>",
             ) from None
         raise
-    return Repo(Path(out.stdout.strip()))
+    top, _, git_dir = out.stdout.strip().partition("\n")
+    repo = Repo(Path(top))
+    if git_dir:
+        repo.__dict__["git_dir"] = Path(git_dir)  # what Repo.git_dir would ask
+    return repo
 
 
 class Repo:
