@@ -11,6 +11,7 @@ commits whose subject is "Title (#N)").
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -366,6 +367,31 @@ def test_legacy_titles_when_the_project_script_predates_them(git_repo):
     assert "* `#9 <https://example.org/p/pull/9>`__: DOC: mention ``np.sum`` very" in (
         render_changelog(log, "rst")
     )
+
+
+def test_passes_the_cli_starts_early_follow_the_style_it_finds_later(git_repo):
+    """The CLI starts the pass before the range before the configuration loads.
+
+    It guesses the style's fields from the project's files (no SciPy scripts
+    here: the mailmap rule's); the style set in pyproject.toml is SciPy's, so
+    that pass is stopped and the names rule's pass read instead.
+    """
+    repo = _project(git_repo, extra='style = "scipy"')
+    repo.commit("BUG: first fix (#1)", {"a.txt": "a\n"}, author=BEN)
+    repo.tag("v1.2.0", "release")
+    repo.commit("ENH: new thing (#2)\n\nThanks to Cat Coder.", {"b.txt": "b\n"}, author=ANN)
+    out = run_relman("-v", "changelog", "v1.2.0..HEAD", "--offline", cwd=repo.path)
+    assert out.returncode == 0, out.stderr
+    formats = re.findall(r"debug: \$ [^ ]*git log --format=([^ ]+) ", out.stderr)
+    mailmap_rule = "%aN\x1f%(trailers:key=Co-authored-by,valueonly,separator=%x1d)\x1e"
+    assert formats[1] == mailmap_rule, formats  # started at once, as guessed
+    assert "%an\x1f%cn\x1f%b\x1e" in formats[2:], formats  # what the scipy style reads
+    assert out.stdout == render_changelog(_collect(repo, "v1.2.0..HEAD"), "rst")
+    assert "* Cat Coder (1) +" in out.stdout  # thanked: the names rule
+    # with --style the guess is right: one pass before the range
+    out = run_relman("-v", "changelog", "v1.2.0..HEAD", "--style", "scipy", cwd=repo.path)
+    formats = re.findall(r"debug: \$ [^ ]*git log --format=([^ ]+) ", out.stderr)
+    assert len(formats) == 2 and formats[1] == "%an\x1f%cn\x1f%b\x1e", formats
 
 
 # -- bad input -------------------------------------------------------------------------

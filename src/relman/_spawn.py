@@ -100,6 +100,7 @@ class Spawned:
         )
         self._reader.start()
         self.finished = False  # the whole output was read
+        self._closed: tuple[int, str] | None = None
 
     def chunks(self) -> Iterator[str]:
         """The output, decoded, as it arrives; then :attr:`finished` is True."""
@@ -123,7 +124,12 @@ class Spawned:
         self.finished = True
 
     def close(self) -> tuple[int, str]:
-        """Stop the program unless it finished, wait for it; (exit code, its stderr)."""
+        """Stop the program unless it finished, wait for it; (exit code, its stderr).
+
+        Closing again answers the same.
+        """
+        if self._closed is not None:
+            return self._closed
         proc = self.proc
         if not self.finished and proc.poll() is None:
             proc.kill()
@@ -134,4 +140,5 @@ class Spawned:
         self.err.seek(0)
         stderr = self.err.read().decode("utf-8", "replace")
         self.err.close()
-        return returncode, stderr
+        self._closed = (returncode, stderr)
+        return self._closed

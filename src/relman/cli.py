@@ -130,17 +130,29 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
             positional.append(token)
     if len(positional) != 2 or positional[0] != "changelog" or not positional[1]:
         return None
-    spawned = None
+    spawned = spawned_before = None
     try:
         from relman import _spawn
-        from relman.history._fields import RANGE_FIELDS, plain_range
+        from relman.history._fields import RANGE_FIELDS, likely_before_fields, plain_range
 
         where = os.path.realpath(values.get("--project") or os.getcwd())
-        if not values.get("--mailmap-rev") and plain_range(positional[1]):
-            # git starts now, with the range as written (checked below, while git reads)
-            argv = _spawn.log_argv([positional[1].strip()], RANGE_FIELDS)
-            spawned = _spawn.Spawned(argv, cwd=where, env=_spawn.git_env())
-            recorder.message("debug", "$ " + " ".join(argv))
+        text = positional[1].strip()
+        before_fields = likely_before_fields(values.get("--style"), where)
+        if not values.get("--mailmap-rev") and plain_range(text):
+            # git starts now, with the range as written (checked below, while git reads),
+            # and the pass over the history before it, for the "+" marks
+            for argv in (
+                _spawn.log_argv([text], RANGE_FIELDS),
+                _spawn.log_argv([text.partition("..")[0] or "HEAD"], before_fields),
+            ):
+                started_now = _spawn.Spawned(argv, cwd=where, env=_spawn.git_env())
+                recorder.message("debug", "$ " + " ".join(argv))
+                if spawned is None:
+                    spawned = started_now
+                else:
+                    spawned_before = started_now
+                if ".." not in text:
+                    break  # the whole history: nothing before it
         from pathlib import Path
 
         from relman import _report
@@ -153,11 +165,14 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
                 positional[1],
                 mailmap_rev=values.get("--mailmap-rev") or None,
                 spawned=spawned,
+                before_fields=before_fields,
+                spawned_before=spawned_before,
             )
         return Path(where), started, recorder.messages
-    except Exception:  # the command starts it again and reports what went wrong
-        if spawned is not None:
-            spawned.close()
+    except Exception:  # the command starts them again and reports what went wrong
+        for running in (spawned, spawned_before):
+            if running is not None:
+                running.close()
         return None
 
 

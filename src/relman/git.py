@@ -963,19 +963,27 @@ class Repo:
         *,
         mailmap_rev: str | None = None,
         spawned: Spawned | None = None,
+        distinct: bool = False,
     ) -> Iterator[list[list[str]]]:
         """:meth:`iter_log` a batch at a time: the commits git wrote since the last batch.
 
         ``spawned`` is that ``git log`` already running (:func:`log_argv`'s
-        command, started in this repository or a folder of it).
+        command, started in this repository or a folder of it). With
+        ``distinct``, commits whose fields all repeat an earlier one's are
+        left out (for who is in a history: most commits repeat a name).
         """
         argv, cwd, env = self._history_call(log_argv(revs, fields)[1:], mailmap_rev)
         n = len(fields) - 1
         pending = ""
+        known: set[str] = set()
         stream = _proc.stream(argv, cwd=cwd, env=env, what="git log", spawned=spawned)
         for chunk in stream:
             records = (pending + chunk).split(_RS)
             pending = records.pop()
+            if distinct:
+                fresh = {r.lstrip("\n") for r in set(records)} - known
+                known |= fresh
+                records = sorted(fresh)  # the same batch whatever the hashes
             batch = [f for f in (r.lstrip("\n").split(_FS, n) for r in records) if len(f) > n]
             if batch:
                 yield batch

@@ -141,6 +141,8 @@ def changelog(
             rev_range,
             mailmap_rev,
         ):
+            if started is not None:
+                started.close()
             started = start_log(find_repo(where), rev_range, mailmap_rev=mailmap_rev)
     config = state.config()
     repo = _same_repo(started, config) or _repo(config)

@@ -15,7 +15,6 @@ history, not after it.
 from __future__ import annotations
 
 import gc
-import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -108,19 +107,40 @@ class Passes:
 
     rng: Range
     commits: list[list[str]] = field(default_factory=list)  # newest first
-    before: list[list[str]] = field(default_factory=list)  # BEFORE_FIELDS_* per commit
+    before: list[list[str]] = field(default_factory=list)  # BEFORE_FIELDS_*, each distinct once
     shallow: bool = False
 
 
 @dataclass(frozen=True)
 class StartedLog:
-    """The range's pass already running (see :func:`start_log`)."""
+    """The range's pass already running, and maybe the one before it (see :func:`start_log`)."""
 
     repo: Repo
     rev_range: str
     mailmap_rev: str | None
     rng: Range
     batches: Iterator[list[list[str]]]  # the commits, a batch at a time as git writes them
+    before_fields: tuple[str, ...] = ()  # what the pass before the range reads, if started
+    before: Iterator[list[list[str]]] | None = None
+    spawned: tuple[Spawned | None, Spawned | None] = (None, None)  # started by the CLI
+
+    def close(self) -> None:
+        """Stop the passes (a pass not read to its end is killed)."""
+        _close(self.batches, self.spawned[0])
+        self.close_before()
+
+    def close_before(self) -> None:
+        """Stop the pass before the range, if it was started."""
+        if self.before is not None:
+            _close(self.before, self.spawned[1])
+
+
+def _close(batches: Iterator[list[list[str]]], spawned: Spawned | None = None) -> None:
+    close = getattr(batches, "close", None)
+    if close is not None:
+        close()
+    if spawned is not None:  # (a pass never read has not adopted it)
+        spawned.close()
 
 
 Scan = Callable[[list[list[str]]], None]  # reads one batch of commits
@@ -132,20 +152,40 @@ def start_log(
     *,
     mailmap_rev: str | None = None,
     spawned: Spawned | None = None,
+    before_fields: Sequence[str] = (),
+    spawned_before: Spawned | None = None,
 ) -> StartedLog:
     """Start the ``git log`` pass of ``rev_range`` now, to be read by ``collect_changelog``.
 
     The CLI starts it before loading the configuration, so that git and
     Python work at the same time on a big history: ``spawned`` is then that
     ``git log`` of ``rev_range`` as written (see ``_fields.plain_range``), already
-    running; the range is checked here all the same.
+    running; the range is checked here all the same. With ``before_fields``
+    the pass over the history before the range starts too (``spawned_before``:
+    already running, as ``git log START`` with ``START`` as written).
     """
     rng = resolve_range(repo, rev_range)
     revs = [rng.end] + ([f"^{rng.start}"] if rng.start else [])
     if spawned is not None:
         revs = [rev_range.strip()]
+    batches = _started(repo, revs, RANGE_FIELDS, mailmap_rev, spawned)
+    before = None
+    if before_fields and rng.start:
+        start = [rng.start]
+        if spawned_before is not None:
+            start = [rev_range.strip().partition("..")[0] or "HEAD"]
+        before = _started(repo, start, before_fields, mailmap_rev, spawned_before, distinct=True)
+    elif spawned_before is not None:
+        spawned_before.close()
     return StartedLog(
-        repo, rev_range, mailmap_rev, rng, _started(repo, revs, RANGE_FIELDS, mailmap_rev, spawned)
+        repo,
+        rev_range,
+        mailmap_rev,
+        rng,
+        batches,
+        tuple(before_fields) if before else (),
+        before,
+        (spawned, spawned_before if before else None),
     )
 
 
@@ -155,11 +195,28 @@ def _started(
     fields: Sequence[str],
     mailmap_rev: str | None,
     spawned: Spawned | None = None,
+    *,
+    distinct: bool = False,
 ) -> Iterator[list[list[str]]]:
     """``git log``'s batches, git running once this returns."""
-    batches = repo.iter_log_batches(revs, fields, mailmap_rev=mailmap_rev, spawned=spawned)
+    batches = repo.iter_log_batches(
+        revs, fields, mailmap_rev=mailmap_rev, spawned=spawned, distinct=distinct
+    )
+    if spawned is not None:
+        return batches  # running already: no need to wait here for its first batch
     first = next(batches, None)  # git is running from here on
-    return itertools.chain([first] if first is not None else [], batches)
+    return _chained(first, batches)
+
+
+def _chained(
+    first: list[list[str]] | None, rest: Iterator[list[list[str]]]
+) -> Iterator[list[list[str]]]:
+    try:
+        if first is not None:
+            yield first
+        yield from rest
+    finally:
+        _close(rest)
 
 
 def read_passes(
@@ -178,11 +235,17 @@ def read_passes(
     arrives, each batch of the history before it to ``before_scans``.
     """
     if started is None or (started.rev_range, started.mailmap_rev) != (rev_range, mailmap_rev):
+        if started is not None:
+            started.close()
         started = start_log(repo, rev_range, mailmap_rev=mailmap_rev)
     rng = started.rng
     before: Iterator[list[list[str]]] = iter(())
-    if rng.start:
-        before = _started(repo, [rng.start], before_fields, mailmap_rev)
+    if started.before is not None and started.before_fields == tuple(before_fields):
+        before = started.before
+    elif rng.start:
+        if started.before is not None:  # started for another style's fields
+            started.close_before()
+        before = _started(repo, [rng.start], before_fields, mailmap_rev, distinct=True)
     passes = Passes(rng, shallow=bool(rng.start) and repo.is_shallow())  # while git reads
     # no cyclic garbage is made here, so the collector would only rescan the records
     gc_was_enabled = gc.isenabled()
