@@ -178,6 +178,31 @@ def test_mailmap_coauthors_bots_and_first_timers(project):
     assert [a.display for a in log.authors][:3] == ["Ben Builder", "Cat Coder +", "Dan Doe +"]
 
 
+def test_git_example_identity_is_nobody_until_the_mailmap_names_it(project):
+    """NumPy 2.2.3: a commit by "Your Name <you@example.com>"; NumPy's list names its
+    author (a .mailmap line added later), never "Your Name"."""
+    project.tag("v1.2.0", "release")
+    project.commit("BUG: fix it (#30)", author=("Your Name", "you@example.com"))
+    project.commit("DOC: and this (#31)", author=("Your Name", "you@example.com"))
+    project.commit("ENH: more (#32)", author=CAT)
+    for style in ("numpy", "scipy"):
+        out = run_relman(
+            "changelog", "v1.2.0..HEAD", "--offline", "--style", style, cwd=project.path
+        )
+        assert out.returncode == 0, out.stderr
+        assert "Your Name" not in out.stdout and "Cat Coder" in out.stdout, style
+        assert "git's example identity, left out of the author list" in out.stderr, style
+        assert "A total of 1 person contributed" in out.stdout, style
+    out = run_relman("changelog", "v1.2.0..HEAD", "--offline", "--style", "numpy", cwd=project.path)
+    assert "2 commits by 'Your Name <you@example.com>'" in out.stderr
+    project.write({".mailmap": "Amy Amotz <amy@example.org> Your Name <you@example.com>\n"})
+    project.commit("MAINT: map the example identity", author=CAT)
+    out = run_relman("changelog", "v1.2.0..HEAD", "--offline", cwd=project.path)
+    assert out.returncode == 0, out.stderr
+    assert "* Amy Amotz +" in out.stdout and "example identity" not in out.stderr
+    assert "A total of 2 people contributed" in out.stdout
+
+
 def test_sorted_like_numpy_plus_before_longer_names(project):
     project.tag("v1.2.0", "release")
     project.commit("one", author=("Bo", "bo@example.org"))

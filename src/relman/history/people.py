@@ -18,7 +18,10 @@ Two rules tell who contributed, after the project's scripts:
 
 Both leave out bots (``[tool.relman.changelog] bots``: names or e-mail
 patterns) and AI assistants named in trailers (``ai-assistants``), from the
-lists and from the names seen before. In a shallow clone no first-timer can
+lists and from the names seen before. A commit whose author is git's example
+identity (``Your Name``, as ``git config --global user.name "Your Name"``
+leaves it) names nobody: it is left out with a warning asking for a
+``.mailmap`` entry (NumPy 2.2.3's list maps one to its author that way). In a shallow clone no first-timer can
 be known: none is marked, with a warning.
 """
 
@@ -74,6 +77,27 @@ def is_match(rx: re.Pattern[str], name: str, email: str = "") -> bool:
     if rx.fullmatch(name):
         return True
     return bool(email) and bool(rx.fullmatch(email) or rx.fullmatch(email.split("@")[0]))
+
+
+# the example identities of git's documentation and set-up guides: no one's name
+_PLACEHOLDER_NAMES = frozenset({"your name", "your full name", "your name here"})
+
+
+def is_placeholder(name: str) -> bool:
+    """An author name left as git's example configuration writes it."""
+    return " ".join(name.split()).lower() in _PLACEHOLDER_NAMES
+
+
+def warn_placeholders(found: Mapping[tuple[str, str], int]) -> None:
+    """One warning per example identity left out of the lists ((name, email): commits)."""
+    for (name, email), n in sorted(found.items()):
+        commits = "1 commit" if n == 1 else f"{n} commits"
+        who = f"{name} <{email}>" if email else name
+        _report.warn(
+            f"{commits} by {who!r}, git's example identity, left out of the author list: "
+            f"map it to its author in .mailmap (`Real Name <real@address> {who}`; "
+            f"`git log --author={email or name!r}` lists them)"
+        )
 
 
 def _split_contact(value: str) -> tuple[str, str]:
@@ -197,12 +221,18 @@ def collect_mailmap_authors(
     co: dict[str, tuple[str, str]] = {}
     for value in raw:
         person = mapped.get(value.strip()) or _split_contact(value)
+        if person[0] and is_placeholder(person[0]):
+            continue
         if person[0] and not is_match(bots, *person) and not is_match(assistants, *person):
             co[value] = person
     counts: Counter[str] = Counter()
+    placeholders: dict[tuple[str, str], int] = {}
     for (name, email), n in scan.identities.items():
-        if not is_match(bots, name, email):
+        if is_placeholder(name):
+            placeholders[(name, email)] = n
+        elif not is_match(bots, name, email):
             counts[name] += n
+    warn_placeholders(placeholders)
     for name, trailers in scan.co_authored:
         extra = {co[v][0] for v in trailers.split("\x1d") if v in co} - {name}
         counts.update(extra)
@@ -315,9 +345,13 @@ def collect_named_authors(
     counts = scan.counts
     counts.pop("GitHub", None)
     seen = scan.seen
+    placeholders: dict[tuple[str, str], int] = {}
     for name in list(counts):
-        if is_match(bots, name) or is_match(assistants, name):
+        if is_placeholder(name):
+            placeholders[(name, "")] = counts.pop(name)
+        elif is_match(bots, name) or is_match(assistants, name):
             del counts[name]
+    warn_placeholders(placeholders)
     _warn_undecodable(counts)
     mark = not passes.shallow
     ordered = sorted(counts, key=scipy_name_key)
