@@ -16,9 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from relman.artifacts import RULES, inspect_artifacts, inspect_file
-from relman.artifacts.rules import email_problem, url_problem
+from relman.artifacts.rules import email_problem, plain_url, rfc3986_url_problem, url_problem
 from relman.errors import UsageError
 from relman.index.dists import describe_file, upload_fields
 from tests.distfiles import make_sdist, make_wheel, metadata
@@ -270,6 +272,55 @@ URLS = {
 @pytest.mark.parametrize("url", sorted(URLS))
 def test_urls_are_judged_as_the_index_judges_them(url: str) -> None:
     _assert_verdict(url_problem(url), URLS[url])
+
+
+_LABEL = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,4}", fullmatch=True)
+_URL_CHARS = "aZ09-._~!$&'()*+,;=:@/?#%"  # what a URL holds (a % may start no escape)
+_ODD_CHARS = '[] "<>\\^`{|}\u00e9\t_'  # what it may not hold as is
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTPS", "hTtP", "ftp", "git+https", "", "http:"]),
+    host=st.one_of(
+        st.lists(_LABEL, min_size=1, max_size=4).map(".".join),
+        st.lists(st.integers(0, 999).map(str), min_size=3, max_size=5).map(".".join),
+        st.text("abc019-_.%~!@:", max_size=12),
+    ),
+    port=st.one_of(st.just(""), st.just(":"), st.integers(0, 99999).map(lambda n: f":{n}")),
+    rest=st.one_of(st.text(_URL_CHARS, max_size=24), st.text(_URL_CHARS + _ODD_CHARS, max_size=24)),
+)
+@example(scheme="https", host="999.1.1.1", port="", rest="/")
+@example(scheme="http", host="127.0.0.1", port=":8080", rest="/src")
+@example(scheme="http", host="256.0.0.1", port="", rest="/")
+@example(scheme="https", host="user@example.org", port="", rest="/")
+@example(scheme="https", host="example.org", port=":65536", rest="/")
+@example(scheme="https", host="example.org", port="", rest="/a%zz")
+@example(scheme="https", host="1.example.org", port=":9999", rest="/a/./../b?q=%41#f")
+def test_a_plain_url_is_one_rfc3986_passes(scheme: str, host: str, port: str, rest: str) -> None:
+    """The URLs taken without rfc3986 (what nearly every project writes) are URLs rfc3986
+    passes; any other is rfc3986's to judge."""
+    url = f"{scheme}://{host}{port}{rest}"
+    if plain_url(url):
+        assert rfc3986_url_problem(url) is None, url
+    assert url_problem(url) == (None if plain_url(url) else rfc3986_url_problem(url))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # the shapes Project-URLs take: a repository, documentation, an issue tracker,
+        # a changelog's anchor, a query
+        "https://github.com/numpy/numpy",
+        "https://numpy.org/doc/stable/",
+        "https://github.com/pytest-dev/pytest/issues",
+        "https://docs.pytest.org/en/latest/changelog.html",
+        "https://www.attrs.org/en/stable/changelog.html#changes",
+        "https://tidelift.com/subscription/pkg/pypi-attrs?utm_source=pypi-attrs&utm_medium=pypi",
+    ],
+)
+def test_the_urls_projects_write_are_plain(url: str) -> None:
+    assert plain_url(url) and rfc3986_url_problem(url) is None
 
 
 def _assert_verdict(why: str | None, expected: str | None) -> None:

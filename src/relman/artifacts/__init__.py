@@ -19,29 +19,68 @@
 
 from __future__ import annotations
 
-from relman._atomic import sha256_file
-from relman.artifacts.build import build_artifacts
-from relman.artifacts.checksums import write_checksums, write_release_readme
-from relman.artifacts.inspect import (
-    ArtifactInfo,
-    InspectReport,
-    compare_sdist_with_git,
-    inspect_artifacts,
-    inspect_file,
-)
-from relman.artifacts.matrix import (
-    covered_identifiers,
-    derive_wheel_matrix,
-    match_wheels,
-    wheel_identifiers,
-)
-from relman.artifacts.names import (
-    artifact_files,
-    artifact_kind,
-    check_artifact_names,
-    versions_in_names,
-)
-from relman.artifacts.rules import RULES, Finding, Rule
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from relman._atomic import sha256_file
+    from relman.artifacts.build import build_artifacts
+    from relman.artifacts.checksums import write_checksums, write_release_readme
+    from relman.artifacts.inspect import (
+        ArtifactInfo,
+        InspectReport,
+        compare_sdist_with_git,
+        inspect_artifacts,
+        inspect_file,
+    )
+    from relman.artifacts.matrix import (
+        covered_identifiers,
+        derive_wheel_matrix,
+        match_wheels,
+        wheel_identifiers,
+    )
+    from relman.artifacts.names import (
+        artifact_files,
+        artifact_kind,
+        check_artifact_names,
+        versions_in_names,
+    )
+    from relman.artifacts.rules import RULES, Finding, Rule
+
+# each name is imported from its module when first used: publish reads the rule book
+# without loading the build, the inspection and the archive readers
+_HOME = {
+    "ArtifactInfo": "relman.artifacts.inspect",
+    "Finding": "relman.artifacts.rules",
+    "InspectReport": "relman.artifacts.inspect",
+    "RULES": "relman.artifacts.rules",
+    "Rule": "relman.artifacts.rules",
+    "artifact_files": "relman.artifacts.names",
+    "artifact_kind": "relman.artifacts.names",
+    "build_artifacts": "relman.artifacts.build",
+    "check_artifact_names": "relman.artifacts.names",
+    "compare_sdist_with_git": "relman.artifacts.inspect",
+    "covered_identifiers": "relman.artifacts.matrix",
+    "derive_wheel_matrix": "relman.artifacts.matrix",
+    "inspect_artifacts": "relman.artifacts.inspect",
+    "inspect_file": "relman.artifacts.inspect",
+    "match_wheels": "relman.artifacts.matrix",
+    "sha256_file": "relman._atomic",
+    "versions_in_names": "relman.artifacts.names",
+    "wheel_identifiers": "relman.artifacts.matrix",
+    "write_checksums": "relman.artifacts.checksums",
+    "write_release_readme": "relman.artifacts.checksums",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "RULES",
