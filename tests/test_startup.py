@@ -101,8 +101,8 @@ def test_lazy_pattern_compiles_on_first_use_and_then_is_the_compiled_pattern() -
 # -- configuration classes made without generated code --------------------------
 
 
-def _twins() -> tuple[type, type]:
-    """The same class as a frozen keyword-only dataclass and as a record."""
+def _twins(kw_only: bool = True) -> tuple[type, type]:
+    """The same class as a frozen dataclass and as a record."""
 
     def body() -> dict[str, object]:
         return {
@@ -119,8 +119,8 @@ def _twins() -> tuple[type, type]:
             "hidden": dataclasses.field(default="x", repr=False, compare=False),
         }
 
-    generated = dataclasses.dataclass(frozen=True, kw_only=True)(type("Source", (), body()))
-    shared = record(type("Source", (), body()))
+    generated = dataclasses.dataclass(frozen=True, kw_only=kw_only)(type("Source", (), body()))
+    shared = record(kw_only=kw_only)(type("Source", (), body()))
     return generated, shared
 
 
@@ -131,8 +131,9 @@ def _outcome(call: Callable[[], object]) -> tuple[str, str]:
         return (type(exc).__name__, str(exc))
 
 
-def test_a_record_behaves_as_a_frozen_keyword_only_dataclass() -> None:
-    generated, shared = _twins()
+@pytest.mark.parametrize("kw_only", [True, False])
+def test_a_record_behaves_as_a_frozen_dataclass(kw_only: bool) -> None:
+    generated, shared = _twins(kw_only)
 
     def cases(cls: type) -> list[tuple[str, str]]:
         one = cls(path="a.py", kind="python")
@@ -142,6 +143,14 @@ def test_a_record_behaves_as_a_frozen_keyword_only_dataclass() -> None:
             _outcome(lambda: cls(path="a.py")),
             _outcome(lambda: cls()),
             _outcome(lambda: cls("a.py")),
+            _outcome(lambda: cls("a.py", "python", ("b",))),
+            _outcome(lambda: cls("a.py", "python", ("b",), {}, "h", "extra")),
+            _outcome(lambda: cls("a.py", path="b.py")),
+            _outcome(lambda: cls(kind="python")),
+            _outcome(lambda: cls(1, 2, 3, 4, 5, 6, kind="python")),
+            _outcome(lambda: cls(1, 2, 3, 4, 5, 6, hidden="y")),
+            _outcome(lambda: dataclasses.fields(cls)[1].kw_only),
+            _outcome(lambda: cls.__match_args__),
             _outcome(lambda: cls(path="a.py", colour="red")),
             _outcome(lambda: setattr(one, "path", "c.py")),
             _outcome(lambda: setattr(one, "new", 1)),
@@ -164,9 +173,9 @@ def test_a_record_behaves_as_a_frozen_keyword_only_dataclass() -> None:
 
     assert cases(shared) == cases(generated)
     # the missing-argument message names every argument as Python does
-    assert (
-        str(_outcome(lambda: shared())[1])
-        == "Source.__init__() missing 1 required keyword-only argument: 'path'"
+    kind = "keyword-only" if kw_only else "positional"
+    assert _outcome(lambda: shared())[1] == (
+        f"Source.__init__() missing 1 required {kind} argument: 'path'"
     )
 
 

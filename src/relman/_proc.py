@@ -21,10 +21,10 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from relman import _report
+from relman._record import record
 from relman._spawn import Spawned
 from relman.errors import CommandError, ToolNotFound
 
@@ -75,7 +75,7 @@ def external_seconds() -> float:
     return _CLOCK.seconds()
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class Completed:
     args: list[str]
     returncode: int

@@ -58,12 +58,12 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
+from relman._record import record
 from relman._regex import LazyPattern
 from relman.config import Config, VersionFile
 from relman.errors import ConfigError, UsageError
@@ -94,7 +94,7 @@ class _Problem(Exception):
     """A source that cannot be read or written as asked (collected, then reported)."""
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class SourceValue:
     """The version one source holds (``version`` None with ``error`` when unreadable)."""
 
@@ -110,7 +110,7 @@ class SourceValue:
 _COOKIE = LazyPattern(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class _Text:
     text: str
     encoding: str

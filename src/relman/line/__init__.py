@@ -32,11 +32,10 @@ API (everything takes the :class:`~relman.config.Config` and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from packaging.version import InvalidVersion, Version
 
 from relman import versionfiles
+from relman._record import record
 from relman.config import Config
 from relman.errors import UsageError, VersionError
 from relman.git import Repo
@@ -80,7 +79,7 @@ STATUS_KINDS = (
 )
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class ReleaseLine:
     """A branch's release line as relman sees it (see the module docstring)."""
 

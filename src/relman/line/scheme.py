@@ -30,10 +30,10 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import re
-from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
+from relman._record import record
 from relman._regex import LazyPattern
 from relman.config import Config
 from relman.errors import VersionError
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class Scheme:
     """``parts``: components of a new X.Y release (2 or 3); ``calver``: YY.N majors;
     ``year``: two-digit year of the newest commit (for CalVer)."""

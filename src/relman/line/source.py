@@ -27,12 +27,12 @@ import contextlib
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from relman import versionfiles
+from relman._record import record
 from relman._regex import LazyPattern
 from relman.config import Config
 from relman.git import Repo
@@ -44,7 +44,7 @@ _SCM_LIKE = ("setuptools_scm", "hatch-vcs", "pdm-backend (scm)", "flit_scm")
 _DUNAMAI_LIKE = ("poetry-dynamic-versioning", "uv-dynamic-versioning", "dunamai")
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class VersionSource:
     """Where the version comes from.
 

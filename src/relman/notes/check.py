@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from relman._record import record
 from relman.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Problem", "check_fragments", "rst_problems"]
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class Problem:
     """One problem: the file (None for the branch) and why."""
 
