@@ -977,14 +977,17 @@ class Repo:
         pending = ""
         known: set[str] = set()
         stream = _proc.stream(argv, cwd=cwd, env=env, what="git log", spawned=spawned)
+        end = _RS + "\n"  # each record ends so (--format terminates records)
         for chunk in stream:
-            records = (pending + chunk).split(_RS)
+            records = (pending + chunk).split(end)
             pending = records.pop()
             if distinct:
-                fresh = {r.lstrip("\n") for r in set(records)} - known
+                fresh = set(records) - known
                 known |= fresh
                 records = sorted(fresh)  # the same batch whatever the hashes
-            batch = [f for f in (r.lstrip("\n").split(_FS, n) for r in records) if len(f) > n]
+            batch = [r.split(_FS, n) for r in records]
+            if batch and min(map(len, batch)) <= n:  # a record cut short: left out
+                batch = [f for f in batch if len(f) > n]
             if batch:
                 yield batch
 

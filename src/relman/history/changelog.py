@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -158,10 +160,8 @@ def collect_changelog(
         for number in _shipped_by_older_line(config, repo, passes.rng.start, passes.rng.end):
             found.pop(number, None)
     template = config.changelog.pr_url
-    prs = tuple(
-        PullRequest(n, title, template.format(number=n) if template else "")
-        for n, title in found.items()
-    )
+    urls = (template.format(number=n) for n in found) if template else repeat("")
+    prs = tuple(map(PullRequest._make, zip(found, found.values(), urls, repeat("git"))))
     return Changelog(
         passes.rng.text,
         authors,
@@ -325,9 +325,13 @@ def github_note(changelog: Changelog) -> str:
 # -- rendering ----------------------------------------------------------------
 
 
-def _pr_line(p: PullRequest, style: str) -> str:
-    title = sanitize_title(p.title, style)
-    return f"* `#{p.number} <{p.url}>`__: {title}" if p.url else f"* #{p.number}: {title}"
+def _pr_lines(prs: Iterable[PullRequest], style: str) -> list[str]:
+    return [
+        f"* `#{n} <{url}>`__: {sanitize_title(title, style)}"
+        if url
+        else f"* #{n}: {sanitize_title(title, style)}"
+        for n, title, url, _ in prs
+    ]
 
 
 def _render_numpy(changelog: Changelog) -> str:
@@ -339,7 +343,7 @@ def _render_numpy(changelog: Changelog) -> str:
     lines += ["", heading, "=" * len(heading), ""]
     lines.append(pr_msg(len(changelog.pull_requests)))
     lines.append("")
-    lines += [_pr_line(p, changelog.title_rules) for p in changelog.pull_requests]
+    lines += _pr_lines(changelog.pull_requests, changelog.title_rules)
     return "\n".join(lines) + "\n"
 
 
@@ -355,7 +359,7 @@ def _render_scipy(changelog: Changelog, version: str | None) -> str:
     ]
     heading = f"Pull requests for {version}" if version else "Pull requests"
     lines += ["", heading, "-" * len(heading), ""]
-    lines += [_pr_line(p, "scipy") for p in changelog.pull_requests]
+    lines += _pr_lines(changelog.pull_requests, "scipy")
     return "\n".join(lines) + "\n"
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from relman._regex import LazyPattern
@@ -66,19 +67,13 @@ def first_line(text: str) -> str:
     return ""
 
 
+_SQUASH = LazyPattern(r"(.*)\((?:#|gh-#?)([0-9]+)\)")  # (fullmatch: no newline in it)
+
+
 def _squash(subject: str) -> tuple[int, str] | None:
     """``(N, Title)`` of ``Title (#N)``, ``(gh-N)`` or ``(gh-#N)`` (what ``SQUASH_PR`` matches)."""
-    if not subject.endswith(")"):
-        return None
-    head, paren, tail = subject.rpartition("(")
-    if not paren:
-        return None
-    digits = tail[1:-1] if tail[0] == "#" else tail[4:-1] if tail.startswith("gh-#") else tail[3:-1]
-    if not (tail[0] == "#" or tail.startswith("gh-")) or not digits.isascii():
-        return None
-    if not digits.isdigit() or "\n" in subject:
-        return None
-    return int(digits), _clean(head)
+    m = _SQUASH.fullmatch(subject) if subject[-1:] == ")" else None
+    return (int(m[2]), _clean(m[1])) if m else None
 
 
 def merge_number(subject: str) -> int | None:
@@ -239,6 +234,9 @@ def pull_request_of(passes: Passes, sha: str) -> int | None:
     return None
 
 
+_SHA_OF = itemgetter(SHA)
+
+
 class PullScan:
     """What the pull-request rules read of each commit, gathered batch by batch as git streams.
 
@@ -258,17 +256,15 @@ class PullScan:
 
     def __call__(self, batch: list[list[str]]) -> None:
         by_sha = self.by_sha
-        merges = self.merges
-        for c in batch:
-            by_sha[c[SHA]] = c
-            if " " in c[PARENTS]:
-                subject = c[SUBJECT]
-                number = merge_number(subject) if "#" in subject else None
-                hit = None
-                if number is None and self._title_merges:
-                    hit = _squash(subject)
-                if number is not None or hit is not None:
-                    merges.append((c, number, hit))
+        by_sha.update(zip(map(_SHA_OF, batch), batch, strict=True))
+        for c in [c for c in batch if " " in c[PARENTS]]:
+            subject = c[SUBJECT]
+            number = merge_number(subject) if "#" in subject else None
+            hit = None
+            if number is None and self._title_merges:
+                hit = _squash(subject)
+            if number is not None or hit is not None:
+                self.merges.append((c, number, hit))
         sha = self._next
         line = self.line
         squashes = self.squashes
@@ -279,8 +275,7 @@ class PullScan:
             line.append(sha)
             first, space, _ = record[PARENTS].partition(" ")
             if not space:
-                subject = record[SUBJECT]
-                squashes.append((sha, _squash(subject) if subject[-1:] == ")" else None))
+                squashes.append((sha, _squash(record[SUBJECT])))
             sha = first or None
         self._next = sha
 
