@@ -18,10 +18,10 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from relman import _redact, _report
+from relman._record import record
 from relman.errors import RemoteError
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0
 _CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class IndexFile:
     """One file listed on a project page of an index."""
 

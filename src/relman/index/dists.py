@@ -20,11 +20,12 @@ import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relman._atomic import data_digests, file_digests
+from relman._record import record
 from relman.errors import UsageError
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class DistFile:
     """A local distribution file: its names, hash and kind (``sha256`` is empty
     until the digests are taken)."""

@@ -7,12 +7,12 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relman import _atomic
 from relman._atomic import sha256_file
+from relman._record import record
 from relman.errors import CheckFailed, RemoteError, UsageError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ __all__ = [
 PLATFORMS = ("win", "macosx", "manylinux", "musllinux")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class FetchedFile:
     filename: str
     path: Path
@@ -39,7 +39,7 @@ class FetchedFile:
     verified: bool  # the index gave a sha256 and it matched
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class FetchReport:
     index_url: str
     project: str

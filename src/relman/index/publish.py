@@ -20,13 +20,14 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from relman import _redact, _report
 from relman._atomic import sha256_file
 from relman._fault import fault_point
+from relman._record import record
 from relman.errors import CheckFailed, RemoteError, UsageError
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class FileResult:
     """What happened (or would happen) to one file.
 
@@ -96,7 +97,7 @@ class FileResult:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class PublishPlan:
     target: Target
     files: tuple[FileResult, ...]
@@ -123,7 +124,7 @@ class PublishPlan:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class PublishReport:
     target: Target
     files: tuple[FileResult, ...]

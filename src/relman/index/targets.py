@@ -13,11 +13,12 @@ import functools
 import os
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relman import _redact
+from relman._record import record
 from relman.errors import UsageError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class Credentials:
     __str__ = __repr__
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Target:
     """A package index to publish to or read from.
 
