@@ -17,7 +17,7 @@ unknown or extra argument, ``FrozenInstanceError`` on assignment, equality
 and hash over the compared fields, the same ``repr``.
 
 :func:`defer` leaves one field of an instance unset until it is read; the
-first read computes it (once, under a lock shared by every record) and keeps
+first read computes it (once, under a lock of that field's own) and keeps
 it. The configuration uses it for the values detected from the repository,
 so that a command pays only for the detection of the values it reads.
 """
@@ -42,8 +42,7 @@ __all__ = ["defer", "record"]
 
 T = TypeVar("T")
 
-_DEFERRED = "__deferred__"  # instance key: field name -> what computes it
-_resolving = threading.RLock()
+_DEFERRED = "__deferred__"  # instance key: field name -> (what computes it, its lock)
 
 
 def _missing_message(names: list[str], kind: str) -> str:
@@ -101,10 +100,11 @@ def _delattr(self: Any, name: str) -> None:
 def _getattr(self: Any, name: str) -> Any:
     # reached only when the instance has no such attribute: a deferred field
     deferred = self.__dict__.get(_DEFERRED)
-    if deferred is not None and name in deferred:
-        with _resolving:
-            compute = deferred.get(name)
-            if compute is not None:  # not computed meanwhile by another thread
+    entry = deferred.get(name) if deferred is not None else None
+    if entry is not None:
+        compute, lock = entry
+        with lock:  # one lock a field: computing one value never waits for another's
+            if name in deferred:  # not computed meanwhile by another thread
                 object.__setattr__(self, name, compute())
                 del deferred[name]
         return self.__dict__[name]
@@ -215,4 +215,4 @@ def defer(obj: object, name: str, compute: Callable[[], Any]) -> None:
     holds no value; if ``compute`` raises, the next read tries again."""
     state = obj.__dict__
     state.pop(name, None)
-    state.setdefault(_DEFERRED, {})[name] = compute
+    state.setdefault(_DEFERRED, {})[name] = (compute, threading.Lock())

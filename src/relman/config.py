@@ -1126,10 +1126,12 @@ class _Detection:
         self._pyproject = pyproject
         self._origins = origins
         self._detector: Any = None
+        self._making = threading.Lock()
 
     def detector(self) -> Any:
-        if self._detector is None:
-            self._detector = self._detect(self._project_dir, self._pyproject)
+        with self._making:  # values may be read from several threads at once
+            if self._detector is None:
+                self._detector = self._detect(self._project_dir, self._pyproject)
         return self._detector
 
     def defer(self, obj: Any, f: dataclasses.Field[Any], key: str) -> None:
