@@ -18,7 +18,7 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from queue import SimpleQueue
 from typing import IO, cast
 
@@ -27,8 +27,16 @@ FS = "\x1f"  # between the fields of a git log record
 RS = "\x1e"  # after each record
 
 
+# git writes a log into a pipe a buffer at a time, not a write(2) for each commit
+# (what it does for a pipe by default: a tenth of git's time on a big history)
+LOG_ENV = {"GIT_FLUSH": "0"}
+
+
 def log_argv(revs: Sequence[str], fields: Sequence[str]) -> list[str]:
-    """The ``git log`` of ``fields`` (placeholders) that ``Repo.iter_log`` runs and parses."""
+    """The ``git log`` of ``fields`` (placeholders) that ``Repo.iter_log`` runs and parses.
+
+    It runs with :data:`LOG_ENV` added to :func:`git_env`.
+    """
     return ["git", "log", f"--format={FS.join(fields)}{RS}", *revs, "--"]
 
 
@@ -43,14 +51,20 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _drain(read1: Callable[[int], bytes], size: int, out: SimpleQueue[bytes]) -> None:
-    """Read a pipe to its end into ``out`` (b"" last), so the writer never waits on us."""
+def _drain(stdout: io.BufferedReader, size: int, out: SimpleQueue[bytes]) -> None:
+    """Read a pipe to its end into ``out`` (b"" last), so the writer never waits on us.
+
+    The first chunk is whatever is there (a caller may wait for it to know
+    the program runs); then ``size`` bytes at a time, which the reader
+    gathers while the program writes (a few large chunks cost the caller
+    less than many small ones).
+    """
     try:
-        while True:
-            data = read1(size)
+        data = stdout.read1(size)
+        while data:
             out.put(data)
-            if not data:
-                return
+            data = stdout.read(size)
+        out.put(b"")
     except (OSError, ValueError):  # the pipe was closed: the consumer stopped early
         out.put(b"")
 
@@ -68,7 +82,7 @@ class Spawned:
         *,
         cwd: str | os.PathLike[str],
         env: Mapping[str, str] | None = None,
-        chunk_size: int = 1 << 20,
+        chunk_size: int = 1 << 18,
     ) -> None:
         self.argv = list(argv)
         self.cwd = os.fspath(cwd)
@@ -95,7 +109,7 @@ class Spawned:
         self._queue: SimpleQueue[bytes] = SimpleQueue()
         self._reader = threading.Thread(
             target=_drain,
-            args=(stdout.read1, chunk_size, self._queue),
+            args=(stdout, chunk_size, self._queue),
             daemon=True,
         )
         self._reader.start()

@@ -145,7 +145,7 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
                 _spawn.log_argv([text], RANGE_FIELDS),
                 _spawn.log_argv([text.partition("..")[0] or "HEAD"], before_fields),
             ):
-                started_now = _spawn.Spawned(argv, cwd=where, env=_spawn.git_env())
+                started_now = _spawn.Spawned(argv, cwd=where, env=_spawn.git_env(_spawn.LOG_ENV))
                 recorder.message("debug", "$ " + " ".join(argv))
                 if spawned is None:
                     spawned = started_now

@@ -21,8 +21,8 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 from relman import _cache, _proc
 from relman._spawn import FS as _FS  # the separators of log records (never in commit data)
+from relman._spawn import LOG_ENV, Spawned, git_env, log_argv
 from relman._spawn import RS as _RS
-from relman._spawn import Spawned, git_env, log_argv
 from relman.errors import CommandError, NotARepository, UsageError
 
 __all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo", "reading", "remembered"]
@@ -973,6 +973,7 @@ class Repo:
         left out (for who is in a history: most commits repeat a name).
         """
         argv, cwd, env = self._history_call(log_argv(revs, fields)[1:], mailmap_rev)
+        env.update(LOG_ENV)
         n = len(fields) - 1
         pending = ""
         known: set[str] = set()
