@@ -210,6 +210,10 @@ def test_a_deferred_field_is_computed_once_when_first_read() -> None:
         t.join()
     assert seen == ["python"] * 8 and calls == ["kind"]
     assert one == shared(path="a.py", kind="python")
+    later = VersionFile(path="meson.build")
+    defer(later, "kind", lambda: "meson")
+    assert copy.deepcopy(later).kind == "meson"  # a copy holds the computed value
+    assert pickle.loads(pickle.dumps(later)) == VersionFile(path="meson.build", kind="meson")
 
     failing = shared(path="b.py")
     attempts: list[int] = []

@@ -111,6 +111,14 @@ def _getattr(self: Any, name: str) -> Any:
     raise AttributeError(f"{self.__class__.__name__!r} object has no attribute {name!r}")
 
 
+def _getstate(self: Any) -> dict[str, Any]:
+    # a copy or a pickle holds every value: a deferred one is computed first
+    deferred = self.__dict__.get(_DEFERRED)
+    for name in list(deferred or ()):
+        getattr(self, name)
+    return {k: v for k, v in self.__dict__.items() if k != _DEFERRED}
+
+
 _METHODS = {
     "__eq__": _eq,
     "__hash__": _hash,
@@ -118,6 +126,7 @@ _METHODS = {
     "__setattr__": _setattr,
     "__delattr__": _delattr,
     "__getattr__": _getattr,
+    "__getstate__": _getstate,
 }
 
 
@@ -212,7 +221,8 @@ def _make(cls: type[T], kw_only: bool) -> type[T]:
 def defer(obj: object, name: str, compute: Callable[[], Any]) -> None:
     """Leave field ``name`` of the record ``obj`` unset until it is first read;
     ``compute()`` then gives its value, which is kept. Until then the field
-    holds no value; if ``compute`` raises, the next read tries again."""
+    holds no value; if ``compute`` raises, the next read tries again. A copy or
+    a pickle of ``obj`` computes the value first, and holds it."""
     state = obj.__dict__
     state.pop(name, None)
     state.setdefault(_DEFERRED, {})[name] = (compute, threading.Lock())
