@@ -8,6 +8,11 @@ reached the proxy (after the command started), relman's ratios to each peer
 and the load average. Targets: relman at most 0.25 of twine's time and at
 most uv publish's time, its first upload within 0.2 s of the start.
 
+The bare interpreter's start (``python -c pass``, timed in every round) is
+printed too, and each first upload in units of it: on a busy machine every
+start-up stretches, and the interpreter's own start says by how much (about
+25 ms on this machine when it is quiet, so 0.2 s is some eight starts).
+
     python bench/publish.py [--rounds N] [--latency SECONDS]
 """
 
@@ -120,17 +125,22 @@ def main() -> int:
         runs: dict[str, list[Run]] = {t: [] for t in tools}
         compile_relman()
         load_before = load()
+        bare: list[Run] = []
         for n in range(args.rounds):
+            bare.append(timed([sys.executable, "-c", "pass"], env=_env()))
             for tool in tools:
                 runs[tool].append(_time_one(tool, work / f"round{n}", dist, project, args.latency))
         print(f"61 files ({len(list(dist.iterdir()))}), +{args.latency * 1000:.0f} ms per response")
         print(f"load average before: {load_before}, after: {load()}")
         print(f"medians and best of {args.rounds} rounds:")
+        start = median([r.wall for r in bare])
+        print(summary("python -c pass", bare))
         for tool, values in runs.items():
             firsts = [r.first for r in values]
             print(
                 summary(tool, values)
-                + f"   first upload after {median(firsts):.3f} s (best {min(firsts):.3f})"
+                + f"   first upload after {median(firsts):.3f} s (best {min(firsts):.3f};"
+                f" {median(firsts) / start:.1f} interpreter starts)"
             )
         if missing:
             print(f"not installed: {', '.join(missing)}")
