@@ -507,3 +507,19 @@ def test_an_untrusted_certificate_is_refused_once_before_anything_is_sent(
     assert "hint:" in out.stderr and "certifi" in out.stderr
     assert INDEX_TOKEN not in out.stderr + out.stdout
     assert len(accepted) == 1  # a certificate that fails is not retried
+
+
+def test_files_larger_than_one_write_arrive_whole(
+    project: Path, tmp_path: Path, pypiserver: IndexServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    """Wheels of 600 KiB (the form, then the file in pieces, then the closing boundary):
+    the index stores the very bytes, and the form's digest is theirs."""
+    big = tmp_path / "big"
+    make_dists(big, wheels=2, size=600 * 1024)
+    proxy = fault_proxy(pypiserver.url)
+    out = publish(project, big, proxy.url, env=TOKEN_ENV)
+    assert out.returncode == 0, out.stderr
+    assert pypiserver.files() == expected(big)
+    for seen in (s for s in proxy.seen if s.method == "POST"):
+        assert seen.filename is not None
+        assert seen.upload_digests() == (sha(big / seen.filename),) * 2

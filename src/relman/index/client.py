@@ -39,7 +39,7 @@ __all__ = [
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
-_CHUNK = 64 * 1024
+_CHUNK = 256 * 1024
 
 
 @record
@@ -357,17 +357,26 @@ class IndexClient:
             data = dist.path.read_bytes()
         content_type, parts = encode_multipart(fields, dist.filename, data)
         length = sum(len(p) for p in parts)
+        # the form fields go out in one piece, so do small files whole: each piece
+        # written is a packet of its own
+        at = next(i for i, part in enumerate(parts) if part is data)
+        head, tail = b"".join(parts[:at]), b"".join(parts[at + 1 :])
         sent = [0]
 
         def body() -> Iterator[bytes]:
             sent[0] = 0
-            for part in parts:
-                for i in range(0, len(part), _CHUNK):
-                    chunk = part[i : i + _CHUNK]
-                    yield chunk
-                    if part is data:
-                        sent[0] += len(chunk)
-                        advance(len(chunk))
+            if len(data) <= _CHUNK:
+                yield head + data + tail
+                sent[0] = len(data)
+                advance(len(data))
+                return
+            yield head
+            for i in range(0, len(data), _CHUNK):
+                chunk = data[i : i + _CHUNK]
+                yield chunk
+                sent[0] += len(chunk)
+                advance(len(chunk))
+            yield tail
 
         def undo() -> None:
             advance(-sent[0])

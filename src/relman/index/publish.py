@@ -15,6 +15,7 @@ and hashed from the bytes that are sent, in the upload's own thread.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import threading
@@ -354,10 +355,12 @@ def publish_files(
                         status="held",
                         error="not uploaded: the sdist goes last, after every wheel is on the index",
                     )
-        # a file never read for its upload (held back, not attempted) is hashed for the report
+        # a file never read for its upload (held back, not attempted) is hashed for the
+        # report; one that cannot be read is reported without its sha256
         for name, row in results.items():
             if not row.sha256:
-                results[name] = replace(row, sha256=with_digests(by_name[name]).sha256)
+                with contextlib.suppress(OSError):
+                    results[name] = replace(row, sha256=with_digests(by_name[name]).sha256)
         final = _verify(config, target, client, dists, results)
     finally:
         if client is not None:
