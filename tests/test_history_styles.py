@@ -15,9 +15,12 @@ import re
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relman.git import Repo
 from relman.history import collect_changelog, render_changelog, sanitize_title
+from relman.history.styles import sanitize_titles
 from relman.project import load_config
 from tests.helpers import GitRepo, run_relman
 
@@ -354,6 +357,24 @@ def test_style_is_detected_from_the_project_script(git_repo):
 )
 def test_titles_per_style(title, style, expected):
     assert sanitize_title(title, style) == expected
+
+
+_TITLE_PARTS = st.sampled_from(
+    ["ENH: add", "x" * 40, " ", "  ", "`np.foo`", "``", "*", "\xa0", "\t", "\u2003", "(#12)", "é"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_TITLE_PARTS, max_size=6).map("".join), max_size=8),
+    st.sampled_from(["numpy", "scipy", "legacy", "default"]),
+    st.booleans(),
+)
+def test_titles_rendered_together_as_one_by_one(titles, style, collapsed):
+    # a changelog renders all its titles at once: the same as each on its own
+    if collapsed:  # as git's titles come: whitespace already collapsed
+        titles = [" ".join(t.split()) for t in titles]
+    assert sanitize_titles(titles, style) == [sanitize_title(t, style) for t in titles]
 
 
 def test_legacy_titles_when_the_project_script_predates_them(git_repo):

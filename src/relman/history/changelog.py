@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
@@ -24,7 +24,7 @@ from relman.history import people, pulls
 from relman.history._log import Passes, StartedLog, read_passes, start_log
 from relman.history.people import Author
 from relman.history.pulls import PullRequest
-from relman.history.styles import Style, get_style, sanitize_title, title_rules
+from relman.history.styles import Style, get_style, sanitize_titles, title_rules
 
 if TYPE_CHECKING:
     from relman.config import Config
@@ -97,9 +97,14 @@ def collect_changelog(
     chosen: Style = get_style(style or config.changelog.style)
     if started is None or (started.rev_range, started.mailmap_rev) != (rev_range, mailmap_rev):
         started = start_log(repo, rev_range, mailmap_rev=mailmap_rev)
-    # what needs no commit is asked while git streams the range
+    # what needs no commit is asked while git streams the range (the configuration's
+    # detected values included: the pull requests' address may ask git for the remotes)
     main_ref = _main_ref(config, repo, started.rng.end) if chosen.originals else None
     mailmap = people.read_mailmap(repo, mailmap_rev)
+    template = config.changelog.pr_url
+    rules = title_rules(chosen, config.project_dir)
+    bots = people.pattern_matcher(config.changelog.bots)
+    assistants = people.pattern_matcher(config.changelog.ai_assistants)
     pull_scan = pulls.PullScan(started.rng.end, title_merges=chosen.title_merges)
     author_scan: people.NamesScan | people.MailmapScan
     if chosen.people == "names":
@@ -125,8 +130,6 @@ def collect_changelog(
     if mailmap is not None:
         for problem in people.mailmap_problems(*mailmap):
             _report.warn(f"{problem} (git reads such a line only in part, or not at all)")
-    bots = people.pattern_matcher(config.changelog.bots)
-    assistants = people.pattern_matcher(config.changelog.ai_assistants)
     if isinstance(author_scan, people.NamesScan):
         authors = people.collect_named_authors(
             passes, author_scan.names, bots=bots, assistants=assistants, scan=author_scan
@@ -159,7 +162,6 @@ def collect_changelog(
     if chosen.milestones and found:
         for number in _shipped_by_older_line(config, repo, passes.rng.start, passes.rng.end):
             found.pop(number, None)
-    template = config.changelog.pr_url
     urls = (template.format(number=n) for n in found) if template else repeat("")
     prs = tuple(map(PullRequest._make, zip(found, found.values(), urls, repeat("git"))))
     return Changelog(
@@ -168,7 +170,7 @@ def collect_changelog(
         prs,
         chosen.name,
         not passes.shallow,
-        title_rules(chosen, config.project_dir),
+        rules,
     )
 
 
@@ -325,12 +327,11 @@ def github_note(changelog: Changelog) -> str:
 # -- rendering ----------------------------------------------------------------
 
 
-def _pr_lines(prs: Iterable[PullRequest], style: str) -> list[str]:
+def _pr_lines(prs: Sequence[PullRequest], style: str) -> list[str]:
+    titles = sanitize_titles([p.title for p in prs], style)
     return [
-        f"* `#{n} <{url}>`__: {sanitize_title(title, style)}"
-        if url
-        else f"* #{n}: {sanitize_title(title, style)}"
-        for n, title, url, _ in prs
+        f"* `#{p.number} <{p.url}>`__: {title}" if p.url else f"* #{p.number}: {title}"
+        for p, title in zip(prs, titles, strict=True)
     ]
 
 

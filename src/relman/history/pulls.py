@@ -248,7 +248,8 @@ class PullScan:
 
     def __init__(self, end: str, *, title_merges: bool) -> None:
         self.by_sha: dict[str, list[str]] = {}
-        self.merges: list[tuple[list[str], int | None, tuple[int, str] | None]] = []
+        # (commit, its "Merge pull request" number, or its "Title (#N)", title from its message)
+        self.merges: list[tuple[list[str], int | None, tuple[int, str] | None, str]] = []
         self.line: list[str] = []
         self.squashes: list[tuple[str, tuple[int, str] | None]] = []  # single-parent, on the line
         self._next: str | None = end
@@ -263,8 +264,10 @@ class PullScan:
             hit = None
             if number is None and self._title_merges:
                 hit = _squash(subject)
-            if number is not None or hit is not None:
-                self.merges.append((c, number, hit))
+            if hit is not None:
+                self.merges.append((c, number, hit, hit[1]))
+            elif number is not None:  # its title, if its message has a body
+                self.merges.append((c, number, hit, _clean(first_line(c[BODY]))))
         sha = self._next
         line = self.line
         squashes = self.squashes
@@ -352,15 +355,14 @@ def collect_pull_requests(
             if " " not in r[PARENTS]
         ]
 
-    for c, number, hit in scan.merges:
+    for c, number, hit, title in scan.merges:
         if (hit is not None or not nested_merges) and c[SHA] not in on_line:
             continue
         check = backports and c[SHA] not in on_main
         inner = branch(c) if check else None
         if hit is not None:
-            number, title = hit
+            number = hit[0]
         else:
-            title = _clean(first_line(c[BODY]))
             if not title:
                 if inner is None:
                     inner = branch(c)

@@ -27,9 +27,11 @@ titles cut after 60 characters at the next word, or at 80, with "...".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from relman._regex import LazyPattern
 from relman.errors import UsageError
 from relman.history._log import BEFORE_FIELDS_MAILMAP, BEFORE_FIELDS_RAW
 
@@ -129,3 +131,34 @@ def sanitize_title(title: str, style: str = "numpy") -> str:
             # cut inside a literal: close it before the ellipsis
             text = text[:-3] + "``..."
     return text
+
+
+# whitespace str.split() splits at, but for the space (ASCII, then the rest of Unicode's)
+_OTHER_SPACE = LazyPattern(
+    "[\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+
+
+def sanitize_titles(titles: Sequence[str], style: str = "numpy") -> list[str]:
+    """``[sanitize_title(t, style) for t in titles]``, looking at all of them at once.
+
+    Most titles come from git as :func:`sanitize_title` would leave them:
+    single spaces, at most 60 characters, no backtick or ``*``. When no
+    title has other whitespace than single spaces between words (checked
+    on all of them joined), only those that are long or hold ``*`` or a
+    backtick go through :func:`sanitize_title`.
+    """
+    joined = "\x00".join(titles)
+    if (
+        "  " in joined
+        or " \x00" in joined
+        or "\x00 " in joined
+        or joined[:1] == " "
+        or joined[-1:] == " "
+        or _OTHER_SPACE.search(joined)
+    ):
+        return [sanitize_title(t, style) for t in titles]
+    return [
+        t if len(t) <= 60 and "`" not in t and "*" not in t else sanitize_title(t, style)
+        for t in titles
+    ]
