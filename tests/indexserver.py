@@ -215,6 +215,7 @@ class Seen:
 #   "slow:S"     forward, wait S seconds, then answer
 #   "as-twine"   forward with twine's User-Agent (pypiserver then says 400 for "exists")
 #   "gzip"       forward, then answer with the body gzip-compressed (Content-Encoding)
+#   "close"      forward and answer, then close the connection without saying so first
 Rule = Callable[[str, str, "str | None", int], str]
 
 
@@ -346,6 +347,8 @@ class FaultProxy:
         if self.latency:
             time.sleep(self.latency)
         self._answer(h, status, reason, rheaders, data)
+        if action == "close":  # as a server closes a kept-alive connection it wants no more of
+            h.close_connection = True
 
     @staticmethod
     def _answer(

@@ -523,3 +523,17 @@ def test_files_larger_than_one_write_arrive_whole(
     for seen in (s for s in proxy.seen if s.method == "POST"):
         assert seen.filename is not None
         assert seen.upload_digests() == (sha(big / seen.filename),) * 2
+
+
+def test_a_connection_the_index_closed_is_not_used_again(
+    project: Path, dist: Path, pypiserver: IndexServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    """The index answers the listing, then closes that connection without a
+    ``Connection: close``: the uploads open another, and none needs a second attempt."""
+    proxy = fault_proxy(
+        pypiserver.url, lambda method, path, filename, n: "close" if method == "GET" else "ok"
+    )
+    out = publish(project, dist, proxy.url, "--json", env=TOKEN_ENV)
+    assert out.returncode == 0, out.stderr
+    assert [f["attempts"] for f in json.loads(out.stdout)["files"]] == [1] * 7
+    assert len(proxy.uploads()) == 7 == len([s for s in proxy.seen if s.method == "POST"])
