@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -247,10 +248,7 @@ def read_passes(
             started.close_before()
         before = _started(repo, [rng.start], before_fields, mailmap_rev, distinct=True)
     passes = Passes(rng, shallow=bool(rng.start) and repo.is_shallow())  # while git reads
-    # no cyclic garbage is made here, so the collector would only rescan the records
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         for kept, batches, readers in (
             (passes.commits, started.batches, scans),
             (passes.before, before, before_scans),
@@ -259,10 +257,25 @@ def read_passes(
                 kept += batch
                 for read in readers:
                     read(batch)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return passes
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the commits are read and the lists made.
+
+    Reading makes no cyclic garbage, only the records (tens of thousands of
+    lists, kept until the lists are made), which the collector would walk
+    again and again for nothing; they are freed by reference counting all
+    the same. Nested uses keep it off until the outermost ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def first_parent_line(by_sha: Mapping[str, list[str]], end: str) -> list[str]:

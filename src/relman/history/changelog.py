@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from relman import _report
 from relman.errors import UsageError
 from relman.history import people, pulls
-from relman.history._log import Passes, StartedLog, read_passes, start_log
+from relman.history._log import Passes, StartedLog, collector_paused, read_passes, start_log
 from relman.history.people import Author
 from relman.history.pulls import PullRequest
 from relman.history.styles import Style, get_style, sanitize_titles, title_rules
@@ -94,6 +95,19 @@ def collect_changelog(
     changelog was written in it, before it was merged (NumPy's release-prep
     pull requests are not in their own release's list).
     """
+    with collector_paused():  # (the records of a big range live until the lists are made)
+        return _collect(config, repo, rev_range, mailmap_rev, started, style, version)
+
+
+def _collect(
+    config: Config,
+    repo: Repo,
+    rev_range: str,
+    mailmap_rev: str | None,
+    started: StartedLog | None,
+    style: str | None,
+    version: str | None,
+) -> Changelog:
     chosen: Style = get_style(style or config.changelog.style)
     if started is None or (started.rev_range, started.mailmap_rev) != (rev_range, mailmap_rev):
         started = start_log(repo, rev_range, mailmap_rev=mailmap_rev)
@@ -163,7 +177,8 @@ def collect_changelog(
         for number in _shipped_by_older_line(config, repo, passes.rng.start, passes.rng.end):
             found.pop(number, None)
     urls = (template.format(number=n) for n in found) if template else repeat("")
-    prs = tuple(map(PullRequest._make, zip(found, found.values(), urls, repeat("git"))))
+    make = partial(tuple.__new__, PullRequest)  # (what PullRequest._make does, in C)
+    prs = tuple(map(make, zip(found, found.values(), urls, repeat("git"))))
     return Changelog(
         passes.rng.text,
         authors,

@@ -225,17 +225,17 @@ def collect_mailmap_authors(
             continue
         if person[0] and not is_match(bots, *person) and not is_match(assistants, *person):
             co[value] = person
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     placeholders: dict[tuple[str, str], int] = {}
     for (name, email), n in scan.identities.items():
         if is_placeholder(name):
             placeholders[(name, email)] = n
         elif not is_match(bots, name, email):
-            counts[name] += n
+            counts[name] = counts.get(name, 0) + n
     warn_placeholders(placeholders)
     for name, trailers in scan.co_authored:
-        extra = {co[v][0] for v in trailers.split("\x1d") if v in co} - {name}
-        counts.update(extra)
+        for extra in {co[v][0] for v in trailers.split("\x1d") if v in co} - {name}:
+            counts[extra] = counts.get(extra, 0) + 1
     seen = scan.seen
     for trailers in scan.co_before:
         seen.update(co[v][0] for v in trailers.split("\x1d") if v in co)
