@@ -161,7 +161,7 @@ def stream(
     cwd: str | os.PathLike[str],
     env: Mapping[str, str] | None = None,
     what: str | None = None,
-    chunk_size: int = 1 << 18,
+    chunk_size: int = 1 << 16,
     spawned: Spawned | None = None,
 ) -> Iterator[str]:
     """Run ``args`` and yield its stdout (UTF-8) in chunks as it is produced.

@@ -82,7 +82,7 @@ class Spawned:
         *,
         cwd: str | os.PathLike[str],
         env: Mapping[str, str] | None = None,
-        chunk_size: int = 1 << 18,
+        chunk_size: int = 1 << 16,
     ) -> None:
         self.argv = list(argv)
         self.cwd = os.fspath(cwd)
