@@ -604,3 +604,30 @@ def test_first_parent_line_with_skewed_commit_dates(project):
     config, repo = _config_repo(project)
     log = collect_changelog(config, repo, f"{base}..HEAD")
     assert [p.number for p in log.pull_requests] == [3, 4, 5, 6]
+
+
+def test_a_long_changelog_arrives_whole_on_a_pipe_and_in_a_file(project):
+    """The command ends without the interpreter's teardown (relman.cli.run): what it
+    printed to a pipe (far more than a pipe holds) and what it wrote are all there."""
+    stream = []
+    for i in range(1500):
+        stream.append(
+            f"commit refs/heads/main\n"
+            f"author Person {i % 300} <p{i % 300}@example.org> {1700000000 + i} +0000\n"
+            f"committer Cat Coder <cat@example.org> {1700000000 + i} +0000\n"
+        )
+        message = f"ENH: change number {i} of a long history, with a long title (#{1000 + i})"
+        stream.append(f"data {len(message)}\n{message}\n")
+        stream.append("from refs/heads/main^0\n\n" if i == 0 else "\n")
+    project.git("fast-import", "--quiet", input="".join(stream))
+    project.git("reset", "-q", "--hard", "main")
+    config, repo = _config_repo(project)
+    expected = render_changelog(collect_changelog(config, repo, "HEAD~1500..HEAD"), "rst")
+    assert len(expected.encode()) > 2 * 65536  # a pipe holds 64 KiB
+    out = run_relman("changelog", "HEAD~1500..HEAD", "--offline", cwd=project.path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == expected
+    target = project.path / "out.rst"
+    out = run_relman("changelog", "HEAD~1500..HEAD", "-o", str(target), cwd=project.path)
+    assert out.returncode == 0, out.stderr
+    assert target.read_text(encoding="utf-8") == expected

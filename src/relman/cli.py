@@ -197,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _handle_sigterm()
     state = State(early_log=early_log)
+    _LAST[:] = [state]
     debug = os.environ.get("RELMAN_DEBUG", "") not in ("", "0")
     try:
         with _report.use_reporter(CliReporter(state, debug=debug)):
@@ -230,8 +231,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+# the State of the invocation main() ran last, for run()
+_LAST: list[Any] = []
+
+
 def run() -> None:
-    sys.exit(main())
+    """The console script: exit with :func:`main`'s code.
+
+    A command that has written and closed all it writes (``State.done_at_once``:
+    ``relman changelog``) ends the process once its output is flushed, without the
+    interpreter's teardown, which would only free what it read one object at a time
+    (300,000 objects, ~50 ms, on a 30,000-commit history). relman registers no
+    exit handlers.
+    """
+    code = main()
+    if _LAST and _LAST[0].done_at_once:
+        import contextlib
+
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to show
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

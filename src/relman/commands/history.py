@@ -124,6 +124,9 @@ def changelog(
     from relman.history.changelog import github_note
 
     state = get_state()
+    # what it writes is written and closed before it returns (stdout is flushed by the
+    # CLI): the history it read need not be freed one object at a time afterwards
+    state.done_at_once = True
     started = None
     if rev_range and not write:
         # start git early: it reads the history while the configuration loads
