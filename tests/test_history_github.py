@@ -44,7 +44,7 @@ def test_titles_from_github_in_batches_cached(git_repo, github):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     # 150 pull requests: two GraphQL requests, not 150
-    assert len(github.requests) == 2
+    assert len(github.requests) == 2, out.stderr
     assert all(r["path"] == "/graphql" for r in github.requests)
     assert github.requests[0]["variables"] == {"owner": "o", "name": "r"}
     assert github.requests[0]["query"].count("pullRequest(") == 100
