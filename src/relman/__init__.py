@@ -7,8 +7,9 @@ stable entry points.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from relman._lazy import on_first_use
 
 if TYPE_CHECKING:
     from relman.config import Config
@@ -50,13 +51,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'relman' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = on_first_use(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

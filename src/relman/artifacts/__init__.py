@@ -19,8 +19,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from relman._lazy import on_first_use
 
 if TYPE_CHECKING:
     from relman._atomic import sha256_file
@@ -73,13 +74,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = on_first_use(__name__, _HOME, globals())
 
 
 __all__ = [

@@ -29,7 +29,9 @@ development, otherwise the merge base with the previous minor's line.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from relman._lazy import on_first_use
 
 if TYPE_CHECKING:
     from relman.config import Config
@@ -53,35 +55,29 @@ if TYPE_CHECKING:
 # each name is imported from its module when first used, so that the CLI
 # can import the field list (``_fields``) before anything else
 _LAZY = {
-    "StartedLog": "_log",
-    "start_log": "_log",
-    "Backport": "backports",
-    "BackportReport": "backports",
-    "find_backports": "backports",
-    "FORMATS": "changelog",
-    "Changelog": "changelog",
-    "changelog_path": "changelog",
-    "collect_changelog": "changelog",
-    "enrich_titles": "changelog",
-    "render_changelog": "changelog",
-    "write_changelog": "changelog",
-    "IdentityProblem": "identities",
-    "find_duplicate_identities": "identities",
-    "Author": "people",
-    "PullRequest": "pulls",
-    "STYLES": "styles",
-    "Style": "styles",
-    "sanitize_title": "styles",
+    "StartedLog": "._log",
+    "start_log": "._log",
+    "Backport": ".backports",
+    "BackportReport": ".backports",
+    "find_backports": ".backports",
+    "FORMATS": ".changelog",
+    "Changelog": ".changelog",
+    "changelog_path": ".changelog",
+    "collect_changelog": ".changelog",
+    "enrich_titles": ".changelog",
+    "render_changelog": ".changelog",
+    "write_changelog": ".changelog",
+    "IdentityProblem": ".identities",
+    "find_duplicate_identities": ".identities",
+    "Author": ".people",
+    "PullRequest": ".pulls",
+    "STYLES": ".styles",
+    "Style": ".styles",
+    "sanitize_title": ".styles",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = on_first_use(__name__, _LAZY, globals())
 
 
 __all__ = [
