@@ -474,6 +474,9 @@ _MESON_PROGRAM = LazyPattern(
     r"|find_program\s*\(\s*'(?P<program>[^']+)'[^()]*\)"
 )
 _MESON_FILES = LazyPattern(r"files\s*\(\s*'(?P<path>[^']+)'\s*\)")
+_MESON_PROJECT = LazyPattern(r"\bproject\s*\(")
+_MESON_RUN_COMMAND = LazyPattern(r"\bversion\s*:\s*run_command\s*\(")
+_MESON_KEYWORD = LazyPattern(r"[A-Za-z_]\w*\s*:")
 
 
 def meson_version_command(config: Config) -> list[str] | None:
@@ -485,10 +488,10 @@ def meson_version_command(config: Config) -> list[str] | None:
     if not path.is_file():
         return None
     code = _meson_code(path.read_bytes().decode("utf-8", errors="replace"))
-    project = re.search(r"\bproject\s*\(", code)
+    project = _MESON_PROJECT.search(code)
     if project is None:
         return None
-    start = re.compile(r"\bversion\s*:\s*run_command\s*\(").search(code, project.end())
+    start = _MESON_RUN_COMMAND.search(code, project.end())
     if start is None:
         return None
     args: list[str] = []
@@ -497,7 +500,7 @@ def meson_version_command(config: Config) -> list[str] | None:
         if code[i] in " \t\r\n,[]":
             i += 1
             continue
-        if code[i] == ")" or re.compile(r"[A-Za-z_]\w*\s*:").match(code, i):
+        if code[i] == ")" or _MESON_KEYWORD.match(code, i):
             return args or None  # the end, or its keyword arguments (check:, env:)
         m = _MESON_STRING.match(code, i) or _MESON_FILES.match(code, i)
         m = m or _MESON_PROGRAM.match(code, i)
