@@ -363,21 +363,28 @@ def test_the_post_release_step_starts_scipys_next_notes(git_repo: GitRepo) -> No
     out = run_relman("release", "1.18.2", "--only", "version,tag,post-release", cwd=root, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert git_repo.git("rev-parse", "HEAD~1") == git_repo.git("rev-parse", "v1.18.2^{commit}")
-    changed = git_repo.git("show", "--name-only", "--format=", "HEAD").split()
-    assert changed == [
-        "doc/source/release.rst",
-        "doc/source/release/1.18.3-notes.rst",
-        "pyproject.toml",
-    ]
-    assert git_repo.git("show", "HEAD:doc/source/release/1.18.3-notes.rst") == (
-        "==========================\nSciPy 1.18.3 Release Notes\n=========================="
-    )
+    _assert_started_scipy_notes(git_repo, "HEAD", "1.18.3")
     index = git_repo.git("show", "HEAD:doc/source/release.rst")
     assert "   :maxdepth: 1\n\n   release/1.18.3-notes\n   release/1.18.2-notes\n" in index
     assert git_repo.git("status", "--porcelain") == ""
     # the release commit itself kept 1.18.2's notes as they were
     assert git_repo.git("show", "v1.18.2:doc/source/release/1.18.2-notes.rst") == (
         notes_1182.rstrip("\n")
+    )
+
+
+def _assert_started_scipy_notes(git_repo: GitRepo, rev: str, version: str) -> None:
+    """``rev`` (a commit that also moves the version) started ``version``'s notes file,
+    titled from the previous one's, and its entry in release.rst."""
+    changed = git_repo.git("show", "--name-only", "--format=", rev).split()
+    assert changed == [
+        "doc/source/release.rst",
+        f"doc/source/release/{version}-notes.rst",
+        "pyproject.toml",
+    ]
+    rule = "=" * len(f"SciPy {version} Release Notes")
+    assert git_repo.git("show", f"{rev}:doc/source/release/{version}-notes.rst") == (
+        f"{rule}\nSciPy {version} Release Notes\n{rule}"
     )
 
 
@@ -412,15 +419,7 @@ def test_a_new_branch_starts_scipys_next_minor_notes_on_main(git_repo: GitRepo) 
         "--yes", cwd=root, env=env,
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
-    changed = git_repo.git("show", "--name-only", "--format=", "main").split()
-    assert changed == [
-        "doc/source/release.rst",
-        "doc/source/release/1.20.0-notes.rst",
-        "pyproject.toml",
-    ]
-    assert git_repo.git("show", "main:doc/source/release/1.20.0-notes.rst") == (
-        "==========================\nSciPy 1.20.0 Release Notes\n=========================="
-    )
+    _assert_started_scipy_notes(git_repo, "main", "1.20.0")
     assert "   release/1.20.0-notes\n   release/1.19.0-notes\n" in git_repo.git(
         "show", "main:doc/source/release.rst"
     )
