@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.github_server import Blob, ScriptedRun, fake_github, make_zip
+from tests.github_server import Blob, FakeGitHub, ScriptedRun, fake_github, make_zip
 from tests.helpers import run_relman, shared_once
 
 pytestmark = pytest.mark.slow
@@ -134,6 +134,19 @@ def _building_run(
     return on_dispatch
 
 
+def _ci_env(gh: FakeGitHub, **more: str) -> dict[str, str]:
+    """A cext release whose wheels CI builds, its GitHub the local server, unsigned."""
+    return {
+        "RELMAN_RELEASE_SIGN": "none",
+        "RELMAN_BUILD_WHEELS_FROM": "github-actions",
+        "RELMAN_CI_POLL": "0.2",
+        "RELMAN_GITHUB_REPO": "relman-demo/cext",
+        "RELMAN_GITHUB_API_URL": gh.url,
+        "GITHUB_TOKEN": gh.token,
+        **more,
+    }
+
+
 def test_release_of_cext_with_wheels_from_github_actions(
     example_repo, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -142,15 +155,7 @@ def test_release_of_cext_with_wheels_from_github_actions(
 
     with fake_github() as gh:
         gh.on_dispatch = _building_run(path, tmp_path_factory, built, duration=2.0)
-        env = {
-            "RELMAN_PUBLISH_LOCAL_DIR": str(path.parent / "index"),
-            "RELMAN_RELEASE_SIGN": "none",
-            "RELMAN_BUILD_WHEELS_FROM": "github-actions",
-            "RELMAN_CI_POLL": "0.2",
-            "RELMAN_GITHUB_REPO": "relman-demo/cext",
-            "RELMAN_GITHUB_API_URL": gh.url,
-            "GITHUB_TOKEN": gh.token,
-        }
+        env = _ci_env(gh, RELMAN_PUBLISH_LOCAL_DIR=str(path.parent / "index"))
         plan = run_relman("plan", "0.4.0", cwd=path, env=env)
         assert plan.returncode == 0, plan.stdout + plan.stderr
         assert "find or start the run of release.yml for v0.4.0" in plan.stdout
@@ -222,17 +227,12 @@ def test_release_of_cext_published_by_github_actions(
             )
 
         gh.on_dispatch = on_dispatch
-        env = {
-            "RELMAN_PUBLISH_TARGET": pypiserver.url,
-            "RELMAN_PUBLISH_VIA": "github-actions",
-            "RELMAN_RELEASE_SIGN": "none",
-            "RELMAN_BUILD_WHEELS_FROM": "github-actions",
-            "RELMAN_CI_POLL": "0.2",
-            "RELMAN_GITHUB_REPO": "relman-demo/cext",
-            "RELMAN_GITHUB_API_URL": gh.url,
-            "GITHUB_TOKEN": gh.token,
-            "PIP_CONFIG_FILE": "/dev/null",
-        }
+        env = _ci_env(
+            gh,
+            RELMAN_PUBLISH_TARGET=pypiserver.url,
+            RELMAN_PUBLISH_VIA="github-actions",
+            PIP_CONFIG_FILE="/dev/null",
+        )
         out = run_relman("release", "0.4.0", "--yes", cwd=path, env=env)
         assert out.returncode == 0, out.stdout + out.stderr
         (release,) = gh.releases
@@ -255,15 +255,7 @@ def test_killed_during_the_wait_finds_its_run_again(
     with fake_github() as gh:
         gh.on_dispatch = _building_run(path, tmp_path_factory, dispatched, duration=1.0)
         gh.return_run_details = False  # the run is found by the tag's commit
-        env = {
-            "RELMAN_PUBLISH_LOCAL_DIR": str(path.parent / "index"),
-            "RELMAN_RELEASE_SIGN": "none",
-            "RELMAN_BUILD_WHEELS_FROM": "github-actions",
-            "RELMAN_CI_POLL": "0.2",
-            "RELMAN_GITHUB_REPO": "relman-demo/cext",
-            "RELMAN_GITHUB_API_URL": gh.url,
-            "GITHUB_TOKEN": gh.token,
-        }
+        env = _ci_env(gh, RELMAN_PUBLISH_LOCAL_DIR=str(path.parent / "index"))
         killed = run_relman(
             "release",
             "0.4.0",
