@@ -103,16 +103,21 @@ def check_numpy_deps(ctx: CheckContext) -> Iterator[Finding]:
         needed = Version(f"{current.major}.{current.minor + 3}")
         if capi and major_pin:
             continue
+        if high >= needed:
+            continue
+        hint = (
+            f"use <{needed} or later"
+            + (f", or pin the major version (<{current.major + 1})" if capi else "")
+            + ", or drop the upper bound"
+        )
         if high <= Version(f"{current.major}.{current.minor}"):
             yield check.finding(
                 f"{text!r}: the upper bound leaves out NumPy {minor(current)}, the current release",
                 file=pyfile,
                 line=line,
-                hint=f"use <{needed} or later"
-                + (f", or pin the major version (<{current.major + 1})" if capi else "")
-                + ", or drop the upper bound",
+                hint=hint,
             )
-        elif high < needed:
+        else:
             # a bound three ahead when it was set falls behind as NumPy releases (astropy
             # 7.2.2 kept numpy<2.7 under NumPy 2.5): advice to follow, not a broken release
             yield check.finding(
@@ -121,7 +126,5 @@ def check_numpy_deps(ctx: CheckContext) -> Iterator[Finding]:
                 file=pyfile,
                 line=line,
                 severity="warning",
-                hint=f"use <{needed} or later"
-                + (f", or pin the major version (<{current.major + 1})" if capi else "")
-                + ", or drop the upper bound",
+                hint=hint,
             )
