@@ -111,10 +111,11 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
 
     On a big history git then reads while Python imports and loads the
     configuration. A plain range (``A..B``, ``B``) is given to git as written,
-    before relman's modules are imported, and checked while git reads. Returns (the folder it was started for, the started
-    pass, what it reported: the command passes it on once ``-v`` is known). Anything but a plain
-    ``changelog RANGE`` (``--write``, ``--help``, an option this does not
-    know) returns None and the command starts the pass itself, as it does
+    before relman's modules are imported, and checked while git reads.
+    Returns (the folder it was started for, the started pass, what it
+    reported: the command passes it on once ``-v`` is known). Anything but a
+    plain ``changelog RANGE`` (``--write``, ``--help``, an option this does
+    not know) returns None and the command starts the pass itself, as it does
     when starting here fails: the command then reports the problem.
     """
     values: dict[str, str] = {}
