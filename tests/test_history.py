@@ -178,6 +178,34 @@ def test_mailmap_coauthors_bots_and_first_timers(project):
     assert [a.display for a in log.authors][:3] == ["Ben Builder", "Cat Coder +", "Dan Doe +"]
 
 
+def test_coauthors_before_the_range_go_through_the_mailmap_too(project):
+    """A co-author credited under an old address before the range is no first-timer
+    once .mailmap names that address (git maps the trailers of both passes)."""
+    project.commit(
+        "ENH: old work (#5)\n\nCo-authored-by: danny <dan@old.example.org>\n", author=BEN
+    )
+    project.write({".mailmap": "Dan Doe <dan@example.org> <dan@old.example.org>\n"})
+    project.commit("MAINT: add a mailmap", author=BEN)
+    project.tag("v1.2.0", "release")
+    project.commit(
+        "BUG: fix it (#21)\n\nCo-authored-by: Dan Doe <dan@example.org>\n"
+        "Co-authored-by: Eve Early <eve@example.org>\n",
+        author=CAT,
+    )
+    config, repo = _config_repo(project)
+    for style in ("numpy", "default"):
+        log = collect_changelog(config, repo, "v1.2.0..HEAD", style=style)
+        assert [(a.name, a.new) for a in log.authors] == [
+            ("Cat Coder", True),
+            ("Dan Doe", False),  # "danny <dan@old.example.org>" before the range
+            ("Eve Early", True),
+        ], style
+    out = run_relman("changelog", "v1.2.0..HEAD", "--offline", "-v", cwd=project.path)
+    assert out.returncode == 0, out.stderr
+    assert "* Dan Doe\n" in out.stdout and "* Eve Early +\n" in out.stdout
+    assert out.stderr.count("check-mailmap") == 1  # one git for both passes' co-authors
+
+
 def test_git_example_identity_is_nobody_until_the_mailmap_names_it(project):
     """NumPy 2.2.3: a commit by "Your Name <you@example.com>"; NumPy's list names its
     author (a .mailmap line added later), never "Your Name"."""

@@ -145,6 +145,15 @@ def _replace_token(text_: str, secret: str) -> str:
 _SURROGATE = LazyPattern("[\ud800-\udfff]")
 
 
+def _has_surrogate(value: str) -> bool:
+    """Whether ``value`` holds a lone surrogate (UTF-8 cannot encode one: a check in C)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def text(value: str, environ: Mapping[str, str] | None = None) -> str:
     """``value`` with URL userinfo, authorization values and every secret form removed.
 
@@ -162,7 +171,7 @@ def text(value: str, environ: Mapping[str, str] | None = None) -> str:
             if "@" in line and "://" in line:
                 lines[i] = _URL_USERINFO.sub(r"\1", line)
         out = "\n".join(lines)
-    if _SURROGATE.search(out):
+    if not out.isascii() and _has_surrogate(out):
         out = _SURROGATE.sub(lambda m: m.group().encode("utf-8", "backslashreplace").decode(), out)
     candidates: set[str] = set()
     for username, secret in secrets(environ):

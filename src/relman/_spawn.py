@@ -1,7 +1,7 @@
 """A program started with its output read ahead, from as few imports as possible.
 
-:class:`Spawned` starts a program (stdin closed, stderr to a temporary
-file) and a thread that reads its stdout as fast as it writes, into a 1 MiB
+:class:`Spawned` starts a program (stdin closed, or a pipe that
+:meth:`Spawned.send` writes to; stderr to a temporary file) and a thread that reads its stdout as fast as it writes, into a 1 MiB
 pipe where Linux allows it, so the program never waits for its reader.
 :meth:`Spawned.chunks` yields the output decoded as UTF-8, each chunk
 everything read since the last one. Only the standard library is imported
@@ -13,6 +13,7 @@ runs every streamed program through it and owns the error handling.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import os
 import subprocess
@@ -83,6 +84,7 @@ class Spawned:
         cwd: str | os.PathLike[str],
         env: Mapping[str, str] | None = None,
         chunk_size: int = 1 << 16,
+        stdin: bool = False,
     ) -> None:
         self.argv = list(argv)
         self.cwd = os.fspath(cwd)
@@ -92,7 +94,7 @@ class Spawned:
                 self.argv,
                 cwd=self.cwd,
                 env=dict(env) if env is not None else None,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=self.err,
             )
@@ -115,6 +117,18 @@ class Spawned:
         self._reader.start()
         self.finished = False  # the whole output was read
         self._closed: tuple[int, str] | None = None
+
+    def send(self, text: str) -> None:
+        """Write ``text`` to the program's input (started with ``stdin=True``)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text.encode("utf-8", "surrogateescape"))
+        self.proc.stdin.flush()
+
+    def end_input(self) -> None:
+        """Close the program's input: it reads to its end and finishes its output."""
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(OSError):  # it stopped reading: its output is still read
+                self.proc.stdin.close()
 
     def chunks(self) -> Iterator[str]:
         """The output, decoded, as it arrives; then :attr:`finished` is True."""
@@ -147,6 +161,7 @@ class Spawned:
         proc = self.proc
         if not self.finished and proc.poll() is None:
             proc.kill()
+        self.end_input()
         self._reader.join()
         assert proc.stdout is not None
         proc.stdout.close()

@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
-from relman import _cache, _proc
+from relman import _cache, _proc, _report
 from relman._spawn import FS as _FS  # the separators of log records (never in commit data)
 from relman._spawn import LOG_ENV, Spawned, git_env, log_argv
 from relman._spawn import RS as _RS
@@ -880,12 +880,6 @@ class Repo:
             git_env({"GIT_DIR": git_dir}),
         )
 
-    def _history_git(
-        self, args: Sequence[str], *, mailmap_rev: str | None, input: str | None = None
-    ) -> str:
-        argv, cwd, env = self._history_call(args, mailmap_rev)
-        return _proc.run(argv, cwd=cwd, env=env, input=input, what=f"git {args[0]}").stdout
-
     def iter_history(
         self, revs: Sequence[str], *, mailmap_rev: str | None = None, emails: bool = True
     ) -> Iterator[LogRecord]:
@@ -1035,17 +1029,13 @@ class Repo:
         self, contacts: Iterable[str], *, mailmap_rev: str | None = None
     ) -> dict[str, tuple[str, str]]:
         """Map ``Name <email>`` contacts through the mailmap, in one ``git check-mailmap``."""
-        wanted = sorted({c.strip() for c in contacts if "<" in c and c.strip().endswith(">")})
-        if not wanted:
-            return {}
-        raw = self._history_git(
-            ["check-mailmap", "--stdin"], mailmap_rev=mailmap_rev, input="\n".join(wanted) + "\n"
-        )
-        result: dict[str, tuple[str, str]] = {}
-        for contact, line in zip(wanted, raw.splitlines(), strict=False):
-            name, _, email = line.rpartition("<")
-            result[contact] = (name.strip(), email.rstrip(">").strip())
-        return result
+        lookup = self.mailmap_lookup(mailmap_rev=mailmap_rev)
+        lookup.add(contacts)
+        return lookup.result()
+
+    def mailmap_lookup(self, *, mailmap_rev: str | None = None) -> MailmapLookup:
+        """A :class:`MailmapLookup`: contacts mapped as a log pass finds them."""
+        return MailmapLookup(self, mailmap_rev)
 
     # -- real-world repositories: CI checkouts ---------------------------------
 
@@ -1092,3 +1082,63 @@ class Repo:
                 what="git submodule update",
             )
         return clone
+
+
+class MailmapLookup:
+    """One ``git check-mailmap`` that maps contacts while a log pass still reads.
+
+    :meth:`add` sends the ``Name <email>`` contacts it has not sent yet; git
+    starts with the first, so it costs nothing where there is none, and reads
+    them while Python reads the log. :meth:`result` ends git's input and
+    answers what :meth:`Repo.check_mailmap` answers: (name, email) by contact
+    as sent, stripped.
+    """
+
+    def __init__(self, repo: Repo, mailmap_rev: str | None) -> None:
+        self._repo = repo
+        self._mailmap_rev = mailmap_rev
+        self._sent: dict[str, None] = {}  # (in the order git answers)
+        self._spawned: Spawned | None = None
+        self._argv: list[str] = []
+        self._stopped = False  # git stopped reading: its error is read by result()
+
+    def add(self, contacts: Iterable[str]) -> None:
+        new = []
+        for contact in contacts:
+            contact = contact.strip()
+            if contact not in self._sent and "<" in contact and contact.endswith(">"):
+                self._sent[contact] = None
+                new.append(contact)
+        if not new or self._stopped:
+            return
+        if self._spawned is None:
+            argv, cwd, env = self._repo._history_call(
+                ["check-mailmap", "--stdin"], self._mailmap_rev
+            )
+            argv[0] = _proc.find_program(argv[0])
+            self._argv = argv
+            _report.debug("$ " + " ".join(argv))
+            self._spawned = Spawned(argv, cwd=cwd, env=env, stdin=True)
+        try:
+            self._spawned.send("\n".join(new) + "\n")
+        except OSError:
+            self._stopped = True
+
+    def result(self) -> dict[str, tuple[str, str]]:
+        if self._spawned is None:
+            return {}
+        spawned = self._spawned
+        spawned.end_input()
+        raw = "".join(
+            _proc.stream(self._argv, cwd=spawned.cwd, what="git check-mailmap", spawned=spawned)
+        )
+        result: dict[str, tuple[str, str]] = {}
+        for contact, line in zip(self._sent, raw.splitlines(), strict=False):
+            name, _, email = line.rpartition("<")
+            result[contact] = (name.strip(), email.rstrip(">").strip())
+        return result
+
+    def close(self) -> None:
+        """Stop git if :meth:`result` was not asked (a pass that failed); closing again is harmless."""
+        if self._spawned is not None:
+            self._spawned.close()

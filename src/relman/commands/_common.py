@@ -166,7 +166,10 @@ def emit(data: Any, render: Callable[[], None] | None = None) -> None:
 
 def echo(text: str = "", *, nl: bool = True) -> None:
     """Result text (stdout), redacted."""
-    click.echo(_redact.text(text), nl=nl)
+    text = _redact.text(text)
+    # click strips ANSI escapes from what goes to a pipe or file: only look for them
+    # (a regex over the whole text, long for a big changelog) where there is one
+    click.echo(text, nl=nl, color=None if "\x1b" in text else True)
 
 
 def message(text: str) -> None:

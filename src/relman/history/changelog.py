@@ -30,7 +30,7 @@ from relman.history.styles import Style, get_style, sanitize_titles, title_rules
 if TYPE_CHECKING:
     from relman.config import Config
     from relman.forge import Forge
-    from relman.git import Repo
+    from relman.git import MailmapLookup, Repo
 
 FORMATS = ("rst", "md", "json")
 
@@ -95,8 +95,12 @@ def collect_changelog(
     changelog was written in it, before it was merged (NumPy's release-prep
     pull requests are not in their own release's list).
     """
-    with collector_paused():  # (the records of a big range live until the lists are made)
-        return _collect(config, repo, rev_range, mailmap_rev, started, style, version)
+    lookup = repo.mailmap_lookup(mailmap_rev=mailmap_rev)
+    try:
+        with collector_paused():  # (the records of a big range live until the lists are made)
+            return _collect(config, repo, rev_range, mailmap_rev, started, style, version, lookup)
+    finally:
+        lookup.close()
 
 
 def _collect(
@@ -107,6 +111,7 @@ def _collect(
     started: StartedLog | None,
     style: str | None,
     version: str | None,
+    lookup: MailmapLookup,
 ) -> Changelog:
     chosen: Style = get_style(style or config.changelog.style)
     if started is None or (started.rev_range, started.mailmap_rev) != (rev_range, mailmap_rev):
@@ -124,7 +129,7 @@ def _collect(
     if chosen.people == "names":
         author_scan = people.NamesScan(people.name_map(mailmap[0]) if mailmap else {})
     else:
-        author_scan = people.MailmapScan()
+        author_scan = people.MailmapScan(lookup)
     passes = read_passes(
         repo,
         rev_range,

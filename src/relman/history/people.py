@@ -47,7 +47,7 @@ from relman.history._log import (
 )
 
 if TYPE_CHECKING:
-    from relman.git import Repo
+    from relman.git import MailmapLookup, Repo
 
 
 @dataclass(frozen=True)
@@ -174,19 +174,34 @@ class MailmapScan:
     of the history before it (``BEFORE_FIELDS_MAILMAP``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lookup: MailmapLookup | None = None) -> None:
         self.identities: Counter[tuple[str, str]] = Counter()  # (name, email): few, repeated
         self.co_authored: list[tuple[str, str]] = []  # (author, trailers) of the range
         self.seen: set[str] = set()  # authors before the range
         self.co_before: list[str] = []  # trailers before the range
+        self.lookup = lookup  # maps the co-authors while git reads, when given
 
     def __call__(self, batch: list[list[str]]) -> None:
         self.identities.update(map(_IDENTITY, batch))
-        self.co_authored += [(c[NAME], c[CO_AUTHORS]) for c in batch if c[CO_AUTHORS]]
+        co = [(c[NAME], c[CO_AUTHORS]) for c in batch if c[CO_AUTHORS]]
+        self.co_authored += co
+        if co and self.lookup is not None:
+            self.lookup.add(_contacts(t for _, t in co))
 
     def before(self, batch: list[list[str]]) -> None:
         self.seen.update(map(_FIRST, batch))
-        self.co_before += [b[1] for b in batch if b[1]]
+        co = [b[1] for b in batch if b[1]]
+        self.co_before += co
+        if co and self.lookup is not None:
+            self.lookup.add(_contacts(co))
+
+
+def _contacts(trailers: Iterable[str]) -> set[str]:
+    """The contacts of Co-authored-by trailer values (joined by ``\\x1d``), blank ones left out."""
+    found: set[str] = set()
+    for value in trailers:
+        found.update(value.split("\x1d"))
+    return {v for v in found if v.strip()}
 
 
 _IDENTITY = itemgetter(NAME, EMAIL)
@@ -211,13 +226,11 @@ def collect_mailmap_authors(
         scan = MailmapScan()
         scan(passes.commits)
         scan.before(passes.before)
-    raw: set[str] = set()
-    for _, trailers in scan.co_authored:
-        raw.update(trailers.split("\x1d"))
-    for trailers in scan.co_before:
-        raw.update(trailers.split("\x1d"))
-    raw = {v for v in raw if v.strip()}
-    mapped = repo.check_mailmap(raw, mailmap_rev=mailmap_rev) if raw else {}
+    raw = _contacts(t for _, t in scan.co_authored) | _contacts(scan.co_before)
+    if scan.lookup is not None:
+        mapped = scan.lookup.result()
+    else:
+        mapped = repo.check_mailmap(raw, mailmap_rev=mailmap_rev) if raw else {}
     co: dict[str, tuple[str, str]] = {}
     for value in raw:
         person = mapped.get(value.strip()) or _split_contact(value)

@@ -137,6 +137,7 @@ def sanitize_title(title: str, style: str = "numpy") -> str:
 _OTHER_SPACE = LazyPattern(
     "[\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
+_ASCII_OTHER_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 
 
 def sanitize_titles(titles: Sequence[str], style: str = "numpy") -> list[str]:
@@ -155,9 +156,15 @@ def sanitize_titles(titles: Sequence[str], style: str = "numpy") -> list[str]:
         or "\x00 " in joined
         or joined[:1] == " "
         or joined[-1:] == " "
-        or _OTHER_SPACE.search(joined)
+        or (
+            any(space in joined for space in _ASCII_OTHER_SPACE)
+            if joined.isascii()
+            else _OTHER_SPACE.search(joined)
+        )
     ):
         return [sanitize_title(t, style) for t in titles]
+    if "`" not in joined and "*" not in joined and max(map(len, titles), default=0) <= 60:
+        return list(titles)  # (each search above is one pass in C, where a loop is not)
     return [
         t if len(t) <= 60 and "`" not in t and "*" not in t else sanitize_title(t, style)
         for t in titles
