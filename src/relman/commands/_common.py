@@ -42,6 +42,7 @@ class State:
     # the command has written and closed all it writes: the process may end without
     # the interpreter's teardown (see relman.cli.run)
     done_at_once: bool = False
+    kept: Any = None  # what the command read, left for the process's end to free
     _config: Config | None = None
 
     def config(self) -> Config:

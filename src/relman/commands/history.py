@@ -174,6 +174,7 @@ def changelog(
         style=style,
         version=version,
     )
+    state.kept = (started, result)  # (the commits it read live with ``started``)
     forge = _forge(config, offline)
     if forge is not None and result.pull_requests:
         try:

@@ -124,6 +124,9 @@ class StartedLog:
     before_fields: tuple[str, ...] = ()  # what the pass before the range reads, if started
     before: Iterator[list[list[str]]] | None = None
     spawned: tuple[Spawned | None, Spawned | None] = (None, None)  # started by the CLI
+    # what was read from it (by read_passes): it lives as long as this does, so that a
+    # command that ends its process at once never frees it one object at a time
+    read: list[Passes] = field(default_factory=list)
 
     def close(self) -> None:
         """Stop the passes (a pass not read to its end is killed)."""
@@ -248,6 +251,7 @@ def read_passes(
             started.close_before()
         before = _started(repo, [rng.start], before_fields, mailmap_rev, distinct=True)
     passes = Passes(rng, shallow=bool(rng.start) and repo.is_shallow())  # while git reads
+    started.read.append(passes)
     with collector_paused():
         for kept, batches, readers in (
             (passes.commits, started.batches, scans),
