@@ -232,11 +232,18 @@ def collect_mailmap_authors(
     else:
         mapped = repo.check_mailmap(raw, mailmap_rev=mailmap_rev) if raw else {}
     co: dict[str, tuple[str, str]] = {}
+    people: dict[tuple[str, str], bool] = {}  # a person (after the mailmap): named by many
     for value in raw:
         person = mapped.get(value.strip()) or _split_contact(value)
-        if person[0] and is_placeholder(person[0]):
-            continue
-        if person[0] and not is_match(bots, *person) and not is_match(assistants, *person):
+        kept = people.get(person)
+        if kept is None:
+            kept = people[person] = (
+                bool(person[0])
+                and not is_placeholder(person[0])
+                and not is_match(bots, *person)
+                and not is_match(assistants, *person)
+            )
+        if kept:
             co[value] = person
     counts: dict[str, int] = {}
     placeholders: dict[tuple[str, str], int] = {}

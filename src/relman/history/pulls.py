@@ -252,6 +252,7 @@ class PullScan:
         self.merges: list[tuple[list[str], int | None, tuple[int, str] | None, str]] = []
         self.line: list[str] = []
         self.squashes: list[tuple[str, tuple[int, str] | None]] = []  # single-parent, on the line
+        self.squashed: dict[int, str] = {}  # their pull requests: number -> first title seen
         self._next: str | None = end
         self._title_merges = title_merges
 
@@ -271,6 +272,7 @@ class PullScan:
         sha = self._next
         line = self.line
         squashes = self.squashes
+        squashed = self.squashed
         while sha is not None:
             record = by_sha.get(sha)
             if record is None:
@@ -278,7 +280,10 @@ class PullScan:
             line.append(sha)
             first, space, _ = record[PARENTS].partition(" ")
             if not space:
-                squashes.append((sha, _squash(record[SUBJECT])))
+                hit = _squash(record[SUBJECT])
+                squashes.append((sha, hit))
+                if hit is not None and hit[0] not in squashed:
+                    squashed[hit[0]] = hit[1]
             sha = first or None
         self._next = sha
 
@@ -378,10 +383,9 @@ def collect_pull_requests(
             hits = [original(r, number) for r in inner if r[SHA] not in on_main]
             if any(hits):
                 containers.add(number)
-    for sha, hit in scan.squashes:
-        if hit is not None:
-            found.setdefault(hit[0], hit[1])
-        if backports and sha not in on_main:
+    found = {**scan.squashed, **found}  # (a merge's title wins over a squash's)
+    for sha, hit in scan.squashes if backports else ():
+        if sha not in on_main:
             c = by_sha[sha]
             ref = _reference(c, hit[0] if hit else None)
             if hit is not None and ref is not None and ref.number is not None:
@@ -395,4 +399,4 @@ def collect_pull_requests(
             found.pop(number, None)
         for number, title in backported.items():
             found.setdefault(number, title)
-    return {n: found[n] for n in sorted(found)}
+    return dict(sorted(found.items()))
