@@ -20,7 +20,11 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from queue import SimpleQueue
+
+try:  # what queue.SimpleQueue is, without the imports of the queue module (heapq, ...)
+    from _queue import SimpleQueue
+except ImportError:  # pragma: no cover (an interpreter without the C module)
+    from queue import SimpleQueue  # type: ignore[assignment]
 from typing import IO, cast
 
 _PIPE_SIZE = 1 << 20  # what Linux lets any user ask for (/proc/sys/fs/pipe-max-size)

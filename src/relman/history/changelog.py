@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -347,11 +348,14 @@ def github_note(changelog: Changelog) -> str:
 # -- rendering ----------------------------------------------------------------
 
 
+_TITLE = itemgetter(1)  # (PullRequest.title, read in C)
+
+
 def _pr_lines(prs: Sequence[PullRequest], style: str) -> list[str]:
-    titles = sanitize_titles([p.title for p in prs], style)
+    titles = sanitize_titles(list(map(_TITLE, prs)), style)
     return [
-        f"* `#{p.number} <{p.url}>`__: {title}" if p.url else f"* #{p.number}: {title}"
-        for p, title in zip(prs, titles, strict=True)
+        f"* `#{number} <{url}>`__: {title}" if url else f"* #{number}: {title}"
+        for (number, _, url, _), title in zip(prs, titles, strict=True)
     ]
 
 
