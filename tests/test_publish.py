@@ -537,3 +537,65 @@ def test_a_connection_the_index_closed_is_not_used_again(
     assert out.returncode == 0, out.stderr
     assert [f["attempts"] for f in json.loads(out.stdout)["files"]] == [1] * 7
     assert len(proxy.uploads()) == 7 == len([s for s in proxy.seen if s.method == "POST"])
+
+
+_EARLY = """
+import json, sys
+from relman.cli import _early_publish
+early = _early_publish(sys.argv[1:])
+loaded = [m for m in ("click", "relman.commands", "packaging", "relman.artifacts") if m in sys.modules]
+print(json.dumps({"loaded": loaded, "present": None if early is None else early[-1].result()}))
+"""
+
+
+def test_the_listing_is_asked_for_before_the_commands_and_the_rule_book_load(
+    project: Path, dist: Path, pypiserver: IndexServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    """``relman publish DIR --to URL`` asks for the listing (here of a project with one of
+    the files already there) with neither click, the commands, packaging nor the rule book
+    loaded; a dry run, --help and an option the CLI does not know leave it to the command."""
+    wheel = sorted(dist.glob("*.whl"))[0]
+    (pypiserver.packages / wheel.name).write_bytes(wheel.read_bytes())
+    proxy = fault_proxy(pypiserver.url)
+
+    def early(*args: str) -> dict[str, object]:
+        out = subprocess.run(
+            [sys.executable, "-c", _EARLY, *args],
+            cwd=project,
+            env={**os.environ, **TOKEN_ENV},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert out.returncode == 0, out.stderr
+        result: dict[str, object] = json.loads(out.stdout)
+        return result
+
+    started = early("-v", "publish", str(dist), "--to", proxy.url, "--workers=2")
+    assert started == {"loaded": [], "present": {wheel.name: sha(wheel)}}
+    assert [(s.method, s.path) for s in proxy.seen] == [("GET", "/simple/many-wheels/")]
+    for args in (["--dry-run"], ["--help"], ["--workers", "0"], ["--yes", "--unknown"]):
+        assert early("publish", str(dist), "--to", proxy.url, *args)["present"] is None, args
+    assert len(proxy.seen) == 1
+
+
+def test_a_retried_listing_is_reported_in_order_and_its_connection_carries_the_uploads(
+    project: Path, dist: Path, pypiserver: IndexServer, fault_proxy: Callable[..., FaultProxy]
+) -> None:
+    """The listing the CLI starts early fails once: with -v its retry is said before the
+    uploads start, once; with one worker the listing, the uploads and the verification
+    all go over one kept-alive connection."""
+
+    def rule(method: str, path: str, filename: str | None, n: int) -> str:
+        return "status:503" if method == "GET" and n == 0 else "ok"
+
+    proxy = fault_proxy(pypiserver.url, rule)
+    env = {**TOKEN_ENV, "RELMAN_PUBLISH_BACKOFF": "0.01"}
+    out = publish(project, dist, proxy.url, "-v", "--workers", "1", env=env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.splitlines()
+    retries = [i for i, line in enumerate(lines) if "HTTP 503" in line and "retry 1" in line]
+    assert len(retries) == 1 and "/simple/many-wheels/" in lines[retries[0]]
+    assert retries[0] < lines.index("uploading 7 files to " + proxy.url)
+    assert pypiserver.files() == expected(dist)
+    assert len({s.peer for s in proxy.seen if s.action == "ok"}) == 1

@@ -28,6 +28,7 @@ one place and shown, possibly from worker threads, in many others.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import re
 import threading
@@ -84,6 +85,7 @@ def forget_all() -> None:
     """Forget every remembered secret (the start of a fresh run)."""
     with _lock:
         _pairs.clear()
+    _masks.cache_clear()
 
 
 def secrets(environ: Mapping[str, str] | None = None) -> set[tuple[str, str]]:
@@ -120,6 +122,16 @@ def forms(username: str, secret: str) -> set[str]:
     }
     out.update(_b64_forms(f"{username}:{secret}"))
     return {f for f in out if f}
+
+
+@functools.lru_cache(maxsize=8)
+def _masks(pairs: frozenset[tuple[str, str]]) -> tuple[str, ...]:
+    """Every form of every secret of ``pairs``, longest first (worked out once for the
+    secrets in use, not for each line shown: a publish shows some 400)."""
+    found: set[str] = set()
+    for username, secret in pairs:
+        found |= forms(username, secret)
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def url(value: str) -> str:
@@ -173,10 +185,7 @@ def text(value: str, environ: Mapping[str, str] | None = None) -> str:
         out = "\n".join(lines)
     if not out.isascii() and _has_surrogate(out):
         out = _SURROGATE.sub(lambda m: m.group().encode("utf-8", "backslashreplace").decode(), out)
-    candidates: set[str] = set()
-    for username, secret in secrets(environ):
-        candidates |= forms(username, secret)
-    for form in sorted(candidates, key=len, reverse=True):  # longest first
+    for form in _masks(frozenset(secrets(environ))):
         if form not in out:
             continue
         out = out.replace(form, MASK) if len(form) >= SHORT else _replace_token(out, form)

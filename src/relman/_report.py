@@ -16,7 +16,17 @@ from typing import Protocol
 
 from relman import _redact
 
-__all__ = ["Progress", "Reporter", "debug", "info", "progress", "use_reporter", "warn"]
+__all__ = [
+    "NullReporter",
+    "Progress",
+    "Recorder",
+    "Reporter",
+    "debug",
+    "info",
+    "progress",
+    "use_reporter",
+    "warn",
+]
 
 
 class Progress(Protocol):
@@ -45,6 +55,29 @@ class NullReporter:
     @contextlib.contextmanager
     def progress(self, description: str, total: float | None) -> Iterator[Progress]:
         yield _NullProgress()
+
+
+class Recorder:
+    """Keeps the messages of work started before the reporter that should show them
+    is installed (the CLI's early starts); :meth:`replay` passes them on."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+
+    def message(self, level: str, text: str) -> None:
+        self.messages.append((level, text))
+
+    def progress(
+        self, description: str, total: float | None
+    ) -> contextlib.AbstractContextManager[Progress]:
+        return NullReporter().progress(description, total)
+
+    def replay(self) -> None:
+        """Pass the messages kept so far, in order, to this context's reporter."""
+        kept, self.messages = self.messages, []
+        reporter = _reporter.get()
+        for level, text in kept:
+            reporter.message(level, text)
 
 
 _reporter: ContextVar[Reporter] = ContextVar("relman_reporter", default=NullReporter())  # noqa: B039 (stateless)

@@ -3,7 +3,10 @@
 Commands live in :mod:`relman.commands` and are imported only when run, so
 ``relman --help`` stays fast: it is printed from the command table
 (:mod:`relman.commands._table`) by :func:`render_help`, laid out as click lays
-out the group's help, without importing click at all. Errors from the library are printed as
+out the group's help, without importing click at all. What a command waits on
+is started before click and the commands load: ``changelog``'s git passes
+(:func:`_early_changelog`) and ``publish``'s index listing
+(:func:`_early_publish`). Errors from the library are printed as
 ``error: …`` (and ``hint: …``) on stderr with the exit code of their class
 (see :mod:`relman.errors`); tracebacks only with ``-v`` or ``RELMAN_DEBUG=1``.
 """
@@ -91,22 +94,7 @@ _CHANGELOG_VALUES = frozenset(
 _CHANGELOG_FLAGS = _GLOBAL_FLAGS | {"--offline"}
 
 
-class _Recorder:
-    """Keeps what the early start reports (the git commands it ran) for the CLI's reporter."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, str]] = []
-
-    def message(self, level: str, text: str) -> None:
-        self.messages.append((level, text))
-
-    def progress(self, description: str, total: float | None) -> Any:
-        from relman._report import NullReporter
-
-        return NullReporter().progress(description, total)
-
-
-def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
+def _early_changelog(args: Sequence[str]) -> Any:
     """``relman changelog RANGE``'s ``git log`` pass, started before click and the commands load.
 
     On a big history git then reads while Python imports and loads the
@@ -133,9 +121,10 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
         return None
     spawned = spawned_before = None
     try:
-        from relman import _spawn
+        from relman import _report, _spawn
         from relman.history._fields import RANGE_FIELDS, likely_before_fields, plain_range
 
+        recorder = _report.Recorder()
         where = os.path.realpath(values.get("--project") or os.getcwd())
         text = positional[1].strip()
         before_fields = likely_before_fields(values.get("--style"), where)
@@ -156,7 +145,6 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
                     break  # the whole history: nothing before it
         from pathlib import Path
 
-        from relman import _report
         from relman.git import find_repo
         from relman.history._log import start_log
 
@@ -177,6 +165,61 @@ def _early_changelog(args: Sequence[str], recorder: _Recorder) -> Any:
         return None
 
 
+_PUBLISH_VALUES = frozenset({"--to", "--workers", "--project"})
+
+
+def _early_publish(args: Sequence[str]) -> Any:
+    """``relman publish DIR``'s listing, asked for before click and the commands load.
+
+    The index answers while Python imports the rest, and the uploads reuse the
+    connection the listing opened. ``publish DIR`` with ``--to``,
+    ``--workers``, ``--project`` and the global flags but ``--dry-run`` is
+    read here; anything else (``--help``, an option this does not know), a
+    local target, or a failure here returns None, and the command asks for
+    the listing itself (and reports what failed). Returns (the configuration,
+    the ``--to`` value, the folder, the target, the started listing).
+    """
+    values: dict[str, str] = {}
+    positional: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        name, eq, value = token.partition("=")
+        if name in _PUBLISH_VALUES:
+            given = value if eq else next(tokens, None)
+            if given is None:
+                return None
+            values[name] = given
+        elif token in _GLOBAL_FLAGS and token != "--dry-run":
+            continue
+        elif token.startswith("-"):
+            return None
+        else:
+            positional.append(token)
+    if len(positional) != 2 or positional[0] != "publish" or not positional[1]:
+        return None
+    workers = values.get("--workers")
+    if workers is not None and not (workers.isdigit() and int(workers) >= 1):
+        return None
+    try:
+        from pathlib import Path
+
+        from relman.index.dists import find_dist_files
+        from relman.index.publish import start_listing
+        from relman.index.targets import resolve_target
+        from relman.project import load_config
+
+        project = values.get("--project")
+        config = load_config(Path(project) if project else None)
+        folder, to = Path(positional[1]), values.get("--to")
+        target = resolve_target(config, to)
+        listing = start_listing(
+            config, target, find_dist_files(folder), workers=int(workers) if workers else None
+        )
+    except Exception:  # the command does it again and reports what went wrong
+        return None
+    return None if listing is None else (config, to, folder, target, listing)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `relman` command; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -187,8 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:
             pass
         return 0
-    recorder = _Recorder()
-    early_log = _early_changelog(args, recorder)
+    early_log = _early_changelog(args)
+    early_publish = None if early_log is not None else _early_publish(args)
     import click
 
     from relman import _redact, _report
@@ -198,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _handle_sigterm()
     state = State(early_log=early_log)
+    if early_publish is not None:
+        state._config, state.early_publish = early_publish[0], early_publish[1:]
     _LAST[:] = [state]
     debug = os.environ.get("RELMAN_DEBUG", "") not in ("", "0")
     try:

@@ -39,6 +39,7 @@ class State:
     yes: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
     early_log: Any = None  # (folder, StartedLog, messages): a changelog pass started early
+    early_publish: Any = None  # (--to, folder, Target, StartedListing): a publish's listing
     # the command has written and closed all it writes: the process may end without
     # the interpreter's teardown (see relman.cli.run)
     done_at_once: bool = False

@@ -44,7 +44,13 @@ def publish(folder: Path, to: str | None, workers: int | None) -> None:
     state = get_state()
     config = state.config()
     files = index.find_dist_files(folder)
-    target = index.resolve_target(config, to)
+    listing = None
+    if state.early_publish is not None and state.early_publish[:2] == (to, folder):
+        target, listing = state.early_publish[2:]  # started by the CLI for these arguments
+    else:
+        if state.early_publish is not None:
+            state.early_publish[3].close()
+        target = index.resolve_target(config, to)
     if state.dry_run:
         plan = index.plan_publish(config, files, target)
 
@@ -63,7 +69,7 @@ def publish(folder: Path, to: str | None, workers: int | None) -> None:
         if plan.conflicts:
             raise index.conflict_error(plan)
         return
-    report = index.publish_files(config, files, target, workers=workers)
+    report = index.publish_files(config, files, target, workers=workers, listing=listing)
     data: dict[str, Any] = report.as_dict()
     data["install_url"] = index.install_url(target)
 

@@ -13,21 +13,74 @@ local index, publishing, and fetching.
 
 from __future__ import annotations
 
-from relman.index.client import JSON_TYPE, IndexClient, IndexFile, parse_project_page
-from relman.index.dists import DistFile, describe_file, find_dist_files, upload_fields
-from relman.index.fetch import FetchedFile, FetchReport, fetch_files
-from relman.index.listing import list_files
-from relman.index.local import LocalIndex
-from relman.index.publish import (
-    FileResult,
-    PublishPlan,
-    PublishReport,
-    conflict_error,
-    failure_error,
-    plan_publish,
-    publish_files,
-)
-from relman.index.targets import Credentials, Target, install_url, local_index_dir, resolve_target
+from typing import TYPE_CHECKING
+
+from relman._lazy import on_first_use
+
+if TYPE_CHECKING:
+    from relman.index.client import JSON_TYPE, IndexClient, IndexFile, parse_project_page
+    from relman.index.dists import DistFile, describe_file, find_dist_files, upload_fields
+    from relman.index.fetch import FetchedFile, FetchReport, fetch_files
+    from relman.index.listing import list_files
+    from relman.index.local import LocalIndex
+    from relman.index.publish import (
+        FileResult,
+        PublishPlan,
+        PublishReport,
+        StartedListing,
+        conflict_error,
+        failure_error,
+        plan_publish,
+        publish_files,
+        start_listing,
+    )
+    from relman.index.targets import (
+        Credentials,
+        Target,
+        install_url,
+        local_index_dir,
+        resolve_target,
+    )
+
+# each name is imported from its module when first used: the CLI asks for a publish's
+# listing with the client, the targets and the publish algorithm, before (and without)
+# the fetching code
+_HOME = {
+    **dict.fromkeys(
+        ("JSON_TYPE", "IndexClient", "IndexFile", "parse_project_page"), "relman.index.client"
+    ),
+    **dict.fromkeys(
+        ("DistFile", "describe_file", "find_dist_files", "upload_fields"), "relman.index.dists"
+    ),
+    **dict.fromkeys(("FetchedFile", "FetchReport", "fetch_files"), "relman.index.fetch"),
+    "list_files": "relman.index.listing",
+    "LocalIndex": "relman.index.local",
+    **dict.fromkeys(
+        (
+            "FileResult",
+            "PublishPlan",
+            "PublishReport",
+            "StartedListing",
+            "conflict_error",
+            "failure_error",
+            "plan_publish",
+            "publish_files",
+            "start_listing",
+        ),
+        "relman.index.publish",
+    ),
+    **dict.fromkeys(
+        ("Credentials", "Target", "install_url", "local_index_dir", "resolve_target"),
+        "relman.index.targets",
+    ),
+}
+
+__getattr__ = on_first_use(__name__, _HOME, globals())
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
 
 __all__ = [
     "JSON_TYPE",
@@ -41,6 +94,7 @@ __all__ = [
     "LocalIndex",
     "PublishPlan",
     "PublishReport",
+    "StartedListing",
     "Target",
     "conflict_error",
     "describe_file",
@@ -54,5 +108,6 @@ __all__ = [
     "plan_publish",
     "publish_files",
     "resolve_target",
+    "start_listing",
     "upload_fields",
 ]

@@ -27,7 +27,7 @@ from relman.errors import RemoteError
 if TYPE_CHECKING:
     from relman.config import Config
 
-from relman.index.dists import DistFile, encode_multipart, upload_fields
+from relman.index.dists import DistFile, canonical_name, encode_multipart, upload_fields
 from relman.index.http import TRANSPORT_ERRORS, Pool, Response, basic_auth
 from relman.index.targets import Credentials, Target, install_url, remember_listing
 
@@ -307,9 +307,7 @@ class IndexClient:
     # -- reading -------------------------------------------------------------
     def project_files(self, project: str) -> list[IndexFile]:
         """Every file the index lists for ``project`` (empty when the project is unknown)."""
-        from packaging.utils import canonicalize_name
-
-        name = str(canonicalize_name(project))
+        name = canonical_name(project)
         url = urllib.parse.urljoin(self.simple_url, f"{name}/")
         response, _ = self.request("GET", url, what=f"reading {url}", headers={"Accept": ACCEPT})
         if response.status_code == 404 and _is_devpi(response):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from relman._atomic import data_digests, file_digests
 from relman._record import record
+from relman._regex import LazyPattern
 from relman.errors import UsageError
 
 if TYPE_CHECKING:
@@ -34,11 +35,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DistFile",
+    "canonical_name",
     "describe_file",
     "digest_fields",
     "encode_multipart",
     "find_dist_files",
     "metadata_fields",
+    "project_of",
     "upload_fields",
     "with_digests",
 ]
@@ -57,6 +60,30 @@ class DistFile:
     size: int
     sha256: str
     blake2_256: str = ""  # read with the sha256, in the same pass over the file
+
+
+_SEPARATORS = LazyPattern(r"[-_.]+")
+
+
+def canonical_name(name: str) -> str:
+    """A project's name normalized as PEP 503 spells it (what packaging's
+    ``canonicalize_name`` returns), without importing packaging."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
+def project_of(filename: str) -> str | None:
+    """The normalized project a wheel's or an sdist's file name names, read as
+    :func:`describe_file` reads it (the name before the first dash of a wheel,
+    before the last dash of an sdist); None for any other file name. The name
+    is not validated: :func:`describe_file` does that.
+    """
+    if filename.endswith(".whl"):
+        name = filename.partition("-")[0]
+    elif filename.endswith((".tar.gz", ".zip")):
+        name = filename.removesuffix(".tar.gz").removesuffix(".zip").rpartition("-")[0]
+    else:
+        return None
+    return canonical_name(name) if name else None
 
 
 def describe_file(path: Path, *, digests: bool = True) -> DistFile:

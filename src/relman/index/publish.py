@@ -11,6 +11,12 @@ Before the first upload only the listing (one request, read while every
 file's metadata is judged) and the digests of the files the index already
 lists are needed; every other file is read once, just before its upload,
 and hashed from the bytes that are sent, in the upload's own thread.
+
+The listing needs only the files' names: :func:`start_listing` asks for it
+(and so opens the first connection, which the uploads then reuse) before
+anything else is loaded, and ``relman publish`` calls it before the CLI
+loads its commands; :func:`publish_files` takes the started listing when it
+was started for the same target, files and connections.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import contextvars
 import functools
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -40,6 +46,7 @@ from relman.index.dists import (
     describe_file,
     digest_fields,
     metadata_fields,
+    project_of,
     with_digests,
 )
 from relman.index.listing import _hashes
@@ -52,10 +59,12 @@ __all__ = [
     "FileResult",
     "PublishPlan",
     "PublishReport",
+    "StartedListing",
     "conflict_error",
     "failure_error",
     "plan_publish",
     "publish_files",
+    "start_listing",
 ]
 
 
@@ -171,17 +180,26 @@ def _index_state(
 ) -> dict[str, str]:
     """Filename -> sha256 on the index, for the files of ``dists``' projects."""
     wanted = {d.filename for d in dists}
+    projects = {d.project for d in dists}
+    if target.kind != "local":
+        assert client is not None
+        return _remote_state(client, projects, wanted)
+    assert target.directory is not None
     out: dict[str, str] = {}
-    for project in sorted({d.project for d in dists}):
-        if target.kind == "local":
-            assert target.directory is not None
-            for f in LocalIndex(target.directory).project_files(project):
-                if f.filename in wanted:
-                    path = target.directory / "simple" / project / f.filename
-                    out[f.filename] = sha256_file(path) if path.is_file() else ""
-        else:
-            assert client is not None
-            out.update(_hashes(client, client.project_files(project), wanted))
+    for project in sorted(projects):
+        for f in LocalIndex(target.directory).project_files(project):
+            if f.filename in wanted:
+                path = target.directory / "simple" / project / f.filename
+                out[f.filename] = sha256_file(path) if path.is_file() else ""
+    return out
+
+
+def _remote_state(
+    client: IndexClient, projects: Collection[str], wanted: Collection[str]
+) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for project in sorted(projects):
+        out.update(_hashes(client, client.project_files(project), wanted))
     return out
 
 
@@ -252,31 +270,113 @@ def _started(work: Callable[[], _T]) -> Callable[[], _T]:
     return result
 
 
+class StartedListing:
+    """The listing of a publish's files on a remote index, asked for by
+    :func:`start_listing` before the files are described.
+
+    What it reports while it reads (retries, where devpi-server keeps its
+    listing) is kept and passed on, in order, by the thread that takes its
+    result: it may start before a reporter is installed.
+    """
+
+    def __init__(
+        self, config: Config, target: Target, files: Sequence[Path], connections: int
+    ) -> None:
+        self.config = config
+        self.target = target
+        self.names = frozenset(Path(p).name for p in files)
+        self.projects = frozenset(filter(None, (project_of(n) for n in self.names)))
+        self.connections = connections
+        self.client = IndexClient.for_config(config, target, connections=connections)
+        self._recorder = _report.Recorder()
+        with _report.use_reporter(self._recorder):
+            self._result = _started(
+                functools.partial(_remote_state, self.client, self.projects, self.names)
+            )
+
+    def serves(
+        self, config: Config, target: Target, dists: Sequence[DistFile], connections: int
+    ) -> bool:
+        """Whether this is the listing :func:`publish_files` would ask for."""
+        return (
+            config is self.config
+            and target is self.target
+            and connections == self.connections
+            and {d.filename for d in dists} == self.names
+            and {d.project for d in dists} == self.projects
+        )
+
+    def result(self) -> dict[str, str]:
+        """Filename -> sha256 on the index (waited for); raises what reading it raised."""
+        try:
+            return self._result()
+        finally:
+            self._recorder.replay()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def start_listing(
+    config: Config, target: Target, files: Sequence[Path], *, workers: int | None = None
+) -> StartedListing | None:
+    """Ask ``target`` now what it lists of ``files`` (their names are enough), on the
+    connections ``publish_files(config, files, target, workers=workers)`` then uses.
+
+    None for a local target (there is nothing to wait for) and for file names
+    that name no project (``publish_files`` refuses them).
+    """
+    if target.kind == "local" or not files or any(project_of(Path(p).name) is None for p in files):
+        return None
+    return StartedListing(config, target, files, _workers(config, workers))
+
+
+def _workers(config: Config, workers: int | None) -> int:
+    return max(1, workers if workers is not None else config.publish.workers)
+
+
 def publish_files(
     config: Config,
     files: Sequence[Path],
     target: Target,
     *,
     workers: int | None = None,
+    listing: StartedListing | None = None,
 ) -> PublishReport:
     """Publish ``files`` to ``target``: wheels in parallel, the sdist last, then verify.
 
     Raises :class:`CheckFailed` before uploading anything when the index has a
     different file under one of the names. Upload failures do not raise: the
     report says which files failed (``report.ok`` is False) and a new run
-    resumes where this one stopped.
+    resumes where this one stopped. ``listing``: the listing
+    :func:`start_listing` started for these arguments (closed here, used when
+    it was started for them).
     """
     started = time.monotonic()
-    n_workers = max(1, workers if workers is not None else config.publish.workers)
-    dists = _describe_all(files, digests=False)
+    n_workers = _workers(config, workers)
+    try:
+        dists = _describe_all(files, digests=False)
+    except BaseException:
+        if listing is not None:
+            listing.close()
+        raise
+    if listing is not None and not listing.serves(config, target, dists, n_workers):
+        listing.close()
+        listing = None
     client = (
         None
         if target.kind == "local"
+        else listing.client
+        if listing is not None
         else IndexClient.for_config(config, target, connections=n_workers)
     )
     try:
         # read the index while the metadata of every file is judged and its form made
-        listing = _started(functools.partial(_index_state, target, client, dists))
+        read_listing = (
+            listing.result
+            if listing is not None
+            else _started(functools.partial(_index_state, target, client, dists))
+        )
         import concurrent.futures  # (imported while the listing is asked for)
 
         forms: dict[str, list[tuple[str, str]] | UsageError] = {}
@@ -286,7 +386,7 @@ def publish_files(
                     forms[d.filename] = metadata_fields(d, public=target.public)
                 except UsageError as exc:
                     forms[d.filename] = exc
-        present = listing()
+        present = read_listing()
         # only the files the index lists are hashed now (to skip or to refuse them)
         dists = [with_digests(d) if d.filename in present else d for d in dists]
         by_name = {d.filename: d for d in dists}
