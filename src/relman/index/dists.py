@@ -2,8 +2,10 @@
 upload form fields exactly as twine sends them (the legacy upload API).
 
 A file's digests can be left for later (``describe_file(path, digests=False)``)
-and taken with :func:`with_digests` from the very bytes that are uploaded, so
-a publish reads and hashes each file once, just before it is sent.
+and taken with :func:`read_for_upload` from the very bytes that are uploaded,
+so a publish reads and hashes each file once, just before it is sent (and
+does not hash it again when this process has: a release hashes its files
+when it writes SHA256SUMS, see :mod:`relman._atomic`).
 
 The metadata is read and judged by the rule book (:mod:`relman.artifacts.rules`)
 that ``relman inspect`` uses: License-File under a Metadata-Version below 2.4
@@ -24,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from relman._atomic import data_digests, file_digests
+from relman._atomic import file_digests, read_digested
 from relman._record import record
 from relman._regex import LazyPattern
 from relman.errors import UsageError
@@ -42,6 +44,7 @@ __all__ = [
     "find_dist_files",
     "metadata_fields",
     "project_of",
+    "read_for_upload",
     "upload_fields",
     "with_digests",
 ]
@@ -128,13 +131,24 @@ def describe_file(path: Path, *, digests: bool = True) -> DistFile:
     return with_digests(dist) if digests else dist
 
 
-def with_digests(dist: DistFile, data: bytes | None = None) -> DistFile:
-    """``dist`` with its sha256 and BLAKE2b-256, from ``data`` (the file's bytes, read
-    once for hashing and sending) or read from the file; unchanged when it has them."""
+_DIGESTS = ("sha256", "blake2_256")
+
+
+def with_digests(dist: DistFile) -> DistFile:
+    """``dist`` with its sha256 and BLAKE2b-256 (read from the file); unchanged when it has them."""
     if dist.sha256:
         return dist
-    names = ("sha256", "blake2_256")
-    digests = file_digests(dist.path, *names) if data is None else data_digests(data, *names)
+    return _digested(dist, file_digests(dist.path, *_DIGESTS))
+
+
+def read_for_upload(dist: DistFile) -> tuple[DistFile, bytes]:
+    """The file's bytes, read once for hashing and sending, and ``dist`` with the digests
+    of those bytes."""
+    data, digests = read_digested(dist.path, *_DIGESTS)
+    return _digested(dist, digests), data
+
+
+def _digested(dist: DistFile, digests: Mapping[str, str]) -> DistFile:
     return replace(dist, sha256=digests["sha256"], blake2_256=digests.get("blake2_256", ""))
 
 

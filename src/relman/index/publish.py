@@ -10,7 +10,8 @@ re-reads the index to verify every file at the end.
 Before the first upload only the listing (one request, read while every
 file's metadata is judged) and the digests of the files the index already
 lists are needed; every other file is read once, just before its upload,
-and hashed from the bytes that are sent, in the upload's own thread.
+and hashed from the bytes that are sent, in the upload's own thread (unless
+this process hashed the unchanged file before: a release's checksums).
 
 The listing needs only the files' names: :func:`start_listing` asks for it
 (and so opens the first connection, which the uploads then reuse) before
@@ -47,6 +48,7 @@ from relman.index.dists import (
     digest_fields,
     metadata_fields,
     project_of,
+    read_for_upload,
     with_digests,
 )
 from relman.index.listing import _hashes
@@ -483,10 +485,9 @@ def _send_one(
 ) -> FileResult:
     """Upload one file; the row returned carries the digests of the bytes sent."""
     try:
-        data = dist.path.read_bytes()
+        dist, data = read_for_upload(dist)
     except OSError as exc:
         return replace(row, status="failed", error=f"{type(exc).__name__}: {exc}")
-    dist = with_digests(dist, data)
     row = replace(row, sha256=dist.sha256)
     if target.kind == "local":
         assert target.directory is not None
