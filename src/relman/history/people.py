@@ -177,23 +177,29 @@ class MailmapScan:
     def __init__(self, lookup: MailmapLookup | None = None) -> None:
         self.identities: Counter[tuple[str, str]] = Counter()  # (name, email): few, repeated
         self.co_authored: list[tuple[str, str]] = []  # (author, trailers) of the range
+        self.contacts: set[str] = set()  # the co-authors' contacts of the range
         self.seen: set[str] = set()  # authors before the range
-        self.co_before: list[str] = []  # trailers before the range
+        self.contacts_before: set[str] = set()  # the co-authors' contacts before the range
         self.lookup = lookup  # maps the co-authors while git reads, when given
 
     def __call__(self, batch: list[list[str]]) -> None:
         self.identities.update(map(_IDENTITY, batch))
         co = [(c[NAME], c[CO_AUTHORS]) for c in batch if c[CO_AUTHORS]]
-        self.co_authored += co
-        if co and self.lookup is not None:
-            self.lookup.add(_contacts(t for _, t in co))
+        if co:
+            self.co_authored += co
+            self._add(self.contacts, [t for _, t in co])
 
     def before(self, batch: list[list[str]]) -> None:
         self.seen.update(map(_FIRST, batch))
         co = [b[1] for b in batch if b[1]]
-        self.co_before += co
-        if co and self.lookup is not None:
-            self.lookup.add(_contacts(co))
+        if co:
+            self._add(self.contacts_before, co)
+
+    def _add(self, known: set[str], trailers: list[str]) -> None:
+        new = _contacts(trailers) - known
+        known |= new
+        if new and self.lookup is not None:
+            self.lookup.add(new)
 
 
 def _contacts(trailers: Iterable[str]) -> set[str]:
@@ -226,14 +232,14 @@ def collect_mailmap_authors(
         scan = MailmapScan()
         scan(passes.commits)
         scan.before(passes.before)
-    raw = _contacts(t for _, t in scan.co_authored) | _contacts(scan.co_before)
     if scan.lookup is not None:
         mapped = scan.lookup.result()
     else:
+        raw = scan.contacts | scan.contacts_before
         mapped = repo.check_mailmap(raw, mailmap_rev=mailmap_rev) if raw else {}
-    co: dict[str, tuple[str, str]] = {}
+    co: dict[str, tuple[str, str]] = {}  # the range's co-authors who are people
     people: dict[tuple[str, str], bool] = {}  # a person (after the mailmap): named by many
-    for value in raw:
+    for value in scan.contacts:
         person = mapped.get(value.strip()) or _split_contact(value)
         kept = people.get(person)
         if kept is None:
@@ -257,8 +263,9 @@ def collect_mailmap_authors(
         for extra in {co[v][0] for v in trailers.split("\x1d") if v in co} - {name}:
             counts[extra] = counts.get(extra, 0) + 1
     seen = scan.seen
-    for trailers in scan.co_before:
-        seen.update(co[v][0] for v in trailers.split("\x1d") if v in co)
+    # a co-author of a commit before the range contributed before it (whoever it is: the
+    # lists leave bots out, the history keeps them)
+    seen.update((mapped.get(v.strip()) or _split_contact(v))[0] for v in scan.contacts_before)
     _warn_undecodable(counts)
     mark = not passes.shallow
     authors = [Author(name, mark and name not in seen, n) for name, n in counts.items()]
