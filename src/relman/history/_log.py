@@ -124,9 +124,10 @@ class StartedLog:
     before_fields: tuple[str, ...] = ()  # what the pass before the range reads, if started
     before: Iterator[list[list[str]]] | None = None
     spawned: tuple[Spawned | None, Spawned | None] = (None, None)  # started by the CLI
-    # what was read from it (by read_passes): it lives as long as this does, so that a
-    # command that ends its process at once never frees it one object at a time
-    read: list[Passes] = field(default_factory=list)
+    # what was read from it, and what read it (read_passes' Passes and scans): they live
+    # as long as this does, so that a command that ends its process at once (see
+    # relman.cli.run) never frees them one object at a time
+    read: list[object] = field(default_factory=list)
 
     def close(self) -> None:
         """Stop the passes (a pass not read to its end is killed)."""
@@ -251,7 +252,7 @@ def read_passes(
             started.close_before()
         before = _started(repo, [rng.start], before_fields, mailmap_rev, distinct=True)
     passes = Passes(rng, shallow=bool(rng.start) and repo.is_shallow())  # while git reads
-    started.read.append(passes)
+    started.read.extend((passes, *scans, *before_scans))
     with collector_paused():
         for kept, batches, readers in (
             (passes.commits, started.batches, scans),
@@ -272,6 +273,11 @@ def collector_paused() -> Iterator[None]:
     lists, kept until the lists are made), which the collector would walk
     again and again for nothing; they are freed by reference counting all
     the same. Nested uses keep it off until the outermost ends.
+
+    When it ends, what was made meanwhile counts as old (moved to the oldest
+    generation, as ``gc.freeze()`` then ``gc.unfreeze()`` do, in constant
+    time): turned on again, the collector would otherwise walk every record
+    at once, as young objects that outnumber its threshold a hundredfold.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -279,6 +285,8 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
