@@ -3,7 +3,8 @@
 Answers that depend only on their key are remembered there so that an
 unchanged repository is not asked twice: the tags reachable from a commit
 (:meth:`relman.git.Repo.merged_tags`), the commits between two commits
-(:meth:`relman.git.Repo.count_between`), the version setuptools-scm gives a
+(:meth:`relman.git.Repo.count_between`), the time of a commit
+(:meth:`relman.git.Repo.commit_time`), the version setuptools-scm gives a
 clean tree (:func:`relman.line.source.git_version`), and per-file check
 results. Answers keyed by a commit keep the few most recent (:func:`remember`).
 

@@ -25,11 +25,22 @@ from relman._spawn import LOG_ENV, Spawned, git_env, log_argv
 from relman._spawn import RS as _RS
 from relman.errors import CommandError, NotARepository, UsageError
 
-__all__ = ["Commit", "LogRecord", "Repo", "StatusEntry", "find_repo", "reading", "remembered"]
+__all__ = [
+    "Commit",
+    "LogRecord",
+    "Ref",
+    "Repo",
+    "StatusEntry",
+    "find_repo",
+    "reading",
+    "remembered",
+]
 
 
 @dataclass(frozen=True)
 class Commit:
+    """One commit as :meth:`Repo.log` reads it."""
+
     sha: str
     parents: tuple[str, ...]
     author_name: str
@@ -63,8 +74,38 @@ class LogRecord(NamedTuple):
 
 @dataclass(frozen=True)
 class StatusEntry:
+    """One path of ``git status``."""
+
     code: str  # two-letter porcelain code, "??" for untracked
     path: str
+
+
+def _status_entries(raw: str) -> list[StatusEntry]:
+    """``git status --porcelain=v1 -z`` read into entries."""
+    entries: list[StatusEntry] = []
+    items = iter(raw.split("\0"))
+    for item in items:
+        if not item:
+            continue
+        code, path = item[:2], item[3:]
+        if code[0] in "RC":
+            next(items, None)  # the rename source follows
+        entries.append(StatusEntry(code, path))
+    return entries
+
+
+class Ref(NamedTuple):
+    """A branch or remote-tracking ref as :meth:`Repo.refs` reads it."""
+
+    name: str  # refs/heads/main
+    short: str  # main (%(refname:short): "heads/main" where a tag main exists too)
+    target: str  # what a symbolic ref points at (refs/remotes/origin/HEAD), else ""
+    head: bool  # HEAD is on this branch
+    object: str  # the object it points at
+    kind: str  # that object's type (commit)
+
+
+_REF_FORMAT = "%(refname)%09%(refname:short)%09%(symref)%09%(HEAD)%09%(objectname)%09%(objecttype)"
 
 
 # (cwd, argv, check) -> the finished call, and what callers derived from the answers
@@ -146,16 +187,31 @@ def _run(
     return out
 
 
+def _answered(cwd: str | os.PathLike[str], args: Sequence[str]) -> _proc.Completed | None:
+    """What git already answered to ``args`` (with ``check``) within :func:`reading`."""
+    answers = _ANSWERS.get()
+    known = None if answers is None else answers.get((os.fspath(cwd), tuple(args), True))
+    return known if isinstance(known, _proc.Completed) else None
+
+
 def find_repo(path: str | os.PathLike[str]) -> Repo:
     """The repository that contains ``path``; :class:`NotARepository` otherwise.
 
     The same git call answers the git directory (:attr:`Repo.git_dir`), which
-    the caches and the release state live in.
+    the caches and the release state live in, and whether the clone is shallow
+    (:meth:`Repo.is_shallow` within :func:`reading`).
     """
     path = Path(path).resolve()
     try:
         out = _run(
-            ["git", "rev-parse", "--show-toplevel", "--path-format=absolute", "--git-common-dir"],
+            [
+                "git",
+                "rev-parse",
+                "--show-toplevel",
+                "--path-format=absolute",
+                "--git-common-dir",
+                "--is-shallow-repository",
+            ],
             cwd=path,
             what="git rev-parse",
         )
@@ -178,10 +234,12 @@ def find_repo(path: str | os.PathLike[str]) -> Repo:
                 hint=advice[-1] if advice else "git config --global --add safe.directory <repo>",
             ) from None
         raise
-    top, _, git_dir = out.stdout.strip().partition("\n")
+    top, git_dir, shallow = (*out.stdout.strip().split("\n"), "", "")[:3]
     repo = Repo(Path(top))
     if git_dir:
         repo.__dict__["git_dir"] = Path(git_dir)  # what Repo.git_dir would ask
+    if shallow in ("true", "false"):
+        repo._shallow = shallow == "true"
     return repo
 
 
@@ -190,6 +248,7 @@ class Repo:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
+        self._shallow: bool | None = None  # as find_repo's call answered it
 
     def __repr__(self) -> str:
         return f"Repo({str(self.root)!r})"
@@ -356,6 +415,10 @@ class Repo:
 
     def rev_parse(self, rev: str) -> str | None:
         """Full sha of ``rev`` (peeled to a commit), or None when it does not exist."""
+        if rev == "HEAD":
+            branch = self._head_branch()
+            if branch is not None and branch.kind == "commit":
+                return branch.object
         out = _run(
             ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
             cwd=self.root,
@@ -365,6 +428,9 @@ class Repo:
 
     def current_branch(self) -> str | None:
         """The checked-out branch, or None on a detached HEAD."""
+        branch = self._head_branch()
+        if branch is not None:
+            return branch.short
         out = _run(
             ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
             cwd=self.root,
@@ -372,20 +438,30 @@ class Repo:
         )
         return out.stdout.strip() or None if out.returncode == 0 else None
 
+    def _head_branch(self) -> Ref | None:
+        """Within :func:`reading`, the branch HEAD is on, from :meth:`refs` (no git call
+        of its own); None elsewhere, and where :meth:`refs` cannot tell (a detached or
+        unborn HEAD, a short name git had to disambiguate): the caller asks git."""
+        if _ANSWERS.get() is None:
+            return None
+        for ref in self.refs():
+            if ref.head:
+                # for-each-ref shortens strictly, symbolic-ref --short leniently: they
+                # agree whenever the strict short name is the plain branch name
+                plain = ref.name.startswith("refs/heads/") and ref.short == ref.name[11:]
+                return ref if plain else None
+        return None
+
     def status(self, *, untracked: bool = True) -> list[StatusEntry]:
         args = ["status", "--porcelain=v1", "-z"]
+        if not untracked:
+            every = _answered(self.root, ["git", *args, "--untracked-files=all"])
+            if every is not None and all(e.code == "??" for e in _status_entries(every.stdout)):
+                # nothing but untracked files (or nothing at all): the tracked files are
+                # clean (-uno only ever shows less: a submodule's untracked content too)
+                return []
         args.append("--untracked-files=all" if untracked else "--untracked-files=no")
-        raw = self.git(*args, strip=False)
-        entries: list[StatusEntry] = []
-        items = iter(raw.split("\0"))
-        for item in items:
-            if not item:
-                continue
-            code, path = item[:2], item[3:]
-            if code[0] in "RC":
-                next(items, None)  # the rename source follows
-            entries.append(StatusEntry(code, path))
-        return entries
+        return _status_entries(self.git(*args, strip=False))
 
     def is_dirty(self, *, untracked: bool = True) -> bool:
         return bool(self.status(untracked=untracked))
@@ -395,6 +471,23 @@ class Repo:
         return out.stdout.strip() if out.returncode == 0 else None
 
     # -- refs ---------------------------------------------------------------
+    def refs(self) -> list[Ref]:
+        """Every branch and remote-tracking ref (``refs/heads``, ``refs/remotes``), in
+        git's order, from one ``git for-each-ref``: the branches, the remote branches,
+        the remotes' HEADs and, within :func:`reading`, the branch HEAD is on and its
+        commit all come from this one answer."""
+        return list(remembered(("refs", os.fspath(self.root)), self._read_refs))
+
+    def _read_refs(self) -> list[Ref]:
+        raw = self.git("for-each-ref", f"--format={_REF_FORMAT}", "refs/heads", "refs/remotes")
+        out = []
+        for line in raw.split("\n"):
+            fields = line.split("\t")
+            if len(fields) == 6:
+                name, short, target, head, obj, kind = fields
+                out.append(Ref(name, short, target, head == "*", obj, kind))
+        return out
+
     def tags(self) -> dict[str, str]:
         """Every tag name mapped to the commit it points at (annotated tags peeled).
 
@@ -466,11 +559,14 @@ class Repo:
         return self.git("tag", "--points-at", rev).split()
 
     def branches(self) -> list[str]:
-        return self.git("for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+        return [r.short for r in self.refs() if r.name.startswith("refs/heads/")]
 
     def remote_branches(self) -> list[str]:
-        raw = self.git("for-each-ref", "--format=%(refname:short)", "refs/remotes")
-        return [b for b in raw.split() if not b.endswith("/HEAD")]
+        return [
+            r.short
+            for r in self.refs()
+            if r.name.startswith("refs/remotes/") and not r.short.endswith("/HEAD")
+        ]
 
     def remotes(self) -> list[str]:
         return self.git("remote").split()
@@ -523,14 +619,18 @@ class Repo:
     def count_commits(self, rev_range: str) -> int:
         return int(self.git("rev-list", "--count", rev_range))
 
-    def count_between(self, base: str | None, rev: str = "HEAD") -> int:
+    def count_between(
+        self, base: str | None, rev: str = "HEAD", *, base_commit: str | None = None
+    ) -> int:
         """Commits reachable from ``rev`` and not from ``base`` (all of them without one).
 
         A function of the two commits alone, so it is remembered under them in
         ``<git-dir>/relman/cache/commit-counts.json``: each count walks the history.
+        ``base_commit`` is ``base``'s commit when the caller knows it (a release
+        tag's, from :meth:`tags`).
         """
         commit = self.rev_parse(rev)
-        since = self.rev_parse(base) if base is not None else None
+        since = base_commit or (self.rev_parse(base) if base is not None else None)
         if commit is None or (base is not None and since is None):
             raise UsageError(f"{base}..{rev} is not a range of this repository")
         key = f"{since or ''}..{commit}"
@@ -568,7 +668,22 @@ class Repo:
             yield Commit(sha, tuple(parents.split()), name, email, int(ts), subject, body.strip())
 
     def commit_time(self, rev: str = "HEAD") -> int:
-        return int(self.git("log", "-1", "--format=%ct", rev))
+        """The committer time of ``rev`` (seconds since the epoch).
+
+        Within :func:`reading` the time of a commit is remembered under its sha
+        in ``<git-dir>/relman/cache/commit-times.json`` (it never changes).
+        """
+        if _ANSWERS.get() is None:
+            return int(self.git("log", "-1", "--format=%ct", rev))
+        commit = self.rev_parse(rev)
+        cache = self.git_dir / "relman" / "cache" / "commit-times.json"
+        known = _cache.recall(cache, commit) if commit else None
+        if isinstance(known, int):
+            return known
+        when = int(self.git("log", "-1", "--format=%ct", commit or rev))
+        if commit:
+            _cache.remember(cache, commit, when)
+        return when
 
     def show_file(self, rev: str, path: str) -> str | None:
         """Content of ``path`` at ``rev``, or None when it does not exist there."""
@@ -1041,6 +1156,8 @@ class Repo:
 
     def is_shallow(self) -> bool:
         """True in a shallow clone (CI checkouts): history and tags are incomplete."""
+        if self._shallow is not None and _ANSWERS.get() is not None:
+            return self._shallow  # the repository does not change within reading()
         out = self.git("rev-parse", "--is-shallow-repository", check=False)
         return out.strip() == "true"
 

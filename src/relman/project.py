@@ -58,21 +58,11 @@ class Detector:
         return find_repo(self.project_dir)
 
     def refs(self) -> list[tuple[str, str]]:
-        """Every branch and remote-tracking ref with its symbolic target, from one git call
-        (the tags come from :meth:`relman.git.Repo.tags`, which the commands share)."""
+        """Every branch and remote-tracking ref with its symbolic target, from
+        :meth:`relman.git.Repo.refs` (one git call the commands share, as they share
+        the tags of :meth:`relman.git.Repo.tags`)."""
         if self._refs is None:
-            raw = self.repo.git(
-                "for-each-ref",
-                "--format=%(refname)%09%(symref)",
-                "refs/heads",
-                "refs/remotes",
-                strip=False,
-            )
-            self._refs = [
-                (name, target)
-                for name, _, target in (line.partition("\t") for line in raw.split("\n"))
-                if name
-            ]
+            self._refs = [(ref.name, ref.target) for ref in self.repo.refs()]
         return self._refs
 
     def remote_urls(self) -> dict[str, str]:
@@ -123,16 +113,13 @@ class Detector:
         """The tag format most release tags follow: ``v{version}``, ``{version}``, or a
         prefixed one (``release-{version}``; in a repository of several packages,
         ``hatchling-v{version}``, preferring the prefix that names this project)."""
-        from packaging.version import InvalidVersion, Version
+        from relman.versioning import tag_version  # each parsed once: release_tags reads them too
 
         counts: dict[str, int] = {}
+        match = _TAG_SHAPE.compiled().match
         for tag in self.tag_names():
-            m = _TAG_SHAPE.match(tag)
-            if not m:
-                continue
-            try:
-                Version(m.group("core"))
-            except InvalidVersion:
+            m = match(tag)
+            if not m or tag_version(m.group("core")) is None:
                 continue
             prefix = m.group("prefix")
             counts[prefix] = counts.get(prefix, 0) + 1

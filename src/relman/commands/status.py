@@ -11,7 +11,7 @@ from relman.commands._common import echo, emit, get_state, global_options, messa
 
 def project_status(config: Any) -> dict[str, Any]:
     from relman.git import find_repo
-    from relman.line import ReleaseTag, release_line, release_tags
+    from relman.line import release_line, release_tags
     from relman.versioning import parse_version
 
     repo = find_repo(config.project_dir)
@@ -38,11 +38,7 @@ def project_status(config: Any) -> dict[str, Any]:
         newest = max(lines, key=lambda e: parse_version(e["last_release"]["version"]))
         if last is None or parse_version(newest["last_release"]["version"]) > last.version:
             tag = newest["last_release"]["tag"]
-            last = ReleaseTag(
-                parse_version(newest["last_release"]["version"]),
-                tag,
-                repo.rev_parse(tag) or "",
-            )
+            last = next(t for t in reversed(release_tags(config, repo)) if t.name == tag)
     return {
         "project": config.name,
         "project_dir": str(config.project_dir),
@@ -61,7 +57,7 @@ def project_status(config: Any) -> dict[str, Any]:
         "last_release": None
         if last is None
         else {"tag": last.name, "version": str(last.version), "commit": last.commit},
-        "commits_since_release": _commits_since(repo, last.name if last else None, has_commits),
+        "commits_since_release": _commits_since(repo, last, has_commits),
         "next": line.next_versions(),
         "lines": lines,
         "unfinished": unfinished,
@@ -74,7 +70,9 @@ def _ask_together(config: Any, repo: Any) -> None:
     """The two history walks of a cold status at once: the tags reachable from HEAD
     (in a thread) while the tree's version is computed (setuptools-scm's own
     ``git describe``). Both answers are remembered (:func:`relman.git.reading`, the
-    git directory's cache), so :func:`relman.line.release_line` reads them."""
+    git directory's cache), so :func:`relman.line.release_line` reads them; so is
+    the state of the working tree, which status shows and setuptools-scm's answer
+    depends on (one ``git status`` for both)."""
     import contextvars
     import threading  # a plain thread: concurrent.futures would load logging too
 
@@ -91,6 +89,7 @@ def _ask_together(config: Any, repo: Any) -> None:
     walk = threading.Thread(target=contextvars.copy_context().run, args=(merged,))
     walk.start()
     try:
+        repo.is_dirty()  # the state of the whole tree first: the tracked files' follows from it
         current_version(config, repo)
     finally:
         walk.join()
@@ -172,11 +171,13 @@ def release_lines(config: Any, repo: Any, unfinished: list[dict[str, Any]]) -> l
     return out
 
 
-def _commits_since(repo: Any, tag: str | None, has_commits: bool) -> int:
+def _commits_since(repo: Any, last: Any, has_commits: bool) -> int:
     if not has_commits:
         return 0
     # a release tagged on a maintenance branch: the commits since the line left it
-    return int(repo.count_between(tag, "HEAD"))
+    if last is None:
+        return int(repo.count_between(None, "HEAD"))
+    return int(repo.count_between(last.name, "HEAD", base_commit=last.commit))
 
 
 @click.command()
