@@ -48,6 +48,7 @@ __all__ = [
     "next_version_on_branch",
     "normalize_or_suggest",
     "parse_version",
+    "tag_version",
 ]
 
 KINDS = ("major", "minor", "micro", "alpha", "beta", "rc", "final", "dev", "post")
@@ -67,6 +68,28 @@ def normalize_or_suggest(text: str) -> str | None:
 # longer versions are valid PEP 440 but no project has one, and file names (the
 # release's state file) cannot hold them
 MAX_LENGTH = 200
+
+
+_TAG_VERSIONS: dict[str, Version | None] = {}
+
+
+def tag_version(text: str) -> Version | None:
+    """``Version(text)``, or None when ``text`` is not a version.
+
+    For the version part of tag names, read several times a run (to detect the tag
+    format, then as release tags) on histories of thousands of tags: each text is
+    parsed once per process (a :class:`~packaging.version.Version` never changes).
+    """
+    try:
+        return _TAG_VERSIONS[text]
+    except KeyError:
+        pass
+    try:
+        version: Version | None = Version(text)
+    except InvalidVersion:
+        version = None
+    _TAG_VERSIONS[text] = version
+    return version
 
 
 def parse_version(text: str, *, strict: bool = True) -> Version:

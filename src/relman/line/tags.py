@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
+from operator import attrgetter
 
 from packaging.version import Version
 
@@ -31,9 +33,12 @@ class ReleaseTag:
     name: str
     commit: str
 
-    @property
+    @cached_property
     def is_release(self) -> bool:
-        """A real release: not a .devN marker tag (NumPy tags the start of development)."""
+        """A real release: not a .devN marker tag (NumPy tags the start of development).
+
+        Worked out once per tag: status asks it of every tag several times.
+        """
         return not self.version.is_devrelease
 
 
@@ -55,12 +60,16 @@ def _release_tags(config: Config, repo: Repo, merged_into: str | None) -> list[R
         merged = set(repo.merged_tags(merged_into, tags=repo.tags()))
         return [t for t in release_tags(config, repo) if t.name in merged]
     found = []
+    parse = config.tag_parser()
     for name, commit in repo.tags().items():
-        version = config.parsed_version_from_tag(name)
+        version = parse(name)
         if version is not None:
             found.append(ReleaseTag(version, name, commit))
-    # ReleaseTag's own order, with each key made once instead of once per comparison
-    return sorted(found, key=lambda t: (t.version, t.name, t.commit))
+    # ReleaseTag's own order (version, name, commit): by name, then, stably, by version
+    # (a name has one commit), so a comparison is one of versions, not of tuples
+    found.sort(key=attrgetter("name"))
+    found.sort(key=attrgetter("version"))
+    return found
 
 
 def last_release_before(
@@ -75,14 +84,19 @@ def last_release_before(
     if not repo.has_commits():
         return None
     reachable = [t for t in release_tags(config, repo, merged_into=rev) if t.is_release]
-    candidates = list(reachable)
+    # both lists come lowest first: the newest of each is its last
+    candidates = reachable[-1:]
     if version is not None:
         before = Version(str(version))
         before = Version(before.public)
         names = {t.name for t in reachable}
-        candidates += [
-            t
-            for t in release_tags(config, repo)
-            if t.is_release and t.name not in names and t.version < before
-        ]
+        earlier = next(
+            (
+                t
+                for t in reversed(release_tags(config, repo))
+                if t.is_release and t.name not in names and t.version < before
+            ),
+            None,
+        )
+        candidates += [earlier] if earlier is not None else []
     return max(candidates) if candidates else None
