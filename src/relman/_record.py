@@ -200,6 +200,10 @@ def record(cls: type[T] | None = None, /, *, kw_only: bool = True) -> Any:
 
 
 def _make(cls: type[T], kw_only: bool) -> type[T]:
+    if not cls.__doc__:
+        # what dataclass writes for a class without a docstring (and no __init__ of
+        # its own yet), without asking inspect.signature, which compiles the tokenizer
+        cls.__doc__ = f"{cls.__name__}()"
     made: type[T] = dataclasses.dataclass(init=False, repr=False, eq=False, kw_only=kw_only)(cls)
     fields = dataclasses.fields(made)  # type: ignore[arg-type]
     for f in fields:
