@@ -30,7 +30,9 @@ class Run:
         self.cpu = cpu
         self.returncode = returncode
         self.stdout = stdout
-        self.first: float = 0.0  # when a benchmark saw the command's first request, if it looks
+        # when a benchmark saw the command's first request and its first upload, if it looks
+        self.asked: float = 0.0
+        self.first: float = 0.0
 
 
 def timed(

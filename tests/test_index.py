@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,37 @@ def test_public_targets_come_from_twine(project: Path) -> None:
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [twine_utils.DEFAULT_REPOSITORY, "True", "False", "False"]
+
+
+def test_a_twine_constant_assigned_twice_is_read_as_python_reads_it(
+    project: Path, tmp_path: Path
+) -> None:
+    """A twine whose module assigns an upload URL on two lines (the later wins, as when it
+    is imported) or not as a plain string: the module is parsed, or imported."""
+    import subprocess
+    import sys
+
+    fake = tmp_path / "site" / "twine"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("", encoding="utf-8")
+    (fake / "utils.py").write_text(
+        'DEFAULT_REPOSITORY = "https://old.invalid/legacy/"\n'
+        'DEFAULT_REPOSITORY = "https://new.invalid/legacy/"\n'
+        'TEST_REPOSITORY = "https://" + "test.invalid/legacy/"\n'
+        '"""\nTEST_REPOSITORY = "https://docstring.invalid/legacy/"\n"""\n',
+        encoding="utf-8",
+    )
+    code = (
+        "from relman import index\n"
+        "from relman.project import load_config\n"
+        f"c = load_config({str(project)!r})\n"
+        "print(*(index.resolve_target(c, n).upload_url for n in ('pypi', 'testpypi')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["https://new.invalid/legacy/", "https://test.invalid/legacy/"]
 
 
 def test_each_file_is_read_once_for_both_digests(tmp_path: Path) -> None:

@@ -42,6 +42,9 @@ def publish(folder: Path, to: str | None, workers: int | None) -> None:
     from relman import index
 
     state = get_state()
+    # everything it sends is sent and checked before it returns, and it writes only
+    # through the reporter: the process may end without the interpreter's teardown
+    state.done_at_once = True
     config = state.config()
     files = index.find_dist_files(folder)
     listing = None
