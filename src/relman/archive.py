@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from relman._record import record
 from relman._regex import LazyPattern
 from relman.errors import CheckFailed
 
@@ -57,7 +58,7 @@ _CONTROL = LazyPattern(r"[\x00-\x1f\x7f]")
 _CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Limits:
     """How much an archive may make relman read or write."""
 

@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from relman._record import record
 from relman._regex import LazyPattern
 
 __all__ = [
@@ -60,7 +60,7 @@ __all__ = [
 INDEX_METADATA_VERSIONS = ("1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5")
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class Rule:
     """One rule: ``id`` (``source:name``), default ``severity``, what it asks."""
 
@@ -133,7 +133,7 @@ _RELMAN = [
 RULES: dict[str, Rule] = {r.id: r for r in (*_TWINE, *_INDEX, *_RELMAN)}
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class Finding:
     """A rule a file breaks: ``severity`` is error or warning."""
 
@@ -271,7 +271,7 @@ def filename_findings(filename: str, *, public: bool = True) -> list[Finding]:
 # -- metadata --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(kw_only=False)
 class Meta:
     """The metadata fields inspection reports, as plain values."""
 
