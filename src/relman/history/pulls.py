@@ -399,4 +399,4 @@ def collect_pull_requests(
             found.pop(number, None)
         for number, title in backported.items():
             found.setdefault(number, title)
-    return dict(sorted(found.items()))
+    return {n: found[n] for n in sorted(found)}

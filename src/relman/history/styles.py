@@ -149,11 +149,11 @@ def sanitize_titles(titles: Sequence[str], style: str = "numpy") -> list[str]:
     on all of them joined), only those that are long or hold ``*`` or a
     backtick go through :func:`sanitize_title`.
     """
-    joined = "\x00".join(titles)
+    # a space on each side of the separator: a title's leading or trailing space, like
+    # two between its words, makes two in a row (one search for the three)
+    joined = " \x00 ".join(titles)
     if (
         "  " in joined
-        or " \x00" in joined
-        or "\x00 " in joined
         or joined[:1] == " "
         or joined[-1:] == " "
         or (
