@@ -47,25 +47,80 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         compileall.compile_dir(Path(relman.__file__).parent, quiet=1)
 
 
-# The modules whose tests take longest (whole releases, C builds, environments, the
-# CI linters), longest first. They run before every other module, so that with
-# several workers (tools/test: `-n auto --dist worksteal`) the long tests start
-# early and the short ones fill in at the end, instead of one worker finishing a
-# long test alone. The order inside each module stays as written.
-LONGEST_FIRST = (
-    "test_release_cycle.py",
-    "test_release_ci_e2e.py",
-    "test_release_e2e.py",
-    "test_ci_workflow.py",
-    "test_verify.py",
-    "test_artifacts.py",
-    "test_notes_differential.py",
-)
+# The modules whose tests take longest (whole releases, C builds, environments, servers,
+# the CI linters), longest first, each with the rough seconds one of its tests takes on
+# one worker (measured with --durations; only their order and proportions matter).
+# They run before every other module, so that the long tests start early and the
+# short ones fill in at the end, instead of one worker finishing a long test alone.
+LONGEST_FIRST = {
+    "test_release_cycle.py": 60.0,
+    "test_release_ci_e2e.py": 20.0,
+    "test_secrets.py": 9.0,
+    "test_release_e2e.py": 9.0,
+    "test_devpi.py": 8.0,
+    "test_ci_workflow.py": 5.0,
+    "test_release_kinds.py": 3.0,
+    "test_verify.py": 2.7,
+    "test_notes_differential.py": 2.0,
+    "test_fuzz.py": 2.0,
+    "test_hardening.py": 0.8,
+    "test_artifacts.py": 0.7,
+}
+# Modules whose tests share a module-scoped server or fixture: one worker runs them all.
+KEEP_TOGETHER = frozenset({"test_devpi.py", "test_notes_differential.py"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long modules first; with xdist's worksteal, long tests at the front of every worker.
+
+    worksteal gives each of the N workers one contiguous N-th of the items, and a
+    worker that has run out takes the second half of the longest queue left. So
+    the long tests are dealt out among the fronts of those N parts (each to the
+    part with the least work so far, a module of KEEP_TOGETHER as one piece), and
+    the short ones fill every part up to its size: every worker starts on long
+    tests, and what is taken from the back of a queue, and run last, is short.
+    Every worker computes the same order (from the same collection and count).
+    The order inside each module stays as written.
+    """
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+    workerinput = getattr(config, "workerinput", None)
+    workers = int(workerinput["workercount"]) if workerinput else 1
+    if workers > 1 and config.getoption("dist", None) == "worksteal":
+        items[:] = _dealt(items, workers)
+
+
+def _dealt(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """``items`` (long modules first) ordered so that each of worksteal's ``workers``
+    contiguous parts starts with its share of the long tests."""
+    pieces: list[list[pytest.Item]] = []
+    short: list[pytest.Item] = []
+    for item in items:
+        name = item.path.name
+        if name not in LONGEST_FIRST:
+            short.append(item)
+        elif name in KEEP_TOGETHER and pieces and pieces[-1][0].path.name == name:
+            pieces[-1].append(item)
+        else:
+            pieces.append([item])
+    fronts: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    work = [0.0] * workers
+    for piece in pieces:
+        i = work.index(min(work))
+        fronts[i] += piece
+        work[i] += LONGEST_FIRST[piece[0].path.name] * len(piece)
+    # worksteal's first distribution: worker k gets len(left) // (workers - k) of the items left
+    out: list[pytest.Item] = []
+    left = len(items)
+    for k, front in enumerate(fronts):
+        size = left // (workers - k)
+        left -= size
+        if len(front) > size:
+            return items  # more long tests than a part holds: keep the plain order
+        out += front
+        out += short[: size - len(front)]
+        del short[: size - len(front)]
+    return out
 
 
 @pytest.fixture(autouse=True)
