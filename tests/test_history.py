@@ -519,7 +519,7 @@ def test_log_is_one_git_log_pass(project):
     out = run_relman("-v", "changelog", "HEAD", cwd=project.path)
     assert out.returncode == 0, out.stderr
     commands = [line for line in out.stderr.splitlines() if line.startswith("debug: $ ")]
-    logs = [c for c in commands if re.search(r"/git log\b", c) or " git log " in c]
+    logs = [c for c in commands if re.search(r"\bgit (?:-C \S+ )?log\b", c)]
     assert len(logs) == 1, commands
     assert len([c for c in commands if "check-mailmap" in c]) == 1
     assert len(commands) < 15  # configuration detection included; none per commit

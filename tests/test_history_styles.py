@@ -403,7 +403,7 @@ def test_passes_the_cli_starts_early_follow_the_style_it_finds_later(git_repo):
     repo.commit("ENH: new thing (#2)\n\nThanks to Cat Coder.", {"b.txt": "b\n"}, author=ANN)
     out = run_relman("-v", "changelog", "v1.2.0..HEAD", "--offline", cwd=repo.path)
     assert out.returncode == 0, out.stderr
-    formats = re.findall(r"debug: \$ [^ ]*git log --format=([^ ]+) ", out.stderr)
+    formats = re.findall(r"debug: \$ [^ ]*git (?:-C [^ ]+ )?log --format=([^ ]+) ", out.stderr)
     mailmap_rule = "%aN\x1f%(trailers:key=Co-authored-by,valueonly,separator=%x1d)\x1e"
     assert formats[1] == mailmap_rule, formats  # started at once, as guessed
     assert "%an\x1f%cn\x1f%b\x1e" in formats[2:], formats  # what the scipy style reads
@@ -411,7 +411,7 @@ def test_passes_the_cli_starts_early_follow_the_style_it_finds_later(git_repo):
     assert "* Cat Coder (1) +" in out.stdout  # thanked: the names rule
     # with --style the guess is right: one pass before the range
     out = run_relman("-v", "changelog", "v1.2.0..HEAD", "--style", "scipy", cwd=repo.path)
-    formats = re.findall(r"debug: \$ [^ ]*git log --format=([^ ]+) ", out.stderr)
+    formats = re.findall(r"debug: \$ [^ ]*git (?:-C [^ ]+ )?log --format=([^ ]+) ", out.stderr)
     assert len(formats) == 2 and formats[1] == "%an\x1f%cn\x1f%b\x1e", formats
 
 

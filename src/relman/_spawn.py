@@ -16,7 +16,6 @@ import codecs
 import contextlib
 import io
 import os
-import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -25,7 +24,10 @@ try:  # what queue.SimpleQueue is, without the imports of the queue module (heap
     from _queue import SimpleQueue
 except ImportError:  # pragma: no cover (an interpreter without the C module)
     from queue import SimpleQueue  # type: ignore[assignment]
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    import subprocess
 
 _PIPE_SIZE = 1 << 20  # what Linux lets any user ask for (/proc/sys/fs/pipe-max-size)
 FS = "\x1f"  # between the fields of a git log record
@@ -74,11 +76,104 @@ def _drain(stdout: io.BufferedReader, size: int, out: SimpleQueue[bytes]) -> Non
         out.put(b"")
 
 
+class _Child:
+    """What :class:`Spawned` uses of a :class:`subprocess.Popen`, for a program started
+    with :func:`os.posix_spawn`."""
+
+    def __init__(self, pid: int, stdout: io.BufferedReader) -> None:
+        self.pid = pid
+        self.stdout = stdout
+        self.stdin: IO[bytes] | None = None
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            import signal
+
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+def _program(name: str, env: Mapping[str, str] | None) -> str:
+    """``name``'s path on the PATH the program gets (as Popen finds it), or ``name``."""
+    if os.sep in name:
+        return name
+    for folder in os.get_exec_path(dict(env) if env is not None else None):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    raise FileNotFoundError(2, "No such file or directory", name)
+
+
+def _start(
+    argv: list[str],
+    cwd: str,
+    env: Mapping[str, str] | None,
+    stdin: bool,
+    err: IO[bytes],
+    git_cwd: bool,
+) -> subprocess.Popen[bytes] | _Child:
+    """``argv`` started in ``cwd`` (see :class:`Spawned`), its stdout a pipe."""
+    if git_cwd and not stdin and hasattr(os, "posix_spawn"):
+        import _signal  # type: ignore[import-not-found]  # (signal's C part, without its enums)
+
+        program = _program(argv[0], env)
+        read, write = os.pipe()  # (neither end is inherited: only the dup2 to fd 1 is)
+        try:
+            pid = os.posix_spawn(
+                program,
+                argv,
+                dict(env) if env is not None else dict(os.environ),
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, write, 1),
+                    (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
+                ],
+                # what Python ignores, the program gets as its default (as Popen does)
+                setsigdef=[
+                    getattr(_signal, n) for n in ("SIGPIPE", "SIGXFSZ") if hasattr(_signal, n)
+                ],
+            )
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        return _Child(pid, open(read, "rb"))
+    import subprocess
+
+    return subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=err,
+    )
+
+
 class Spawned:
     """A running program whose stdout a thread reads ahead (see the module's text).
 
     ``argv[0]`` must be a path (or a name the OS finds on PATH); a program
-    that cannot be started raises :class:`OSError` from here.
+    that cannot be started raises :class:`OSError` from here. With
+    ``git_cwd`` the program is git, told its folder with ``-C`` rather than
+    started in it: it is then started with :func:`os.posix_spawn` where the
+    platform has it, which needs no :mod:`subprocess` (the CLI's early start
+    is on its way before that module is imported).
     """
 
     def __init__(
@@ -89,18 +184,14 @@ class Spawned:
         env: Mapping[str, str] | None = None,
         chunk_size: int = 1 << 16,
         stdin: bool = False,
+        git_cwd: bool = False,
     ) -> None:
-        self.argv = list(argv)
         self.cwd = os.fspath(cwd)
+        self.argv = list(argv) if not git_cwd else [argv[0], "-C", self.cwd, *argv[1:]]
         self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         try:
-            self.proc = subprocess.Popen(
-                self.argv,
-                cwd=self.cwd,
-                env=dict(env) if env is not None else None,
-                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=self.err,
+            self.proc: subprocess.Popen[bytes] | _Child = _start(
+                self.argv, self.cwd, env, stdin, self.err, git_cwd
             )
         except BaseException:
             self.err.close()

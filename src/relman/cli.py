@@ -135,8 +135,10 @@ def _early_changelog(args: Sequence[str]) -> Any:
                 _spawn.log_argv([text], RANGE_FIELDS),
                 _spawn.log_argv([text.partition("..")[0] or "HEAD"], before_fields),
             ):
-                started_now = _spawn.Spawned(argv, cwd=where, env=_spawn.git_env(_spawn.LOG_ENV))
-                recorder.message("debug", "$ " + " ".join(argv))
+                started_now = _spawn.Spawned(
+                    argv, cwd=where, env=_spawn.git_env(_spawn.LOG_ENV), git_cwd=True
+                )
+                recorder.message("debug", "$ " + " ".join(started_now.argv))
                 if spawned is None:
                     spawned = started_now
                 else:
