@@ -1,13 +1,16 @@
 """A program started with its output read ahead, from as few imports as possible.
 
 :class:`Spawned` starts a program (stdin closed, or a pipe that
-:meth:`Spawned.send` writes to; stderr to a temporary file) and a thread that reads its stdout as fast as it writes, into a 1 MiB
-pipe where Linux allows it, so the program never waits for its reader.
+:meth:`Spawned.send` writes to; stderr to a temporary file) and a thread
+that reads its stdout as fast as it writes, into a 1 MiB pipe where Linux
+allows it, so the program never waits for its reader.
 :meth:`Spawned.chunks` yields the output decoded as UTF-8, each chunk
 everything read since the last one. Only the standard library is imported
-here: the CLI starts ``relman changelog``'s ``git log`` pass with it before
-loading anything else (see :mod:`relman.cli`); :func:`relman._proc.stream`
-runs every streamed program through it and owns the error handling.
+here, and :mod:`subprocess` only when a program is started with it: the CLI
+starts ``relman changelog``'s ``git log`` passes with :func:`os.posix_spawn`
+before loading anything else (see :mod:`relman.cli`);
+:func:`relman._proc.stream` runs every streamed program through it and owns
+the error handling.
 """
 
 from __future__ import annotations
