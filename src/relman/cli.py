@@ -287,15 +287,17 @@ def run() -> None:
     """The console script: exit with :func:`main`'s code.
 
     A command that has written and closed all it writes (``State.done_at_once``:
-    ``relman changelog``) ends the process once its output is flushed, without the
-    interpreter's teardown, which would only free what it read one object at a time
-    (300,000 objects, ~50 ms, on a 30,000-commit history). relman registers no
-    exit handlers.
+    ``relman changelog``, ``relman status``) ends the process once its output is
+    flushed, without the interpreter's teardown, which would only free what it read
+    one object at a time (300,000 objects, ~50 ms, on a 30,000-commit history).
+    relman registers no exit handlers; those of whoever runs it are run first.
     """
     code = main()
     if _LAST and _LAST[0].done_at_once:
+        import atexit
         import contextlib
 
+        atexit._run_exitfuncs()  # what the teardown would run first
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to show
                 stream.flush()

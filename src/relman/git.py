@@ -187,6 +187,10 @@ def _run(
     return out
 
 
+def _fingerprint(tags: dict[str, str]) -> bytes:
+    return "".join([f"\0{name}\0{tags[name]}" for name in sorted(tags)]).encode()
+
+
 def _answered(cwd: str | os.PathLike[str], args: Sequence[str]) -> _proc.Completed | None:
     """What git already answered to ``args`` (with ``check``) within :func:`reading`."""
     answers = _ANSWERS.get()
@@ -497,6 +501,14 @@ class Repo:
         """
         return dict(remembered(("tags", os.fspath(self.root)), self._read_tags))
 
+    def tags_fingerprint(self) -> bytes:
+        """:meth:`tags` as bytes to digest (every name and commit, in name order): what
+        the answers remembered for a set of tags are keyed by (made once in
+        :func:`reading`)."""
+        return remembered(
+            ("tags-fingerprint", os.fspath(self.root)), lambda: _fingerprint(self.tags())
+        )
+
     def _read_tags(self) -> dict[str, str]:
         out = _run(
             ["git", "show-ref", "--tags", "--dereference"],
@@ -533,10 +545,8 @@ class Repo:
         commit = self.rev_parse(rev)
         if commit is None:
             raise UsageError(f"{rev} is not a revision of this repository")
-        tags = self.tags() if tags is None else tags
         digest = hashlib.sha1(commit.encode())
-        for name in sorted(tags):
-            digest.update(f"\0{name}\0{tags[name]}".encode())
+        digest.update(self.tags_fingerprint() if tags is None else _fingerprint(tags))
         key = digest.hexdigest()
         cache = self.git_dir / "relman" / "cache" / "merged-tags.json"
         names = _cache.recall(cache, key)

@@ -154,8 +154,11 @@ def release_lines(config: Any, repo: Any, unfinished: list[dict[str, Any]]) -> l
     tags = repo.tags()
     lines: dict[tuple[int, int], dict[str, Any]] = {}
     for tag in release_tags(config, repo):
-        major, minor = (*tag.version.release, 0)[:2]
-        entry = lines.setdefault((major, minor), {"line": f"{major}.{minor}", "last_release": None})
+        release = tag.version.release
+        key = (release[0], release[1] if len(release) > 1 else 0)
+        entry = lines.get(key)
+        if entry is None:
+            entry = lines[key] = {"line": f"{key[0]}.{key[1]}", "last_release": None}
         if tag.is_release and not (pending and str(tag.version) in pending):
             entry["last_release"] = tag  # the newest wins: the tags come lowest first
     out = []
@@ -184,12 +187,21 @@ def _commits_since(repo: Any, last: Any, has_commits: bool) -> int:
 @global_options(dry_run=False)
 def status() -> None:
     """Project, version, last release, release lines, unfinished releases, next versions."""
+    import gc
+
     from relman import _cache
     from relman.git import reading
 
+    state = get_state()
+    # what it writes is written before it returns (the caches atomically, stdout flushed
+    # by the CLI): the tags it read need not be freed one object at a time afterwards
+    state.done_at_once = True
+    # the objects made so far (modules, configuration) live until the end: the garbage
+    # collector need not walk them again each time thousands of tags are read
+    gc.freeze()
     _cache.allow_writes()  # asked again and again: an unchanged repository asks git once
     with reading():  # a read-only command: each git question asked once
-        data = project_status(get_state().config())
+        data = project_status(state.config())
 
     def render() -> None:
         last = data["last_release"]

@@ -115,10 +115,7 @@ def _scm_key(config: Config, repo: Repo, backend: str) -> str | None:
         return None
     if repo.is_dirty(untracked=False):
         return None
-    digest = hashlib.sha1()
-    tags = repo.tags()
-    for name in sorted(tags):
-        digest.update(f"\0{name}\0{tags[name]}".encode())
+    digest = hashlib.sha1(repo.tags_fingerprint())
     tool = config.pyproject.get("tool", {})
     for name in ("setuptools_scm", "vcs_versioning"):
         spec = importlib.util.find_spec(name)

@@ -13,6 +13,7 @@ reachable.
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 from operator import attrgetter
@@ -57,14 +58,16 @@ def release_tags(config: Config, repo: Repo, *, merged_into: str | None = None) 
 def _release_tags(config: Config, repo: Repo, merged_into: str | None) -> list[ReleaseTag]:
     if merged_into is not None:
         # the release tags of the whole repository, each parsed once, filtered
-        merged = set(repo.merged_tags(merged_into, tags=repo.tags()))
+        merged = set(repo.merged_tags(merged_into))
         return [t for t in release_tags(config, repo) if t.name in merged]
     found = []
     parse = config.tag_parser()
     for name, commit in repo.tags().items():
         version = parse(name)
         if version is not None:
-            found.append(ReleaseTag(version, name, commit))
+            tag = ReleaseTag(version, name, commit)
+            tag.__dict__["is_release"] = not version.is_devrelease  # what the property keeps
+            found.append(tag)
     # ReleaseTag's own order (version, name, commit): by name, then, stably, by version
     # (a name has one commit), so a comparison is one of versions, not of tuples
     found.sort(key=attrgetter("name"))
@@ -90,13 +93,10 @@ def last_release_before(
         before = Version(str(version))
         before = Version(before.public)
         names = {t.name for t in reachable}
+        every = release_tags(config, repo)
+        below = bisect_left(every, before, key=attrgetter("version"))  # those < before
         earlier = next(
-            (
-                t
-                for t in reversed(release_tags(config, repo))
-                if t.is_release and t.name not in names and t.version < before
-            ),
-            None,
+            (t for t in reversed(every[:below]) if t.is_release and t.name not in names), None
         )
         candidates += [earlier] if earlier is not None else []
     return max(candidates) if candidates else None
