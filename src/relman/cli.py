@@ -94,6 +94,30 @@ _CHANGELOG_VALUES = frozenset(
 _CHANGELOG_FLAGS = _GLOBAL_FLAGS | {"--offline"}
 
 
+def _read_args(
+    args: Sequence[str], valued: frozenset[str], flags: frozenset[str]
+) -> tuple[dict[str, str], list[str]] | None:
+    """The values ``args`` gives the options of ``valued``, and its positional arguments;
+    None when it holds an option that is in neither ``valued`` nor ``flags``, or one
+    without its value (the command then reads its arguments itself)."""
+    values: dict[str, str] = {}
+    positional: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        name, eq, value = token.partition("=")
+        if name in valued:
+            given = value if eq else next(tokens, None)
+            if given is None:
+                return None
+            values[name] = given
+        elif token.startswith("-"):
+            if token not in flags:
+                return None
+        else:
+            positional.append(token)
+    return values, positional
+
+
 def _early_changelog(args: Sequence[str]) -> Any:
     """``relman changelog RANGE``'s ``git log`` pass, started before click and the commands load.
 
@@ -106,17 +130,10 @@ def _early_changelog(args: Sequence[str]) -> Any:
     not know) returns None and the command starts the pass itself, as it does
     when starting here fails: the command then reports the problem.
     """
-    values: dict[str, str] = {}
-    positional: list[str] = []
-    tokens = iter(args)
-    for token in tokens:
-        name, eq, value = token.partition("=")
-        if name in _CHANGELOG_VALUES:
-            values[name] = value if eq else next(tokens, "")
-        elif token not in _CHANGELOG_FLAGS:
-            if token.startswith("-"):
-                return None
-            positional.append(token)
+    read = _read_args(args, _CHANGELOG_VALUES, _CHANGELOG_FLAGS)
+    if read is None:
+        return None
+    values, positional = read
     if len(positional) != 2 or positional[0] != "changelog" or not positional[1]:
         return None
     spawned = spawned_before = None
@@ -181,22 +198,10 @@ def _early_publish(args: Sequence[str]) -> Any:
     the listing itself (and reports what failed). Returns (the configuration,
     the ``--to`` value, the folder, the target, the started listing).
     """
-    values: dict[str, str] = {}
-    positional: list[str] = []
-    tokens = iter(args)
-    for token in tokens:
-        name, eq, value = token.partition("=")
-        if name in _PUBLISH_VALUES:
-            given = value if eq else next(tokens, None)
-            if given is None:
-                return None
-            values[name] = given
-        elif token in _GLOBAL_FLAGS and token != "--dry-run":
-            continue
-        elif token.startswith("-"):
-            return None
-        else:
-            positional.append(token)
+    read = _read_args(args, _PUBLISH_VALUES, _GLOBAL_FLAGS - {"--dry-run"})
+    if read is None:
+        return None
+    values, positional = read
     if len(positional) != 2 or positional[0] != "publish" or not positional[1]:
         return None
     workers = values.get("--workers")
