@@ -3,7 +3,8 @@
 Commands live in :mod:`relman.commands` and are imported only when run, so
 ``relman --help`` stays fast: it is printed from the command table
 (:mod:`relman.commands._table`) by :func:`render_help`, laid out as click lays
-out the group's help, without importing click at all. What a command waits on
+out the group's help, without importing click at all; a plain ``relman status``
+(``--json``) runs without click too (:func:`_plain_status`). What a command waits on
 is started before click and the commands load: ``changelog``'s git passes
 (:func:`_early_changelog`) and ``publish``'s index listing
 (:func:`_early_publish`). Errors from the library are printed as
@@ -227,6 +228,98 @@ def _early_publish(args: Sequence[str]) -> Any:
     return None if listing is None else (config, to, folder, target, listing)
 
 
+# what `relman status` is given most often: run before click is imported (_plain_status)
+_PLAIN_STATUS = (["status"], ["status", "--json"], ["--json", "status"])
+
+
+def _write(text: str, *, err: bool = False) -> None:
+    """``text`` and a newline as ``click.echo`` writes them (flushed); one with an ANSI
+    escape goes through click itself, which strips it where no terminal shows it."""
+    if "\x1b" in text:
+        import click
+
+        click.echo(text, err=err)
+        return
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
+class _PlainReporter:
+    """The CLI's reporter for :func:`_plain_status` (no -v there: no debug lines)."""
+
+    def message(self, level: str, text: str) -> None:
+        from relman import _redact
+
+        if level != "debug":
+            _write(("warning: " if level == "warning" else "") + _redact.text(text), err=True)
+
+    def progress(self, description: str, total: float | None) -> Any:
+        from relman._report import NullReporter
+
+        return NullReporter().progress(description, total)
+
+
+def _plain_status(args: list[str]) -> int | None:
+    """``relman status`` (``--json``) run without click: its exit code, with the output,
+    messages and errors click's run gives; None when click must run it (another option,
+    ``RELMAN_DEBUG``, shell completion, a standard stream click would re-encode).
+
+    Importing click and building the command line is a sixth of a status's time.
+    """
+    import codecs
+
+    debug = os.environ.get("RELMAN_DEBUG", "") not in ("", "0")
+    if args not in _PLAIN_STATUS or debug or "_RELMAN_COMPLETE" in os.environ:
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        try:  # click writes through a UTF-8 wrapper of a stream that says it is ASCII
+            if codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "ascii":
+                return None
+        except LookupError:
+            return None
+    import errno
+    import types
+
+    from relman import _redact, _report
+    from relman.commands._output import json_text
+    from relman.commands._status import gather_status, render_status
+    from relman.errors import EXIT_INTERRUPTED, RelmanError
+    from relman.project import load_config
+
+    def echo(text: str = "") -> None:
+        _write(_redact.text(text))
+
+    _handle_sigterm()
+    _LAST[:] = [types.SimpleNamespace(done_at_once=True)]  # as the command says (see run)
+    try:
+        with _report.use_reporter(_PlainReporter()):
+            data = gather_status(lambda: load_config(None, overrides={}))
+            if "--json" in args:
+                _write(json_text(data))
+            else:
+                render_status(data, echo)
+        return 0
+    except RelmanError as exc:
+        _write(f"error: {_redact.text(exc.message)}", err=True)
+        if exc.hint:
+            _write(f"hint: {_redact.text(exc.hint)}", err=True)
+        return exc.exit_code
+    except (EOFError, KeyboardInterrupt) as exc:
+        _write("", err=True)  # click's own empty line before it aborts
+        terminated = isinstance(exc, Terminated)
+        _write("error: terminated (SIGTERM)" if terminated else "error: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        import click.utils  # what click does when the reader has gone
+
+        pacify: Any = click.utils.PacifyFlushWrapper
+        sys.stdout, sys.stderr = pacify(sys.stdout), pacify(sys.stderr)
+        sys.exit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `relman` command; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -237,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:
             pass
         return 0
+    plain = _plain_status(args)
+    if plain is not None:
+        return plain
     early_log = _early_changelog(args)
     early_publish = None if early_log is not None else _early_publish(args)
     import click

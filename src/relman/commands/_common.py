@@ -138,18 +138,6 @@ def global_options(*, dry_run: bool = True) -> Callable[[F], F]:
 # -- output -----------------------------------------------------------------
 
 
-def _default(o: Any) -> Any:
-    if isinstance(o, Path):
-        return str(o)
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    import dataclasses
-
-    if dataclasses.is_dataclass(o) and not isinstance(o, type):
-        return dataclasses.asdict(o)
-    raise TypeError(f"cannot serialise {type(o).__name__}")
-
-
 def emit(data: Any, render: Callable[[], None] | None = None) -> None:
     """Print a command's result: JSON with --json, otherwise ``render()``.
 
@@ -158,10 +146,9 @@ def emit(data: Any, render: Callable[[], None] | None = None) -> None:
     """
     state = get_state()
     if state.json:
-        import json
+        from relman.commands._output import json_text
 
-        plain = _redact.data(json.loads(json.dumps(data, default=_default)))
-        click.echo(json.dumps(plain, indent=2, ensure_ascii=False))
+        click.echo(json_text(data))
     elif render is not None:
         render()
 
@@ -345,6 +332,6 @@ def confirm(question: str) -> bool:
 
 def as_plain(obj: Any) -> Any:
     """Dataclasses, paths and mappings as JSON-ready data."""
-    import json
+    from relman.commands._output import as_plain as plain
 
-    return json.loads(json.dumps(obj, default=_default))
+    return plain(obj)
