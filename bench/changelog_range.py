@@ -7,11 +7,15 @@ and co-author trailers only). This builds (once, cached in bench/.cache/) a
 synthetic repository of NumPy's size, 40,000 commits by 1,800 authors, with
 bench/changelog.py's generator, and times, interleaved, `relman changelog
 HEAD~4..HEAD` against exactly those two git passes run side by side as
-relman runs them (``GIT_FLUSH=0``, as relman has git write them). Prints the medians and the ratio. Target: at most 1.3.
+relman runs them (``GIT_FLUSH=0``, as relman has git write them), with the
+fields relman asks for in the style it finds. Prints the medians and the
+ratio. Target: at most 1.3. ``--repo CLONE [--range A..B]`` times a real
+clone instead (a fetched NumPy or SciPy).
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import resource
@@ -36,18 +40,20 @@ CACHE = Path(__file__).resolve().parent / ".cache" / f"changelog-numpy-size-{LAY
 RANGE = "HEAD~4..HEAD"
 
 
-def _git_passes(cwd: Path) -> None:
+def _git_passes(cwd: Path, rev_range: str = RANGE) -> None:
     from relman._spawn import LOG_ENV
-    from relman.history._log import BEFORE_FIELDS_MAILMAP, RANGE_FIELDS
+    from relman.history._fields import RANGE_FIELDS, likely_before_fields
 
     def fmt(fields: tuple[str, ...]) -> str:
         return "--format=" + "%x1f".join(fields) + "%x1e"
 
-    start, end = RANGE.split("..")
+    start, end = rev_range.split("..")
     env = {**os.environ, **LOG_ENV}  # as relman runs them: the output a buffer at a time
+    # what relman asks of the history before the range, for the style it finds there
+    before = likely_before_fields(None, str(cwd))
     procs = [
         subprocess.Popen(
-            ["git", "log", fmt(BEFORE_FIELDS_MAILMAP), start, "--"],
+            ["git", "log", fmt(before), start, "--"],
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
@@ -66,6 +72,16 @@ def _git_passes(cwd: Path) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        help="a clone to time instead of the synthetic history (a fetched NumPy, say)",
+    )
+    parser.add_argument("--range", default=RANGE, help=f"START..END (default {RANGE})")
+    args = parser.parse_args()
+    if args.repo is not None:
+        return _run(args.repo.resolve(), args.range)
     if not (CACHE / ".git").is_dir():
         print(f"building the synthetic repository in {CACHE} ...", flush=True)
         started = time.perf_counter()
@@ -73,11 +89,15 @@ def main() -> int:
         base.AUTHORS = 1800
         base.build(CACHE, COMMITS)
         print(f"  built in {time.perf_counter() - started:.1f} s")
-    relman = [sys.executable, "-m", "relman", "changelog", RANGE, "--offline"]
-    check = subprocess.run(relman, cwd=CACHE, capture_output=True, text=True, env=base.ENV)
+    return _run(CACHE, RANGE)
+
+
+def _run(repo: Path, rev_range: str) -> int:
+    relman = [sys.executable, "-m", "relman", "changelog", rev_range, "--offline"]
+    check = subprocess.run(relman, cwd=repo, capture_output=True, text=True, env=base.ENV)
     assert check.returncode == 0, check.stderr
     people = check.stdout.split("A total of ")[1].split(" contributed")[0]
-    print(f"repository: {CACHE}; changelog of {RANGE}: {people}")
+    print(f"repository: {repo}; changelog of {rev_range}: {people}")
     times: dict[str, list[float]] = {"relman changelog": [], "git passes": []}
     cpu: dict[str, list[float]] = {n: [] for n in times}
 
@@ -85,14 +105,14 @@ def main() -> int:
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         return usage.ru_utime + usage.ru_stime
 
-    _git_passes(CACHE)  # warm the caches
+    _git_passes(repo, rev_range)  # warm the caches
     for _ in range(ROUNDS):
         c, t = children_cpu(), time.perf_counter()
-        subprocess.run(relman, cwd=CACHE, capture_output=True, check=True, env=base.ENV)
+        subprocess.run(relman, cwd=repo, capture_output=True, check=True, env=base.ENV)
         times["relman changelog"].append(time.perf_counter() - t)
         cpu["relman changelog"].append(children_cpu() - c)
         c, t = children_cpu(), time.perf_counter()
-        _git_passes(CACHE)
+        _git_passes(repo, rev_range)
         times["git passes"].append(time.perf_counter() - t)
         cpu["git passes"].append(children_cpu() - c)
     med = {n: statistics.median(v) for n, v in times.items()}
