@@ -178,6 +178,23 @@ def test_mailmap_coauthors_bots_and_first_timers(project):
     assert [a.display for a in log.authors][:3] == ["Ben Builder", "Cat Coder +", "Dan Doe +"]
 
 
+def test_a_folded_coauthor_trailer_is_read_whole(project):
+    """A Co-authored-by value folded onto a second line (git keeps the line break in
+    it) names its person; git check-mailmap, which reads a contact a line, never sees it."""
+    project.tag("v1.2.0", "release")
+    project.commit(
+        "ENH: x (#3)\n\nCo-authored-by: Fold Ed\n <fold@example.org>\n"
+        "Co-authored-by: benb <999+benb@users.noreply.github.com>\n",
+        author=CAT,
+    )
+    project.write(
+        {".mailmap": "Ben Builder <ben@example.org> <999+benb@users.noreply.github.com>\n"}
+    )
+    out = run_relman("changelog", "v1.2.0..HEAD", "--offline", cwd=project.path)
+    assert out.returncode == 0, out.stderr
+    assert "* Fold Ed +\n" in out.stdout and "* Ben Builder +\n" in out.stdout
+
+
 def test_coauthors_before_the_range_go_through_the_mailmap_too(project):
     """A co-author credited under an old address before the range is no first-timer
     once .mailmap names that address (git maps the trailers of both passes)."""

@@ -1233,7 +1233,12 @@ class MailmapLookup:
         new = []
         for contact in contacts:
             contact = contact.strip()
-            if contact not in self._sent and "<" in contact and contact.endswith(">"):
+            if (
+                contact not in self._sent
+                and "<" in contact
+                and contact.endswith(">")
+                and "\n" not in contact  # (git reads a contact a line; a folded one is kept as is)
+            ):
                 self._sent[contact] = None
                 new.append(contact)
         if not new or self._stopped:
