@@ -553,7 +553,8 @@ def test_the_listing_is_asked_for_before_the_commands_and_the_rule_book_load(
 ) -> None:
     """``relman publish DIR --to URL`` asks for the listing (here of a project with one of
     the files already there) with neither click, the commands, packaging nor the rule book
-    loaded; a dry run, --help and an option the CLI does not know leave it to the command."""
+    loaded; a dry run, --help, an option the CLI does not know and the embedded index leave
+    it to the command."""
     wheel = sorted(dist.glob("*.whl"))[0]
     (pypiserver.packages / wheel.name).write_bytes(wheel.read_bytes())
     proxy = fault_proxy(pypiserver.url)
@@ -574,7 +575,13 @@ def test_the_listing_is_asked_for_before_the_commands_and_the_rule_book_load(
     started = early("-v", "publish", str(dist), "--to", proxy.url, "--workers=2")
     assert started == {"loaded": [], "present": {wheel.name: sha(wheel)}}
     assert [(s.method, s.path) for s in proxy.seen] == [("GET", "/simple/many-wheels/")]
-    for args in (["--dry-run"], ["--help"], ["--workers", "0"], ["--yes", "--unknown"]):
+    for args in (
+        ["--dry-run"],
+        ["--help"],
+        ["--workers", "0"],
+        ["--yes", "--unknown"],
+        ["--to", "local"],  # the embedded index: nothing to ask for
+    ):
         assert early("publish", str(dist), "--to", proxy.url, *args)["present"] is None, args
     assert len(proxy.seen) == 1
 

@@ -219,6 +219,8 @@ def _early_publish(args: Sequence[str]) -> Any:
         project = values.get("--project")
         config = load_config(Path(project) if project else None)
         folder, to = Path(positional[1]), values.get("--to")
+        if (to or config.publish.target) == "local":
+            return None  # the embedded index: no answer to wait for (and git finds it)
         target = resolve_target(config, to)
         listing = start_listing(
             config, target, find_dist_files(folder), workers=int(workers) if workers else None
