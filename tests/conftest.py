@@ -84,9 +84,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+    # (in a worker, xdist has set the dist option to "no": the order is made for
+    # worksteal, the README's mode, and other modes run the same tests in it)
     workerinput = getattr(config, "workerinput", None)
     workers = int(workerinput["workercount"]) if workerinput else 1
-    if workers > 1 and config.getoption("dist", None) == "worksteal":
+    if workers > 1:
         items[:] = _dealt(items, workers)
 
 
