@@ -347,6 +347,8 @@ class IndexClient:
         """POST ``dist`` as twine does: (HTTP status, attempts, response text).
 
         ``data`` is the file's content when the caller has read it (to hash it).
+        The text of a success (2xx) is its reason phrase; a refusal's is its
+        text or its HTML page's title (both redacted).
         """
         assert self.target.upload_url is not None
         if fields is None:
@@ -388,6 +390,8 @@ class IndexClient:
             headers={"Content-Type": content_type, "Content-Length": str(length)},
             on_retry=undo,
         )
+        if 200 <= response.status_code < 300:
+            return response.status_code, attempts, self.redact(response.reason_phrase)
         reason = self.redact(_reason(response))
         if "exist" in response.text.lower() and "exist" not in reason.lower():
             reason += " (already exists)"
