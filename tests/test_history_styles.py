@@ -98,6 +98,39 @@ def test_scipy_backports_list_the_original_pull_requests(scipy_like):
     assert titles[10] == "BUG: fix a" and titles[11] == "BUG: fix b"
 
 
+def test_pytest_backports_name_their_pull_requests_and_titles(git_repo):
+    """pytest's backports: the backport PR's branch holds the original merge commit
+    cherry-picked with ``-m 1 -x`` (patchback), its subject still "Merge pull request #N
+    from user/branch"; or the backport PR of a squashed PR is squashed in turn, "Title
+    (#N) (#M)". The list has #N, with its title from the message, not the branch."""
+    repo = _project(git_repo, "plugin")
+    repo.tag("v1.2.0", "release")
+    repo.branch("1.2.x")
+    repo.checkout("doc-fix", create=True)
+    repo.commit("doc: fix the scope example", {"d.txt": "d\n"}, author=BEN)
+    repo.checkout("main")
+    merged = repo.merge(
+        "doc-fix", "Merge pull request #21 from ben/doc-fix\n\ndoc: fix the scope example\n"
+    )
+    squashed = repo.commit("[automated] Update plugin list (#30)", {"p.txt": "p\n"}, author=CAT)
+    repo.checkout("1.2.x")
+    repo.checkout("patchback-21", create=True)
+    repo.git("cherry-pick", "-m", "1", "-x", merged)
+    repo.checkout("1.2.x")
+    repo.merge(
+        "patchback-21",
+        f"Merge pull request #25 from org/patchback/backports/1.2.x/{merged}/pr-21\n\n"
+        "[PR #21/0123abcd backport][1.2.x] doc: fix the scope example\n",
+    )
+    repo.git("cherry-pick", squashed)
+    repo.git("commit", "--amend", "-q", "-m", "[automated] Update plugin list (#30) (#31)")
+    log = _collect(repo, "v1.2.0..1.2.x")
+    assert [(p.number, p.title) for p in log.pull_requests] == [
+        (21, "doc: fix the scope example"),
+        (30, "[automated] Update plugin list"),
+    ]
+
+
 def test_numpy_style_lists_the_backport_pull_request_itself(scipy_like):
     log = _collect(scipy_like, "v1.2.0..maintenance/1.2.x", style="numpy")
     assert _numbers(log) == [19, 20]

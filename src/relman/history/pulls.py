@@ -114,12 +114,24 @@ def _reference(record: Sequence[str], own: int | None) -> _Ref | None:
         hit = _squash(title)
         return _Ref(int(m.group(1)), hit[1] if hit else title, None)
     hit = _squash(subject)
+    if hit and hit[0] == own:  # "Title (#N) (#M)": M backports N, squashed in turn
+        hit = _squash(hit[1])
     if hit and hit[0] != own:
         return _Ref(hit[0], _clean(_BACKPORT_PREFIX.sub("", hit[1])), None)
+    number = merge_number(subject) if "#" in subject else None
+    if number is not None and number != own:  # a merge commit cherry-picked (pytest's patchback)
+        return _Ref(number, merge_title(body) or title, None)
     c = CHERRY.search(body) if "cherry picked" in body else None
     if c:
         return _Ref(None, title, c.group(1))
     return None
+
+
+def merge_title(body: str) -> str:
+    """A merge commit's title: the first line of its message's body, unless that is the
+    ``(cherry picked from commit X)`` line a cherry-pick added ("" when there is none)."""
+    line = _clean(first_line(body))
+    return "" if line.startswith("(cherry picked from commit") else line
 
 
 def _resolve_cherries(repo: Repo, shas: Iterable[str]) -> dict[str, tuple[int, str]]:
@@ -129,12 +141,12 @@ def _resolve_cherries(repo: Repo, shas: Iterable[str]) -> dict[str, tuple[int, s
         return {}
     found: dict[str, tuple[int, str]] = {}
     try:
-        rows = list(repo.iter_log(["--no-walk", "--ignore-missing", *wanted], ("%H", "%s")))
+        rows = list(repo.iter_log(["--no-walk", "--ignore-missing", *wanted], ("%H", "%s", "%b")))
     except CommandError:
         return {}
-    for sha, subject in rows:
+    for sha, subject, body in rows:
         hit = _squash(subject) or (
-            (n, _clean(first_line(subject))) if (n := merge_number(subject)) else None
+            (n, merge_title(body) or _clean(subject)) if (n := merge_number(subject)) else None
         )
         if hit:
             for short in wanted:
