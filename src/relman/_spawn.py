@@ -7,8 +7,9 @@ allows it, so the program never waits for its reader.
 :meth:`Spawned.chunks` yields the output decoded as UTF-8, each chunk
 everything read since the last one. Only the standard library is imported
 here, and :mod:`subprocess` only when a program is started with it: the CLI
-starts ``relman changelog``'s ``git log`` passes with :func:`os.posix_spawn`
-before loading anything else (see :mod:`relman.cli`);
+starts ``relman changelog``'s ``git log`` passes, and the first questions of
+``relman status`` (:func:`start_early`), with :func:`os.posix_spawn` before
+loading anything else (see :mod:`relman.cli`);
 :func:`relman._proc.stream` runs every streamed program through it and owns
 the error handling.
 """
@@ -48,6 +49,50 @@ def log_argv(revs: Sequence[str], fields: Sequence[str]) -> list[str]:
     It runs with :data:`LOG_ENV` added to :func:`git_env`.
     """
     return ["git", "log", f"--format={FS.join(fields)}{RS}", *revs, "--"]
+
+
+# What ``relman status`` asks git first, each with the ``check`` its caller gives
+# relman.git's _run: the CLI starts them (start_early) before relman's modules load,
+# and relman.git.reading answers those questions from them (take_early).
+TOPLEVEL_ARGV = (
+    "git",
+    "rev-parse",
+    "--show-toplevel",
+    "--path-format=absolute",
+    "--git-common-dir",
+    "--is-shallow-repository",
+)
+REF_FORMAT = "%(refname)%09%(refname:short)%09%(symref)%09%(HEAD)%09%(objectname)%09%(objecttype)"
+REFS_ARGV = ("git", "for-each-ref", f"--format={REF_FORMAT}", "refs/heads", "refs/remotes")
+TAGS_ARGV = ("git", "show-ref", "--tags", "--dereference")
+TREE_ARGV = ("git", "status", "--porcelain=v1", "-z", "--untracked-files=all")
+STATUS_READS = ((TOPLEVEL_ARGV, True), (REFS_ARGV, True), (TAGS_ARGV, False), (TREE_ARGV, True))
+
+# (folder, argv, check) -> the git call started early in that folder
+_EARLY: dict[tuple[str, tuple[str, ...], bool], Spawned] = {}
+
+
+def start_early(cwd: str, calls: Sequence[tuple[Sequence[str], bool]]) -> None:
+    """Start each git call of ``calls`` (argv, check) in ``cwd`` now; :func:`take_early`
+    hands each to whoever asks that question there. One git cannot start: no matter,
+    the question is asked again when it comes (and fails as it then does)."""
+    env = git_env()
+    for argv, check in calls:
+        try:
+            _EARLY[(cwd, tuple(argv), check)] = Spawned(argv, cwd=cwd, env=env, git_cwd=True)
+        except OSError:
+            return
+
+
+def take_early(key: tuple[str, tuple[str, ...], bool]) -> Spawned | None:
+    """The call :func:`start_early` started for ``(folder, argv, check)``, if any (once)."""
+    return _EARLY.pop(key, None) if _EARLY else None
+
+
+def drop_early() -> None:
+    """Stop and forget the early calls nobody asked for."""
+    while _EARLY:
+        _EARLY.popitem()[1].close()
 
 
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -262,6 +262,22 @@ class _PlainReporter:
         return NullReporter().progress(description, total)
 
 
+def _start_status_reads() -> None:
+    """In a project's own checkout (``.git`` and the project file here), the git calls
+    status makes first are started now, before relman loads: git reads the refs and
+    the tree on the other core meanwhile."""
+    try:
+        here = os.getcwd()
+    except OSError:
+        return
+    if os.path.exists(os.path.join(here, ".git")) and any(
+        os.path.isfile(os.path.join(here, name)) for name in ("pyproject.toml", "setup.py")
+    ):
+        from relman import _spawn
+
+        _spawn.start_early(here, _spawn.STATUS_READS)
+
+
 def _plain_status(args: list[str]) -> int | None:
     """``relman status`` (``--json``) run without click: its exit code, with the output,
     messages and errors click's run gives; None when click must run it (another option,
@@ -280,10 +296,11 @@ def _plain_status(args: list[str]) -> int | None:
                 return None
         except LookupError:
             return None
+    _start_status_reads()
     import errno
     import types
 
-    from relman import _redact, _report
+    from relman import _redact, _report, _spawn
     from relman.commands._output import json_text
     from relman.commands._status import gather_status, render_status
     from relman.errors import EXIT_INTERRUPTED, RelmanError
@@ -320,6 +337,8 @@ def _plain_status(args: list[str]) -> int | None:
         pacify: Any = click.utils.PacifyFlushWrapper
         sys.stdout, sys.stderr = pacify(sys.stdout), pacify(sys.stderr)
         sys.exit(1)
+    finally:
+        _spawn.drop_early()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

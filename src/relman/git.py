@@ -21,7 +21,17 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 from relman import _cache, _proc, _report
 from relman._spawn import FS as _FS  # the separators of log records (never in commit data)
-from relman._spawn import LOG_ENV, Spawned, git_env, log_argv
+from relman._spawn import (
+    LOG_ENV,
+    REFS_ARGV,
+    TAGS_ARGV,
+    TOPLEVEL_ARGV,
+    TREE_ARGV,
+    Spawned,
+    git_env,
+    log_argv,
+    take_early,
+)
 from relman._spawn import RS as _RS
 from relman.errors import CommandError, NotARepository, UsageError
 
@@ -105,9 +115,6 @@ class Ref(NamedTuple):
     kind: str  # that object's type (commit)
 
 
-_REF_FORMAT = "%(refname)%09%(refname:short)%09%(symref)%09%(HEAD)%09%(objectname)%09%(objecttype)"
-
-
 # (cwd, argv, check) -> the finished call, and what callers derived from the answers
 # (see remembered()), while a read-only command runs (see reading())
 _ANSWERS: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar(
@@ -181,6 +188,11 @@ def _run(
         known = answers.get(key)
         if isinstance(known, _proc.Completed):
             return known
+        early = take_early(key)
+        known = _early_answer(early, check) if early is not None else None
+        if known is not None:
+            answers[key] = known
+            return known
     out = _proc.run(args, cwd=cwd, env=git_env(env), input=input, check=check, text=text, what=what)
     if answers is not None and env is None and input is None and text:
         answers[key] = out
@@ -189,6 +201,19 @@ def _run(
 
 def _fingerprint(tags: dict[str, str]) -> bytes:
     return "".join([f"\0{name}\0{tags[name]}" for name in sorted(tags)]).encode()
+
+
+def _early_answer(early: Spawned, check: bool) -> _proc.Completed | None:
+    """The answer of a call the CLI started early, as :func:`relman._proc.run` would give
+    it; None when that call must run again instead: it failed where the caller checks,
+    or said something other than ASCII (which run decodes with the locale's encoding,
+    and whose line ends it translates)."""
+    stdout = "".join(early.chunks())
+    returncode, stderr = early.close()
+    said = stdout + stderr
+    if (check and returncode != 0) or not said.isascii() or "\r" in said:
+        return None
+    return _proc.Completed(early.argv, returncode, stdout, stderr)
 
 
 def _answered(cwd: str | os.PathLike[str], args: Sequence[str]) -> _proc.Completed | None:
@@ -207,18 +232,7 @@ def find_repo(path: str | os.PathLike[str]) -> Repo:
     """
     path = Path(path).resolve()
     try:
-        out = _run(
-            [
-                "git",
-                "rev-parse",
-                "--show-toplevel",
-                "--path-format=absolute",
-                "--git-common-dir",
-                "--is-shallow-repository",
-            ],
-            cwd=path,
-            what="git rev-parse",
-        )
+        out = _run(list(TOPLEVEL_ARGV), cwd=path, what="git rev-parse")
     except CommandError as exc:
         if "not a git repository" in exc.stderr.lower():
             raise NotARepository(
@@ -459,7 +473,7 @@ class Repo:
     def status(self, *, untracked: bool = True) -> list[StatusEntry]:
         args = ["status", "--porcelain=v1", "-z"]
         if not untracked:
-            every = _answered(self.root, ["git", *args, "--untracked-files=all"])
+            every = _answered(self.root, TREE_ARGV)
             if every is not None and all(e.code == "??" for e in _status_entries(every.stdout)):
                 # nothing but untracked files (or nothing at all): the tracked files are
                 # clean (-uno only ever shows less: a submodule's untracked content too)
@@ -483,7 +497,7 @@ class Repo:
         return list(remembered(("refs", os.fspath(self.root)), self._read_refs))
 
     def _read_refs(self) -> list[Ref]:
-        raw = self.git("for-each-ref", f"--format={_REF_FORMAT}", "refs/heads", "refs/remotes")
+        raw = self.git(*REFS_ARGV[1:])
         out = []
         for line in raw.split("\n"):
             fields = line.split("\t")
@@ -511,7 +525,7 @@ class Repo:
 
     def _read_tags(self) -> dict[str, str]:
         out = _run(
-            ["git", "show-ref", "--tags", "--dereference"],
+            list(TAGS_ARGV),
             cwd=self.root,
             check=False,
         )

@@ -48,7 +48,7 @@ from relman.line.scheme import (
     next_in_scheme,
 )
 from relman.line.source import VersionSource, git_version, version_source
-from relman.line.tags import ReleaseTag, last_release_before, release_tags
+from relman.line.tags import ReleaseTag, last_release_before, last_release_reached, release_tags
 from relman.versioning import _pad, parse_version
 
 __all__ = [
@@ -198,7 +198,9 @@ def release_line(config: Config, repo: Repo, rev: str = "HEAD") -> ReleaseLine:
     else:
         version = version_at(config, repo, rev) if has_commits else None
         branch = rev
-    last = last_release_before(config, repo, rev, version=version) if has_commits else None
+    last, reachable = (
+        last_release_reached(config, repo, rev, version=version) if has_commits else (None, False)
+    )
     tags = release_tags(config, repo) if has_commits else []
     pending = False
     if version is not None and not source.from_git and any(t.is_release for t in tags):
@@ -220,7 +222,7 @@ def release_line(config: Config, repo: Repo, rev: str = "HEAD") -> ReleaseLine:
         last=last,
         pending=pending,
         scheme=scheme,
-        last_reachable=last is not None and repo.is_ancestor(last.commit, rev),
+        last_reachable=reachable,
     )
 
 

@@ -23,7 +23,7 @@ from packaging.version import Version
 from relman.config import Config
 from relman.git import Repo, remembered
 
-__all__ = ["ReleaseTag", "last_release_before", "release_tags"]
+__all__ = ["ReleaseTag", "last_release_before", "last_release_reached", "release_tags"]
 
 
 @dataclass(frozen=True, order=True)
@@ -84,8 +84,16 @@ def last_release_before(
     ``version`` is given, the newest release that is reachable or precedes it
     (releases tagged on maintenance branches count for main).
     """
+    return last_release_reached(config, repo, rev, version=version)[0]
+
+
+def last_release_reached(
+    config: Config, repo: Repo, rev: str = "HEAD", *, version: str | Version | None = None
+) -> tuple[ReleaseTag | None, bool]:
+    """:func:`last_release_before`, and whether that release is reachable from ``rev``
+    (one of the tags merged into it: no other git call needed)."""
     if not repo.has_commits():
-        return None
+        return None, False
     reachable = [t for t in release_tags(config, repo, merged_into=rev) if t.is_release]
     # both lists come lowest first: the newest of each is its last
     candidates = reachable[-1:]
@@ -99,4 +107,7 @@ def last_release_before(
             (t for t in reversed(every[:below]) if t.is_release and t.name not in names), None
         )
         candidates += [earlier] if earlier is not None else []
-    return max(candidates) if candidates else None
+    if not candidates:
+        return None, False
+    last = max(candidates)
+    return last, bool(reachable) and last is reachable[-1]
