@@ -14,12 +14,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
 from relman import _cache, _proc, _report
+from relman._record import record as _record
 from relman._spawn import FS as _FS  # the separators of log records (never in commit data)
 from relman._spawn import (
     LOG_ENV,
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@_record(kw_only=False)
 class Commit:
     """One commit as :meth:`Repo.log` reads it."""
 
@@ -82,7 +82,7 @@ class LogRecord(NamedTuple):
     body: str
 
 
-@dataclass(frozen=True)
+@_record(kw_only=False)
 class StatusEntry:
     """One path of ``git status``."""
 
