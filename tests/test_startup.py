@@ -297,3 +297,47 @@ def test_status_loads_no_logging_and_no_ini_parser(git_repo: GitRepo) -> None:
         loaded, shown = _loaded(git_repo.path, watched, "status")
         assert "last release: v1.0.0" in shown
         assert loaded == set()
+
+
+_AT_SPAWN = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+watched = set(sys.argv[2].split(","))
+seen = []
+
+def spy(path, argv, env, **kwargs):
+    seen.append((argv, sorted(watched & set(sys.modules))))
+    raise OSError("stopped here: the test saw what was loaded")
+
+os.posix_spawn = spy
+from relman.cli import _early_changelog
+assert _early_changelog(["changelog", "HEAD"]) is None
+print(repr(seen))
+"""
+
+
+def test_changelog_starts_git_before_typing_tempfile_and_subprocess_load(
+    git_repo: GitRepo,
+) -> None:
+    # -S: no site-packages, so nothing but relman's own early path loads a module; git
+    # starts (os.posix_spawn) before any of these would cost it time on the critical path
+    import ast
+
+    import relman
+
+    git_repo.write({"pyproject.toml": '[project]\nname = "pkg"\nversion = "1.0"\n'})
+    git_repo.commit("init")
+    src = str(Path(relman.__file__).resolve().parents[1])
+    watched = ("typing", "tempfile", "subprocess", "contextlib", "relman._report", "relman.git")
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", _AT_SPAWN, src, ",".join(watched)],
+        cwd=git_repo.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seen = ast.literal_eval(out.stdout.strip())
+    assert seen, out.stderr  # the pass was started here, before click and the commands
+    argv, loaded = seen[0]
+    assert argv[:4] == ["git", "-C", str(git_repo.path.resolve()), "log"]
+    assert loaded == []

@@ -17,21 +17,22 @@ the error handling.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import io
 import os
-import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
 
 try:  # what queue.SimpleQueue is, without the imports of the queue module (heapq, ...)
     from _queue import SimpleQueue
 except ImportError:  # pragma: no cover (an interpreter without the C module)
     from queue import SimpleQueue  # type: ignore[assignment]
-from typing import IO, TYPE_CHECKING, cast
 
+# Neither typing, collections.abc, contextlib nor tempfile is imported at run time: git
+# starts before they would have loaded (a tenth of a big changelog's time).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
+    from collections.abc import Iterator, Mapping, Sequence
+    from typing import IO
 
 _PIPE_SIZE = 1 << 20  # what Linux lets any user ask for (/proc/sys/fs/pipe-max-size)
 FS = "\x1f"  # between the fields of a git log record
@@ -106,6 +107,19 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def _stderr_file() -> IO[bytes]:
+    """A file for a program's stderr, gone when closed: an anonymous memory file
+    where Linux has them (no folder to find, no name to remove), else a temporary file."""
+    if hasattr(os, "memfd_create"):
+        try:
+            return open(os.memfd_create("relman-stderr", os.MFD_CLOEXEC), "w+b")
+        except OSError:
+            pass  # (a kernel without memfd, or a seccomp filter refusing it)
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
 def _drain(stdout: io.BufferedReader, size: int, out: SimpleQueue[bytes]) -> None:
     """Read a pipe to its end into ``out`` (b"" last), so the writer never waits on us.
 
@@ -151,8 +165,10 @@ class _Child:
         if self.poll() is None:
             import signal
 
-            with contextlib.suppress(ProcessLookupError):
+            try:  # noqa: SIM105 (contextlib is not loaded here)
                 os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def _program(name: str, env: Mapping[str, str] | None) -> str:
@@ -236,7 +252,7 @@ class Spawned:
     ) -> None:
         self.cwd = os.fspath(cwd)
         self.argv = list(argv) if not git_cwd else [argv[0], "-C", self.cwd, *argv[1:]]
-        self.err: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.err: IO[bytes] = _stderr_file()
         try:
             self.proc: subprocess.Popen[bytes] | _Child = _start(
                 self.argv, self.cwd, env, stdin, self.err, git_cwd
@@ -244,7 +260,7 @@ class Spawned:
         except BaseException:
             self.err.close()
             raise
-        stdout = cast("io.BufferedReader", self.proc.stdout)
+        stdout: io.BufferedReader = self.proc.stdout  # type: ignore[assignment]
         try:
             import fcntl
 
@@ -270,8 +286,10 @@ class Spawned:
     def end_input(self) -> None:
         """Close the program's input: it reads to its end and finishes its output."""
         if self.proc.stdin is not None and not self.proc.stdin.closed:
-            with contextlib.suppress(OSError):  # it stopped reading: its output is still read
+            try:  # noqa: SIM105 (contextlib is not loaded here)
                 self.proc.stdin.close()
+            except OSError:  # it stopped reading: its output is still read
+                pass
 
     def chunks(self) -> Iterator[str]:
         """The output, decoded, as it arrives; then :attr:`finished` is True."""

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (not imported at run time: git starts before they would load)
+    from collections.abc import Sequence
+    from typing import Any
 
 _HELP_ARGS = (["--help"], ["-h"])
 
@@ -139,10 +142,9 @@ def _early_changelog(args: Sequence[str]) -> Any:
         return None
     spawned = spawned_before = None
     try:
-        from relman import _report, _spawn
+        from relman import _spawn
         from relman.history._fields import RANGE_FIELDS, likely_before_fields, plain_range
 
-        recorder = _report.Recorder()
         where = os.path.realpath(values.get("--project") or os.getcwd())
         text = positional[1].strip()
         before_fields = likely_before_fields(values.get("--style"), where)
@@ -156,7 +158,6 @@ def _early_changelog(args: Sequence[str]) -> Any:
                 started_now = _spawn.Spawned(
                     argv, cwd=where, env=_spawn.git_env(_spawn.LOG_ENV), git_cwd=True
                 )
-                recorder.message("debug", "$ " + " ".join(started_now.argv))
                 if spawned is None:
                     spawned = started_now
                 else:
@@ -164,6 +165,13 @@ def _early_changelog(args: Sequence[str]) -> Any:
                 if ".." not in text:
                     break  # the whole history: nothing before it
         from pathlib import Path
+
+        from relman import _report  # (loaded once git runs)
+
+        recorder = _report.Recorder()
+        for running in (spawned, spawned_before):
+            if running is not None:
+                recorder.message("debug", "$ " + " ".join(running.argv))
 
         from relman.git import find_repo
         from relman.history._log import start_log

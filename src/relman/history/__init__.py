@@ -29,9 +29,11 @@ development, otherwise the merge base with the previous minor's line.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from relman._lazy import on_first_use
+
+# typing is not imported at run time: the CLI starts git before anything that
+# needs it loads (mypy and ruff read this name as typing's)
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from relman.config import Config
