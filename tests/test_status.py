@@ -38,6 +38,21 @@ def test_status_text_and_dirty_tree(example_repo) -> None:
     assert "last release: v1.0.0" in out.stdout
 
 
+def test_status_names_the_last_release_once_and_counts_in_words(git_repo: GitRepo) -> None:
+    git_repo.commit("init", {"pyproject.toml": '[project]\nname = "plain"\nversion = "1.0.0"\n'})
+    shown = run_relman("status", cwd=git_repo.path)
+    assert shown.returncode == 0, shown.stderr
+    assert "last release: none (1 commit)\n" in shown.stdout
+    git_repo.tag("v1.0.0")
+    git_repo.commit("work", {"pyproject.toml": '[project]\nname = "plain"\nversion = "1.0.1"\n'})
+    git_repo.commit("more work", {"work.txt": "1\n"})
+    for args in (("status",), ("--yes", "status")):  # without click, and through it
+        shown = run_relman(*args, cwd=git_repo.path)
+        assert shown.returncode == 0, shown.stderr
+        lines = [line for line in shown.stdout.splitlines() if line.startswith("last release:")]
+        assert lines == ["last release: v1.0.0 (2 commits since)"], shown.stdout
+
+
 def test_status_without_table_or_tags(git_repo: GitRepo) -> None:
     git_repo.commit("init", {"pyproject.toml": '[project]\nname = "plain"\nversion = "0.9.1"\n'})
     out = run_relman("status", "--json", cwd=git_repo.path)

@@ -225,13 +225,14 @@ def render_status(data: dict[str, Any], echo: Callable[[str], None]) -> None:
     echo(
         f"branch:   {data['branch'] or '(detached HEAD)'}  ({'clean' if data['clean'] else 'uncommitted changes'})"
     )
+    n = data["commits_since_release"]
+    commits = f"{n} commit{'' if n == 1 else 's'}"
     if last:
-        n = data["commits_since_release"]
-        echo(f"last release: {last['tag']} ({n} commit{'' if n == 1 else 's'} since)")
+        echo(f"last release: {last['tag']} ({commits} since)")
+    else:
+        echo(f"last release: none ({commits})")
     if data["pending_release"]:
         echo(f"pending:  {data['version']} is in the tree but not tagged yet")
-    else:
-        echo(f"last release: none ({data['commits_since_release']} commits)")
     if data["lines"]:
         echo("release lines:")
         for entry in data["lines"]:
