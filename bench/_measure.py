@@ -15,6 +15,7 @@ import compileall
 import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -73,6 +74,35 @@ def compiled_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def compile_relman() -> None:
     compileall.compile_dir(str(ROOT / "src" / "relman"), quiet=1)
+
+
+def own_python() -> str:
+    """An interpreter that runs relman as it runs in an environment of its own.
+
+    A virtual environment (bench/.cache/python-own, made once, without pip)
+    whose one ``.pth`` file names this checkout's ``src`` and the
+    site-packages folders this interpreter finds relman's dependencies in.
+    The folders are added as paths, so their own ``.pth`` files do not run:
+    a start-up hook of the machine's Python (this one's imports certifi at
+    every start, ~30 ms) is not timed as relman's. The benchmarks that use it
+    say so and print what the hook costs (:func:`start_costs`).
+    """
+    home = ROOT / "bench" / ".cache" / "python-own"
+    python = home / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True)
+    site = next((home / "lib").glob("python*/site-packages"))
+    found = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+    paths = [str(ROOT / "src"), *dict.fromkeys(found)]
+    (site / "relman-bench.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
+    return str(python)
+
+
+def start_costs(python: str, rounds: int = 9) -> tuple[float, float]:
+    """Median seconds of ``python -c pass`` for this interpreter and for ``python``."""
+    ours = [timed([sys.executable, "-c", "pass"]).wall for _ in range(rounds)]
+    own = [timed([python, "-c", "pass"]).wall for _ in range(rounds)]
+    return statistics.median(ours), statistics.median(own)
 
 
 def load() -> str:

@@ -93,7 +93,10 @@ def main() -> int:
 
 
 def _run(repo: Path, rev_range: str) -> int:
-    relman = [sys.executable, "-m", "relman", "changelog", rev_range, "--offline"]
+    from _measure import own_python, start_costs
+
+    own = own_python()  # relman as in an environment of its own (see bench/changelog.py)
+    relman = [own, "-m", "relman", "changelog", rev_range, "--offline"]
     check = subprocess.run(relman, cwd=repo, capture_output=True, text=True, env=base.ENV)
     assert check.returncode == 0, check.stderr
     people = check.stdout.split("A total of ")[1].split(" contributed")[0]
@@ -121,6 +124,11 @@ def _run(repo: Path, rev_range: str) -> int:
             f"{n:<18} {med[n] * 1000:8.1f} ms wall (median of {ROUNDS}, best {min(v) * 1000:.1f}),"
             f" {statistics.median(cpu[n]) * 1000:.1f} ms CPU"
         )
+    here, alone = start_costs(own)
+    print(
+        f"interpreter start (python -c pass): {here * 1000:.1f} ms for {sys.executable}, "
+        f"{alone * 1000:.1f} ms in relman's own environment ({own})"
+    )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     ratio = med["relman changelog"] / med["git passes"]
     best = min(times["relman changelog"]) / min(times["git passes"])
