@@ -18,12 +18,18 @@ reads the files' metadata needs before its first upload (``http.client``
 with ``ssl`` and ``email``, click, packaging's metadata, ``tarfile`` and
 ``zipfile``): the part of the first upload's time that is not relman's own.
 
+relman, twine and the two reference starts run in one interpreter without
+the machine's start-up hooks (``_measure.own_python``, an environment of
+their own, as each tool is installed), so that neither tool's first upload
+carries the hook's import time.
+
     python bench/publish.py [--rounds N] [--latency SECONDS]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -32,7 +38,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from _measure import Run, compile_relman, compiled_env, load, median, ratios, summary, timed
+from _measure import (
+    Run,
+    compile_relman,
+    compiled_env,
+    load,
+    median,
+    own_python,
+    ratios,
+    summary,
+    timed,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -59,14 +75,17 @@ def _env() -> dict[str, str]:
 
 def _commands(dist: Path, url: str) -> dict[str, list[str] | None]:
     files = [str(p) for p in sorted(dist.iterdir())]
-    twine = shutil.which("twine")
+    python = own_python()
+    twine = importlib.util.find_spec("twine")
     uv = shutil.which("uv")
     return {
-        "relman": [sys.executable, "-m", "relman", "publish", str(dist), "--to", url],
+        "relman": [python, "-m", "relman", "publish", str(dist), "--to", url],
         "twine": None
         if twine is None
         else [
-            twine,
+            python,
+            "-m",
+            "twine",
             "upload",
             "--non-interactive",
             "--disable-progress-bar",
@@ -136,9 +155,10 @@ def main() -> int:
         load_before = load()
         bare: list[Run] = []
         floor: list[Run] = []
+        python = own_python()
         for n in range(args.rounds):
-            bare.append(timed([sys.executable, "-c", "pass"], env=_env()))
-            floor.append(timed([sys.executable, "-c", _FLOOR], env=_env()))
+            bare.append(timed([python, "-c", "pass"], env=_env()))
+            floor.append(timed([python, "-c", _FLOOR], env=_env()))
             for tool in tools:
                 runs[tool].append(_time_one(tool, work / f"round{n}", dist, project, args.latency))
         print(f"61 files ({len(list(dist.iterdir()))}), +{args.latency * 1000:.0f} ms per response")
