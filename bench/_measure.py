@@ -12,6 +12,7 @@ once, so no round pays for compiling relman's sources.
 from __future__ import annotations
 
 import compileall
+import functools
 import os
 import statistics
 import subprocess
@@ -76,6 +77,7 @@ def compile_relman() -> None:
     compileall.compile_dir(str(ROOT / "src" / "relman"), quiet=1)
 
 
+@functools.cache
 def own_python() -> str:
     """An interpreter that runs relman as it runs in an environment of its own.
 
@@ -84,7 +86,7 @@ def own_python() -> str:
     site-packages folders this interpreter finds relman's dependencies in.
     The folders are added as paths, so their own ``.pth`` files do not run:
     a start-up hook of the machine's Python (this one's imports certifi at
-    every start, ~30 ms) is not timed as relman's. The benchmarks that use it
+    every start, 30-40 ms) is not timed as relman's. The benchmarks that use it
     say so and print what the hook costs (:func:`start_costs`).
     """
     home = ROOT / "bench" / ".cache" / "python-own"
@@ -98,11 +100,15 @@ def own_python() -> str:
     return str(python)
 
 
-def start_costs(python: str, rounds: int = 9) -> tuple[float, float]:
-    """Median seconds of ``python -c pass`` for this interpreter and for ``python``."""
-    ours = [timed([sys.executable, "-c", "pass"]).wall for _ in range(rounds)]
-    own = [timed([python, "-c", "pass"]).wall for _ in range(rounds)]
-    return statistics.median(ours), statistics.median(own)
+def start_costs(python: str, rounds: int = 9) -> str:
+    """A line with the median ``python -c pass`` of this interpreter and of ``python``
+    (:func:`own_python`): what the machine's start-up hooks cost each start."""
+    ours = statistics.median(timed([sys.executable, "-c", "pass"]).wall for _ in range(rounds))
+    own = statistics.median(timed([python, "-c", "pass"]).wall for _ in range(rounds))
+    return (
+        f"interpreter start (python -c pass): {ours * 1000:.1f} ms for {sys.executable}, "
+        f"{own * 1000:.1f} ms in relman's own environment ({python}: no site .pth hooks)"
+    )
 
 
 def load() -> str:

@@ -211,11 +211,7 @@ def main() -> int:
             f"{n:<20} {med[n] * 1000:8.1f} ms wall (median of {ROUNDS}, best "
             f"{min(wall[n]) * 1000:.1f}), {statistics.median(cpu[n]) * 1000:.1f} ms CPU"
         )
-    here, alone = start_costs(own)
-    print(
-        f"interpreter start (python -c pass): {here * 1000:.1f} ms for {sys.executable}, "
-        f"{alone * 1000:.1f} ms in relman's own environment ({own}: no site .pth hooks)"
-    )
+    print(start_costs(own))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     ratio = med["relman changelog"] / med["git log"]
     best = min(wall["relman changelog"]) / min(wall["git log"])

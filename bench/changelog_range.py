@@ -124,11 +124,7 @@ def _run(repo: Path, rev_range: str) -> int:
             f"{n:<18} {med[n] * 1000:8.1f} ms wall (median of {ROUNDS}, best {min(v) * 1000:.1f}),"
             f" {statistics.median(cpu[n]) * 1000:.1f} ms CPU"
         )
-    here, alone = start_costs(own)
-    print(
-        f"interpreter start (python -c pass): {here * 1000:.1f} ms for {sys.executable}, "
-        f"{alone * 1000:.1f} ms in relman's own environment ({own})"
-    )
+    print(start_costs(own))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     ratio = med["relman changelog"] / med["git passes"]
     best = min(times["relman changelog"]) / min(times["git passes"])

@@ -5,6 +5,7 @@ command does not use left unloaded."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import dataclasses
 import pickle
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import relman
 from relman._record import defer, record
 from relman._regex import LazyPattern
 from relman.config import VersionFile
@@ -321,10 +323,6 @@ def test_changelog_starts_git_before_typing_tempfile_and_subprocess_load(
 ) -> None:
     # -S: no site-packages, so nothing but relman's own early path loads a module; git
     # starts (os.posix_spawn) before any of these would cost it time on the critical path
-    import ast
-
-    import relman
-
     git_repo.write({"pyproject.toml": '[project]\nname = "pkg"\nversion = "1.0"\n'})
     git_repo.commit("init")
     src = str(Path(relman.__file__).resolve().parents[1])
