@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from relman.matrix import (
+    DEFAULT_ARCHS,
     PURE_IDENTIFIER,
     RUNNERS,
+    every_platforms_identifiers,
     expected_matrix,
     matrix_table,
     split_identifier,
@@ -107,3 +111,38 @@ def test_cibuildwheel_failure_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.cibuildwheel]\nenable = ["no-such-group"]\n')
     with pytest.raises(CommandError):
         expected_matrix(tmp_path)
+
+
+def test_one_interpreter_answers_as_cibuildwheels_program_does_per_platform(
+    tmp_path: Path,
+) -> None:
+    proj = numpy_shaped(tmp_path)
+    program = shutil.which("cibuildwheel", path=str(Path(sys.executable).parent)) or "cibuildwheel"
+    by_program = {}
+    for platform, archs in DEFAULT_ARCHS.items():
+        out = subprocess.run(
+            [
+                program,
+                *("--platform", platform, "--archs", " ".join(archs)),
+                *("--print-build-identifiers", str(proj)),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        by_program[platform] = out.split()
+    assert every_platforms_identifiers(proj, DEFAULT_ARCHS) == by_program
+    assert all(by_program.values())
+
+
+def test_the_platform_cibuildwheel_refuses_is_named(tmp_path: Path) -> None:
+    from relman.errors import CommandError
+
+    # an option only Windows reads is wrong: Linux answers, Windows fails
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cibuildwheel.windows]\nenable = ["no-such-group"]\n'
+    )
+    with pytest.raises(CommandError) as caught:
+        every_platforms_identifiers(tmp_path, {"linux": ["x86_64"], "windows": ["AMD64"]})
+    assert "(platform windows) failed (exit 2)" in caught.value.message
+    assert "no-such-group" in caught.value.stderr

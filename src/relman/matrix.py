@@ -3,9 +3,10 @@
 Which wheels a release must ship is what cibuildwheel would build for the
 project: its ``--print-build-identifiers`` reads the project's
 ``[tool.cibuildwheel]`` configuration and ``requires-python`` and works
-offline. relman asks it once per operating system, for the architectures the
-GitHub runners build natively, and keeps the identifiers that
-``[tool.relman.build] wheels`` selects (every one when the list is empty).
+offline. relman asks it about each operating system, for the architectures
+the GitHub runners build natively (all of them in one interpreter, through its
+command line's entry point, when cibuildwheel is installed beside relman), and
+keeps the identifiers that ``[tool.relman.build] wheels`` selects (every one when the list is empty).
 The generated CI workflow builds exactly these identifiers (``CIBW_BUILD``),
 and the completeness checks compare against the same list, so the three can
 never disagree.
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from relman import _proc
-from relman.errors import ToolNotFound
+from relman.errors import CommandError, ToolNotFound
 
 __all__ = [
     "DEFAULT_ARCHS",
@@ -47,6 +48,7 @@ __all__ = [
     "MatrixJob",
     "MatrixTable",
     "build_identifiers",
+    "every_platforms_identifiers",
     "expected_matrix",
     "matrix_table",
     "split_identifier",
@@ -143,24 +145,108 @@ def _cibuildwheel() -> list[str]:
         ) from exc
 
 
+# Asks cibuildwheel's command line (its console script's entry point) about every
+# platform in one interpreter: one start and one import instead of one a platform.
+# It prints [exit status, identifiers printed] per platform as JSON, and stops at
+# the first platform that fails (what cibuildwheel said is on stderr).
+_ASK_EVERY_PLATFORM = """\
+import contextlib, io, json, sys
+from cibuildwheel.__main__ import main
+answers = []
+for platform, archs, project in json.loads(sys.argv[1]):
+    sys.argv = ["cibuildwheel", "--platform", platform, "--archs", archs,
+                "--print-build-identifiers", project]
+    out = io.StringIO()
+    status = 0
+    with contextlib.redirect_stdout(out):
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code
+            status = code if isinstance(code, int) else (0 if code is None else 1)
+    answers.append([status, out.getvalue()])
+    if status:
+        break
+print(json.dumps(answers))
+"""
+
+
+def _identifiers(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def build_identifiers(project_dir: Path, platform: str, archs: Sequence[str]) -> list[str]:
     """cibuildwheel's ``--print-build-identifiers`` for one platform and its ``archs``."""
+    return every_platforms_identifiers(project_dir, {platform: archs})[platform]
+
+
+def every_platforms_identifiers(
+    project_dir: Path, platforms: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """cibuildwheel's ``--print-build-identifiers`` for each platform and its ``archs``.
+
+    When cibuildwheel is installed beside relman, all platforms are asked in one
+    interpreter; otherwise its program (on PATH) is run once a platform.
+    """
+    import importlib.util
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIBW_")}
+    if not platforms:
+        return {}
+    if importlib.util.find_spec("cibuildwheel") is None:
+        return {
+            platform: _identifiers(
+                _proc.run(
+                    [
+                        *_cibuildwheel(),
+                        "--platform",
+                        platform,
+                        "--archs",
+                        " ".join(archs),
+                        "--print-build-identifiers",
+                        str(project_dir),
+                    ],
+                    cwd=project_dir,
+                    env=env,
+                    what=f"cibuildwheel --print-build-identifiers (platform {platform})",
+                ).stdout
+            )
+            for platform, archs in platforms.items()
+        }
+    import json
+
+    asked = [[platform, " ".join(archs), str(project_dir)] for platform, archs in platforms.items()]
+    names = ", ".join(platforms)
     result = _proc.run(
-        [
-            *_cibuildwheel(),
-            "--platform",
-            platform,
-            "--archs",
-            " ".join(archs),
-            "--print-build-identifiers",
-            str(project_dir),
-        ],
+        [sys.executable, "-c", _ASK_EVERY_PLATFORM, json.dumps(asked)],
         cwd=project_dir,
         env=env,
-        what=f"cibuildwheel --print-build-identifiers (platform {platform})",
+        what=f"cibuildwheel --print-build-identifiers (platforms {names})",
     )
-    return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    try:
+        answers = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise CommandError(
+            f"cibuildwheel --print-build-identifiers (platforms {names}) gave no answer",
+            command=result.args,
+            stdout=result.stdout,
+            stderr=result.stderr,
+        ) from None
+    found: dict[str, list[str]] = {}
+    for (platform, _, _), (status, printed) in zip(asked, answers, strict=False):
+        if status != 0:
+            detail = (result.stderr or printed).strip()
+            last = detail.splitlines()[-1] if detail else "no output"
+            raise CommandError(
+                f"cibuildwheel --print-build-identifiers (platform {platform}) failed "
+                f"(exit {status}): {last}",
+                command=["cibuildwheel", "--platform", platform, "--print-build-identifiers"],
+                returncode=status,
+                stdout=printed,
+                stderr=result.stderr,
+            )
+        found[platform] = _identifiers(printed)
+    return found
 
 
 def _selected(identifier: str, selectors: Sequence[str]) -> bool:
@@ -185,12 +271,16 @@ def expected_matrix(
         job = MatrixJob("linux", "any", RUNNERS[("linux", "x86_64")], (PURE_IDENTIFIER,))
         return Matrix(jobs=(job,), pure=True, selectors=tuple(selectors))
     table = dict(DEFAULT_ARCHS if archs is None else archs)
+    asked = {
+        platform: wanted
+        for platform, wanted in table.items()
+        if wanted and _platform_may_match(platform, selectors)
+    }
     jobs: list[MatrixJob] = []
-    for platform, wanted in table.items():
-        if not wanted or not _platform_may_match(platform, selectors):
-            continue
+    for platform, found in every_platforms_identifiers(project_dir, asked).items():
+        wanted = asked[platform]
         grouped: dict[str, list[str]] = {a: [] for a in wanted}
-        for ident in build_identifiers(project_dir, platform, wanted):
+        for ident in found:
             if not _selected(ident, selectors):
                 continue
             _, arch = _platform_arch(split_identifier(ident)[1])
