@@ -131,8 +131,14 @@ def test_one_interpreter_answers_as_cibuildwheels_program_does_per_platform(
             check=True,
         ).stdout
         by_program[platform] = out.split()
-    assert every_platforms_identifiers(proj, DEFAULT_ARCHS) == by_program
+    from relman import _report
+
+    recorder = _report.Recorder()
+    with _report.use_reporter(recorder):
+        assert every_platforms_identifiers(proj, DEFAULT_ARCHS) == by_program
     assert all(by_program.values())
+    # one interpreter answered for every platform
+    assert len([t for _, t in recorder.messages if t.startswith("$ ")]) == 1
 
 
 def test_the_platform_cibuildwheel_refuses_is_named(tmp_path: Path) -> None:
@@ -146,3 +152,28 @@ def test_the_platform_cibuildwheel_refuses_is_named(tmp_path: Path) -> None:
         every_platforms_identifiers(tmp_path, {"linux": ["x86_64"], "windows": ["AMD64"]})
     assert "(platform windows) failed (exit 2)" in caught.value.message
     assert "no-such-group" in caught.value.stderr
+
+
+def test_without_cibuildwheel_beside_relman_its_program_is_asked_once_a_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from relman import _report
+
+    proj = numpy_shaped(tmp_path)
+    together = every_platforms_identifiers(proj, DEFAULT_ARCHS)
+    find_spec = importlib.util.find_spec
+    # cibuildwheel not importable here (installed with pipx, say): its program is run
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "cibuildwheel" else find_spec(name, *a),
+    )
+    recorder = _report.Recorder()
+    with _report.use_reporter(recorder):
+        apart = every_platforms_identifiers(proj, DEFAULT_ARCHS)
+    assert apart == together
+    commands = [text for level, text in recorder.messages if text.startswith("$ ")]
+    assert len(commands) == len(DEFAULT_ARCHS)
+    assert all("--print-build-identifiers" in c and " -c " not in c for c in commands)
