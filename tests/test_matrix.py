@@ -157,18 +157,14 @@ def test_the_platform_cibuildwheel_refuses_is_named(tmp_path: Path) -> None:
 def test_without_cibuildwheel_beside_relman_its_program_is_asked_once_a_platform(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib.util
-
     from relman import _report
 
     proj = numpy_shaped(tmp_path)
     together = every_platforms_identifiers(proj, DEFAULT_ARCHS)
-    find_spec = importlib.util.find_spec
-    # cibuildwheel not importable here (installed with pipx, say): its program is run
+    # cibuildwheel not importable by relman's interpreter (installed with pipx, say):
+    # its program (here the one beside the interpreter) is run
     monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "cibuildwheel" else find_spec(name, *a),
+        sys, "path", [p for p in sys.path if not (Path(p or ".") / "cibuildwheel").is_dir()]
     )
     recorder = _report.Recorder()
     with _report.use_reporter(recorder):
@@ -177,3 +173,17 @@ def test_without_cibuildwheel_beside_relman_its_program_is_asked_once_a_platform
     commands = [text for level, text in recorder.messages if text.startswith("$ ")]
     assert len(commands) == len(DEFAULT_ARCHS)
     assert all("--print-build-identifiers" in c and " -c " not in c for c in commands)
+
+
+def test_a_cibuildwheel_folder_in_the_project_is_not_what_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proj = numpy_shaped(tmp_path)
+    expected = every_platforms_identifiers(proj, {"linux": ["x86_64"]})
+    # cibuildwheel's own checkout, say: its source folder is not the installed program
+    fake = proj / "cibuildwheel"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text("def main():\n    print('cp00-fake_x86_64')\n")
+    monkeypatch.chdir(proj)
+    assert every_platforms_identifiers(proj, {"linux": ["x86_64"]}) == expected

@@ -6,7 +6,8 @@ project: its ``--print-build-identifiers`` reads the project's
 offline. relman asks it about each operating system, for the architectures
 the GitHub runners build natively (all of them in one interpreter, through its
 command line's entry point, when cibuildwheel is installed beside relman), and
-keeps the identifiers that ``[tool.relman.build] wheels`` selects (every one when the list is empty).
+keeps the identifiers that ``[tool.relman.build] wheels`` selects (every one
+when the list is empty).
 The generated CI workflow builds exactly these identifiers (``CIBW_BUILD``),
 and the completeness checks compare against the same list, so the three can
 never disagree.
@@ -148,9 +149,12 @@ def _cibuildwheel() -> list[str]:
 # Asks cibuildwheel's command line (its console script's entry point) about every
 # platform in one interpreter: one start and one import instead of one a platform.
 # It prints [exit status, identifiers printed] per platform as JSON, and stops at
-# the first platform that fails (what cibuildwheel said is on stderr).
+# the first platform that fails (what cibuildwheel said is on stderr). The folder it
+# runs in (the project's) is left off the import path, as the console script leaves it.
 _ASK_EVERY_PLATFORM = """\
 import contextlib, io, json, sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
 from cibuildwheel.__main__ import main
 answers = []
 for platform, archs, project in json.loads(sys.argv[1]):
@@ -188,12 +192,10 @@ def every_platforms_identifiers(
     When cibuildwheel is installed beside relman, all platforms are asked in one
     interpreter; otherwise its program (on PATH) is run once a platform.
     """
-    import importlib.util
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIBW_")}
     if not platforms:
         return {}
-    if importlib.util.find_spec("cibuildwheel") is None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIBW_")}
+    if not _importable_beside_relman("cibuildwheel"):
         return {
             platform: _identifiers(
                 _proc.run(
@@ -246,7 +248,25 @@ def every_platforms_identifiers(
                 stderr=result.stderr,
             )
         found[platform] = _identifiers(printed)
+    if len(found) != len(asked):
+        raise CommandError(
+            f"cibuildwheel --print-build-identifiers answered for {', '.join(found) or 'none'} "
+            f"of the platforms {names}",
+            command=result.args,
+            stdout=result.stdout,
+            stderr=result.stderr,
+        )
     return found
+
+
+def _importable_beside_relman(module: str) -> bool:
+    """Whether ``module`` is installed where relman's interpreter imports from (the
+    current folder, which ``-m`` and ``-c`` put first, not counted)."""
+    from importlib.machinery import PathFinder
+
+    here = os.getcwd()
+    path = [p for p in sys.path if p not in ("", here)]
+    return PathFinder.find_spec(module, path) is not None
 
 
 def _selected(identifier: str, selectors: Sequence[str]) -> bool:
