@@ -352,6 +352,9 @@ def test_ctrl_c_during_a_release_says_how_to_resume(purelib: DemoRepo) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        # as at a terminal: a shell without job control starts background jobs with
+        # SIGINT ignored, and Python keeps an ignored SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
     seen = []
