@@ -291,13 +291,13 @@ def run_towncrier(root: Path, case: dict[str, Any], *, draft: bool) -> tuple[boo
 
 def run_relman(root: Path, case: dict[str, Any], *, draft: bool) -> tuple[bool, str]:
     """What `relman notes draft` (or `build`) does, after the configuration is loaded."""
-    from relman.commands.notes import _notes_version
+    from relman.commands._notes import notes_version
 
     try:
         if "config" not in case:
             case["config"] = load_config(root)
         config = case["config"]
-        version = _notes_version(config, case["version"])
+        version = notes_version(config, case["version"])
         if draft:
             return True, draft_notes(config, version, name=case["name"]) + "\n"
         build_notes(config, version, name=case["name"])

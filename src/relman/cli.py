@@ -4,8 +4,8 @@ Commands live in :mod:`relman.commands` and are imported only when run, so
 ``relman --help`` stays fast: it is printed from the command table
 (:mod:`relman.commands._table`) by :func:`render_help`, laid out as click lays
 out the group's help, without importing click at all; a plain ``relman status``
-(``--json``) runs without click too (:func:`_plain_status`). What a command waits on
-is started before click and the commands load: ``changelog``'s git passes
+(``--json``) and ``relman notes draft`` run without click too (:func:`_plain`).
+What a command waits on is started before click and the commands load: ``changelog``'s git passes
 (:func:`_early_changelog`) and ``publish``'s index listing
 (:func:`_early_publish`). Errors from the library are printed as
 ``error: …`` (and ``hint: …``) on stderr with the exit code of their class
@@ -19,7 +19,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (not imported at run time: git starts before they would load)
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
 
 _HELP_ARGS = (["--help"], ["-h"])
@@ -101,9 +101,10 @@ _CHANGELOG_FLAGS = _GLOBAL_FLAGS | {"--offline"}
 def _read_args(
     args: Sequence[str], valued: frozenset[str], flags: frozenset[str]
 ) -> tuple[dict[str, str], list[str]] | None:
-    """The values ``args`` gives the options of ``valued``, and its positional arguments;
-    None when it holds an option that is in neither ``valued`` nor ``flags``, or one
-    without its value (the command then reads its arguments itself)."""
+    """The values ``args`` gives the options of ``valued`` (each flag of ``flags`` it
+    gives maps to ""), and its positional arguments; None when it holds an option that
+    is in neither ``valued`` nor ``flags``, or one without its value (the command then
+    reads its arguments itself)."""
     values: dict[str, str] = {}
     positional: list[str] = []
     tokens = iter(args)
@@ -117,6 +118,7 @@ def _read_args(
         elif token.startswith("-"):
             if token not in flags:
                 return None
+            values[token] = ""
         else:
             positional.append(token)
     return values, positional
@@ -238,25 +240,27 @@ def _early_publish(args: Sequence[str]) -> Any:
     return None if listing is None else (config, to, folder, target, listing)
 
 
-# what `relman status` is given most often: run before click is imported (_plain_status)
+# what `relman status` is given most often, and `relman notes draft`'s options: these
+# run before click is imported (_plain)
 _PLAIN_STATUS = (["status"], ["status", "--json"], ["--json", "status"])
+_DRAFT_VALUES = frozenset({"--version", "--name", "--date"})
 
 
-def _write(text: str, *, err: bool = False) -> None:
+def _write(text: str, *, err: bool = False, nl: bool = True) -> None:
     """``text`` and a newline as ``click.echo`` writes them (flushed); one with an ANSI
     escape goes through click itself, which strips it where no terminal shows it."""
     if "\x1b" in text:
         import click
 
-        click.echo(text, err=err)
+        click.echo(text, err=err, nl=nl)
         return
     stream = sys.stderr if err else sys.stdout
-    stream.write(text + "\n")
+    stream.write(text + "\n" if nl else text)
     stream.flush()
 
 
 class _PlainReporter:
-    """The CLI's reporter for :func:`_plain_status` (no -v there: no debug lines)."""
+    """The CLI's reporter for :func:`_plain` (no -v there: no debug lines)."""
 
     def message(self, level: str, text: str) -> None:
         from relman import _redact
@@ -286,17 +290,69 @@ def _start_status_reads() -> None:
         _spawn.start_early(here, _spawn.STATUS_READS)
 
 
-def _plain_status(args: list[str]) -> int | None:
-    """``relman status`` (``--json``) run without click: its exit code, with the output,
-    messages and errors click's run gives; None when click must run it (another option,
-    ``RELMAN_DEBUG``, shell completion, a standard stream click would re-encode).
+def _plain_command(args: list[str]) -> Callable[[], None] | None:
+    """What runs ``args`` without click: ``relman status`` as :data:`_PLAIN_STATUS`
+    lists it, ``relman notes draft`` with no option beyond ``--version``, ``--name``,
+    ``--date`` and ``--json``; None for any other command line."""
+    if args in _PLAIN_STATUS:
+        return lambda: _status("--json" in args)
+    if args[:2] != ["notes", "draft"]:
+        return None
+    read = _read_args(args[2:], _DRAFT_VALUES, frozenset({"--json"}))
+    if read is None or read[1]:
+        return None
+    values = read[0]
+    return lambda: _draft(values)
 
-    Importing click and building the command line is a sixth of a status's time.
+
+def _status(json_: bool) -> None:
+    from relman import _redact
+    from relman.commands._output import json_text
+    from relman.commands._status import gather_status, render_status
+    from relman.project import load_config
+
+    def echo(text: str = "") -> None:
+        _write(_redact.text(text))
+
+    data = gather_status(lambda: load_config(None, overrides={}))
+    if json_:
+        _write(json_text(data))
+    else:
+        render_status(data, echo)
+
+
+def _draft(values: dict[str, str]) -> None:
+    from relman import _redact
+    from relman.commands._notes import draft
+    from relman.commands._output import json_text
+    from relman.project import load_config
+
+    data, newline = draft(
+        load_config(None, overrides={}),
+        values.get("--version"),
+        date=values.get("--date"),
+        name=values.get("--name"),
+    )
+    if "--json" in values:
+        _write(json_text(data))
+    else:
+        _write(_redact.text(data["notes"]), nl=newline)
+
+
+def _plain(args: list[str]) -> int | None:
+    """A command of :func:`_plain_command` run without click: its exit code, with the
+    output, messages and errors click's run gives; None when click must run it
+    (another command line, ``RELMAN_DEBUG``, shell completion, a standard stream click
+    would re-encode).
+
+    Importing click and building the command line is a sixth of a status's time, and
+    a third of the fixed cost of a draft.
     """
     import codecs
 
     debug = os.environ.get("RELMAN_DEBUG", "") not in ("", "0")
-    if args not in _PLAIN_STATUS or debug or "_RELMAN_COMPLETE" in os.environ:
+    command = _plain_command(args)
+    if command is None or debug or "_RELMAN_COMPLETE" in os.environ:
         return None
     for stream in (sys.stdout, sys.stderr):
         try:  # click writes through a UTF-8 wrapper of a stream that says it is ASCII
@@ -304,28 +360,19 @@ def _plain_status(args: list[str]) -> int | None:
                 return None
         except LookupError:
             return None
-    _start_status_reads()
+    if args[0] == "status":
+        _start_status_reads()
     import errno
     import types
 
     from relman import _redact, _report, _spawn
-    from relman.commands._output import json_text
-    from relman.commands._status import gather_status, render_status
     from relman.errors import EXIT_INTERRUPTED, RelmanError
-    from relman.project import load_config
-
-    def echo(text: str = "") -> None:
-        _write(_redact.text(text))
 
     _handle_sigterm()
     _LAST[:] = [types.SimpleNamespace(done_at_once=True)]  # as the command says (see run)
     try:
         with _report.use_reporter(_PlainReporter()):
-            data = gather_status(lambda: load_config(None, overrides={}))
-            if "--json" in args:
-                _write(json_text(data))
-            else:
-                render_status(data, echo)
+            command()
         return 0
     except RelmanError as exc:
         _write(f"error: {_redact.text(exc.message)}", err=True)
@@ -359,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:
             pass
         return 0
-    plain = _plain_status(args)
+    plain = _plain(args)
     if plain is not None:
         return plain
     early_log = _early_changelog(args)

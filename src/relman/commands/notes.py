@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -76,46 +75,6 @@ _VERSION_HELP = (
 )
 
 
-def _notes_version(config: Any, version: str | None) -> str:
-    """The version given, or the one the project is heading for.
-
-    Without ``--version``: towncrier's ``version`` setting (in pyproject.toml
-    or towncrier.toml), then the release the project's files head for, then
-    the package's version as towncrier reads it (metadata, ``__version__``).
-    """
-    if version:
-        return version
-    from packaging.version import InvalidVersion, Version
-
-    from relman.errors import UsageError
-    from relman.line import current_version
-
-    settings = None
-    if config.notes.system == "towncrier":
-        from relman.notes.towncrier import load_settings
-
-        settings = load_settings(config.project_dir, config.pyproject)
-        if settings.version:
-            return str(settings.version)
-    found = current_version(config)
-    if found is None and settings is not None:
-        from relman.notes.towncrier_project import package_version
-
-        found = package_version(settings)
-        if found is not None:
-            return found
-    if found is None:
-        raise UsageError(
-            "no --version given and the project's version could not be read",
-            hint="pass --version X (or set version in [tool.towncrier])",
-        )
-    try:
-        v = Version(found)
-    except InvalidVersion:
-        return found
-    return v.base_version if v.is_devrelease else str(v)
-
-
 _NAME_HELP = "Project name in the title (default: towncrier's `name`, the package's)."
 
 
@@ -126,14 +85,10 @@ _NAME_HELP = "Project name in the title (default: towncrier's `name`, the packag
 @global_options(dry_run=False)
 def draft(version: str | None, name: str | None, date: str | None) -> None:
     """Print the notes of VERSION; change nothing."""
-    from relman.notes import draft_notes
+    from relman.commands._notes import draft
 
-    config = get_state().config()
-    version = _notes_version(config, version)
-    text = draft_notes(config, version, date=date, name=name)
-    # towncrier's draft ends with the newline click adds; blurb's text has its own
-    newline = config.notes.system != "blurb"
-    emit({"version": version, "notes": text}, lambda: echo(text, nl=newline))
+    data, newline = draft(get_state().config(), version, date=date, name=name)
+    emit(data, lambda: echo(data["notes"], nl=newline))
 
 
 @notes.command("build")
@@ -144,11 +99,12 @@ def draft(version: str | None, name: str | None, date: str | None) -> None:
 @global_options()
 def build(version: str | None, name: str | None, date: str | None, commit: bool) -> None:
     """Write the notes of VERSION and git rm the used fragments (all or nothing)."""
+    from relman.commands._notes import notes_version
     from relman.notes import build_notes, plan_notes
 
     state = get_state()
     config = state.config()
-    version = _notes_version(config, version)
+    version = notes_version(config, version)
     if state.dry_run:
         plan = plan_notes(config, version, date=date, name=name)
         data = {

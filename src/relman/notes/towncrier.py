@@ -443,12 +443,14 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
     for section, section_path in settings.sections:
         folder = os.fspath(settings.fragment_dir(section_path))
         try:
-            files = os.listdir(folder)
+            with os.scandir(folder) as listing:
+                files = list(listing)
         except (FileNotFoundError, NotADirectoryError):
             files = []
         orphan_counter: dict[str, int] = {}
         seen: dict[tuple[str, str, int], str] = {}
-        for basename in files:
+        for entry in files:
+            basename = entry.name
             low = basename.lower()
             if low in literal or (globs and _matches_any(low, globs)):
                 continue
@@ -457,7 +459,7 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
             if parsed is None:
                 # towncrier's strict mode (``ignore`` set) refuses dotfiles and
                 # folders too; otherwise only files are worth a warning
-                if strict or (not basename.startswith(".") and not os.path.isdir(path)):
+                if strict or (not basename.startswith(".") and not entry.is_dir()):
                     invalid.append(Path(path))
                 continue
             issue, category, counter = parsed
@@ -479,7 +481,10 @@ def find_fragments(settings: Settings, *, read: bool = True) -> Scan:
                     hint="give one of them a counter, like 123.bugfix.1.rst",
                 )
             seen[key] = path
-            _check_fragment_file(path, settings.base_dir)
+            # the folder's listing says which entries are regular files: a stat call
+            # only for the others (links, FIFOs, folders)
+            if not entry.is_file(follow_symlinks=False):
+                _check_fragment_file(path, settings.base_dir)
             content = _read_fragment(path) if read else ""
             fragments.append(make(Fragment, (path, section, issue, category, counter, content)))
     return Scan(fragments=tuple(fragments), invalid=tuple(invalid))
