@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_relman
+from tests.helpers import GitRepo, run_relman
 from tests.test_notes_oracle import BLURBS, cpython_tree, write_project
 from tests.test_status_plain import _click_loaded
 
@@ -106,3 +106,24 @@ def test_plain_draft_fails_as_the_click_command(tmp_path: Path) -> None:
         plain = run_relman("notes", "draft", *args, cwd=root)
         assert plain.returncode == 2
         assert said in plain.stderr
+
+
+@pytest.mark.parametrize("name", ["click", "demo-unknown"])
+def test_draft_without_version_reads_a_version_from_git(git_repo: GitRepo, name: str) -> None:
+    # the version setuptools-scm computes for the checkout (1.0.1.dev1+g...), never
+    # the version of a package of the same name installed beside relman (click is)
+    git_repo.commit(
+        "start",
+        {
+            "pyproject.toml": f'[project]\nname = "{name}"\ndynamic = ["version"]\n\n'
+            "[tool.setuptools_scm]\n\n"
+            '[tool.towncrier]\ndirectory = "changelog"\nfilename = "CHANGELOG.rst"\n',
+            "CHANGELOG.rst": "Changelog\n=========\n",
+        },
+    )
+    git_repo.git("tag", "1.0.0")
+    git_repo.commit("a fix", {"changelog/1.bugfix.rst": "Fixed a thing.\n"})
+    code, out, err = _same(git_repo.path)
+    assert code == 0, err
+    assert out.splitlines()[0].startswith(f"{name} 1.0.1 ("), out
+    assert "- Fixed a thing. (#1)" in out

@@ -31,8 +31,10 @@ def notes_version(config: Any, version: str | None) -> str:
     """The version given, or the one the project is heading for.
 
     Without ``--version``: towncrier's ``version`` setting (in pyproject.toml
-    or towncrier.toml), then the release the project's files head for, then
-    the package's version as towncrier reads it (metadata, ``__version__``).
+    or towncrier.toml), then the release the project's files head for (or, for
+    a version from git, the one its build backend computes for the checkout:
+    9.1.1 for 9.1.1.dev12+g1234abc), then the package's version as towncrier
+    reads it (metadata, ``__version__``).
     """
     if version:
         return version
@@ -49,6 +51,8 @@ def notes_version(config: Any, version: str | None) -> str:
         if settings.version:
             return str(settings.version)
     found = current_version(config)
+    if found is None:
+        found = _git_version(config)
     if found is None and settings is not None:
         from relman.notes.towncrier_project import package_version
 
@@ -65,3 +69,24 @@ def notes_version(config: Any, version: str | None) -> str:
     except InvalidVersion:
         return found
     return v.base_version if v.is_devrelease else str(v)
+
+
+def _git_version(config: Any) -> str | None:
+    """The version the build backend computes for the checkout, when it comes from
+    git (setuptools-scm, hatch-vcs, ...); None otherwise, or outside a repository.
+
+    Never the version of a package of that name installed beside relman: that is
+    another project's answer, not this checkout's.
+    """
+    from relman.line import current_version, version_source
+
+    if not version_source(config).from_git:
+        return None
+    from relman.errors import NotARepository
+    from relman.git import find_repo
+
+    try:
+        repo = find_repo(config.project_dir)
+    except NotARepository:
+        return None
+    return current_version(config, repo) if repo.has_commits() else None

@@ -71,7 +71,8 @@ def check(against: str | None, no_rst: bool) -> None:
 
 _VERSION_HELP = (
     "Version the notes are for (default: towncrier's `version` setting, else the "
-    "release the project's files are heading for, 1.2.0 for 1.2.0.dev0)."
+    "release the project's files (or, for a version from git, the checkout) are "
+    "heading for: 1.2.0 for 1.2.0.dev0)."
 )
 
 
