@@ -58,6 +58,26 @@ def test_pending_untagged_final_is_the_next_bug_fix(git_repo: GitRepo) -> None:
     assert data["last_release"]["tag"] == "v2.4.1"
 
 
+def test_pending_untagged_pre_release_is_the_next_of_its_kind(git_repo: GitRepo) -> None:
+    # towncrier's shape: the tree is set to 1.1.0rc1 before its tag is made
+    g = git_repo
+    g.commit("start", {"pyproject.toml": _pyproject("tc", "1.0.0")})
+    g.tag("1.0.0", "1.0.0")
+    g.commit("Update version for release", {"pyproject.toml": _pyproject("tc", "1.1.0rc1")})
+    data = json.loads(run_relman("status", "--json", cwd=g.path).stdout)
+    assert data["pending_release"] is True
+    assert data["next"]["rc"] == "1.1.0rc1"  # the release to make, not rc2
+    assert data["next"]["final"] == "1.1.0"
+    assert data["next"]["alpha"] is None and data["next"]["beta"] is None
+    out = run_relman("version", "next", "rc", cwd=g.path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1.1.0rc1"
+    g.tag("1.1.0rc1", "1.1.0rc1")  # tagged: the next rc follows it
+    data = json.loads(run_relman("status", "--json", cwd=g.path).stdout)
+    assert data["pending_release"] is False
+    assert data["next"]["rc"] == "1.1.0rc2"
+
+
 def test_post_release_version_learned_from_the_maintenance_branch(git_repo: GitRepo) -> None:
     g = _numpy_like(git_repo)
     g.checkout("maintenance/2.4.x")

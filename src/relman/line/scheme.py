@@ -101,9 +101,12 @@ def _reshape(result: str, scheme: Scheme) -> str:
 
 
 def _pending_match(v: Version, kind: str) -> bool:
-    """The untagged release ``v`` in the tree is itself the next release of ``kind``."""
-    if v.is_devrelease or v.post is not None or v.pre is not None:
+    """The untagged release ``v`` in the tree is itself the next release of ``kind``
+    (an untagged 1.1.0rc1 is the next rc, as an untagged 1.0.1 is the next bug-fix)."""
+    if v.is_devrelease or v.post is not None:
         return False
+    if v.pre is not None:
+        return {"alpha": "a", "beta": "b", "rc": "rc"}.get(kind) == v.pre[0]
     rel = (*v.release, 0, 0)
     if kind == "final":
         return True
