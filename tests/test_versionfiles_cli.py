@@ -111,9 +111,15 @@ def test_bump_commit_makes_one_commit(example_repo) -> None:
     assert data["version"] == "1.1.0rc1"
     status = json.loads(run_relman("status", "--json", cwd=demo.path).stdout)
     assert status["version"] == "1.1.0rc1"
-    assert status["next"]["rc"] == "1.1.0rc2"
+    # 1.1.0rc1 is set and not tagged yet: it is the rc to release next (as an
+    # untagged 1.0.1 is the next bug-fix); a second bump moves on to rc2
+    assert status["pending_release"] is True
+    assert status["next"]["rc"] == "1.1.0rc1"
     assert status["next"]["final"] == "1.1.0"
     assert status["next"]["alpha"] is None  # no going back from a release candidate
+    again = run_relman("version", "bump", "rc", "--dry-run", cwd=demo.path)
+    assert again.returncode == 0, again.stderr
+    assert "1.1.0rc2" in again.stdout
 
 
 def test_set_with_configured_commit_message(git_repo: GitRepo) -> None:
