@@ -9,7 +9,10 @@ the CLI for a plain ``relman notes draft`` before it has imported click
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from relman.git import Repo
 
 __all__ = ["draft", "notes_version"]
 
@@ -50,9 +53,9 @@ def notes_version(config: Any, version: str | None) -> str:
         settings = load_settings(config.project_dir, config.pyproject)
         if settings.version:
             return str(settings.version)
-    found = current_version(config)
+    found = current_version(config)  # from the files: no git call
     if found is None:
-        found = _git_version(config)
+        found = current_version(config, _checkout(config))
     if found is None and settings is not None:
         from relman.notes.towncrier_project import package_version
 
@@ -71,14 +74,12 @@ def notes_version(config: Any, version: str | None) -> str:
     return v.base_version if v.is_devrelease else str(v)
 
 
-def _git_version(config: Any) -> str | None:
-    """The version the build backend computes for the checkout, when it comes from
-    git (setuptools-scm, hatch-vcs, ...); None otherwise, or outside a repository.
-
-    Never the version of a package of that name installed beside relman: that is
-    another project's answer, not this checkout's.
-    """
-    from relman.line import current_version, version_source
+def _checkout(config: Any) -> Repo | None:
+    """The repository, when the version comes from git (setuptools-scm, hatch-vcs, ...):
+    with it :func:`relman.line.current_version` computes the checkout's version, which
+    comes before an installed package's of the same name. None otherwise, or outside
+    a repository (or in one without commits)."""
+    from relman.line import version_source
 
     if not version_source(config).from_git:
         return None
@@ -89,4 +90,4 @@ def _git_version(config: Any) -> str | None:
         repo = find_repo(config.project_dir)
     except NotARepository:
         return None
-    return current_version(config, repo) if repo.has_commits() else None
+    return repo if repo.has_commits() else None
