@@ -39,7 +39,7 @@ from relman.config import Config
 from relman.errors import VersionError
 from relman.git import Repo
 from relman.line.tags import ReleaseTag, release_tags
-from relman.versioning import next_dev_version, next_version
+from relman.versioning import _LETTER, next_dev_version, next_version
 
 __all__ = [
     "Scheme",
@@ -106,7 +106,7 @@ def _pending_match(v: Version, kind: str) -> bool:
     if v.is_devrelease or v.post is not None:
         return False
     if v.pre is not None:
-        return {"alpha": "a", "beta": "b", "rc": "rc"}.get(kind) == v.pre[0]
+        return _LETTER.get(kind) == v.pre[0]
     rel = (*v.release, 0, 0)
     if kind == "final":
         return True
